@@ -1,0 +1,94 @@
+//! The one error type of the HTTP API and its JSON shape: `{"error": {"code", "message"}}`.
+//!
+//! The code is stable (clients may match on it); the message is in the caller's language and never
+//! carries internal detail. Internal causes are logged, not sent.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::i18n::{Lang, Msg};
+
+/// An API error: HTTP status, message key, language and optional detail safe to show.
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub msg: Msg,
+    pub lang: Lang,
+    /// Extra text for the caller (e.g. which parameter was wrong). Never internal detail.
+    pub detail: Option<String>,
+}
+
+/// The JSON body of every error response.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorContent,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorContent {
+    /// Stable machine-readable code, e.g. `layer_not_found`.
+    pub code: &'static str,
+    /// Human-readable message in the caller's language.
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, msg: Msg, lang: Lang) -> Self {
+        ApiError {
+            status,
+            msg,
+            lang,
+            detail: None,
+        }
+    }
+
+    pub fn not_found(msg: Msg, lang: Lang) -> Self {
+        Self::new(StatusCode::NOT_FOUND, msg, lang)
+    }
+
+    pub fn bad_request(lang: Lang, detail: impl Into<String>) -> Self {
+        ApiError {
+            detail: Some(detail.into()),
+            ..Self::new(StatusCode::BAD_REQUEST, Msg::BadRequest, lang)
+        }
+    }
+
+    /// Logs the cause and answers 500 (or 503 when the database is unreachable).
+    pub fn internal(lang: Lang, cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "internal error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, Msg::Internal, lang)
+    }
+
+    pub fn database(lang: Lang, e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+                tracing::error!(error = %e, "database unavailable");
+                Self::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Msg::DatabaseUnavailable,
+                    lang,
+                )
+            }
+            other => Self::internal(lang, other),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut message = self.msg.text(self.lang).to_string();
+        if let Some(d) = &self.detail {
+            message = format!("{message}: {d}");
+        }
+        let body = ErrorBody {
+            error: ErrorContent {
+                code: self.msg.code(),
+                message,
+            },
+        };
+        (self.status, Json(body)).into_response()
+    }
+}

@@ -1,0 +1,150 @@
+//! The HTTP server: shared state, the router of every domain, request language, OpenAPI, serving.
+//!
+//! [`app`] builds the whole router from a state, so tests call it without opening a socket.
+
+use std::sync::{Arc, RwLock};
+
+use axum::extract::{FromRequestParts, Query};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use sqlx::PgPool;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+
+use crate::error::ApiError;
+use crate::i18n::{Lang, Msg};
+use crate::layers::Catalog;
+
+/// State shared by every handler.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    catalog: Arc<RwLock<Arc<Catalog>>>,
+}
+
+impl AppState {
+    pub fn new(pool: PgPool, catalog: Catalog) -> AppState {
+        AppState {
+            pool,
+            catalog: Arc::new(RwLock::new(Arc::new(catalog))),
+        }
+    }
+
+    /// A snapshot of the catalog (cheap; the lock is not held afterwards).
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.catalog
+            .read()
+            .map(|c| Arc::clone(&c))
+            .unwrap_or_else(|poisoned| Arc::clone(&poisoned.into_inner()))
+    }
+
+    /// Replaces the catalog (after `layers sync`).
+    pub fn set_catalog(&self, catalog: Catalog) {
+        let mut guard = self.catalog.write().unwrap_or_else(|p| p.into_inner());
+        *guard = Arc::new(catalog);
+    }
+}
+
+/// The caller's language (`?lang=`, then `Accept-Language`).
+#[derive(Debug, Clone, Copy)]
+pub struct ReqLang(pub Lang);
+
+#[derive(Deserialize)]
+struct LangQuery {
+    lang: Option<String>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ReqLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let q = Query::<LangQuery>::try_from_uri(&parts.uri)
+            .ok()
+            .and_then(|q| q.0.lang);
+        Ok(ReqLang(Lang::negotiate(q.as_deref(), &parts.headers)))
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Qala API", description = "GIS tile and geodata server for city governments"),
+    paths(
+        healthz,
+        crate::layers::routes::list_layers,
+        crate::layers::routes::get_layer,
+        crate::layers::kato::routes::get_unit,
+        crate::layers::kato::routes::search_units,
+    ),
+    tags((name = "layers", description = "Layer catalog"), (name = "kato", description = "KATO classifier"))
+)]
+struct ApiDoc;
+
+/// The OpenAPI 3 document of the REST API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/api/openapi.json", get(|| async { Json(openapi()) }))
+        .merge(crate::layers::routes::router())
+        .merge(crate::layers::kato::routes::router())
+        .fallback(not_found)
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Liveness and database reachability.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, description = "Server and database are up"),
+    (status = 503, body = crate::error::ErrorBody)))]
+async fn healthz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    ReqLang(lang): ReqLang,
+) -> impl IntoResponse {
+    match sqlx::query_scalar::<_, i32>("SELECT 1")
+        .fetch_one(&state.pool)
+        .await
+    {
+        Ok(_) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))).into_response(),
+        Err(e) => ApiError::database(lang, e).into_response(),
+    }
+}
+
+async fn not_found(ReqLang(lang): ReqLang) -> ApiError {
+    ApiError::not_found(Msg::NotFound, lang)
+}
+
+/// Serves `app` on `addr` until Ctrl-C or SIGTERM, then finishes the requests in flight.
+pub async fn serve(state: AppState, addr: &str) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    let local = listener.local_addr()?;
+    println!("Qala is serving on http://{local}/");
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,172 @@
+//! Languages of the interface (Kazakh, Russian, English) and the messages Qala shows to users.
+//!
+//! Every user-facing message has a stable key and a text in each language; `message` picks one.
+//! Kazakh in Latin script is a front-end concern (transliteration) and is not kept here.
+
+use axum::http::HeaderMap;
+use serde::{Deserialize, Serialize};
+
+/// A language of the interface.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    Kk,
+    #[default]
+    Ru,
+    En,
+}
+
+impl Lang {
+    /// Parses `kk`, `ru`, `en` and longer tags such as `kk-KZ` or `en-GB`.
+    pub fn parse(tag: &str) -> Option<Lang> {
+        let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();
+        match primary.as_str() {
+            "kk" | "kz" => Some(Lang::Kk),
+            "ru" => Some(Lang::Ru),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+
+    /// The caller's language: `?lang=` first, then the best `Accept-Language` entry, then Russian.
+    pub fn negotiate(query_lang: Option<&str>, headers: &HeaderMap) -> Lang {
+        if let Some(l) = query_lang.and_then(Lang::parse) {
+            return l;
+        }
+        let Some(accept) = headers
+            .get(axum::http::header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+        else {
+            return Lang::default();
+        };
+        let mut best: Option<(f32, Lang)> = None;
+        for part in accept.split(',') {
+            let mut it = part.split(';');
+            let tag = it.next().unwrap_or("");
+            let q = it
+                .find_map(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.parse::<f32>().ok())
+                })
+                .unwrap_or(1.0);
+            if let Some(l) = Lang::parse(tag)
+                && best.is_none_or(|(bq, _)| q > bq)
+            {
+                best = Some((q, l));
+            }
+        }
+        best.map_or(Lang::default(), |(_, l)| l)
+    }
+}
+
+/// Message keys. Each is also the stable error `code` in API responses where it names an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Msg {
+    NotFound,
+    LayerNotFound,
+    KatoNotFound,
+    BadRequest,
+    Internal,
+    DatabaseUnavailable,
+    IngestRead,
+    IngestLoaded,
+    IngestRepaired,
+    IngestRejected,
+}
+
+impl Msg {
+    pub fn code(self) -> &'static str {
+        match self {
+            Msg::NotFound => "not_found",
+            Msg::LayerNotFound => "layer_not_found",
+            Msg::KatoNotFound => "kato_not_found",
+            Msg::BadRequest => "bad_request",
+            Msg::Internal => "internal",
+            Msg::DatabaseUnavailable => "database_unavailable",
+            Msg::IngestRead => "ingest_read",
+            Msg::IngestLoaded => "ingest_loaded",
+            Msg::IngestRepaired => "ingest_repaired",
+            Msg::IngestRejected => "ingest_rejected",
+        }
+    }
+
+    /// The message text in `lang`.
+    pub fn text(self, lang: Lang) -> &'static str {
+        use Lang::*;
+        match (self, lang) {
+            (Msg::NotFound, Kk) => "Сұралған ресурс табылмады",
+            (Msg::NotFound, Ru) => "Запрошенный ресурс не найден",
+            (Msg::NotFound, En) => "The requested resource was not found",
+            (Msg::LayerNotFound, Kk) => "Қабат табылмады",
+            (Msg::LayerNotFound, Ru) => "Слой не найден",
+            (Msg::LayerNotFound, En) => "Layer not found",
+            (Msg::KatoNotFound, Kk) => "ӘАОЖ бірлігі табылмады",
+            (Msg::KatoNotFound, Ru) => "Единица КАТО не найдена",
+            (Msg::KatoNotFound, En) => "KATO unit not found",
+            (Msg::BadRequest, Kk) => "Сұрау қате",
+            (Msg::BadRequest, Ru) => "Неверный запрос",
+            (Msg::BadRequest, En) => "Bad request",
+            (Msg::Internal, Kk) => "Сервердің ішкі қатесі",
+            (Msg::Internal, Ru) => "Внутренняя ошибка сервера",
+            (Msg::Internal, En) => "Internal server error",
+            (Msg::DatabaseUnavailable, Kk) => "Дерекқор қолжетімсіз",
+            (Msg::DatabaseUnavailable, Ru) => "База данных недоступна",
+            (Msg::DatabaseUnavailable, En) => "The database is unavailable",
+            (Msg::IngestRead, Kk) => "оқылды",
+            (Msg::IngestRead, Ru) => "прочитано",
+            (Msg::IngestRead, En) => "read",
+            (Msg::IngestLoaded, Kk) => "жүктелді",
+            (Msg::IngestLoaded, Ru) => "загружено",
+            (Msg::IngestLoaded, En) => "loaded",
+            (Msg::IngestRepaired, Kk) => "түзетілді",
+            (Msg::IngestRepaired, Ru) => "исправлено",
+            (Msg::IngestRepaired, En) => "repaired",
+            (Msg::IngestRejected, Kk) => "қабылданбады",
+            (Msg::IngestRejected, Ru) => "отклонено",
+            (Msg::IngestRejected, En) => "rejected",
+        }
+    }
+}
+
+/// The user's language for command-line output, from `QALA_LANG` or `LANG` (English by default).
+pub fn cli_lang() -> Lang {
+    std::env::var("QALA_LANG")
+        .ok()
+        .or_else(|| std::env::var("LANG").ok())
+        .and_then(|l| Lang::parse(&l))
+        .unwrap_or(Lang::En)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_language_picks_highest_quality() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            "accept-language",
+            "en;q=0.5, kk-KZ;q=0.9, ru;q=0.8".parse().unwrap(),
+        );
+        assert_eq!(Lang::negotiate(None, &h), Lang::Kk);
+        assert_eq!(Lang::negotiate(Some("en"), &h), Lang::En);
+        assert_eq!(Lang::negotiate(None, &HeaderMap::new()), Lang::Ru);
+    }
+
+    #[test]
+    fn every_message_has_three_texts() {
+        for m in [
+            Msg::NotFound,
+            Msg::LayerNotFound,
+            Msg::KatoNotFound,
+            Msg::BadRequest,
+            Msg::Internal,
+        ] {
+            let texts = [m.text(Lang::Kk), m.text(Lang::Ru), m.text(Lang::En)];
+            assert!(texts.iter().all(|t| !t.is_empty()));
+            assert_ne!(texts[0], texts[1]);
+            assert_ne!(texts[1], texts[2]);
+        }
+    }
+}

@@ -1,0 +1,10 @@
+-- Typo-tolerant search over Russian, Kazakh and English names (pg_trgm word similarity).
+-- $1 is the lower-cased query; the caller sets pg_trgm.word_similarity_threshold.
+SELECT code::text AS code, parent_code::text AS parent_code, level, name_ru, name_kk, name_en,
+       greatest(word_similarity($1, lower(name_ru)),
+                word_similarity($1, lower(coalesce(name_kk, ''))),
+                word_similarity($1, lower(coalesce(name_en, '')))) AS score
+FROM kato_units
+WHERE $1 <% lower(name_ru) OR $1 <% lower(name_kk) OR $1 <% lower(coalesce(name_en, ''))
+ORDER BY score DESC, level, code
+LIMIT $2

@@ -1,0 +1,262 @@
+//! Bulk loading of features into a layer, shared by `qala ingest` and `qala demo-data`.
+//!
+//! A load runs in one transaction: rows are validated against the layer schema in Rust, streamed
+//! with `COPY` into a temporary staging table, then repaired (`ST_MakeValid`), filtered (empty,
+//! wrong dimension, out of range, repeated key) and upserted into `features` by a few set-based
+//! statements. KATO codes and history are written by the table's triggers in the same transaction.
+//! Nothing is lost silently: every refused row comes back with its row number and reason.
+
+use anyhow::{Context, Result};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use sqlx::{PgPool, Postgres, Transaction};
+
+use super::catalog::LayerDef;
+use super::schema;
+
+/// A row refused by the load, with its row number in the source (1-based).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rejection {
+    pub row: u64,
+    pub reason: String,
+}
+
+/// What a load did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LoadSummary {
+    pub dataset_id: i64,
+    /// Rows offered to the load.
+    pub read: u64,
+    /// Rows now stored (inserted + updated + unchanged).
+    pub loaded: u64,
+    pub inserted: u64,
+    pub updated: u64,
+    /// Rows whose key matched a stored feature with the same content.
+    pub unchanged: u64,
+    /// Invalid geometries made valid.
+    pub repaired: u64,
+    pub rejected: Vec<Rejection>,
+}
+
+/// Where the data of a load comes from (recorded in `datasets`).
+#[derive(Debug, Clone, Default)]
+pub struct DatasetInfo {
+    pub source_path: String,
+    pub source_sha256: Option<String>,
+    pub driver: String,
+    pub source_srs: Option<String>,
+    pub options: Value,
+    pub metadata: Value,
+}
+
+const FLUSH_BYTES: usize = 4 << 20;
+
+/// A load in progress. Call [`BulkLoader::push`] for each row and [`BulkLoader::finish`] once.
+#[derive(Debug)]
+pub struct BulkLoader<'a> {
+    tx: Transaction<'static, Postgres>,
+    layer: &'a LayerDef,
+    dataset_id: i64,
+    buf: Vec<u8>,
+    summary: LoadSummary,
+}
+
+impl<'a> BulkLoader<'a> {
+    /// Starts a load into `layer` on behalf of `actor` (recorded in history).
+    pub async fn begin(
+        pool: &PgPool,
+        layer: &'a LayerDef,
+        actor: &str,
+        info: &DatasetInfo,
+    ) -> Result<BulkLoader<'a>> {
+        let mut tx = pool.begin().await?;
+        sqlx::query("SELECT set_config('qala.actor', $1, true)")
+            .bind(actor)
+            .execute(&mut *tx)
+            .await?;
+        let exists: Option<bool> = sqlx::query_scalar("SELECT active FROM layers WHERE id = $1")
+            .bind(&layer.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        match exists {
+            Some(true) => {}
+            Some(false) => anyhow::bail!("layer `{}` is retired (its file was removed)", layer.id),
+            None => anyhow::bail!(
+                "layer `{}` is not in the database: run `qala layers sync`",
+                layer.id
+            ),
+        }
+        let dataset_id: i64 = sqlx::query_scalar(include_str!("sql/dataset_insert.sql"))
+            .bind(&layer.id)
+            .bind(&info.source_path)
+            .bind(&info.source_sha256)
+            .bind(&info.driver)
+            .bind(&info.source_srs)
+            .bind(&info.options)
+            .bind(&info.metadata)
+            .bind(actor)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query(include_str!("sql/stage_create.sql"))
+            .execute(&mut *tx)
+            .await?;
+        Ok(BulkLoader {
+            tx,
+            layer,
+            dataset_id,
+            buf: Vec::with_capacity(FLUSH_BYTES + 64 * 1024),
+            summary: LoadSummary {
+                dataset_id,
+                ..Default::default()
+            },
+        })
+    }
+
+    /// Refuses row `row` with `reason` (e.g. a geometry GDAL could not read or transform).
+    pub fn reject(&mut self, row: u64, reason: impl Into<String>) {
+        self.summary.read += 1;
+        self.summary.rejected.push(Rejection {
+            row,
+            reason: reason.into(),
+        });
+    }
+
+    /// Offers one row: WKB geometry in WGS84 (lon, lat) and raw attributes, validated here.
+    pub async fn push(
+        &mut self,
+        row: u64,
+        key: Option<&str>,
+        wkb: &[u8],
+        attrs: &Map<String, Value>,
+    ) -> Result<()> {
+        self.summary.read += 1;
+        let attrs = match schema::validate(self.layer, attrs) {
+            Ok(a) => a,
+            Err(errors) => {
+                let reason = errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                self.summary.rejected.push(Rejection { row, reason });
+                return Ok(());
+            }
+        };
+        write_copy_row(&mut self.buf, row, key, wkb, &Value::Object(attrs));
+        if self.buf.len() >= FLUSH_BYTES {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    async fn flush(&mut self) -> Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let mut copy = self
+            .tx
+            .copy_in_raw("COPY ingest_stage (row_no, source_key, geom, attrs) FROM STDIN")
+            .await?;
+        copy.send(std::mem::take(&mut self.buf)).await?;
+        copy.finish()
+            .await
+            .context("COPY into the staging table failed")?;
+        self.buf = Vec::with_capacity(FLUSH_BYTES + 64 * 1024);
+        Ok(())
+    }
+
+    /// Repairs, filters and writes the staged rows, records the outcome and commits.
+    pub async fn finish(mut self) -> Result<LoadSummary> {
+        self.flush().await?;
+        let dim = i32::from(self.layer.geometry.dimension());
+        let repaired: Vec<i64> = sqlx::query_scalar(include_str!("sql/stage_repair.sql"))
+            .bind(dim)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        let rejected: Vec<(i64, String)> = sqlx::query_as(include_str!("sql/stage_reject.sql"))
+            .bind(dim)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        let rejected_rows: std::collections::HashSet<i64> = rejected.iter().map(|r| r.0).collect();
+        self.summary.repaired = repaired
+            .iter()
+            .filter(|r| !rejected_rows.contains(r))
+            .count() as u64;
+        self.summary
+            .rejected
+            .extend(rejected.into_iter().map(|(row, reason)| Rejection {
+                row: row as u64,
+                reason,
+            }));
+        self.summary.rejected.sort_by_key(|r| r.row);
+
+        let (inserted, updated): (i64, i64) = sqlx::query_as(include_str!("sql/stage_upsert.sql"))
+            .bind(&self.layer.id)
+            .bind(self.dataset_id)
+            .fetch_one(&mut *self.tx)
+            .await
+            .context("cannot write features")?;
+        let s = &mut self.summary;
+        s.inserted = inserted as u64;
+        s.updated = updated as u64;
+        s.loaded = s.read - s.rejected.len() as u64;
+        s.unchanged = s.loaded - s.inserted - s.updated;
+        sqlx::query("UPDATE datasets SET summary = $2 WHERE id = $1")
+            .bind(self.dataset_id)
+            .bind(serde_json::to_value(&self.summary)?)
+            .execute(&mut *self.tx)
+            .await?;
+        self.tx.commit().await?;
+        Ok(self.summary)
+    }
+}
+
+/// Appends one row in COPY text format: row, key, hex WKB, JSON.
+fn write_copy_row(buf: &mut Vec<u8>, row: u64, key: Option<&str>, wkb: &[u8], attrs: &Value) {
+    use std::io::Write;
+    let _ = write!(buf, "{row}\t");
+    match key {
+        Some(k) => copy_escape(buf, k),
+        None => buf.extend_from_slice(b"\\N"),
+    }
+    buf.push(b'\t');
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for b in wkb {
+        buf.push(HEX[(b >> 4) as usize]);
+        buf.push(HEX[(b & 15) as usize]);
+    }
+    buf.push(b'\t');
+    copy_escape(buf, &attrs.to_string());
+    buf.push(b'\n');
+}
+
+/// Escapes text for COPY's text format.
+fn copy_escape(buf: &mut Vec<u8>, s: &str) {
+    for &b in s.as_bytes() {
+        match b {
+            b'\\' => buf.extend_from_slice(b"\\\\"),
+            b'\n' => buf.extend_from_slice(b"\\n"),
+            b'\r' => buf.extend_from_slice(b"\\r"),
+            b'\t' => buf.extend_from_slice(b"\\t"),
+            _ => buf.push(b),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_rows_escape_text_and_hex_encode_geometry() {
+        let mut buf = Vec::new();
+        let attrs = serde_json::json!({"name": "a\tb\\c\nd"});
+        write_copy_row(&mut buf, 7, Some("k\t1"), &[0x01, 0xAB], &attrs);
+        write_copy_row(&mut buf, 8, None, &[0xFF], &serde_json::json!({}));
+        let text = String::from_utf8(buf).unwrap();
+        assert_eq!(
+            text,
+            "7\tk\\t1\t01AB\t{\"name\":\"a\\\\tb\\\\\\\\c\\\\nd\"}\n8\t\\N\tFF\t{}\n"
+        );
+    }
+}

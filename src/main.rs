@@ -1,0 +1,427 @@
+//! The `qala` command: server, database, catalog, ingest, KATO and demo data.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+
+use qala::config::Settings;
+use qala::db::{Database, cluster};
+use qala::i18n::{Msg, cli_lang};
+use qala::layers::{Catalog, catalog, demo, ingest, kato, sync};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "qala",
+    version,
+    about = "GIS tile and geodata server for city governments"
+)]
+struct Cli {
+    #[command(flatten)]
+    settings: Settings,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the HTTP API.
+    Serve {
+        #[arg(long, env = "QALA_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+    },
+    /// Qala's own PostgreSQL cluster (used when DATABASE_URL is not set).
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
+    },
+    /// The layer catalog (files in the layers directory).
+    Layers {
+        #[command(subcommand)]
+        action: LayersAction,
+    },
+    /// Import a vector file (GeoJSON, Shapefile, GeoPackage, KML, CSV) into a layer.
+    Ingest {
+        file: PathBuf,
+        #[arg(long)]
+        layer: String,
+        /// CRS of the source: EPSG code (EPSG:28413), WKT or PROJ string.
+        #[arg(long)]
+        srs: Option<String>,
+        /// Attribute encoding of the source (e.g. cp1251) when the file does not declare it.
+        #[arg(long)]
+        encoding: Option<String>,
+        /// Map a source field to a layer attribute: `--map src=dst` (repeatable).
+        #[arg(long = "map", value_parser = parse_mapping)]
+        map: Vec<(String, String)>,
+        /// Source field identifying a feature: a re-import updates instead of duplicating.
+        #[arg(long)]
+        key: Option<String>,
+        /// Layer of a multi-layer source (GeoPackage).
+        #[arg(long)]
+        source_layer: Option<String>,
+        /// Where to write the JSON report (default: <data-dir>/reports/ingest-<layer>-<time>.json).
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// Name recorded as the author of the changes.
+        #[arg(long, default_value = "qala:ingest")]
+        actor: String,
+    },
+    /// The KATO classifier.
+    Kato {
+        #[command(subcommand)]
+        action: KatoAction,
+    },
+    /// Build and load the synthetic Almaty demo layers (deterministic).
+    DemoData {
+        #[arg(long, default_value_t = demo::DEFAULT_SEED)]
+        seed: u64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DbAction {
+    /// Create (if needed) and start the cluster; it keeps running.
+    Start,
+    /// Stop the cluster.
+    Stop,
+    /// Print whether the cluster runs, and where.
+    Status,
+    /// Print the connection URL of the running cluster.
+    Url,
+}
+
+#[derive(Debug, Subcommand)]
+enum LayersAction {
+    /// List the layers of the catalog (validates every file).
+    List,
+    /// Print one layer's definition as JSON.
+    Show { id: String },
+    /// Write the catalog into the database.
+    Sync,
+}
+
+#[derive(Debug, Subcommand)]
+enum KatoAction {
+    /// Import a KATO file (open-data CSV, stat.gov.kz layout, or a names file).
+    Import { file: PathBuf },
+    /// Attach boundaries from a polygon file to KATO units and re-assign features' codes.
+    Boundaries {
+        file: PathBuf,
+        /// Field holding the nine-digit KATO code.
+        #[arg(long, default_value = "kato")]
+        code_field: String,
+        /// Mark these boundaries as synthetic.
+        #[arg(long)]
+        synthetic: bool,
+    },
+}
+
+fn parse_mapping(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((a, b)) if !a.is_empty() && !b.is_empty() => Ok((a.to_string(), b.to_string())),
+        _ => Err(format!("`{s}` is not of the form source_field=attribute")),
+    }
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("QALA_LOG")
+                .unwrap_or_else(|_| "warn,qala=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn load_catalog(settings: &Settings) -> Result<Vec<catalog::LayerDef>> {
+    catalog::load_dir(&settings.layers_dir).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
+        anyhow::anyhow!("the layer catalog has errors:\n{}", lines.join("\n"))
+    })
+}
+
+/// Opens the database and syncs the catalog into it.
+async fn open_synced(settings: &Settings) -> Result<(Database, Vec<catalog::LayerDef>)> {
+    let layers = load_catalog(settings)?;
+    let db = Database::open(settings.database_url.as_deref(), &settings.data_dir).await?;
+    sync::sync(&db.pool, &layers).await?;
+    Ok((db, layers))
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let settings = cli.settings;
+    match cli.command {
+        Command::Serve { bind } => {
+            let (db, layers) = open_synced(&settings).await?;
+            let state = qala::http::AppState::new(db.pool.clone(), Catalog::new(layers));
+            let result = qala::http::serve(state, &bind).await;
+            db.close().await?;
+            result
+        }
+        Command::Db { action } => db_command(&settings, action),
+        Command::Layers { action } => layers_command(&settings, action).await,
+        Command::Ingest {
+            file,
+            layer,
+            srs,
+            encoding,
+            map,
+            key,
+            source_layer,
+            report,
+            actor,
+        } => {
+            let (db, layers) = open_synced(&settings).await?;
+            let catalog = Catalog::new(layers);
+            let def = catalog.get(&layer).with_context(|| {
+                format!("no layer `{layer}` in {}", settings.layers_dir.display())
+            })?;
+            let opts = ingest::IngestOptions {
+                path: file,
+                srs,
+                encoding,
+                map,
+                key,
+                source_layer,
+                progress: true,
+            };
+            let result = ingest::ingest(&db.pool, def, &opts, &actor).await;
+            db.close().await?;
+            let r = result?;
+            let report_path = report.unwrap_or_else(|| {
+                settings.data_dir.join("reports").join(format!(
+                    "ingest-{layer}-{}.json",
+                    chrono::Utc::now().format("%Y%m%dT%H%M%S")
+                ))
+            });
+            if let Some(dir) = report_path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            std::fs::write(&report_path, serde_json::to_string_pretty(&r)?)
+                .with_context(|| format!("cannot write the report {}", report_path.display()))?;
+            let lang = cli_lang();
+            let s = &r.summary;
+            for rej in s.rejected.iter().take(20) {
+                eprintln!("row {}: {}", rej.row, rej.reason);
+            }
+            if s.rejected.len() > 20 {
+                eprintln!("... {} more in the report", s.rejected.len() - 20);
+            }
+            println!(
+                "{}: {} {}, {} {} ({} new, {} updated, {} unchanged), {} {}, {} {} in {:.1} s; report: {}",
+                r.layer,
+                Msg::IngestRead.text(lang),
+                s.read,
+                Msg::IngestLoaded.text(lang),
+                s.loaded,
+                s.inserted,
+                s.updated,
+                s.unchanged,
+                Msg::IngestRepaired.text(lang),
+                s.repaired,
+                Msg::IngestRejected.text(lang),
+                s.rejected.len(),
+                r.seconds,
+                report_path.display()
+            );
+            Ok(())
+        }
+        Command::Kato { action } => {
+            let (db, _) = open_synced(&settings).await?;
+            let result = kato_command(&db, action).await;
+            db.close().await?;
+            result
+        }
+        Command::DemoData { seed } => {
+            let (db, layers) = open_synced(&settings).await?;
+            let catalog = Catalog::new(layers);
+            let result = demo::load(&db.pool, &catalog, &settings.open_data_dir, seed, true).await;
+            db.close().await?;
+            let s = result?;
+            println!(
+                "KATO units: {}, boundaries: {} (city: {})",
+                s.kato_units, s.boundaries, s.city_boundary
+            );
+            for (id, l) in &s.layers {
+                println!(
+                    "  {id}: {} loaded ({} new, {} updated, {} unchanged), {} rejected",
+                    l.loaded,
+                    l.inserted,
+                    l.updated,
+                    l.unchanged,
+                    l.rejected.len()
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+fn db_command(settings: &Settings, action: DbAction) -> Result<()> {
+    if settings.database_url.is_some() && !matches!(action, DbAction::Url) {
+        bail!("DATABASE_URL is set: Qala uses that server and does not manage a cluster");
+    }
+    if let (Some(url), DbAction::Url) = (&settings.database_url, &action) {
+        println!("{url}");
+        return Ok(());
+    }
+    let c = cluster::Cluster::new(&settings.data_dir)?;
+    match action {
+        DbAction::Start => {
+            let (port, started) = c.start()?;
+            let what = if started {
+                "started"
+            } else {
+                "already running"
+            };
+            println!("{what}: {} ({})", c.url(port), c.pg_dir().display());
+        }
+        DbAction::Stop => {
+            if c.stop()? {
+                println!("stopped");
+            } else {
+                println!("not running");
+            }
+        }
+        DbAction::Status => match c.status()? {
+            cluster::Status::NotInitialised => {
+                println!("not initialised ({})", c.pg_dir().display())
+            }
+            cluster::Status::Stopped => println!("stopped ({})", c.pg_dir().display()),
+            cluster::Status::Running { pid, port } => {
+                println!(
+                    "running: pid {pid}, {} ({})",
+                    c.url(port),
+                    c.pg_dir().display()
+                )
+            }
+        },
+        DbAction::Url => match c.status()? {
+            cluster::Status::Running { port, .. } => println!("{}", c.url(port)),
+            _ => bail!("the cluster is not running: `qala db start`"),
+        },
+    }
+    Ok(())
+}
+
+async fn layers_command(settings: &Settings, action: LayersAction) -> Result<()> {
+    match action {
+        LayersAction::List => {
+            for l in load_catalog(settings)? {
+                let access = if l.access.public {
+                    "public"
+                } else {
+                    "restricted"
+                };
+                let synthetic = if l.metadata.synthetic {
+                    " synthetic"
+                } else {
+                    ""
+                };
+                println!(
+                    "{:<18} {:<8} {:<14} z{}-{} {access}{synthetic}  {}",
+                    l.id,
+                    l.geometry.as_str(),
+                    l.theme,
+                    l.min_zoom,
+                    l.max_zoom,
+                    l.title.ru
+                );
+            }
+        }
+        LayersAction::Show { id } => {
+            let layers = load_catalog(settings)?;
+            let l = layers
+                .iter()
+                .find(|l| l.id == id)
+                .with_context(|| format!("no layer `{id}`"))?;
+            println!("{}", serde_json::to_string_pretty(l)?);
+        }
+        LayersAction::Sync => {
+            let (db, layers) = (
+                Database::open(settings.database_url.as_deref(), &settings.data_dir).await?,
+                load_catalog(settings)?,
+            );
+            let s = sync::sync(&db.pool, &layers).await;
+            db.close().await?;
+            let s = s?;
+            println!(
+                "added: {:?}, changed: {:?}, unchanged: {}, retired: {:?}",
+                s.added,
+                s.changed,
+                s.unchanged.len(),
+                s.retired
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn kato_command(db: &Database, action: KatoAction) -> Result<()> {
+    match action {
+        KatoAction::Import { file } => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let parsed = kato::parse::parse(&kato::parse::decode(&bytes))
+                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let s =
+                kato::store::import_units(&db.pool, parsed, &file.display().to_string()).await?;
+            for r in &s.rejected {
+                eprintln!("line {}: {}", r.line, r.reason);
+            }
+            println!(
+                "{:?} layout: {} units imported, {} rejected; {} units in the classifier",
+                s.layout,
+                s.imported,
+                s.rejected.len(),
+                s.total_units
+            );
+        }
+        KatoAction::Boundaries {
+            file,
+            code_field,
+            synthetic,
+        } => {
+            let polygons = demo::read_polygons(&file, &code_field)?;
+            let mut attached = 0;
+            for (code, mp) in polygons {
+                if !kato::is_code(&code) {
+                    eprintln!("skipped `{code}`: not a nine-digit KATO code");
+                    continue;
+                }
+                let wkb = demo::wkb(&geo::Geometry::MultiPolygon(mp))?;
+                match kato::store::upsert_boundary(
+                    &db.pool,
+                    &code,
+                    &wkb,
+                    &file.display().to_string(),
+                    synthetic,
+                )
+                .await
+                {
+                    Ok(()) => attached += 1,
+                    Err(e) => eprintln!("skipped {code}: {e:#}"),
+                }
+            }
+            let changed = kato::store::reassign_features(&db.pool).await?;
+            println!("{attached} boundaries attached; {changed} features got a new KATO code");
+        }
+    }
+    Ok(())
+}
