@@ -371,6 +371,7 @@ fn deserialize_with_path(text: &str) -> Result<LayerDef, (String, String)> {
         let msg = inner.message().trim().to_string();
         let field = match field_from_message(&msg) {
             Some(name) if path == "." => name,
+            Some(name) if path == name || path.ends_with(&format!(".{name}")) => path,
             Some(name) => format!("{path}.{name}"),
             None => path,
         };

@@ -388,7 +388,17 @@ fn read_feature(
     };
     let mut attrs = Map::new();
     let mut key = None;
-    for (idx, (_, value)) in feature.fields().enumerate() {
+    for idx in 0..feature.field_count() {
+        // Types the binding cannot convert (binary, time) are read as text rather than skipped.
+        let value = feature
+            .field(idx)
+            .or_else(|_| {
+                feature
+                    .field_as_string(idx)
+                    .map(|s| s.map(FieldValue::StringValue))
+            })
+            .ok()
+            .flatten();
         if Some(idx) == key_idx {
             key = value.as_ref().map(field_to_string);
         }

@@ -1,0 +1,232 @@
+//! Test support: one throwaway PostgreSQL/PostGIS cluster per `make test` run (Qala's own cluster
+//! code starts it), a migrated template database, and a fresh database per test.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use qala::auth::Caller;
+use qala::layers::catalog::{LayerDef, parse_layer};
+use sqlx::PgPool;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The open data beside the repository (`../shared/data`); tests that need it fail loudly without.
+pub fn open_data() -> PathBuf {
+    let p = std::env::var("QALA_OPEN_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| repo().join("../shared/data"));
+    assert!(
+        p.join("kato").exists(),
+        "open data not found at {} (set QALA_OPEN_DATA_DIR)",
+        p.display()
+    );
+    p
+}
+
+/// Data directory of the test cluster (`target/test-var` unless QALA_TEST_DATA_DIR says otherwise).
+pub fn test_data_dir() -> PathBuf {
+    std::env::var("QALA_TEST_DATA_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| repo().join("target/test-var"))
+}
+
+/// Port of the test cluster, started on first use (under the cluster's own file lock).
+pub fn cluster_port() -> u16 {
+    static PORT: std::sync::OnceLock<u16> = std::sync::OnceLock::new();
+    *PORT.get_or_init(|| {
+        let c = qala::db::cluster::Cluster::new(&test_data_dir()).expect("cluster");
+        c.start().expect("the test cluster must start").0
+    })
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A fresh, migrated database of its own for one test.
+pub struct TestDb {
+    pub pool: PgPool,
+    pub url: String,
+    pub name: String,
+}
+
+pub async fn test_db() -> TestDb {
+    let port = cluster_port();
+    let admin_url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
+    let admin = qala::db::connect(&admin_url, 2).await.unwrap();
+    // Build the migrated template once per cluster, serialised by an advisory lock.
+    let mut conn = admin.acquire().await.unwrap();
+    sqlx::query("SELECT pg_advisory_lock(727272)")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let exists: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'qala_test_template')",
+    )
+    .fetch_one(&mut *conn)
+    .await
+    .unwrap();
+    if !exists {
+        sqlx::query("CREATE DATABASE qala_test_template")
+            .execute(&mut *conn)
+            .await
+            .unwrap();
+        let t = qala::db::connect(
+            &format!("postgres://postgres@127.0.0.1:{port}/qala_test_template"),
+            1,
+        )
+        .await
+        .unwrap();
+        qala::db::migrate(&t).await.unwrap();
+        t.close().await;
+    }
+    let name = format!(
+        "t_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        nanos()
+    );
+    sqlx::query(&format!(
+        "CREATE DATABASE {name} TEMPLATE qala_test_template"
+    ))
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    sqlx::query("SELECT pg_advisory_unlock(727272)")
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    drop(conn);
+    admin.close().await;
+    let url = format!("postgres://postgres@127.0.0.1:{port}/{name}");
+    let pool = qala::db::connect(&url, 8).await.unwrap();
+    // Migrations are idempotent on the template copy; run them as the server would.
+    qala::db::migrate(&pool).await.unwrap();
+    TestDb { pool, url, name }
+}
+
+fn nanos() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos()
+}
+
+/// The test layer of `tests/fixtures/layers/valid_layer.toml` (id `parcels`).
+pub fn parcels_layer() -> LayerDef {
+    parse_layer(
+        "parcels.toml",
+        include_str!("../fixtures/layers/valid_layer.toml"),
+    )
+    .unwrap()
+}
+
+/// A layer from a TOML text (file name `<id>.toml`).
+pub fn layer_from(id: &str, text: &str) -> LayerDef {
+    parse_layer(&format!("{id}.toml"), text).unwrap()
+}
+
+/// A point layer `places` with name (required), floors (integer) and kind (enum), public or not.
+pub fn places_layer(public: bool) -> LayerDef {
+    let access = if public {
+        "public = true"
+    } else {
+        "public = false\nroles = [\"editor\"]"
+    };
+    layer_from(
+        "places",
+        &format!(
+            r#"
+id = "places"
+theme = "test"
+geometry = "point"
+title = {{ kk = "Орындар", ru = "Места", en = "Places" }}
+[access]
+{access}
+[metadata]
+source = "tests"
+date = "2026-11-22"
+owner = "Qala tests"
+licence = "CC0-1.0"
+accuracy = "1 m"
+source_crs = "EPSG:4326"
+description = "test layer"
+synthetic = true
+[[attributes]]
+name = "name"
+type = "string"
+required = true
+label = {{ kk = "Атауы", ru = "Название", en = "Name" }}
+[[attributes]]
+name = "floors"
+type = "integer"
+min = 1
+max = 100
+label = {{ kk = "Қабат", ru = "Этажи", en = "Floors" }}
+[[attributes]]
+name = "kind"
+type = "enum"
+values = ["school", "clinic"]
+label = {{ kk = "Түрі", ru = "Вид", en = "Kind" }}
+"#
+        ),
+    )
+}
+
+/// Writes layers into the database.
+pub async fn sync_layers(pool: &PgPool, layers: &[LayerDef]) {
+    qala::layers::sync::sync(pool, layers).await.unwrap();
+}
+
+/// The router over `pool` with `layers`, for requests without a socket.
+pub fn app(pool: &PgPool, layers: Vec<LayerDef>) -> axum::Router {
+    qala::http::app(qala::http::AppState::new(
+        pool.clone(),
+        qala::layers::Catalog::new(layers),
+    ))
+}
+
+/// GET `uri` with optional headers; returns status and JSON body.
+pub async fn get_json(
+    app: &axum::Router,
+    uri: &str,
+    headers: &[(&str, &str)],
+) -> (u16, serde_json::Value) {
+    use tower::ServiceExt;
+    let mut req = axum::http::Request::get(uri);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let resp = app
+        .clone()
+        .oneshot(req.body(axum::body::Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let bytes = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let json = if bytes.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap()
+    };
+    (status, json)
+}
+
+/// Runs the `qala` binary with `args`, against the test database `db`, in `dir`.
+pub fn qala(db: &TestDb, dir: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_qala"))
+        .args(args)
+        .current_dir(dir)
+        .env("DATABASE_URL", &db.url)
+        .env("QALA_LANG", "en")
+        .output()
+        .expect("qala runs")
+}
+
+pub fn anonymous() -> Caller {
+    Caller::Anonymous
+}
