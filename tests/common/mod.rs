@@ -52,6 +52,10 @@ pub struct TestDb {
 }
 
 pub async fn test_db() -> TestDb {
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter("warn,qala=info")
+        .try_init();
     let port = cluster_port();
     let admin_url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
     let admin = qala::db::connect(&admin_url, 2).await.unwrap();

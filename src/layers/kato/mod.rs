@@ -65,6 +65,17 @@ pub fn parent_of(code: &str, exists: impl Fn(&str) -> bool) -> Option<String> {
     parent_candidates(code).into_iter().find(|c| exists(c))
 }
 
+/// The prefix every descendant of `code` shares (by the shape rule): `75` for `750000000`,
+/// `7511` for `751100000`, `751110` for `751110000`, the whole code at level 4.
+pub fn descendant_prefix(code: &str) -> String {
+    match level(code) {
+        Some(1) => code[..2].to_string(),
+        Some(2) => code[..4].to_string(),
+        Some(3) => code[..6].to_string(),
+        _ => code.to_string(),
+    }
+}
+
 pub fn is_code(code: &str) -> bool {
     code.len() == 9 && code.bytes().all(|b| b.is_ascii_digit())
 }
@@ -82,6 +93,17 @@ mod tests {
         assert_eq!(level("101033100"), Some(4));
         assert_eq!(level("10103310"), None);
         assert_eq!(level("10103310x"), None);
+    }
+
+    #[test]
+    fn descendants_share_the_prefix() {
+        assert_eq!(descendant_prefix("750000000"), "75");
+        assert_eq!(descendant_prefix("751110000"), "751110");
+        assert!(
+            parent_candidates("751110000")
+                .iter()
+                .any(|p| "751110000".starts_with(&descendant_prefix(p)))
+        );
     }
 
     #[test]

@@ -85,6 +85,8 @@ pub struct SearchParams {
     pub q: String,
     /// At most this many results (1-100, default 20).
     pub limit: Option<i64>,
+    /// Only this unit and its descendants, e.g. `750000000` for Almaty.
+    pub within: Option<String>,
     /// Language of `name` in the results: kk, ru or en.
     pub lang: Option<String>,
 }
@@ -126,7 +128,15 @@ pub async fn search_units(
             "`limit` must be between 1 and 100",
         ));
     }
-    let hits = store::search(&state.pool, q, limit)
+    if let Some(w) = &p.within
+        && !is_code(w)
+    {
+        return Err(ApiError::bad_request(
+            lang,
+            format!("`within`: `{w}` is not a nine-digit KATO code"),
+        ));
+    }
+    let hits = store::search(&state.pool, q, p.within.as_deref(), limit)
         .await
         .map_err(|e| ApiError::database(lang, e))?;
     Ok(Json(SearchResult {

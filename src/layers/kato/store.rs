@@ -176,8 +176,15 @@ pub async fn children(pool: &PgPool, code: &str) -> sqlx::Result<Vec<Unit>> {
         .await
 }
 
-/// Units whose names resemble `q` (typo-tolerant), best first, with their scores (0-1).
-pub async fn search(pool: &PgPool, q: &str, limit: i64) -> sqlx::Result<Vec<(Unit, f32)>> {
+/// Units whose names resemble `q` (typo-tolerant), best first, with their scores (0-1); only
+/// descendants of `within` (and `within` itself) when given.
+pub async fn search(
+    pool: &PgPool,
+    q: &str,
+    within: Option<&str>,
+    limit: i64,
+) -> sqlx::Result<Vec<(Unit, f32)>> {
+    let prefix = within.map(super::descendant_prefix).unwrap_or_default();
     let mut tx = pool.begin().await?;
     sqlx::query("SET LOCAL pg_trgm.word_similarity_threshold = 0.45")
         .execute(&mut *tx)
@@ -185,6 +192,7 @@ pub async fn search(pool: &PgPool, q: &str, limit: i64) -> sqlx::Result<Vec<(Uni
     let rows: Vec<SearchRow> = sqlx::query_as(include_str!("sql/search.sql"))
         .bind(q.to_lowercase())
         .bind(limit)
+        .bind(prefix)
         .fetch_all(&mut *tx)
         .await?;
     tx.commit().await?;
