@@ -5,7 +5,7 @@ CREATE EXTENSION IF NOT EXISTS btree_gist;
 
 -- The layer catalog, synced from layers/*.toml at start. `definition` is the whole validated file.
 CREATE TABLE layers (
-    id          text PRIMARY KEY CHECK (id ~ '^[a-z][a-z0-9_]{0,62}$'),
+    id          text PRIMARY KEY CHECK (id ~ '^[a-z][a-z0-9_]{0,39}$'),
     title_kk    text NOT NULL,
     title_ru    text NOT NULL,
     title_en    text NOT NULL,
@@ -40,12 +40,32 @@ CREATE TABLE kato_boundaries (
 );
 CREATE INDEX kato_boundaries_geom ON kato_boundaries USING gist (geom);
 
+-- Boundaries cut into small pieces (at most 128 vertices each), kept in step by a trigger: point
+-- lookups then test a few small polygons instead of detoasting country-sized ones.
+CREATE TABLE kato_boundary_parts (
+    code        char(9) NOT NULL REFERENCES kato_boundaries (code) ON DELETE CASCADE,
+    area_m2     double precision NOT NULL,
+    geom        geometry(Polygon, 4326) NOT NULL
+);
+CREATE INDEX kato_boundary_parts_geom ON kato_boundary_parts USING gist (geom);
+CREATE INDEX kato_boundary_parts_code ON kato_boundary_parts (code);
+
+CREATE FUNCTION qala_kato_boundary_parts() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM kato_boundary_parts WHERE code = NEW.code;
+    INSERT INTO kato_boundary_parts (code, area_m2, geom)
+    SELECT NEW.code, NEW.area_m2, (ST_Dump(ST_Subdivide(NEW.geom, 128))).geom;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER kato_boundaries_parts AFTER INSERT OR UPDATE ON kato_boundaries
+    FOR EACH ROW EXECUTE FUNCTION qala_kato_boundary_parts();
+
 -- The smallest KATO unit whose boundary contains a representative point of `g`.
 CREATE FUNCTION qala_kato_at(g geometry) RETURNS char(9)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT b.code FROM kato_boundaries b
-    WHERE g IS NOT NULL AND NOT ST_IsEmpty(g) AND ST_Intersects(b.geom, ST_PointOnSurface(g))
-    ORDER BY b.area_m2 ASC
+    SELECT p.code FROM kato_boundary_parts p
+    WHERE g IS NOT NULL AND NOT ST_IsEmpty(g) AND ST_Intersects(p.geom, ST_PointOnSurface(g))
+    ORDER BY p.area_m2 ASC
     LIMIT 1
 $$;
 
@@ -64,25 +84,31 @@ CREATE TABLE datasets (
     imported_at timestamptz NOT NULL DEFAULT now()
 );
 
--- Features of every layer. Geometry in WGS84; attributes as JSON validated against the layer schema.
+-- Features of every layer, one partition per layer (`features_<layer id>`, created by
+-- qala_ensure_layer_partition when the catalog syncs: a new layer needs no migration). Geometry in
+-- WGS84; attributes as JSON validated against the layer schema. Ids are unique across layers.
+-- No foreign keys on the hot path: a row can only land in the partition of a catalogued layer, and
+-- `dataset_id` is written by the loader from the `datasets` row of the same transaction.
+CREATE SEQUENCE features_id_seq;
 CREATE TABLE features (
-    id          bigserial PRIMARY KEY,
-    layer_id    text NOT NULL REFERENCES layers (id),
+    layer_id    text NOT NULL,
+    id          bigint NOT NULL DEFAULT nextval('features_id_seq'),
     geom        geometry(Geometry, 4326) NOT NULL,
     attrs       jsonb NOT NULL DEFAULT '{}',
     kato        char(9),
     source_key  text,
-    dataset_id  bigint REFERENCES datasets (id),
+    dataset_id  bigint,
     version     integer NOT NULL DEFAULT 1,
     created_by  text NOT NULL DEFAULT session_user,
     created_at  timestamptz NOT NULL DEFAULT now(),
     updated_by  text NOT NULL DEFAULT session_user,
     updated_at  timestamptz NOT NULL DEFAULT now(),
     deleted_by  text,
-    deleted_at  timestamptz
-);
--- Tile and bbox queries filter by layer and envelope together.
-CREATE INDEX features_layer_geom ON features USING gist (layer_id, geom) WHERE deleted_at IS NULL;
+    deleted_at  timestamptz,
+    PRIMARY KEY (layer_id, id)
+) PARTITION BY LIST (layer_id);
+ALTER SEQUENCE features_id_seq OWNED BY features.id;
+CREATE INDEX features_id ON features (id);
 CREATE INDEX features_kato ON features (kato) WHERE deleted_at IS NULL;
 CREATE UNIQUE INDEX features_layer_key ON features (layer_id, source_key) WHERE source_key IS NOT NULL;
 
@@ -155,8 +181,6 @@ BEGIN
     FROM new_rows n;
     RETURN NULL;
 END $$;
-CREATE TRIGGER features_history_insert AFTER INSERT ON features
-    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION qala_features_history_insert();
 
 CREATE FUNCTION qala_features_history_update() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -171,9 +195,6 @@ BEGIN
     WHERE n.version <> o.version;
     RETURN NULL;
 END $$;
-CREATE TRIGGER features_history_update AFTER UPDATE ON features
-    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-    FOR EACH STATEMENT EXECUTE FUNCTION qala_features_history_update();
 
 -- A hard DELETE (e.g. from QGIS) is recorded too; Qala itself only soft-deletes.
 CREATE FUNCTION qala_features_history_delete() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -184,5 +205,39 @@ BEGIN
     FROM old_rows o WHERE o.deleted_at IS NULL;
     RETURN NULL;
 END $$;
-CREATE TRIGGER features_history_delete AFTER DELETE ON features
-    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION qala_features_history_delete();
+
+-- History triggers on a table of features. Statement triggers fire only for the table a statement
+-- names, so the parent and every partition (QGIS may edit `features_<layer>` directly) get them.
+CREATE FUNCTION qala_attach_history_triggers(t regclass) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('CREATE OR REPLACE TRIGGER history_insert AFTER INSERT ON %s REFERENCING NEW TABLE AS new_rows
+                    FOR EACH STATEMENT EXECUTE FUNCTION qala_features_history_insert()', t);
+    EXECUTE format('CREATE OR REPLACE TRIGGER history_update AFTER UPDATE ON %s REFERENCING OLD TABLE AS old_rows
+                    NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION qala_features_history_update()', t);
+    EXECUTE format('CREATE OR REPLACE TRIGGER history_delete AFTER DELETE ON %s REFERENCING OLD TABLE AS old_rows
+                    FOR EACH STATEMENT EXECUTE FUNCTION qala_features_history_delete()', t);
+END $$;
+SELECT qala_attach_history_triggers('features');
+
+-- The partition of a layer, its spatial index and its history triggers; idempotent.
+CREATE FUNCTION qala_ensure_layer_partition(layer text) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    part text := 'features_' || layer;
+BEGIN
+    IF layer !~ '^[a-z][a-z0-9_]{0,39}$' THEN
+        RAISE EXCEPTION 'invalid layer id %', layer;
+    END IF;
+    IF to_regclass(part) IS NULL THEN
+        EXECUTE format('CREATE TABLE %I PARTITION OF features FOR VALUES IN (%L)', part, layer);
+        PERFORM qala_attach_history_triggers(part::regclass);
+    END IF;
+    PERFORM qala_ensure_layer_index(layer);
+END $$;
+
+-- The spatial index of a layer's partition (live features only). Bulk loads drop it and call this
+-- again afterwards, which builds it sorted in one pass.
+CREATE FUNCTION qala_ensure_layer_index(layer text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('CREATE INDEX IF NOT EXISTS %I ON %I USING gist (geom) WHERE deleted_at IS NULL',
+                   'features_' || layer || '_geom', 'features_' || layer);
+END $$;

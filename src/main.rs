@@ -405,6 +405,10 @@ async fn kato_command(db: &Database, action: KatoAction) -> Result<()> {
                     eprintln!("skipped `{code}`: not a nine-digit KATO code");
                     continue;
                 }
+                if kato::store::unit(&db.pool, &code).await?.is_none() {
+                    eprintln!("skipped {code}: no such KATO unit (import the classifier first)");
+                    continue;
+                }
                 let wkb = demo::wkb(&geo::Geometry::MultiPolygon(mp))?;
                 match kato::store::upsert_boundary(
                     &db.pool,

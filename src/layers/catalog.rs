@@ -233,11 +233,11 @@ pub fn parse_layer(file: &str, text: &str) -> Result<LayerDef, CatalogError> {
     };
     let layer = deserialize_with_path(text).map_err(|(field, reason)| err(&field, reason))?;
 
-    if !is_identifier(&layer.id) {
+    if !is_identifier(&layer.id, MAX_LAYER_ID) {
         return Err(err(
             "id",
             format!(
-                "`{}` must be lower-case latin letters, digits and `_`, starting with a letter, at most 63 characters",
+                "`{}` must be lower-case latin letters, digits and `_`, starting with a letter, at most {MAX_LAYER_ID} characters",
                 layer.id
             ),
         ));
@@ -302,7 +302,7 @@ pub fn parse_layer(file: &str, text: &str) -> Result<LayerDef, CatalogError> {
     let mut seen = BTreeSet::new();
     for (i, a) in layer.attributes.iter().enumerate() {
         let field = |f: &str| format!("attributes[{i}].{f}");
-        if !is_identifier(&a.name) {
+        if !is_identifier(&a.name, 63) {
             return Err(err(
                 &field("name"),
                 format!("`{}` is not a valid attribute name", a.name),
@@ -395,10 +395,14 @@ fn field_from_message(msg: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-fn is_identifier(s: &str) -> bool {
+/// Longest layer id: its partition `features_<id>` and index `features_<id>_geom` must fit
+/// PostgreSQL's 63-byte names.
+pub const MAX_LAYER_ID: usize = 40;
+
+fn is_identifier(s: &str, max_len: usize) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some('a'..='z'))
-        && s.len() <= 63
+        && s.len() <= max_len
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 

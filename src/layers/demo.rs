@@ -199,9 +199,9 @@ pub fn read_polygons(
             continue;
         };
         let Some(g) = f.geometry() else { continue };
-        let geom = geozero::wkb::Wkb(g.wkb()?)
-            .to_geo()
-            .context("cannot read a boundary geometry")?;
+        let mut g = g.clone();
+        g.flatten_to_2d();
+        let geom = g.to_geo().context("cannot read a boundary geometry")?;
         let mp = match geom {
             geo::Geometry::MultiPolygon(mp) => mp,
             geo::Geometry::Polygon(p) => geo::MultiPolygon(vec![p]),

@@ -191,6 +191,25 @@ fn extension(path: &Path) -> String {
         .to_ascii_lowercase()
 }
 
+/// Sends GDAL's messages to the log instead of stderr. A feature without geometry makes the
+/// binding ask GDAL about a null geometry (CPLE_ObjectNull, 10); that row is reported as rejected,
+/// so the message itself is only debug detail.
+fn route_gdal_messages() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        gdal::config::set_error_handler(|class, number, message| {
+            use gdal::errors::CplErrType;
+            match class {
+                CplErrType::Failure | CplErrType::Fatal if number != 10 => {
+                    tracing::warn!(target: "gdal", number, "{message}")
+                }
+                CplErrType::Warning => tracing::info!(target: "gdal", number, "{message}"),
+                _ => tracing::debug!(target: "gdal", number, "{message}"),
+            }
+        });
+    });
+}
+
 /// Runs in a blocking thread: opens the source, describes it, then streams rows in batches.
 fn read_source(
     layer: &LayerDef,
@@ -198,6 +217,7 @@ fn read_source(
     info_tx: tokio::sync::oneshot::Sender<SourceInfo>,
     tx: tokio::sync::mpsc::Sender<Vec<Item>>,
 ) -> Result<()> {
+    route_gdal_messages();
     let ext = extension(&opts.path);
     // CSV has no encoding option in GDAL: a non-UTF-8 CSV is transcoded into a temporary copy.
     let _tmp;
@@ -356,7 +376,10 @@ fn read_feature(
     transform: &CoordTransform,
     is_wgs84: bool,
 ) -> Item {
-    let Some(geom) = feature.geometry().filter(|g| !g.is_empty()) else {
+    let Some(geom) = feature
+        .geometry()
+        .filter(|g| g.has_gdal_ptr() && !g.is_empty())
+    else {
         return Item::Reject {
             row,
             reason: "no geometry (empty or unreadable)".into(),

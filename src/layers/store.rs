@@ -97,7 +97,10 @@ impl<'a> BulkLoader<'a> {
             .bind(actor)
             .fetch_one(&mut *tx)
             .await?;
-        sqlx::query(include_str!("sql/stage_create.sql"))
+        sqlx::raw_sql(include_str!("sql/stage_create.sql"))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("SET LOCAL client_min_messages = warning")
             .execute(&mut *tx)
             .await?;
         Ok(BulkLoader {
@@ -169,37 +172,93 @@ impl<'a> BulkLoader<'a> {
     pub async fn finish(mut self) -> Result<LoadSummary> {
         self.flush().await?;
         let dim = i32::from(self.layer.geometry.dimension());
+        let tx = &mut self.tx;
         let repaired: Vec<i64> = sqlx::query_scalar(include_str!("sql/stage_repair.sql"))
             .bind(dim)
-            .fetch_all(&mut *self.tx)
+            .fetch_all(&mut **tx)
             .await?;
         let rejected: Vec<(i64, String)> = sqlx::query_as(include_str!("sql/stage_reject.sql"))
             .bind(dim)
-            .fetch_all(&mut *self.tx)
+            .fetch_all(&mut **tx)
             .await?;
         let rejected_rows: std::collections::HashSet<i64> = rejected.iter().map(|r| r.0).collect();
-        self.summary.repaired = repaired
+        let s = &mut self.summary;
+        s.repaired = repaired
             .iter()
             .filter(|r| !rejected_rows.contains(r))
             .count() as u64;
-        self.summary
-            .rejected
+        s.rejected
             .extend(rejected.into_iter().map(|(row, reason)| Rejection {
                 row: row as u64,
                 reason,
             }));
-        self.summary.rejected.sort_by_key(|r| r.row);
+        s.rejected.sort_by_key(|r| r.row);
+        s.loaded = s.read - s.rejected.len() as u64;
 
-        let (inserted, updated): (i64, i64) = sqlx::query_as(include_str!("sql/stage_upsert.sql"))
+        // Keyed rows already stored are updated when they changed and are otherwise left alone.
+        let (mut updated, mut known) = (0i64, 0i64);
+        let has_stored_keys: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM features WHERE layer_id = $1 AND source_key IS NOT NULL)",
+        )
+        .bind(&self.layer.id)
+        .fetch_one(&mut **tx)
+        .await?;
+        if has_stored_keys {
+            updated = sqlx::query_scalar(include_str!("sql/stage_update.sql"))
+                .bind(&self.layer.id)
+                .bind(self.dataset_id)
+                .fetch_one(&mut **tx)
+                .await
+                .context("cannot update features")?;
+            known = sqlx::query_scalar(include_str!("sql/stage_drop_known.sql"))
+                .bind(&self.layer.id)
+                .fetch_one(&mut **tx)
+                .await?;
+        }
+        let new_rows = s.loaded as i64 - known;
+        // A large load into a small layer builds the spatial index once afterwards (sorted, much
+        // faster than growing it row by row), as ogr2ogr does. Only this layer's partition is locked.
+        let stored: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM features WHERE layer_id = $1 AND deleted_at IS NULL",
+        )
+        .bind(&self.layer.id)
+        .fetch_one(&mut **tx)
+        .await?;
+        let rebuild_index = new_rows >= BULK_INDEX_ROWS && new_rows > stored;
+        let kato_staged = new_rows >= BULK_KATO_ROWS;
+        if kato_staged {
+            sqlx::query("DROP TABLE ingest_kato")
+                .execute(&mut **tx)
+                .await?;
+            sqlx::raw_sql(include_str!("sql/stage_kato.sql"))
+                .execute(&mut **tx)
+                .await?;
+        }
+        if rebuild_index {
+            sqlx::query(&format!(
+                "DROP INDEX IF EXISTS features_{}_geom",
+                self.layer.id
+            ))
+            .execute(&mut **tx)
+            .await?;
+        }
+        let inserted = sqlx::query(include_str!("sql/stage_insert.sql"))
             .bind(&self.layer.id)
             .bind(self.dataset_id)
-            .fetch_one(&mut *self.tx)
+            .bind(kato_staged)
+            .execute(&mut **tx)
             .await
-            .context("cannot write features")?;
+            .context("cannot write features")?
+            .rows_affected();
+        if rebuild_index {
+            sqlx::query("SELECT qala_ensure_layer_index($1)")
+                .bind(&self.layer.id)
+                .execute(&mut **tx)
+                .await?;
+        }
         let s = &mut self.summary;
-        s.inserted = inserted as u64;
+        s.inserted = inserted;
         s.updated = updated as u64;
-        s.loaded = s.read - s.rejected.len() as u64;
         s.unchanged = s.loaded - s.inserted - s.updated;
         sqlx::query("UPDATE datasets SET summary = $2 WHERE id = $1")
             .bind(self.dataset_id)
@@ -211,6 +270,11 @@ impl<'a> BulkLoader<'a> {
     }
 }
 
+/// Loads of at least this many new rows (and more than the layer holds) rebuild its spatial index.
+const BULK_INDEX_ROWS: i64 = 20_000;
+/// Loads of at least this many new rows get their KATO codes in one spatial join.
+const BULK_KATO_ROWS: i64 = 5_000;
+
 /// Appends one row in COPY text format: row, key, hex WKB, JSON.
 fn write_copy_row(buf: &mut Vec<u8>, row: u64, key: Option<&str>, wkb: &[u8], attrs: &Value) {
     use std::io::Write;
@@ -221,13 +285,50 @@ fn write_copy_row(buf: &mut Vec<u8>, row: u64, key: Option<&str>, wkb: &[u8], at
     }
     buf.push(b'\t');
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for b in wkb {
-        buf.push(HEX[(b >> 4) as usize]);
-        buf.push(HEX[(b & 15) as usize]);
+    let mut hex = |bytes: &[u8]| {
+        for b in bytes {
+            buf.push(HEX[(b >> 4) as usize]);
+            buf.push(HEX[(b & 15) as usize]);
+        }
+    };
+    match ewkb_header(wkb) {
+        Some(header) => {
+            hex(&header);
+            hex(&wkb[5..]);
+        }
+        None => hex(wkb),
     }
     buf.push(b'\t');
     copy_escape(buf, &attrs.to_string());
     buf.push(b'\n');
+}
+
+/// The header of `wkb` rewritten as PostGIS EWKB with SRID 4326 (byte order, type with the SRID
+/// flag, SRID), so the staged geometry has its SRID from the start. `None` when `wkb` is too short
+/// or already carries an SRID.
+fn ewkb_header(wkb: &[u8]) -> Option<[u8; 9]> {
+    const SRID_FLAG: u32 = 0x2000_0000;
+    let order = *wkb.first()?;
+    let raw: [u8; 4] = wkb.get(1..5)?.try_into().ok()?;
+    let little = order == 1;
+    let kind = if little {
+        u32::from_le_bytes(raw)
+    } else {
+        u32::from_be_bytes(raw)
+    };
+    if kind & SRID_FLAG != 0 {
+        return None;
+    }
+    let (kind, srid) = if little {
+        ((kind | SRID_FLAG).to_le_bytes(), 4326u32.to_le_bytes())
+    } else {
+        ((kind | SRID_FLAG).to_be_bytes(), 4326u32.to_be_bytes())
+    };
+    let mut h = [0u8; 9];
+    h[0] = order;
+    h[1..5].copy_from_slice(&kind);
+    h[5..9].copy_from_slice(&srid);
+    Some(h)
 }
 
 /// Escapes text for COPY's text format.
@@ -251,12 +352,31 @@ mod tests {
     fn copy_rows_escape_text_and_hex_encode_geometry() {
         let mut buf = Vec::new();
         let attrs = serde_json::json!({"name": "a\tb\\c\nd"});
-        write_copy_row(&mut buf, 7, Some("k\t1"), &[0x01, 0xAB], &attrs);
+        // POINT(1 2) as little-endian WKB becomes EWKB with SRID 4326.
+        let mut point = vec![1u8, 1, 0, 0, 0];
+        point.extend_from_slice(&1f64.to_le_bytes());
+        point.extend_from_slice(&2f64.to_le_bytes());
+        write_copy_row(&mut buf, 7, Some("k\t1"), &point, &attrs);
         write_copy_row(&mut buf, 8, None, &[0xFF], &serde_json::json!({}));
         let text = String::from_utf8(buf).unwrap();
+        let ewkb = "0101000020E6100000000000000000F03F0000000000000040";
+        let expected = format!(
+            "7\tk\\t1\t{ewkb}\t{{\"name\":\"a\\\\tb\\\\\\\\c\\\\nd\"}}\n8\t\\N\tFF\t{{}}\n"
+        );
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn big_endian_wkb_gets_an_srid_too() {
+        let wkb = [0u8, 0, 0, 0, 3, 9, 9];
         assert_eq!(
-            text,
-            "7\tk\\t1\t01AB\t{\"name\":\"a\\\\tb\\\\\\\\c\\\\nd\"}\n8\t\\N\tFF\t{}\n"
+            ewkb_header(&wkb),
+            Some([0, 0x20, 0, 0, 3, 0, 0, 0x10, 0xE6])
+        );
+        assert_eq!(
+            ewkb_header(&[1u8, 1, 0, 0, 0x20]),
+            None,
+            "already EWKB with SRID"
         );
     }
 }

@@ -36,6 +36,11 @@ pub async fn sync(pool: &PgPool, layers: &[LayerDef]) -> Result<SyncSummary> {
             .fetch_optional(&mut *tx)
             .await
             .with_context(|| format!("cannot sync layer {}", l.id))?;
+        sqlx::query("SELECT qala_ensure_layer_partition($1)")
+            .bind(&l.id)
+            .execute(&mut *tx)
+            .await
+            .with_context(|| format!("cannot create the storage of layer {}", l.id))?;
         match row {
             Some((true,)) => summary.added.push(l.id.clone()),
             Some((false,)) => summary.changed.push(l.id.clone()),

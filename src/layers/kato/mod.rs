@@ -122,7 +122,11 @@ mod tests {
         assert_eq!(parent_of("101033000", has).as_deref(), Some("101000000"));
         assert_eq!(parent_of("750000000", has), None);
         // A village whose district is missing hangs under the region.
-        assert_eq!(parent_of("105033100", |c| c == "100000000"), None);
+        assert_eq!(
+            parent_of("105033100", |c| c == "100000000").as_deref(),
+            Some("100000000")
+        );
+        assert_eq!(parent_of("105033100", |c| c == "110000000"), None);
         assert_eq!(parent_of("101099100", has).as_deref(), Some("101000000"));
     }
 }

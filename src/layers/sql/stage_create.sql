@@ -1,8 +1,10 @@
 -- Staging table of one load; dropped at commit.
 CREATE TEMP TABLE ingest_stage (
-    row_no     bigint PRIMARY KEY,
+    row_no     bigint NOT NULL,
     source_key text,
-    geom       geometry,
+    geom       geometry(Geometry, 4326),
     attrs      jsonb NOT NULL,
     repaired   boolean NOT NULL DEFAULT false
-) ON COMMIT DROP
+) ON COMMIT DROP;
+-- Filled by stage_kato.sql for large loads; empty otherwise.
+CREATE TEMP TABLE ingest_kato (row_no bigint, code char(9)) ON COMMIT DROP

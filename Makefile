@@ -1,0 +1,53 @@
+# Qala: `make demo` to try it, `make test` to check it. See README.md.
+SHELL := /bin/bash
+CARGO ?= cargo
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+
+# Qala's own PostgreSQL cluster for the demo, and a throwaway one for the tests.
+DEMO_DATA_DIR ?= $(CURDIR)/var
+TEST_DATA_DIR ?= /tmp/qala-test-$(shell echo $(CURDIR) | md5sum | cut -c1-8)
+BIND ?= 127.0.0.1:8080
+
+.PHONY: setup build demo demo-stop test lint bench bench-ingest clean
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	$(CARGO) build --release
+
+demo: build
+	@dir=$$(scripts/data-dir.sh $(DEMO_DATA_DIR)); \
+	./target/release/qala --data-dir "$$dir" db start && \
+	./target/release/qala --data-dir "$$dir" demo-data && \
+	echo "Map: http://$(BIND)/  (stop with Ctrl-C; the database keeps running: make demo-stop)" && \
+	./target/release/qala --data-dir "$$dir" serve --bind $(BIND)
+
+demo-stop:
+	@dir=$$(scripts/data-dir.sh $(DEMO_DATA_DIR)); ./target/release/qala --data-dir "$$dir" db stop
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets --locked -- -D warnings
+
+# The whole suite against a real PostGIS: a fresh cluster in TEST_DATA_DIR, a database per test.
+test: setup lint
+	$(CARGO) build --all-targets --locked
+	@if [ -d "$(TEST_DATA_DIR)" ]; then ./target/debug/qala --data-dir "$(TEST_DATA_DIR)" db stop >/dev/null 2>&1 || true; rm -rf "$(TEST_DATA_DIR)"; fi
+	@mkdir -p "$(TEST_DATA_DIR)" && chmod 755 "$(TEST_DATA_DIR)"
+	QALA_TEST_DATA_DIR="$(TEST_DATA_DIR)" $(CARGO) test --all-targets --locked; rc=$$?; \
+	QALA_TEST_DATA_DIR="$(TEST_DATA_DIR)" $(CARGO) test --doc --locked; rc2=$$?; \
+	./target/debug/qala --data-dir "$(TEST_DATA_DIR)" db stop >/dev/null; \
+	exit $$(( rc | rc2 ))
+
+bench: bench-ingest
+
+# Ingest of a 300,000-polygon GeoPackage: Qala against ogr2ogr, same database, one run.
+bench-ingest:
+	@QALA_SETUP_BENCH=1 scripts/setup.sh
+	$(CARGO) build --release --locked
+	benches/ingest.sh
+
+clean:
+	-./target/debug/qala --data-dir "$(TEST_DATA_DIR)" db stop
+	rm -rf "$(TEST_DATA_DIR)" target

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs what Qala needs on Debian 12 and nothing when all is there. Idempotent.
+# Uses sudo when not root. Rust itself comes from rustup (Debian's cargo is too old).
+set -euo pipefail
+
+packages=(
+  postgresql-15 postgresql-15-postgis-3   # the database Qala runs itself (pg_trgm, btree_gist included)
+  libgdal-dev gdal-bin                     # ingest, reprojection; ogr2ogr and ogrinfo for tests
+  libfreetype-dev fonts-dejavu-core        # fonts for labels and PDFs
+  pkg-config build-essential               # building the gdal-sys crate
+  ca-certificates curl
+)
+if [ "${QALA_SETUP_BENCH:-0}" = 1 ]; then
+  packages+=(wrk hyperfine time)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "setup: Debian packages present"
+fi
+
+# Debian starts a system cluster on 5432 when postgresql-15 is installed; Qala does not use it.
+
+if ! command -v cargo >/dev/null 2>&1; then
+  if [ -x "$HOME/.cargo/bin/cargo" ]; then
+    echo "setup: cargo is in $HOME/.cargo/bin; add it to PATH"
+  else
+    echo "setup: installing Rust with rustup"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --component clippy,rustfmt
+  fi
+fi
