@@ -91,6 +91,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The whole application.
 pub fn app(state: AppState) -> Router {
     Router::new()
+        .route("/", get(index_page))
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(|| async { Json(openapi()) }))
         .merge(crate::layers::routes::router())
@@ -114,6 +115,42 @@ async fn healthz(
         Ok(_) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))).into_response(),
         Err(e) => ApiError::database(lang, e).into_response(),
     }
+}
+
+/// A plain page listing the layers the caller may read, until the web map arrives.
+async fn index_page(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    caller: crate::auth::Caller,
+    ReqLang(lang): ReqLang,
+) -> axum::response::Html<String> {
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let catalog = state.catalog();
+    let items: String = catalog
+        .readable_all(&caller)
+        .map(|l| {
+            format!(
+                "<li><a href=\"/api/layers/{id}\">{title}</a> <small>{id} · {theme}</small></li>",
+                id = l.id,
+                title = esc(l.title.get(lang)),
+                theme = esc(&l.theme)
+            )
+        })
+        .collect();
+    let lang_tag = match lang {
+        Lang::Kk => "kk",
+        Lang::Ru => "ru",
+        Lang::En => "en",
+    };
+    axum::response::Html(format!(
+        "<!doctype html><html lang=\"{lang_tag}\"><meta charset=\"utf-8\"><title>Qala</title>\
+         <h1>Qala</h1><ul>{items}</ul>\
+         <p><a href=\"/api/layers\">/api/layers</a> · <a href=\"/api/kato?q=алматы\">/api/kato</a> · \
+         <a href=\"/api/openapi.json\">OpenAPI</a> · <a href=\"/healthz\">/healthz</a></p></html>"
+    ))
 }
 
 async fn not_found(ReqLang(lang): ReqLang) -> ApiError {

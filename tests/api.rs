@@ -87,6 +87,15 @@ async fn the_catalog_shows_only_what_the_caller_may_read() {
     assert_eq!(body["datasets"][0]["driver"], "CSV");
     assert_eq!(body["datasets"][0]["summary"]["loaded"], 2);
 
+    // The start page lists the same layers.
+    let (status, page) = common::get_text(&app, "/?lang=kk").await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Учаскелер") && page.contains("/api/layers/places"),
+        "{page}"
+    );
+    assert!(!page.contains("secret_pipes"));
+
     // Unknown routes answer in the same shape.
     let (status, body) = get_json(&app, "/api/nothing", &[("accept-language", "en")]).await;
     assert_eq!(

@@ -220,6 +220,21 @@ pub async fn get_json(
     (status, json)
 }
 
+/// GET `uri`; returns status and body text.
+pub async fn get_text(app: &axum::Router, uri: &str) -> (u16, String) {
+    use tower::ServiceExt;
+    let req = axum::http::Request::get(uri)
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let resp = app.clone().oneshot(req).await.unwrap();
+    let status = resp.status().as_u16();
+    let bytes = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    (status, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
 /// Runs the `qala` binary with `args`, against the test database `db`, in `dir`.
 pub fn qala(db: &TestDb, dir: &Path, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_qala"))
