@@ -60,11 +60,19 @@ END $$;
 CREATE TRIGGER kato_boundaries_parts AFTER INSERT OR UPDATE ON kato_boundaries
     FOR EACH ROW EXECUTE FUNCTION qala_kato_boundary_parts();
 
--- The smallest KATO unit whose boundary contains a representative point of `g`.
+-- The point a feature is placed by: the middle of the (first) line for lines, a point on the
+-- surface otherwise (never on the boundary, unlike a line's end or vertex).
+CREATE FUNCTION qala_point_of(g geometry) RETURNS geometry
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN ST_Dimension(g) = 1 THEN ST_LineInterpolatePoint(ST_GeometryN(g, 1), 0.5)
+                ELSE ST_PointOnSurface(g) END
+$$;
+
+-- The smallest KATO unit whose boundary contains the point of `g` (qala_point_of).
 CREATE FUNCTION qala_kato_at(g geometry) RETURNS char(9)
 LANGUAGE sql STABLE PARALLEL SAFE AS $$
     SELECT p.code FROM kato_boundary_parts p
-    WHERE g IS NOT NULL AND NOT ST_IsEmpty(g) AND ST_Intersects(p.geom, ST_PointOnSurface(g))
+    WHERE g IS NOT NULL AND NOT ST_IsEmpty(g) AND ST_Intersects(p.geom, qala_point_of(g))
     ORDER BY p.area_m2 ASC
     LIMIT 1
 $$;
