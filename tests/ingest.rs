@@ -543,7 +543,9 @@ async fn history_is_written_in_the_same_transaction_for_direct_sql_edits() {
         .await
         .unwrap();
 
-    let rows: Vec<(i32, String, String, Option<f64>, Option<f64>)> = sqlx::query_as(
+    /// version, op, changed_by, x before, x after
+    type HistoryRow = (i32, String, String, Option<f64>, Option<f64>);
+    let rows: Vec<HistoryRow> = sqlx::query_as(
         "SELECT version, op, changed_by, ST_X(geom_before), ST_X(geom_after) FROM feature_history WHERE feature_id = $1 ORDER BY version",
     )
     .bind(id)

@@ -909,11 +909,7 @@ fn city_cells(
             let y0 = y_min + f64::from(row) * size;
             let cell = MultiPolygon(vec![rect_ll(x0, y0, x0 + size, y0 + size)]);
             let part = cell.intersection(city);
-            let area: f64 = map_coords(&part, to_m)
-                .0
-                .iter()
-                .map(|p| geo::Area::unsigned_area(p))
-                .sum();
+            let area = area_m2(&part);
             // Slivers along the boundary are left out.
             if area >= 0.05 * size * size {
                 out.push((
@@ -931,13 +927,13 @@ fn city_cells(
     out
 }
 
+/// Area in square metres (local frame).
+fn area_m2(p: &MultiPolygon<f64>) -> f64 {
+    geo::Area::unsigned_area(&map_coords(p, to_m))
+}
+
 fn area_ha(p: &MultiPolygon<f64>) -> f64 {
-    let m2: f64 = map_coords(p, to_m)
-        .0
-        .iter()
-        .map(|p| geo::Area::unsigned_area(p))
-        .sum();
-    (m2 / 100.0).round() / 100.0
+    (area_m2(p) / 100.0).round() / 100.0
 }
 
 fn land_fund_layer(city: &MultiPolygon<f64>, rng: &mut ChaCha8Rng) -> DemoLayer {
@@ -1039,7 +1035,7 @@ fn network_layer(city: &MultiPolygon<f64>, streets: &[Street], rng: &mut ChaCha8
     const SEGMENT: f64 = 1_500.0;
     let mut features = Vec::new();
     for (kind, offset, every, operator) in kinds {
-        for (i, s) in streets.iter().enumerate().filter(|(i, _)| i % every == 0) {
+        for s in streets.iter().step_by(every) {
             if kind == "heating" && s.at.abs() > 6_000.0 {
                 continue;
             }
@@ -1081,7 +1077,6 @@ fn network_layer(city: &MultiPolygon<f64>, streets: &[Street], rng: &mut ChaCha8
                     });
                 }
             }
-            let _ = i;
         }
     }
     DemoLayer {
