@@ -16,20 +16,10 @@ pub struct Settings {
     pub database_url: Option<String>,
 
     /// Directory of layer files (`*.toml`).
-    #[arg(
-        long,
-        global = true,
-        env = "QALA_LAYERS_DIR",
-        default_value = "./layers"
-    )]
+    #[arg(long, global = true, env = "QALA_LAYERS_DIR", default_value = "./layers")]
     pub layers_dir: PathBuf,
 
     /// Directory of open reference data (KATO, boundaries, DEM); optional.
-    #[arg(
-        long,
-        global = true,
-        env = "QALA_OPEN_DATA_DIR",
-        default_value = "../shared/data"
-    )]
+    #[arg(long, global = true, env = "QALA_OPEN_DATA_DIR", default_value = "../shared/data")]
     pub open_data_dir: PathBuf,
 }

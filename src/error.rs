@@ -37,12 +37,7 @@ pub struct ErrorContent {
 
 impl ApiError {
     pub fn new(status: StatusCode, msg: Msg, lang: Lang) -> Self {
-        ApiError {
-            status,
-            msg,
-            lang,
-            detail: None,
-        }
+        ApiError { status, msg, lang, detail: None }
     }
 
     pub fn not_found(msg: Msg, lang: Lang) -> Self {
@@ -50,10 +45,7 @@ impl ApiError {
     }
 
     pub fn bad_request(lang: Lang, detail: impl Into<String>) -> Self {
-        ApiError {
-            detail: Some(detail.into()),
-            ..Self::new(StatusCode::BAD_REQUEST, Msg::BadRequest, lang)
-        }
+        ApiError { detail: Some(detail.into()), ..Self::new(StatusCode::BAD_REQUEST, Msg::BadRequest, lang) }
     }
 
     /// Logs the cause and answers 500 (or 503 when the database is unreachable).
@@ -66,11 +58,7 @@ impl ApiError {
         match e {
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
                 tracing::error!(error = %e, "database unavailable");
-                Self::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    Msg::DatabaseUnavailable,
-                    lang,
-                )
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, Msg::DatabaseUnavailable, lang)
             }
             other => Self::internal(lang, other),
         }
@@ -83,12 +71,7 @@ impl IntoResponse for ApiError {
         if let Some(d) = &self.detail {
             message = format!("{message}: {d}");
         }
-        let body = ErrorBody {
-            error: ErrorContent {
-                code: self.msg.code(),
-                message,
-            },
-        };
+        let body = ErrorBody { error: ErrorContent { code: self.msg.code(), message } };
         (self.status, Json(body)).into_response()
     }
 }

@@ -19,18 +19,48 @@ use crate::error::ApiError;
 use crate::i18n::{Lang, Msg};
 use crate::layers::Catalog;
 
+/// HTTP settings of the server.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Memory for cached tiles, in bytes (0: no cache).
+    pub tile_cache_bytes: u64,
+    /// `Cache-Control` of public tiles (restricted ones are always `private`).
+    pub cache_control: String,
+    /// Origins allowed by CORS; `*` for any.
+    pub cors_origins: Vec<String>,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            tile_cache_bytes: 256 << 20,
+            cache_control: "public, max-age=60".into(),
+            cors_origins: vec!["*".into()],
+        }
+    }
+}
+
 /// State shared by every handler.
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub pool: PgPool,
     catalog: Arc<RwLock<Arc<Catalog>>>,
+    pub tiles: crate::tiles::TileService,
+    pub settings: Arc<HttpSettings>,
 }
 
 impl AppState {
+    /// State with the default settings.
     pub fn new(pool: PgPool, catalog: Catalog) -> AppState {
+        Self::with_settings(pool, catalog, HttpSettings::default())
+    }
+
+    pub fn with_settings(pool: PgPool, catalog: Catalog, settings: HttpSettings) -> AppState {
         AppState {
+            tiles: crate::tiles::TileService::new(pool.clone(), settings.tile_cache_bytes),
             pool,
             catalog: Arc::new(RwLock::new(Arc::new(catalog))),
+            settings: Arc::new(settings),
         }
     }
 
@@ -42,10 +72,11 @@ impl AppState {
             .unwrap_or_else(|poisoned| Arc::clone(&poisoned.into_inner()))
     }
 
-    /// Replaces the catalog (after `layers sync`).
+    /// Replaces the catalog (after `layers sync`); cached tiles are dropped.
     pub fn set_catalog(&self, catalog: Catalog) {
         let mut guard = self.catalog.write().unwrap_or_else(|p| p.into_inner());
         *guard = Arc::new(catalog);
+        self.tiles.invalidate_all();
     }
 }
 
@@ -62,9 +93,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ReqLang {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let q = Query::<LangQuery>::try_from_uri(&parts.uri)
-            .ok()
-            .and_then(|q| q.0.lang);
+        let q = Query::<LangQuery>::try_from_uri(&parts.uri).ok().and_then(|q| q.0.lang);
         Ok(ReqLang(Lang::negotiate(q.as_deref(), &parts.headers)))
     }
 }
@@ -88,15 +117,34 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
 
+fn cors(settings: &HttpSettings) -> tower_http::cors::CorsLayer {
+    use tower_http::cors::{AllowOrigin, Any, CorsLayer};
+    let layer = CorsLayer::new()
+        .allow_methods([axum::http::Method::GET, axum::http::Method::HEAD, axum::http::Method::OPTIONS])
+        .allow_headers(Any)
+        .expose_headers([axum::http::header::ETAG]);
+    if settings.cors_origins.iter().any(|o| o == "*") {
+        layer.allow_origin(Any)
+    } else {
+        let origins: Vec<axum::http::HeaderValue> =
+            settings.cors_origins.iter().filter_map(|o| o.parse().ok()).collect();
+        layer.allow_origin(AllowOrigin::list(origins))
+    }
+}
+
 /// The whole application.
 pub fn app(state: AppState) -> Router {
+    let tiles = crate::tiles::routes::router()
+        .layer(tower_http::compression::CompressionLayer::new().gzip(true).br(true));
     Router::new()
+        .merge(tiles)
         .route("/", get(index_page))
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(|| async { Json(openapi()) }))
         .merge(crate::layers::routes::router())
         .merge(crate::layers::kato::routes::router())
         .fallback(not_found)
+        .layer(cors(&state.settings))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
@@ -108,10 +156,7 @@ async fn healthz(
     axum::extract::State(state): axum::extract::State<AppState>,
     ReqLang(lang): ReqLang,
 ) -> impl IntoResponse {
-    match sqlx::query_scalar::<_, i32>("SELECT 1")
-        .fetch_one(&state.pool)
-        .await
-    {
+    match sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool).await {
         Ok(_) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))).into_response(),
         Err(e) => ApiError::database(lang, e).into_response(),
     }
@@ -123,11 +168,7 @@ async fn index_page(
     caller: crate::auth::Caller,
     ReqLang(lang): ReqLang,
 ) -> axum::response::Html<String> {
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-    };
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
     let catalog = state.catalog();
     let items: String = catalog
         .readable_all(&caller)
@@ -163,10 +204,9 @@ pub async fn serve(state: AppState, addr: &str) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr()?;
+    let _invalidation = crate::tiles::invalidate::spawn(state.pool.clone(), state.tiles.clone()).await?;
     println!("Qala is serving on http://{local}/");
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await?;
     Ok(())
 }
 

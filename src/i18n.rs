@@ -33,9 +33,7 @@ impl Lang {
         if let Some(l) = query_lang.and_then(Lang::parse) {
             return l;
         }
-        let Some(accept) = headers
-            .get(axum::http::header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
+        let Some(accept) = headers.get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())
         else {
             return Lang::default();
         };
@@ -44,11 +42,7 @@ impl Lang {
             let mut it = part.split(';');
             let tag = it.next().unwrap_or("");
             let q = it
-                .find_map(|p| {
-                    p.trim()
-                        .strip_prefix("q=")
-                        .and_then(|q| q.parse::<f32>().ok())
-                })
+                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
                 .unwrap_or(1.0);
             if let Some(l) = Lang::parse(tag)
                 && best.is_none_or(|(bq, _)| q > bq)
@@ -145,10 +139,7 @@ mod tests {
     #[test]
     fn accept_language_picks_highest_quality() {
         let mut h = HeaderMap::new();
-        h.insert(
-            "accept-language",
-            "en;q=0.5, kk-KZ;q=0.9, ru;q=0.8".parse().unwrap(),
-        );
+        h.insert("accept-language", "en;q=0.5, kk-KZ;q=0.9, ru;q=0.8".parse().unwrap());
         assert_eq!(Lang::negotiate(None, &h), Lang::Kk);
         assert_eq!(Lang::negotiate(Some("en"), &h), Lang::En);
         assert_eq!(Lang::negotiate(None, &HeaderMap::new()), Lang::Ru);
@@ -156,13 +147,7 @@ mod tests {
 
     #[test]
     fn every_message_has_three_texts() {
-        for m in [
-            Msg::NotFound,
-            Msg::LayerNotFound,
-            Msg::KatoNotFound,
-            Msg::BadRequest,
-            Msg::Internal,
-        ] {
+        for m in [Msg::NotFound, Msg::LayerNotFound, Msg::KatoNotFound, Msg::BadRequest, Msg::Internal] {
             let texts = [m.text(Lang::Kk), m.text(Lang::Ru), m.text(Lang::En)];
             assert!(texts.iter().all(|t| !t.is_empty()));
             assert_ne!(texts[0], texts[1]);

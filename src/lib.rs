@@ -11,3 +11,4 @@ pub mod error;
 pub mod http;
 pub mod i18n;
 pub mod layers;
+pub mod tiles;

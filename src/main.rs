@@ -11,11 +11,7 @@ use qala::i18n::{Msg, cli_lang};
 use qala::layers::{Catalog, catalog, demo, ingest, kato, sync};
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "qala",
-    version,
-    about = "GIS tile and geodata server for city governments"
-)]
+#[command(name = "qala", version, about = "GIS tile and geodata server for city governments")]
 struct Cli {
     #[command(flatten)]
     settings: Settings,
@@ -29,6 +25,15 @@ enum Command {
     Serve {
         #[arg(long, env = "QALA_BIND", default_value = "127.0.0.1:8080")]
         bind: String,
+        /// Memory for cached tiles, in MiB (0 turns the cache off).
+        #[arg(long, env = "QALA_TILE_CACHE_MB", default_value_t = 256)]
+        tile_cache_mb: u64,
+        /// Cache-Control of public tiles.
+        #[arg(long, env = "QALA_TILE_CACHE_CONTROL", default_value = "public, max-age=60")]
+        cache_control: String,
+        /// Origins allowed by CORS, comma-separated, or `*`.
+        #[arg(long, env = "QALA_CORS_ORIGINS", default_value = "*")]
+        cors_origins: String,
     },
     /// Qala's own PostgreSQL cluster (used when DATABASE_URL is not set).
     Db {
@@ -167,48 +172,36 @@ async fn open_synced(settings: &Settings) -> Result<(Database, Vec<catalog::Laye
 async fn run(cli: Cli) -> Result<()> {
     let settings = cli.settings;
     match cli.command {
-        Command::Serve { bind } => {
+        Command::Serve { bind, tile_cache_mb, cache_control, cors_origins } => {
             let (db, layers) = open_synced(&settings).await?;
-            let state = qala::http::AppState::new(db.pool.clone(), Catalog::new(layers));
+            let http = qala::http::HttpSettings {
+                tile_cache_bytes: tile_cache_mb << 20,
+                cache_control,
+                cors_origins: cors_origins.split(',').map(|s| s.trim().to_string()).collect(),
+            };
+            let state = qala::http::AppState::with_settings(db.pool.clone(), Catalog::new(layers), http);
             let result = qala::http::serve(state, &bind).await;
             db.close().await?;
             result
         }
         Command::Db { action } => db_command(&settings, action),
         Command::Layers { action } => layers_command(&settings, action).await,
-        Command::Ingest {
-            file,
-            layer,
-            srs,
-            encoding,
-            map,
-            key,
-            source_layer,
-            report,
-            actor,
-        } => {
+        Command::Ingest { file, layer, srs, encoding, map, key, source_layer, report, actor } => {
             let (db, layers) = open_synced(&settings).await?;
             let catalog = Catalog::new(layers);
-            let def = catalog.get(&layer).with_context(|| {
-                format!("no layer `{layer}` in {}", settings.layers_dir.display())
-            })?;
-            let opts = ingest::IngestOptions {
-                path: file,
-                srs,
-                encoding,
-                map,
-                key,
-                source_layer,
-                progress: true,
-            };
+            let def = catalog
+                .get(&layer)
+                .with_context(|| format!("no layer `{layer}` in {}", settings.layers_dir.display()))?;
+            let opts =
+                ingest::IngestOptions { path: file, srs, encoding, map, key, source_layer, progress: true };
             let result = ingest::ingest(&db.pool, def, &opts, &actor).await;
             db.close().await?;
             let r = result?;
             let report_path = report.unwrap_or_else(|| {
-                settings.data_dir.join("reports").join(format!(
-                    "ingest-{layer}-{}.json",
-                    chrono::Utc::now().format("%Y%m%dT%H%M%S")
-                ))
+                settings
+                    .data_dir
+                    .join("reports")
+                    .join(format!("ingest-{layer}-{}.json", chrono::Utc::now().format("%Y%m%dT%H%M%S")))
             });
             if let Some(dir) = report_path.parent() {
                 std::fs::create_dir_all(dir)?;
@@ -285,11 +278,7 @@ fn db_command(settings: &Settings, action: DbAction) -> Result<()> {
     match action {
         DbAction::Start => {
             let (port, started) = c.start()?;
-            let what = if started {
-                "started"
-            } else {
-                "already running"
-            };
+            let what = if started { "started" } else { "already running" };
             println!("{what}: {} ({})", c.url(port), c.pg_dir().display());
         }
         DbAction::Stop => {
@@ -305,11 +294,7 @@ fn db_command(settings: &Settings, action: DbAction) -> Result<()> {
             }
             cluster::Status::Stopped => println!("stopped ({})", c.pg_dir().display()),
             cluster::Status::Running { pid, port } => {
-                println!(
-                    "running: pid {pid}, {} ({})",
-                    c.url(port),
-                    c.pg_dir().display()
-                )
+                println!("running: pid {pid}, {} ({})", c.url(port), c.pg_dir().display())
             }
         },
         DbAction::Url => match c.status()? {
@@ -324,16 +309,8 @@ async fn layers_command(settings: &Settings, action: LayersAction) -> Result<()>
     match action {
         LayersAction::List => {
             for l in load_catalog(settings)? {
-                let access = if l.access.public {
-                    "public"
-                } else {
-                    "restricted"
-                };
-                let synthetic = if l.metadata.synthetic {
-                    " synthetic"
-                } else {
-                    ""
-                };
+                let access = if l.access.public { "public" } else { "restricted" };
+                let synthetic = if l.metadata.synthetic { " synthetic" } else { "" };
                 println!(
                     "{:<18} {:<8} {:<14} z{}-{} {access}{synthetic}  {}",
                     l.id,
@@ -347,10 +324,7 @@ async fn layers_command(settings: &Settings, action: LayersAction) -> Result<()>
         }
         LayersAction::Show { id } => {
             let layers = load_catalog(settings)?;
-            let l = layers
-                .iter()
-                .find(|l| l.id == id)
-                .with_context(|| format!("no layer `{id}`"))?;
+            let l = layers.iter().find(|l| l.id == id).with_context(|| format!("no layer `{id}`"))?;
             println!("{}", serde_json::to_string_pretty(l)?);
         }
         LayersAction::Sync => {
@@ -376,12 +350,10 @@ async fn layers_command(settings: &Settings, action: LayersAction) -> Result<()>
 async fn kato_command(db: &Database, action: KatoAction) -> Result<()> {
     match action {
         KatoAction::Import { file } => {
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let parsed = kato::parse::parse(&kato::parse::decode(&bytes))
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
-            let s =
-                kato::store::import_units(&db.pool, parsed, &file.display().to_string()).await?;
+            let s = kato::store::import_units(&db.pool, parsed, &file.display().to_string()).await?;
             for r in &s.rejected {
                 eprintln!("line {}: {}", r.line, r.reason);
             }
@@ -393,11 +365,7 @@ async fn kato_command(db: &Database, action: KatoAction) -> Result<()> {
                 s.total_units
             );
         }
-        KatoAction::Boundaries {
-            file,
-            code_field,
-            synthetic,
-        } => {
+        KatoAction::Boundaries { file, code_field, synthetic } => {
             let polygons = demo::read_polygons(&file, &code_field)?;
             let mut attached = 0;
             for (code, mp) in polygons {

@@ -25,24 +25,11 @@ async fn the_catalog_shows_only_what_the_caller_may_read() {
     let (status, body) = get_json(&app, "/healthz", &[]).await;
     assert_eq!((status, body), (200, json!({"status": "ok"})));
 
-    let (status, body) = get_json(
-        &app,
-        "/api/layers",
-        &[("accept-language", "kk-KZ,ru;q=0.8")],
-    )
-    .await;
+    let (status, body) = get_json(&app, "/api/layers", &[("accept-language", "kk-KZ,ru;q=0.8")]).await;
     assert_eq!(status, 200);
-    let ids: Vec<&str> = body["layers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|l| l["id"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        ids,
-        vec!["parcels", "places"],
-        "the restricted layer is not listed for anonymous callers"
-    );
+    let ids: Vec<&str> =
+        body["layers"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, vec!["parcels", "places"], "the restricted layer is not listed for anonymous callers");
     assert_eq!(body["layers"][0]["title"], "Учаскелер");
     assert_eq!(body["layers"][0]["titles"]["en"], "Parcels");
     assert_eq!(body["layers"][0]["synthetic"], true);
@@ -53,28 +40,16 @@ async fn the_catalog_shows_only_what_the_caller_may_read() {
     assert_eq!((s1, s2), (404, 404));
     assert_eq!(refused, missing);
     assert_eq!(refused["error"]["code"], "layer_not_found");
-    assert_eq!(
-        refused["error"]["message"], "Слой не найден",
-        "Russian by default"
-    );
+    assert_eq!(refused["error"]["message"], "Слой не найден", "Russian by default");
     let (_, en) = get_json(&app, "/api/layers/secret_pipes?lang=en", &[]).await;
     assert_eq!(en["error"]["message"], "Layer not found");
 
     // Detail: schema, metadata and what is stored.
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("p.csv");
-    std::fs::write(
-        &csv,
-        "lon,lat,name,floors\n76.90,43.25,a,2\n76.95,43.30,b,3\n",
-    )
-    .unwrap();
-    let opts = qala::layers::ingest::IngestOptions {
-        path: csv,
-        ..Default::default()
-    };
-    qala::layers::ingest::ingest(&db.pool, &places_layer(true), &opts, "t")
-        .await
-        .unwrap();
+    std::fs::write(&csv, "lon,lat,name,floors\n76.90,43.25,a,2\n76.95,43.30,b,3\n").unwrap();
+    let opts = qala::layers::ingest::IngestOptions { path: csv, ..Default::default() };
+    qala::layers::ingest::ingest(&db.pool, &places_layer(true), &opts, "t").await.unwrap();
     let (status, body) = get_json(&app, "/api/layers/places?lang=en", &[]).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["title"], "Places");
@@ -90,18 +65,12 @@ async fn the_catalog_shows_only_what_the_caller_may_read() {
     // The start page lists the same layers.
     let (status, page) = common::get_text(&app, "/?lang=kk").await;
     assert_eq!(status, 200);
-    assert!(
-        page.contains("Учаскелер") && page.contains("/api/layers/places"),
-        "{page}"
-    );
+    assert!(page.contains("Учаскелер") && page.contains("/api/layers/places"), "{page}");
     assert!(!page.contains("secret_pipes"));
 
     // Unknown routes answer in the same shape.
     let (status, body) = get_json(&app, "/api/nothing", &[("accept-language", "en")]).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (404, Some("not_found"))
-    );
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
 }
 
 #[tokio::test]
@@ -110,13 +79,7 @@ async fn the_openapi_document_describes_the_routes() {
     let (status, doc) = get_json(&app(&db.pool, vec![]), "/api/openapi.json", &[]).await;
     assert_eq!(status, 200);
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for path in [
-        "/healthz",
-        "/api/layers",
-        "/api/layers/{id}",
-        "/api/kato",
-        "/api/kato/{code}",
-    ] {
+    for path in ["/healthz", "/api/layers", "/api/layers/{id}", "/api/kato", "/api/kato/{code}"] {
         assert!(doc["paths"][path]["get"].is_object(), "{path} missing");
     }
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
@@ -124,11 +87,7 @@ async fn the_openapi_document_describes_the_routes() {
 
 fn http_get(port: u16, path: &str) -> String {
     let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
     out
@@ -139,24 +98,11 @@ async fn qala_serve_answers_over_http_and_shuts_down_gracefully() {
     let db = test_db().await;
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("layers")).unwrap();
-    std::fs::write(
-        dir.path().join("layers/places.toml"),
-        toml::to_string(&places_layer(true)).unwrap(),
-    )
-    .unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    std::fs::write(dir.path().join("layers/places.toml"), toml::to_string(&places_layer(true)).unwrap())
+        .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_qala"))
-        .args([
-            "--layers-dir",
-            "layers",
-            "serve",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-        ])
+        .args(["--layers-dir", "layers", "serve", "--bind", &format!("127.0.0.1:{port}")])
         .current_dir(dir.path())
         .env("DATABASE_URL", &db.url)
         .stdout(std::process::Stdio::piped())
@@ -182,21 +128,10 @@ async fn qala_serve_answers_over_http_and_shuts_down_gracefully() {
         .unwrap();
     assert_eq!(n, 1);
 
-    std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
+    std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     let status = child.wait().unwrap();
     assert!(status.success(), "graceful shutdown exits 0: {status:?}");
     let mut stdout = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
-    assert!(
-        stdout.contains(&format!("http://127.0.0.1:{port}/")),
-        "{stdout}"
-    );
+    child.stdout.take().unwrap().read_to_string(&mut stdout).unwrap();
+    assert!(stdout.contains(&format!("http://127.0.0.1:{port}/")), "{stdout}");
 }

@@ -16,51 +16,23 @@ fn error_of(text: &str) -> (String, String, String) {
 #[test]
 fn wrong_files_fail_with_file_field_and_reason() {
     let cases: Vec<(String, &str, &str)> = vec![
-        (
-            VALID.replace("kk = \"Учаскелер\", ", ""),
-            "title.kk",
-            "missing field `kk`",
-        ),
+        (VALID.replace("kk = \"Учаскелер\", ", ""), "title.kk", "missing field `kk`"),
         (
             VALID.replace("type = \"integer\"", "type = \"int\""),
             "attributes[1].type",
             "unknown variant `int`",
         ),
-        (
-            VALID.replace("min_zoom = 10", "min_zoom = 21"),
-            "min_zoom",
-            "21 is above max_zoom 20",
-        ),
+        (VALID.replace("min_zoom = 10", "min_zoom = 21"), "min_zoom", "21 is above max_zoom 20"),
         (
             VALID.replace("theme = \"land\"", "theme = \"land\"\ntitel = \"x\""),
             "titel",
             "unknown field `titel`",
         ),
-        (
-            VALID.replace("date = \"2026-11-22\"", "date = \"22.11.2026\""),
-            "metadata.date",
-            "is not a date",
-        ),
-        (
-            VALID.replace("id = \"parcels\"", "id = \"other\""),
-            "id",
-            "differs from the file name",
-        ),
-        (
-            VALID.replace("id = \"parcels\"", "id = \"Parcels\""),
-            "id",
-            "lower-case",
-        ),
-        (
-            VALID.replace("public = true", "public = false"),
-            "access",
-            "nobody could read it",
-        ),
-        (
-            VALID.replace("name = \"floors\"", "name = \"name\""),
-            "attributes[1].name",
-            "declared twice",
-        ),
+        (VALID.replace("date = \"2026-11-22\"", "date = \"22.11.2026\""), "metadata.date", "is not a date"),
+        (VALID.replace("id = \"parcels\"", "id = \"other\""), "id", "differs from the file name"),
+        (VALID.replace("id = \"parcels\"", "id = \"Parcels\""), "id", "lower-case"),
+        (VALID.replace("public = true", "public = false"), "access", "nobody could read it"),
+        (VALID.replace("name = \"floors\"", "name = \"name\""), "attributes[1].name", "declared twice"),
         (
             VALID.replace("max = 200", "max = 200\nvalues = [\"a\"]"),
             "attributes[1].values",
@@ -71,20 +43,13 @@ fn wrong_files_fail_with_file_field_and_reason() {
             "geometry",
             "unknown variant `surface`",
         ),
-        (
-            VALID.replace("owner = \"Qala tests\"", "owner = \"\""),
-            "metadata.owner",
-            "must not be empty",
-        ),
+        (VALID.replace("owner = \"Qala tests\"", "owner = \"\""), "metadata.owner", "must not be empty"),
     ];
     for (text, field, reason) in cases {
         let (file, f, r) = error_of(&text);
         assert_eq!(file, "parcels.toml");
         assert_eq!(f, field, "reason was: {r}");
-        assert!(
-            r.contains(reason),
-            "field {field}: `{r}` should contain `{reason}`"
-        );
+        assert!(r.contains(reason), "field {field}: `{r}` should contain `{reason}`");
     }
     // Broken TOML names the line.
     let (_, _, r) = error_of("id = \"parcels\"\ntheme = \n");
@@ -102,11 +67,7 @@ fn a_directory_reports_every_bad_file() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("parcels.toml"), VALID).unwrap();
     std::fs::write(dir.path().join("broken.toml"), "id = \"broken\"").unwrap();
-    std::fs::write(
-        dir.path().join("zz.toml"),
-        VALID.replace("kk = \"Атауы\", ", ""),
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("zz.toml"), VALID.replace("kk = \"Атауы\", ", "")).unwrap();
     std::fs::write(dir.path().join("notes.txt"), "not a layer").unwrap();
     let errors = load_dir(dir.path()).unwrap_err();
     assert_eq!(errors.len(), 2, "{errors:?}");
@@ -121,16 +82,9 @@ fn the_repository_layers_are_valid() {
     let layers = load_dir(&common::repo().join("layers")).unwrap_or_else(|e| panic!("{e:#?}"));
     assert!(layers.len() >= 9, "demo layers present: {}", layers.len());
     for l in &layers {
-        assert!(
-            l.metadata.synthetic,
-            "{}: demo layers are synthetic and must say so",
-            l.id
-        );
+        assert!(l.metadata.synthetic, "{}: demo layers are synthetic and must say so", l.id);
     }
-    assert!(
-        layers.iter().any(|l| !l.access.public),
-        "the demo has a restricted layer"
-    );
+    assert!(layers.iter().any(|l| !l.access.public), "the demo has a restricted layer");
 }
 
 #[tokio::test]
@@ -138,19 +92,13 @@ async fn sync_adds_changes_and_retires_layers() {
     let db = common::test_db().await;
     let parcels = common::parcels_layer();
     let places = common::places_layer(true);
-    let s = qala::layers::sync::sync(&db.pool, &[parcels.clone(), places.clone()])
-        .await
-        .unwrap();
+    let s = qala::layers::sync::sync(&db.pool, &[parcels.clone(), places.clone()]).await.unwrap();
     assert_eq!(s.added, vec!["parcels", "places"]);
-    let s = qala::layers::sync::sync(&db.pool, &[parcels.clone(), places.clone()])
-        .await
-        .unwrap();
+    let s = qala::layers::sync::sync(&db.pool, &[parcels.clone(), places.clone()]).await.unwrap();
     assert_eq!(s.unchanged.len(), 2);
     let mut changed = parcels.clone();
     changed.title.en = "Land parcels".into();
-    let s = qala::layers::sync::sync(&db.pool, &[changed])
-        .await
-        .unwrap();
+    let s = qala::layers::sync::sync(&db.pool, &[changed]).await.unwrap();
     assert_eq!(s.changed, vec!["parcels"]);
     assert_eq!(s.retired, vec!["places"]);
     let (title, active): (String, bool) =
@@ -165,8 +113,6 @@ async fn sync_adds_changes_and_retires_layers() {
         .unwrap();
     assert!(!active);
     // Bringing the file back re-activates the layer.
-    let s = qala::layers::sync::sync(&db.pool, &[parcels, places])
-        .await
-        .unwrap();
+    let s = qala::layers::sync::sync(&db.pool, &[parcels, places]).await.unwrap();
     assert_eq!(s.changed, vec!["parcels", "places"]);
 }

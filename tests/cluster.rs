@@ -7,16 +7,9 @@ use qala::db::cluster::{Cluster, Status};
 
 #[tokio::test]
 async fn cluster_lifecycle_survives_stale_pid_files() {
-    let dir = tempfile::Builder::new()
-        .prefix("qala-cluster-")
-        .tempdir_in("/tmp")
-        .unwrap();
+    let dir = tempfile::Builder::new().prefix("qala-cluster-").tempdir_in("/tmp").unwrap();
     // The postgres user must reach the directory when tests run as root.
-    std::fs::set_permissions(
-        dir.path(),
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
+    std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let c = Cluster::new(dir.path()).unwrap();
     assert_eq!(c.status().unwrap(), Status::NotInitialised);
 
@@ -28,10 +21,7 @@ async fn cluster_lifecycle_survives_stale_pid_files() {
 
     let pool = qala::db::connect(&c.url(port), 2).await.unwrap();
     qala::db::migrate(&pool).await.unwrap();
-    let version: String = sqlx::query_scalar("SELECT postgis_full_version()")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let version: String = sqlx::query_scalar("SELECT postgis_full_version()").fetch_one(&pool).await.unwrap();
     assert!(version.contains("POSTGIS=\"3"), "{version}");
     let exts: Vec<String> = sqlx::query_scalar("SELECT extname::text FROM pg_extension ORDER BY 1")
         .fetch_all(&pool)
@@ -43,23 +33,15 @@ async fn cluster_lifecycle_survives_stale_pid_files() {
     pool.close().await;
 
     // Kill the server hard: the pid file stays behind, pointing at a dead process.
-    let Status::Running { pid, .. } = c.status().unwrap() else {
-        panic!("not running")
-    };
-    std::process::Command::new("kill")
-        .args(["-9", &pid.to_string()])
-        .status()
-        .unwrap();
+    let Status::Running { pid, .. } = c.status().unwrap() else { panic!("not running") };
+    std::process::Command::new("kill").args(["-9", &pid.to_string()]).status().unwrap();
     for _ in 0..100 {
         if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    assert!(
-        c.pg_dir().join("postmaster.pid").exists(),
-        "kill -9 leaves the pid file"
-    );
+    assert!(c.pg_dir().join("postmaster.pid").exists(), "kill -9 leaves the pid file");
     let (port2, started) = c.start().unwrap();
     assert!(started, "restarted over a stale pid file");
     c.stop().unwrap();
@@ -67,11 +49,7 @@ async fn cluster_lifecycle_survives_stale_pid_files() {
     // A pid file naming a live process that is not PostgreSQL (this test) is stale too.
     std::fs::write(
         c.pg_dir().join("postmaster.pid"),
-        format!(
-            "{}\n{}\n0\n{port2}\n",
-            std::process::id(),
-            c.pg_dir().display()
-        ),
+        format!("{}\n{}\n0\n{port2}\n", std::process::id(), c.pg_dir().display()),
     )
     .unwrap();
     assert_eq!(c.status().unwrap(), Status::Stopped);
@@ -80,10 +58,7 @@ async fn cluster_lifecycle_survives_stale_pid_files() {
     // Start again: the database and its data are still there.
     let (port3, _) = c.start().unwrap();
     let pool = qala::db::connect(&c.url(port3), 1).await.unwrap();
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations").fetch_one(&pool).await.unwrap();
     assert!(n >= 1);
     pool.close().await;
     assert!(c.stop().unwrap());
@@ -93,15 +68,8 @@ async fn cluster_lifecycle_survives_stale_pid_files() {
 
 #[test]
 fn db_commands_manage_the_cluster() {
-    let dir = tempfile::Builder::new()
-        .prefix("qala-dbcmd-")
-        .tempdir_in("/tmp")
-        .unwrap();
-    std::fs::set_permissions(
-        dir.path(),
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
+    let dir = tempfile::Builder::new().prefix("qala-dbcmd-").tempdir_in("/tmp").unwrap();
+    std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let run = |args: &[&str]| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_qala"))
             .arg("--data-dir")
@@ -110,11 +78,7 @@ fn db_commands_manage_the_cluster() {
             .env_remove("DATABASE_URL")
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap()
     };
     assert!(run(&["db", "status"]).starts_with("not initialised"));
@@ -122,10 +86,7 @@ fn db_commands_manage_the_cluster() {
     let url = run(&["db", "url"]);
     assert!(url.trim().ends_with("/qala"), "{url}");
     assert!(run(&["db", "status"]).starts_with("running: pid"));
-    assert!(
-        dir.path().join("pg/PG_VERSION").exists(),
-        "the cluster lives in <data-dir>/pg"
-    );
+    assert!(dir.path().join("pg/PG_VERSION").exists(), "the cluster lives in <data-dir>/pg");
     assert_eq!(run(&["db", "stop"]).trim(), "stopped");
     assert!(run(&["db", "status"]).starts_with("stopped"));
 }

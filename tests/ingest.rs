@@ -19,10 +19,8 @@ async fn setup() -> (TestDb, tempfile::TempDir) {
 }
 
 fn feature_collection(features: &[(Value, Value)]) -> String {
-    let fs: Vec<Value> = features
-        .iter()
-        .map(|(g, p)| json!({"type": "Feature", "geometry": g, "properties": p}))
-        .collect();
+    let fs: Vec<Value> =
+        features.iter().map(|(g, p)| json!({"type": "Feature", "geometry": g, "properties": p})).collect();
     json!({"type": "FeatureCollection", "features": fs}).to_string()
 }
 
@@ -31,27 +29,12 @@ fn point(lon: f64, lat: f64) -> Value {
 }
 
 fn ogr2ogr(args: &[&str]) {
-    let out = Command::new("ogr2ogr")
-        .args(args)
-        .output()
-        .expect("ogr2ogr from gdal-bin");
-    assert!(
-        out.status.success(),
-        "ogr2ogr {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = Command::new("ogr2ogr").args(args).output().expect("ogr2ogr from gdal-bin");
+    assert!(out.status.success(), "ogr2ogr {args:?}: {}", String::from_utf8_lossy(&out.stderr));
 }
 
-async fn run(
-    db: &TestDb,
-    layer: &LayerDef,
-    path: &Path,
-    f: impl FnOnce(&mut IngestOptions),
-) -> IngestReport {
-    let mut opts = IngestOptions {
-        path: path.to_path_buf(),
-        ..Default::default()
-    };
+async fn run(db: &TestDb, layer: &LayerDef, path: &Path, f: impl FnOnce(&mut IngestOptions)) -> IngestReport {
+    let mut opts = IngestOptions { path: path.to_path_buf(), ..Default::default() };
     f(&mut opts);
     ingest(&db.pool, layer, &opts, "tester").await.unwrap()
 }
@@ -73,10 +56,19 @@ fn places_geojson(dir: &Path) -> PathBuf {
     std::fs::write(
         &p,
         feature_collection(&[
-            (point(76.9457, 43.2379), json!({"code": "A1", "name": "Школа № 5", "floors": 3, "kind": "school", "note": "x"})),
-            (point(76.9000, 43.2500), json!({"code": "A2", "name": "Поликлиника Ёлки", "floors": "2", "kind": "clinic"})),
+            (
+                point(76.9457, 43.2379),
+                json!({"code": "A1", "name": "Школа № 5", "floors": 3, "kind": "school", "note": "x"}),
+            ),
+            (
+                point(76.9000, 43.2500),
+                json!({"code": "A2", "name": "Поликлиника Ёлки", "floors": "2", "kind": "clinic"}),
+            ),
             (point(76.9100, 43.2600), json!({"code": "A3", "floors": 4})),
-            (point(76.9200, 43.2700), json!({"code": "A4", "name": "Тест", "floors": "many", "kind": "castle"})),
+            (
+                point(76.9200, 43.2700),
+                json!({"code": "A4", "name": "Тест", "floors": "many", "kind": "castle"}),
+            ),
             (Value::Null, json!({"code": "A5", "name": "Без геометрии"})),
         ]),
     )
@@ -87,41 +79,18 @@ fn places_geojson(dir: &Path) -> PathBuf {
 #[tokio::test]
 async fn geojson_bad_rows_are_reported_with_row_and_reason() {
     let (db, dir) = setup().await;
-    let r = run(
-        &db,
-        &places_layer(true),
-        &places_geojson(dir.path()),
-        |_| {},
-    )
-    .await;
+    let r = run(&db, &places_layer(true), &places_geojson(dir.path()), |_| {}).await;
     let s = &r.summary;
-    assert_eq!(
-        (s.read, s.loaded, s.inserted, s.rejected.len()),
-        (5, 2, 2, 3),
-        "{s:?}"
-    );
+    assert_eq!((s.read, s.loaded, s.inserted, s.rejected.len()), (5, 2, 2, 3), "{s:?}");
     assert_eq!(s.rejected[0].row, 3);
     assert_eq!(s.rejected[0].reason, "name: is required");
     assert_eq!(s.rejected[1].row, 4);
-    assert!(
-        s.rejected[1]
-            .reason
-            .contains("floors: `many` is not an integer"),
-        "{}",
-        s.rejected[1].reason
-    );
-    assert!(
-        s.rejected[1]
-            .reason
-            .contains("kind: `castle` is not one of: school, clinic")
-    );
+    assert!(s.rejected[1].reason.contains("floors: `many` is not an integer"), "{}", s.rejected[1].reason);
+    assert!(s.rejected[1].reason.contains("kind: `castle` is not one of: school, clinic"));
     assert_eq!(s.rejected[2].row, 5);
     assert!(s.rejected[2].reason.contains("no geometry"));
     assert_eq!(r.driver, "GeoJSON");
-    assert!(
-        r.ignored_fields.contains(&"note".to_string())
-            && r.ignored_fields.contains(&"code".to_string())
-    );
+    assert!(r.ignored_fields.contains(&"note".to_string()) && r.ignored_fields.contains(&"code".to_string()));
     let rows = stored(&db, "places").await;
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[1].0, "Школа № 5");
@@ -156,19 +125,12 @@ async fn cp1251_shapefile_with_cpg_and_with_encoding_option() {
     assert!(cpg.contains("1251"), "{cpg}");
     let dbf = std::fs::read(dir.path().join("places.dbf")).unwrap();
     let (cp, _, _) = encoding_rs::WINDOWS_1251.encode("Поликлиника Ёлки");
-    assert!(
-        dbf.windows(cp.len()).any(|w| w == &cp[..]),
-        "the DBF holds cp1251 text"
-    );
+    assert!(dbf.windows(cp.len()).any(|w| w == &cp[..]), "the DBF holds cp1251 text");
 
     let places = places_layer(true);
     let r = run(&db, &places, &shp, |_| {}).await;
     assert_eq!(r.summary.loaded, 2);
-    let names: Vec<String> = stored(&db, "places")
-        .await
-        .into_iter()
-        .map(|r| r.0)
-        .collect();
+    let names: Vec<String> = stored(&db, "places").await.into_iter().map(|r| r.0).collect();
     assert_eq!(names, vec!["Поликлиника Ёлки", "Школа № 5"]);
 
     // An old file: no .cpg and no code page byte in the DBF header. Only --encoding can tell.
@@ -176,16 +138,9 @@ async fn cp1251_shapefile_with_cpg_and_with_encoding_option() {
     let mut dbf = dbf;
     dbf[29] = 0;
     std::fs::write(dir.path().join("places.dbf"), &dbf).unwrap();
-    sqlx::query("DELETE FROM features")
-        .execute(&db.pool)
-        .await
-        .unwrap();
+    sqlx::query("DELETE FROM features").execute(&db.pool).await.unwrap();
     run(&db, &places, &shp, |o| o.encoding = Some("cp1251".into())).await;
-    let names: Vec<String> = stored(&db, "places")
-        .await
-        .into_iter()
-        .map(|r| r.0)
-        .collect();
+    let names: Vec<String> = stored(&db, "places").await.into_iter().map(|r| r.0).collect();
     assert_eq!(names, vec!["Поликлиника Ёлки", "Школа № 5"]);
 }
 
@@ -197,18 +152,12 @@ async fn geopackage_kml_and_csv_are_read() {
     for (driver, name) in [("GPKG", "places.gpkg"), ("KML", "places.kml")] {
         let out = dir.path().join(name);
         ogr2ogr(&["-f", driver, out.to_str().unwrap(), src.to_str().unwrap()]);
-        sqlx::query("DELETE FROM features")
-            .execute(&db.pool)
-            .await
-            .unwrap();
+        sqlx::query("DELETE FROM features").execute(&db.pool).await.unwrap();
         let r = run(&db, &places, &out, |_| {}).await;
         assert_eq!(r.summary.loaded, 2, "{driver}: {:?}", r.summary);
         let rows = stored(&db, "places").await;
         assert_eq!(rows[1].0, "Школа № 5", "{driver}");
-        assert!(
-            (rows[1].1 - 76.9457).abs() < 1e-9 && (rows[1].2 - 43.2379).abs() < 1e-9,
-            "{driver}"
-        );
+        assert!((rows[1].1 - 76.9457).abs() < 1e-9 && (rows[1].2 - 43.2379).abs() < 1e-9, "{driver}");
     }
 
     // CSV with WKT: one row has broken WKT, one a polygon in a point layer.
@@ -218,40 +167,19 @@ async fn geopackage_kml_and_csv_are_read() {
         "wkt,name,floors\n\"POINT (76.95 43.25)\",Один,1\n\"POINT (76.96\",Два,2\n\"POLYGON ((76 43, 77 43, 77 44, 76 43))\",Три,3\n",
     )
     .unwrap();
-    sqlx::query("DELETE FROM features")
-        .execute(&db.pool)
-        .await
-        .unwrap();
+    sqlx::query("DELETE FROM features").execute(&db.pool).await.unwrap();
     let r = run(&db, &places, &csv, |_| {}).await;
-    assert_eq!(
-        (r.summary.read, r.summary.loaded),
-        (3, 1),
-        "{:?}",
-        r.summary
-    );
+    assert_eq!((r.summary.read, r.summary.loaded), (3, 1), "{:?}", r.summary);
     assert_eq!(r.summary.rejected[0].row, 2);
     assert_eq!(r.summary.rejected[1].row, 3);
-    assert_eq!(
-        r.summary.rejected[1].reason,
-        "geometry is POLYGON, the layer holds points"
-    );
+    assert_eq!(r.summary.rejected[1].reason, "geometry is POLYGON, the layer holds points");
 
     // CSV with lon/lat columns and a --map.
     let csv = dir.path().join("lonlat.csv");
-    std::fs::write(
-        &csv,
-        "lon,lat,title,storeys\n76.91,43.21,Первый,5\n76.92,43.22,Второй,6\n",
-    )
-    .unwrap();
-    sqlx::query("DELETE FROM features")
-        .execute(&db.pool)
-        .await
-        .unwrap();
+    std::fs::write(&csv, "lon,lat,title,storeys\n76.91,43.21,Первый,5\n76.92,43.22,Второй,6\n").unwrap();
+    sqlx::query("DELETE FROM features").execute(&db.pool).await.unwrap();
     let r = run(&db, &places, &csv, |o| {
-        o.map = vec![
-            ("title".into(), "name".into()),
-            ("storeys".into(), "floors".into()),
-        ]
+        o.map = vec![("title".into(), "name".into()), ("storeys".into(), "floors".into())]
     })
     .await;
     assert_eq!(r.summary.loaded, 2, "{:?}", r.summary);
@@ -292,12 +220,7 @@ fn metres(a: (f64, f64), b: (f64, f64)) -> f64 {
 async fn reprojection_from_sk42_and_a_local_proj_string_is_within_a_centimetre() {
     let (db, dir) = setup().await;
     let places = places_layer(true);
-    let truth = [
-        (76.9457, 43.2379),
-        (76.8512, 43.3301),
-        (77.0533, 43.1802),
-        (76.7421, 43.2055),
-    ];
+    let truth = [(76.9457, 43.2379), (76.8512, 43.3301), (77.0533, 43.1802), (76.7421, 43.2055)];
     for (label, def, srs_arg) in [("gauss", GK13, "EPSG:28413"), ("local", LOCAL, LOCAL)] {
         let mut csv = String::from("x,y,name\n");
         for (i, (lon, lat)) in truth.iter().enumerate() {
@@ -331,27 +254,16 @@ async fn reprojection_from_sk42_and_a_local_proj_string_is_within_a_centimetre()
     assert_eq!(r.source_srs, "EPSG:28413");
 
     for (name, lon, lat, _) in stored(&db, "places").await {
-        let i: usize = name
-            .trim_start_matches(|c: char| c.is_alphabetic())
-            .parse()
-            .unwrap();
+        let i: usize = name.trim_start_matches(|c: char| c.is_alphabetic()).parse().unwrap();
         let d = metres((lon, lat), truth[i]);
-        assert!(
-            d < 0.01,
-            "{name}: {d:.4} m from the independently computed position"
-        );
+        assert!(d < 0.01, "{name}: {d:.4} m from the independently computed position");
     }
 
     // Projected coordinates read as if they were degrees fall outside the globe: refused, not loaded.
-    let r = run(&db, &places, &dir.path().join("gauss.csv"), |o| {
-        o.srs = Some("EPSG:4326".into())
-    })
-    .await;
+    let r = run(&db, &places, &dir.path().join("gauss.csv"), |o| o.srs = Some("EPSG:4326".into())).await;
     assert_eq!(r.summary.loaded, 0);
     assert!(
-        r.summary.rejected[0]
-            .reason
-            .contains("outside longitude/latitude range"),
+        r.summary.rejected[0].reason.contains("outside longitude/latitude range"),
         "{:?}",
         r.summary.rejected
     );
@@ -375,31 +287,22 @@ async fn invalid_polygons_are_repaired_and_counted() {
     .unwrap();
     let r = run(&db, &parcels_layer(), &path, |_| {}).await;
     assert_eq!(
-        (
-            r.summary.loaded,
-            r.summary.repaired,
-            r.summary.rejected.len()
-        ),
+        (r.summary.loaded, r.summary.repaired, r.summary.rejected.len()),
         (2, 1, 1),
         "{:?}",
         r.summary
     );
-    assert_eq!(
-        r.summary.rejected[0].reason,
-        "geometry is LINESTRING, the layer holds polygons"
-    );
-    let invalid: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM features WHERE NOT ST_IsValid(geom)")
+    assert_eq!(r.summary.rejected[0].reason, "geometry is LINESTRING, the layer holds polygons");
+    let invalid: i64 = sqlx::query_scalar("SELECT count(*) FROM features WHERE NOT ST_IsValid(geom)")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(invalid, 0);
+    let kind: String =
+        sqlx::query_scalar("SELECT GeometryType(geom) FROM features WHERE attrs->>'name' = 'bowtie'")
             .fetch_one(&db.pool)
             .await
             .unwrap();
-    assert_eq!(invalid, 0);
-    let kind: String = sqlx::query_scalar(
-        "SELECT GeometryType(geom) FROM features WHERE attrs->>'name' = 'bowtie'",
-    )
-    .fetch_one(&db.pool)
-    .await
-    .unwrap();
     assert_eq!(kind, "MULTIPOLYGON");
 }
 
@@ -411,37 +314,21 @@ async fn reimport_with_key_updates_instead_of_duplicating() {
     let keyed = |o: &mut IngestOptions| o.key = Some("code".into());
     let first = run(&db, &places, &path, keyed).await;
     assert_eq!(first.summary.inserted, 2);
-    let history_before: i64 = sqlx::query_scalar("SELECT count(*) FROM feature_history")
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+    let history_before: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM feature_history").fetch_one(&db.pool).await.unwrap();
     assert_eq!(history_before, 2, "one history row per inserted feature");
 
     let again = run(&db, &places, &path, keyed).await;
     let s = &again.summary;
-    assert_eq!(
-        (s.inserted, s.updated, s.unchanged, s.loaded),
-        (0, 0, 2, 2),
-        "{s:?}"
-    );
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM features")
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+    assert_eq!((s.inserted, s.updated, s.unchanged, s.loaded), (0, 0, 2, 2), "{s:?}");
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM features").fetch_one(&db.pool).await.unwrap();
     assert_eq!(count, 2);
-    let history: i64 = sqlx::query_scalar("SELECT count(*) FROM feature_history")
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
-    assert_eq!(
-        history, history_before,
-        "an unchanged re-import writes no history"
-    );
+    let history: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM feature_history").fetch_one(&db.pool).await.unwrap();
+    assert_eq!(history, history_before, "an unchanged re-import writes no history");
 
     // Change one feature in the source: exactly that one is updated, with a new version and history.
-    let text = std::fs::read_to_string(&path)
-        .unwrap()
-        .replace("\"floors\":3", "\"floors\":4");
+    let text = std::fs::read_to_string(&path).unwrap().replace("\"floors\":3", "\"floors\":4");
     std::fs::write(&path, text).unwrap();
     let s = run(&db, &places, &path, keyed).await.summary;
     assert_eq!((s.inserted, s.updated, s.unchanged), (0, 1, 1), "{s:?}");
@@ -458,10 +345,7 @@ async fn reimport_with_key_updates_instead_of_duplicating() {
     .fetch_one(&db.pool)
     .await
     .unwrap();
-    assert_eq!(
-        (op.as_str(), &before["floors"], &after["floors"]),
-        ("update", &json!(3), &json!(4))
-    );
+    assert_eq!((op.as_str(), &before["floors"], &after["floors"]), ("update", &json!(3), &json!(4)));
 
     // A key repeated inside one file: the second row is refused, naming the first.
     let dup = dir.path().join("dup.geojson");
@@ -482,13 +366,7 @@ async fn reimport_with_key_updates_instead_of_duplicating() {
 #[tokio::test]
 async fn history_is_written_in_the_same_transaction_for_direct_sql_edits() {
     let (db, dir) = setup().await;
-    run(
-        &db,
-        &places_layer(true),
-        &places_geojson(dir.path()),
-        |_| {},
-    )
-    .await;
+    run(&db, &places_layer(true), &places_geojson(dir.path()), |_| {}).await;
     let id: i64 = sqlx::query_scalar("SELECT id FROM features WHERE attrs->>'name' = 'Школа № 5'")
         .fetch_one(&db.pool)
         .await
@@ -501,35 +379,28 @@ async fn history_is_written_in_the_same_transaction_for_direct_sql_edits() {
         .execute(&mut *tx)
         .await
         .unwrap();
-    let inside: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM feature_history WHERE feature_id = $1")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await
-            .unwrap();
+    let inside: i64 = sqlx::query_scalar("SELECT count(*) FROM feature_history WHERE feature_id = $1")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
     assert_eq!(inside, 2);
     tx.rollback().await.unwrap();
-    let after: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM feature_history WHERE feature_id = $1")
-            .bind(id)
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
+    let after: i64 = sqlx::query_scalar("SELECT count(*) FROM feature_history WHERE feature_id = $1")
+        .bind(id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
     assert_eq!(after, 1);
 
     // A direct edit as QGIS would make it: geometry moved, author from the session setting.
     let mut tx = db.pool.begin().await.unwrap();
-    sqlx::query("SELECT set_config('qala.actor', 'qgis-user', true)")
+    sqlx::query("SELECT set_config('qala.actor', 'qgis-user', true)").execute(&mut *tx).await.unwrap();
+    sqlx::query("UPDATE features SET geom = ST_SetSRID(ST_MakePoint(76.95, 43.24), 4326) WHERE id = $1")
+        .bind(id)
         .execute(&mut *tx)
         .await
         .unwrap();
-    sqlx::query(
-        "UPDATE features SET geom = ST_SetSRID(ST_MakePoint(76.95, 43.24), 4326) WHERE id = $1",
-    )
-    .bind(id)
-    .execute(&mut *tx)
-    .await
-    .unwrap();
     tx.commit().await.unwrap();
     // Soft delete, then a hard delete of another feature.
     sqlx::query("UPDATE features SET deleted_at = now() WHERE id = $1")
@@ -537,11 +408,7 @@ async fn history_is_written_in_the_same_transaction_for_direct_sql_edits() {
         .execute(&db.pool)
         .await
         .unwrap();
-    sqlx::query("DELETE FROM features WHERE id <> $1")
-        .bind(id)
-        .execute(&db.pool)
-        .await
-        .unwrap();
+    sqlx::query("DELETE FROM features WHERE id <> $1").bind(id).execute(&db.pool).await.unwrap();
 
     /// version, op, changed_by, x before, x after
     type HistoryRow = (i32, String, String, Option<f64>, Option<f64>);
@@ -553,14 +420,8 @@ async fn history_is_written_in_the_same_transaction_for_direct_sql_edits() {
     .await
     .unwrap();
     assert_eq!(rows.len(), 3);
-    assert_eq!(
-        (rows[0].0, rows[0].1.as_str(), rows[0].2.as_str()),
-        (1, "insert", "tester")
-    );
-    assert_eq!(
-        (rows[1].0, rows[1].1.as_str(), rows[1].2.as_str()),
-        (2, "update", "qgis-user")
-    );
+    assert_eq!((rows[0].0, rows[0].1.as_str(), rows[0].2.as_str()), (1, "insert", "tester"));
+    assert_eq!((rows[1].0, rows[1].1.as_str(), rows[1].2.as_str()), (2, "update", "qgis-user"));
     assert_eq!((rows[1].3, rows[1].4), (Some(76.9457), Some(76.95)));
     assert_eq!((rows[2].0, rows[2].1.as_str()), (3, "delete"));
     let (deleted_by, version): (Option<String>, i32) =
@@ -570,13 +431,12 @@ async fn history_is_written_in_the_same_transaction_for_direct_sql_edits() {
             .await
             .unwrap();
     assert_eq!((deleted_by.as_deref(), version), (Some("postgres"), 3));
-    let hard: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM feature_history WHERE op = 'delete' AND feature_id <> $1",
-    )
-    .bind(id)
-    .fetch_one(&db.pool)
-    .await
-    .unwrap();
+    let hard: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM feature_history WHERE op = 'delete' AND feature_id <> $1")
+            .bind(id)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
     assert_eq!(hard, 1, "the hard delete is recorded too");
 }
 
@@ -585,11 +445,7 @@ async fn the_cli_prints_a_summary_and_writes_a_json_report() {
     let (db, dir) = setup().await;
     let layers_dir = dir.path().join("layers");
     std::fs::create_dir(&layers_dir).unwrap();
-    std::fs::write(
-        layers_dir.join("places.toml"),
-        toml::to_string(&places_layer(true)).unwrap(),
-    )
-    .unwrap();
+    std::fs::write(layers_dir.join("places.toml"), toml::to_string(&places_layer(true)).unwrap()).unwrap();
     let src = places_geojson(dir.path());
     let report = dir.path().join("report.json");
     let out = common::qala(
@@ -612,9 +468,7 @@ async fn the_cli_prints_a_summary_and_writes_a_json_report() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
-        stdout.contains(
-            "places: read 5, loaded 2 (2 new, 0 updated, 0 unchanged), repaired 0, rejected 3"
-        ),
+        stdout.contains("places: read 5, loaded 2 (2 new, 0 updated, 0 unchanged), repaired 0, rejected 3"),
         "{stdout}"
     );
     assert!(stderr.contains("row 3: name: is required"), "{stderr}");
@@ -627,14 +481,7 @@ async fn the_cli_prints_a_summary_and_writes_a_json_report() {
     let out = common::qala(
         &db,
         dir.path(),
-        &[
-            "--layers-dir",
-            "layers",
-            "ingest",
-            src.to_str().unwrap(),
-            "--layer",
-            "nope",
-        ],
+        &["--layers-dir", "layers", "ingest", src.to_str().unwrap(), "--layer", "nope"],
     );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no layer `nope`"));

@@ -10,9 +10,7 @@ use serde_json::json;
 
 async fn import_file(pool: &sqlx::PgPool, path: &std::path::Path) -> store::ImportSummary {
     let text = parse::decode(&std::fs::read(path).unwrap());
-    store::import_units(pool, parse::parse(&text).unwrap(), "test")
-        .await
-        .unwrap()
+    store::import_units(pool, parse::parse(&text).unwrap(), "test").await.unwrap()
 }
 
 #[tokio::test]
@@ -20,10 +18,7 @@ async fn the_full_classifier_gets_the_shape_hierarchy() {
     let db = test_db().await;
     let data = common::open_data();
     let s = import_file(&db.pool, &data.join("kato/kato_2022-10-17_ru.csv")).await;
-    assert_eq!(
-        (s.imported, s.rejected.len(), s.total_units),
-        (16_264, 0, 16_264)
-    );
+    assert_eq!((s.imported, s.rejected.len(), s.total_units), (16_264, 0, 16_264));
     assert_eq!(s.layout, parse::Layout::QalaRu);
 
     // Almaty: level 1, no parent, exactly its 8 districts as children, each of level 3.
@@ -74,11 +69,7 @@ async fn the_full_classifier_gets_the_shape_hierarchy() {
             .await
             .unwrap();
     assert_eq!(by_level.len(), 4);
-    assert_eq!(
-        by_level[0],
-        (1, 20),
-        "20 top-level units (17 regions and 3 cities)"
-    );
+    assert_eq!(by_level[0], (1, 20), "20 top-level units (17 regions and 3 cities)");
 
     // Names files add Kazakh and English names without losing the Russian ones.
     import_file(&db.pool, &data.join("kato/almaty_kato_ru_kk_en.csv")).await;
@@ -90,11 +81,7 @@ async fn the_full_classifier_gets_the_shape_hierarchy() {
     assert_eq!(body["name_en"], "Bostandyk District");
     assert_eq!(body["parents"][0]["code"], "750000000");
     assert_eq!(body["parents"].as_array().unwrap().len(), 1);
-    assert_eq!(
-        body["bbox"],
-        serde_json::Value::Null,
-        "no boundary attached yet"
-    );
+    assert_eq!(body["bbox"], serde_json::Value::Null, "no boundary attached yet");
 
     let (_, city) = get_json(&app, "/api/kato/750000000", &[("accept-language", "en")]).await;
     assert_eq!(city["name"], "Almaty");
@@ -108,48 +95,30 @@ async fn the_full_classifier_gets_the_shape_hierarchy() {
     assert!(hits["results"].as_array().unwrap().len() >= 3);
     let (_, hits) = get_json(&app, &format!("/api/kato?q={q}&within=750000000"), &[]).await;
     assert_eq!(hits["results"].as_array().unwrap().len(), 1, "{hits}");
-    assert_eq!(
-        hits["results"][0]["code"], "751410000",
-        "truncated name: {hits}"
-    );
+    assert_eq!(hits["results"][0]["code"], "751410000", "truncated name: {hits}");
     let q = urlencode("Алмалинскй район");
     let (_, hits) = get_json(&app, &format!("/api/kato?q={q}&limit=3"), &[]).await;
     assert_eq!(hits["results"][0]["code"], "751110000", "typo: {hits}");
     assert!(hits["results"].as_array().unwrap().len() <= 3);
     let q = urlencode("Түрксиб");
     let (_, hits) = get_json(&app, &format!("/api/kato?q={q}&lang=kk"), &[]).await;
-    assert_eq!(
-        hits["results"][0]["code"], "751910000",
-        "Kazakh with a typo: {hits}"
-    );
+    assert_eq!(hits["results"][0]["code"], "751910000", "Kazakh with a typo: {hits}");
     assert_eq!(hits["results"][0]["name"], "Түрксіб ауданы");
 
     // Errors.
     assert_eq!(get_json(&app, "/api/kato/123", &[]).await.0, 400);
     let (status, body) = get_json(&app, "/api/kato/999999999", &[("accept-language", "en")]).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (404, Some("kato_not_found"))
-    );
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("kato_not_found")));
     assert_eq!(body["error"]["message"], "KATO unit not found");
     assert_eq!(get_json(&app, "/api/kato?q=a", &[]).await.0, 400);
     let (status, body) = get_json(&app, "/api/kato?q=almaty&foo=1", &[]).await;
     assert_eq!(status, 400, "unknown parameters are refused");
-    assert!(
-        body["error"]["message"].as_str().unwrap().contains("foo"),
-        "{body}"
-    );
+    assert!(body["error"]["message"].as_str().unwrap().contains("foo"), "{body}");
 }
 
 fn urlencode(s: &str) -> String {
     s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
         .collect()
 }
 
@@ -171,21 +140,16 @@ async fn the_stat_gov_kz_layout_carries_kazakh_names() {
     assert_eq!((s.layout, s.imported), (parse::Layout::StatGovKz, 3));
     assert_eq!(s.rejected.len(), 1);
     assert_eq!(s.rejected[0].line, 5);
-    let (kk, parent): (String, String) = sqlx::query_as(
-        "SELECT name_kk, parent_code::text FROM kato_units WHERE code = '751810000'",
-    )
-    .fetch_one(&db.pool)
-    .await
-    .unwrap();
-    assert_eq!(
-        (kk.as_str(), parent.as_str()),
-        ("Наурызбай ауданы", "750000000")
-    );
+    let (kk, parent): (String, String) =
+        sqlx::query_as("SELECT name_kk, parent_code::text FROM kato_units WHERE code = '751810000'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!((kk.as_str(), parent.as_str()), ("Наурызбай ауданы", "750000000"));
 
     // The same layout exported in Windows-1251 (Russian names only: cp1251 has no Kazakh letters).
-    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1251.encode(
-        "te,ab,cd,ef,hij,k,name_kaz,name_rus,nn\n751910000,75,19,10,000,2,,Турксибский район,5\n",
-    );
+    let (bytes, _, unmappable) = encoding_rs::WINDOWS_1251
+        .encode("te,ab,cd,ef,hij,k,name_kaz,name_rus,nn\n751910000,75,19,10,000,2,,Турксибский район,5\n");
     assert!(!unmappable);
     std::fs::write(&path, &bytes).unwrap();
     import_file(&db.pool, &path).await;
@@ -210,40 +174,20 @@ async fn features_get_the_smallest_containing_unit_on_ingest_and_edit() {
     let db = test_db().await;
     let own = parse::parse(include_str!("../fixtures/kato_almaty.csv")).unwrap();
     store::import_units(&db.pool, own, "fixture").await.unwrap();
-    store::upsert_boundary(
-        &db.pool,
-        "750000000",
-        &square(76.7, 43.0, 77.2, 43.4),
-        "test",
-        true,
-    )
-    .await
-    .unwrap();
-    store::upsert_boundary(
-        &db.pool,
-        "751110000",
-        &square(76.88, 43.23, 76.94, 43.27),
-        "test",
-        true,
-    )
-    .await
-    .unwrap();
+    store::upsert_boundary(&db.pool, "750000000", &square(76.7, 43.0, 77.2, 43.4), "test", true)
+        .await
+        .unwrap();
+    store::upsert_boundary(&db.pool, "751110000", &square(76.88, 43.23, 76.94, 43.27), "test", true)
+        .await
+        .unwrap();
     sync_layers(&db.pool, &[places_layer(true)]).await;
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("p.csv");
-    std::fs::write(
-        &path,
-        "lon,lat,name\n76.90,43.25,almaly\n77.10,43.10,city\n75.00,43.00,outside\n",
-    )
-    .unwrap();
-    let opts = qala::layers::ingest::IngestOptions {
-        path,
-        ..Default::default()
-    };
-    qala::layers::ingest::ingest(&db.pool, &places_layer(true), &opts, "t")
-        .await
+    std::fs::write(&path, "lon,lat,name\n76.90,43.25,almaly\n77.10,43.10,city\n75.00,43.00,outside\n")
         .unwrap();
+    let opts = qala::layers::ingest::IngestOptions { path, ..Default::default() };
+    qala::layers::ingest::ingest(&db.pool, &places_layer(true), &opts, "t").await.unwrap();
     let kato = |name: &'static str| {
         let pool = db.pool.clone();
         async move {
@@ -268,15 +212,9 @@ async fn features_get_the_smallest_containing_unit_on_ingest_and_edit() {
     assert_eq!(kato("city").await.as_deref(), Some("751110000"));
 
     // A new boundary re-assigns the features it contains.
-    store::upsert_boundary(
-        &db.pool,
-        "751810000",
-        &square(74.9, 42.9, 75.1, 43.1),
-        "test",
-        true,
-    )
-    .await
-    .unwrap();
+    store::upsert_boundary(&db.pool, "751810000", &square(74.9, 42.9, 75.1, 43.1), "test", true)
+        .await
+        .unwrap();
     let changed = store::reassign_features(&db.pool).await.unwrap();
     assert_eq!(changed, 1);
     assert_eq!(kato("outside").await.as_deref(), Some("751810000"));

@@ -102,10 +102,7 @@ mod tests {
 
     #[test]
     fn access_matrix() {
-        let public = layer(AccessDef {
-            public: true,
-            ..Default::default()
-        });
+        let public = layer(AccessDef { public: true, ..Default::default() });
         let restricted = layer(AccessDef {
             public: false,
             roles: vec!["reviewer".into()],
@@ -116,41 +113,22 @@ mod tests {
             (Caller::Anonymous, &restricted, Access::None),
             (user(&["viewer"], None), &restricted, Access::None),
             (user(&["viewer"], Some("other")), &restricted, Access::None),
-            (
-                user(&["viewer"], Some("almaty-su")),
-                &restricted,
-                Access::Read,
-            ),
+            (user(&["viewer"], Some("almaty-su")), &restricted, Access::Read),
             (user(&["reviewer"], None), &restricted, Access::Read),
             (user(&["editor"], None), &restricted, Access::None),
             (user(&["editor"], None), &public, Access::Write),
-            (
-                user(&["editor"], Some("almaty-su")),
-                &restricted,
-                Access::Write,
-            ),
+            (user(&["editor"], Some("almaty-su")), &restricted, Access::Write),
             (user(&["admin"], None), &restricted, Access::Write),
         ];
         for (caller, l, want) in cases {
-            assert_eq!(
-                layer_access(&caller, l),
-                want,
-                "{caller:?} on public={}",
-                l.access.public
-            );
+            assert_eq!(layer_access(&caller, l), want, "{caller:?} on public={}", l.access.public);
         }
     }
 
     #[test]
     fn policy_key_ignores_role_order_but_not_org() {
-        assert_eq!(
-            user(&["a", "b"], None).policy_key(),
-            user(&["b", "a"], None).policy_key()
-        );
-        assert_ne!(
-            user(&["a"], Some("x")).policy_key(),
-            user(&["a"], Some("y")).policy_key()
-        );
+        assert_eq!(user(&["a", "b"], None).policy_key(), user(&["b", "a"], None).policy_key());
+        assert_ne!(user(&["a"], Some("x")).policy_key(), user(&["a"], Some("y")).policy_key());
         assert_ne!(Caller::Anonymous.policy_key(), user(&[], None).policy_key());
     }
 }

@@ -77,9 +77,7 @@ impl Cluster {
         let pid: Option<u32> = lines.first().and_then(|l| l.trim().parse().ok());
         let port: Option<u16> = lines.get(3).and_then(|l| l.trim().parse().ok());
         match (pid, port) {
-            (Some(pid), Some(port)) if is_postgres_process(pid) => {
-                Ok(Status::Running { pid, port })
-            }
+            (Some(pid), Some(port)) if is_postgres_process(pid) => Ok(Status::Running { pid, port }),
             _ => {
                 tracing::warn!(file = %pid_file.display(), "removing stale PostgreSQL pid file");
                 fs::remove_file(&pid_file)
@@ -129,10 +127,7 @@ impl Cluster {
             .output()
             .context("cannot run pg_ctl stop")?;
         if !out.status.success() {
-            bail!(
-                "pg_ctl stop failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
+            bail!("pg_ctl stop failed: {}", String::from_utf8_lossy(&out.stderr).trim());
         }
         Ok(true)
     }
@@ -154,23 +149,13 @@ impl Cluster {
             .with_context(|| format!("cannot create {}", self.pg_dir.display()))?;
         if running_as_root() {
             let (uid, gid) = postgres_user_ids()?;
-            std::os::unix::fs::chown(&self.pg_dir, Some(uid), Some(gid)).with_context(|| {
-                format!("cannot hand {} to the postgres user", self.pg_dir.display())
-            })?;
+            std::os::unix::fs::chown(&self.pg_dir, Some(uid), Some(gid))
+                .with_context(|| format!("cannot hand {} to the postgres user", self.pg_dir.display()))?;
         }
         let initdb = self.bin_dir.join("initdb");
         let out = self
             .as_owner(&initdb)
-            .args([
-                "-A",
-                "trust",
-                "-U",
-                "postgres",
-                "-E",
-                "UTF8",
-                "--locale=C.UTF-8",
-                "-D",
-            ])
+            .args(["-A", "trust", "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8", "-D"])
             .arg(&self.pg_dir)
             .output()
             .context("cannot run initdb")?;
@@ -215,33 +200,16 @@ impl Cluster {
         let psql = self.bin_dir.join("psql");
         let run = |sql: &str, db: &str| -> Result<String> {
             let out = Command::new(&psql)
-                .args([
-                    "-X",
-                    "-q",
-                    "-t",
-                    "-A",
-                    "-v",
-                    "ON_ERROR_STOP=1",
-                    "-h",
-                    "127.0.0.1",
-                    "-U",
-                    "postgres",
-                ])
+                .args(["-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-U", "postgres"])
                 .args(["-p", &port.to_string(), "-d", db, "-c", sql])
                 .output()
                 .context("cannot run psql")?;
             if !out.status.success() {
-                bail!(
-                    "psql failed: {}",
-                    String::from_utf8_lossy(&out.stderr).trim()
-                );
+                bail!("psql failed: {}", String::from_utf8_lossy(&out.stderr).trim());
             }
             Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
         };
-        let exists = run(
-            &format!("SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'"),
-            "postgres",
-        )?;
+        let exists = run(&format!("SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'"), "postgres")?;
         if exists != "1" {
             run(&format!("CREATE DATABASE {DATABASE}"), "postgres")?;
         }

@@ -66,9 +66,7 @@ impl Drop for Database {
 
 /// A pool on `url` with `max` connections.
 pub async fn connect(url: &str, max: u32) -> Result<PgPool> {
-    let opts: PgConnectOptions = url
-        .parse()
-        .with_context(|| "DATABASE_URL is not a valid PostgreSQL URL")?;
+    let opts: PgConnectOptions = url.parse().with_context(|| "DATABASE_URL is not a valid PostgreSQL URL")?;
     PgPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(30))
@@ -79,10 +77,7 @@ pub async fn connect(url: &str, max: u32) -> Result<PgPool> {
 
 /// Applies the migrations in `migrations/` (embedded at build time).
 pub async fn migrate(pool: &PgPool) -> Result<()> {
-    sqlx::migrate!("./migrations")
-        .run(pool)
-        .await
-        .context("database migration failed")
+    sqlx::migrate!("./migrations").run(pool).await.context("database migration failed")
 }
 
 /// The URL without its password, for messages.
@@ -104,11 +99,7 @@ mod url_like {
                 return Ok(Url(s.to_string()));
             };
             let user = cred.split(':').next().unwrap_or("");
-            let hidden = if cred.contains(':') {
-                format!("{user}:***")
-            } else {
-                user.to_string()
-            };
+            let hidden = if cred.contains(':') { format!("{user}:***") } else { user.to_string() };
             Ok(Url(format!("{scheme}://{hidden}@{host}")))
         }
     }

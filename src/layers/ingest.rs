@@ -58,16 +58,8 @@ pub struct IngestReport {
 }
 
 enum Item {
-    Row {
-        row: u64,
-        key: Option<String>,
-        wkb: Vec<u8>,
-        attrs: Map<String, Value>,
-    },
-    Reject {
-        row: u64,
-        reason: String,
-    },
+    Row { row: u64, key: Option<String>, wkb: Vec<u8>, attrs: Map<String, Value> },
+    Reject { row: u64, reason: String },
 }
 
 struct SourceInfo {
@@ -97,8 +89,7 @@ pub async fn ingest(
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Item>>(8);
     let reader_opts = opts.clone();
     let reader_layer = layer.clone();
-    let reader =
-        tokio::task::spawn_blocking(move || read_source(&reader_layer, &reader_opts, info_tx, tx));
+    let reader = tokio::task::spawn_blocking(move || read_source(&reader_layer, &reader_opts, info_tx, tx));
 
     let info = match info_rx.await {
         Ok(info) => info,
@@ -125,12 +116,7 @@ pub async fn ingest(
         let n = batch.len() as u64;
         for item in batch {
             match item {
-                Item::Row {
-                    row,
-                    key,
-                    wkb,
-                    attrs,
-                } => loader.push(row, key.as_deref(), &wkb, &attrs).await?,
+                Item::Row { row, key, wkb, attrs } => loader.push(row, key.as_deref(), &wkb, &attrs).await?,
                 Item::Reject { row, reason } => loader.reject(row, reason),
             }
         }
@@ -185,10 +171,7 @@ fn sha256_file(path: &Path) -> std::io::Result<String> {
 }
 
 fn extension(path: &Path) -> String {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase()
+    path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase()
 }
 
 /// Sends GDAL's messages to the log instead of stderr. A feature without geometry makes the
@@ -262,9 +245,7 @@ fn read_source(
     .with_context(|| format!("GDAL cannot open {} as vector data", opts.path.display()))?;
     let driver = ds.driver().short_name();
     let mut src = match &opts.source_layer {
-        Some(name) => ds
-            .layer_by_name(name)
-            .with_context(|| format!("no layer `{name}` in the source"))?,
+        Some(name) => ds.layer_by_name(name).with_context(|| format!("no layer `{name}` in the source"))?,
         None => ds.layer(0).context("the source has no layers")?,
     };
     let source_layer = src.name();
@@ -277,28 +258,22 @@ fn read_source(
             None => SpatialRef::from_epsg(4326)?,
         },
     };
-    let srs_name = describe_srs(
-        &source_srs,
-        opts.srs.is_none() && src.spatial_ref().is_none(),
-    );
+    let srs_name = describe_srs(&source_srs, opts.srs.is_none() && src.spatial_ref().is_none());
     let mut source_srs = source_srs;
     source_srs.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
     let mut wgs84 = SpatialRef::from_epsg(4326)?;
     wgs84.set_axis_mapping_strategy(AxisMappingStrategy::TraditionalGisOrder);
-    let transform = CoordTransform::new(&source_srs, &wgs84)
-        .context("no transformation from the source CRS to WGS84")?;
-    let is_wgs84 = source_srs.auth_name().as_deref() == Some("EPSG")
-        && source_srs.auth_code().ok() == Some(4326);
+    let transform =
+        CoordTransform::new(&source_srs, &wgs84).context("no transformation from the source CRS to WGS84")?;
+    let is_wgs84 =
+        source_srs.auth_name().as_deref() == Some("EPSG") && source_srs.auth_code().ok() == Some(4326);
 
     // Field mapping: explicit --map first, then same name (case-insensitive).
     let field_names: Vec<String> = src.defn().fields().map(|f| f.name()).collect();
     let explicit: BTreeMap<String, String> = opts.map.iter().cloned().collect();
     for s in explicit.keys() {
         if !field_names.iter().any(|f| f == s) {
-            bail!(
-                "--map {s}=...: the source has no field `{s}` (fields: {})",
-                field_names.join(", ")
-            );
+            bail!("--map {s}=...: the source has no field `{s}` (fields: {})", field_names.join(", "));
         }
     }
     for d in explicit.values() {
@@ -309,42 +284,24 @@ fn read_source(
     if let Some(k) = &opts.key
         && !field_names.iter().any(|f| f == k)
     {
-        bail!(
-            "--key {k}: the source has no field `{k}` (fields: {})",
-            field_names.join(", ")
-        );
+        bail!("--key {k}: the source has no field `{k}` (fields: {})", field_names.join(", "));
     }
     let mut mapped = BTreeMap::new();
     let mut ignored = Vec::new();
     for f in &field_names {
         if let Some(d) = explicit.get(f) {
             mapped.insert(f.clone(), d.clone());
-        } else if let Some(a) = layer
-            .attributes
-            .iter()
-            .find(|a| a.name.eq_ignore_ascii_case(f))
-        {
+        } else if let Some(a) = layer.attributes.iter().find(|a| a.name.eq_ignore_ascii_case(f)) {
             mapped.insert(f.clone(), a.name.clone());
         } else if opts.key.as_deref() != Some(f) {
             ignored.push(f.clone());
         }
     }
-    let field_targets: Vec<Option<String>> =
-        field_names.iter().map(|f| mapped.get(f).cloned()).collect();
-    let key_idx = opts
-        .key
-        .as_ref()
-        .and_then(|k| field_names.iter().position(|f| f == k));
+    let field_targets: Vec<Option<String>> = field_names.iter().map(|f| mapped.get(f).cloned()).collect();
+    let key_idx = opts.key.as_ref().and_then(|k| field_names.iter().position(|f| f == k));
 
     let total = src.try_feature_count();
-    let info = SourceInfo {
-        driver,
-        source_layer,
-        srs: srs_name,
-        total,
-        mapped,
-        ignored,
-    };
+    let info = SourceInfo { driver, source_layer, srs: srs_name, total, mapped, ignored };
     if info_tx.send(info).is_err() {
         return Ok(());
     }
@@ -355,9 +312,7 @@ fn read_source(
         let item = read_feature(&feature, row, &field_targets, key_idx, &transform, is_wgs84);
         batch.push(item);
         if batch.len() == 2000
-            && tx
-                .blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(2000)))
-                .is_err()
+            && tx.blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(2000))).is_err()
         {
             return Ok(());
         }
@@ -376,14 +331,8 @@ fn read_feature(
     transform: &CoordTransform,
     is_wgs84: bool,
 ) -> Item {
-    let Some(geom) = feature
-        .geometry()
-        .filter(|g| g.has_gdal_ptr() && !g.is_empty())
-    else {
-        return Item::Reject {
-            row,
-            reason: "no geometry (empty or unreadable)".into(),
-        };
+    let Some(geom) = feature.geometry().filter(|g| g.has_gdal_ptr() && !g.is_empty()) else {
+        return Item::Reject { row, reason: "no geometry (empty or unreadable)".into() };
     };
     let geom = if is_wgs84 {
         geom.clone()
@@ -391,10 +340,7 @@ fn read_feature(
         match geom.transform(transform) {
             Ok(g) => g,
             Err(e) => {
-                return Item::Reject {
-                    row,
-                    reason: format!("cannot reproject: {e}"),
-                };
+                return Item::Reject { row, reason: format!("cannot reproject: {e}") };
             }
         }
     };
@@ -403,10 +349,7 @@ fn read_feature(
     let wkb = match geom.wkb() {
         Ok(w) => w,
         Err(e) => {
-            return Item::Reject {
-                row,
-                reason: format!("cannot encode geometry: {e}"),
-            };
+            return Item::Reject { row, reason: format!("cannot encode geometry: {e}") };
         }
     };
     let mut attrs = Map::new();
@@ -415,11 +358,7 @@ fn read_feature(
         // Types the binding cannot convert (binary, time) are read as text rather than skipped.
         let value = feature
             .field(idx)
-            .or_else(|_| {
-                feature
-                    .field_as_string(idx)
-                    .map(|s| s.map(FieldValue::StringValue))
-            })
+            .or_else(|_| feature.field_as_string(idx).map(|s| s.map(FieldValue::StringValue)))
             .ok()
             .flatten();
         if Some(idx) == key_idx {
@@ -430,26 +369,16 @@ fn read_feature(
         }
     }
     if key_idx.is_some() && key.as_deref().is_none_or(str::is_empty) {
-        return Item::Reject {
-            row,
-            reason: "the key field is empty".into(),
-        };
+        return Item::Reject { row, reason: "the key field is empty".into() };
     }
-    Item::Row {
-        row,
-        key,
-        wkb,
-        attrs,
-    }
+    Item::Row { row, key, wkb, attrs }
 }
 
 fn field_to_json(v: FieldValue) -> Value {
     match v {
         FieldValue::IntegerValue(i) => Value::from(i),
         FieldValue::Integer64Value(i) => Value::from(i),
-        FieldValue::RealValue(f) => {
-            serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
-        }
+        FieldValue::RealValue(f) => serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number),
         FieldValue::StringValue(s) => Value::String(s),
         FieldValue::DateValue(d) => Value::String(d.format("%Y-%m-%d").to_string()),
         FieldValue::DateTimeValue(d) => Value::String(d.to_rfc3339()),
@@ -481,15 +410,9 @@ fn gdal_encoding_name(label: &str) -> String {
 fn describe_srs(srs: &SpatialRef, assumed: bool) -> String {
     let name = match (srs.auth_name(), srs.auth_code()) {
         (Some(a), Ok(c)) => format!("{a}:{c}"),
-        _ => srs
-            .to_proj4()
-            .unwrap_or_else(|_| srs.name().unwrap_or_else(|| "unknown".into())),
+        _ => srs.to_proj4().unwrap_or_else(|_| srs.name().unwrap_or_else(|| "unknown".into())),
     };
-    if assumed {
-        format!("{name} (assumed: the source declares no CRS)")
-    } else {
-        name
-    }
+    if assumed { format!("{name} (assumed: the source declares no CRS)") } else { name }
 }
 
 #[cfg(test)]

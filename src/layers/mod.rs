@@ -32,12 +32,7 @@ pub struct Catalog {
 
 impl Catalog {
     pub fn new(layers: Vec<LayerDef>) -> Catalog {
-        Catalog {
-            layers: layers
-                .into_iter()
-                .map(|l| (l.id.clone(), Arc::new(l)))
-                .collect(),
-        }
+        Catalog { layers: layers.into_iter().map(|l| (l.id.clone(), Arc::new(l))).collect() }
     }
 
     pub fn get(&self, id: &str) -> Option<&Arc<LayerDef>> {
@@ -50,16 +45,11 @@ impl Catalog {
 
     /// The layer, if `caller` may read it. A refused layer is indistinguishable from a missing one.
     pub fn readable(&self, caller: &Caller, id: &str) -> Option<&Arc<LayerDef>> {
-        self.get(id)
-            .filter(|l| policy::layer_access(caller, l) >= Access::Read)
+        self.get(id).filter(|l| policy::layer_access(caller, l) >= Access::Read)
     }
 
     /// Every layer `caller` may read, in id order.
-    pub fn readable_all<'a>(
-        &'a self,
-        caller: &'a Caller,
-    ) -> impl Iterator<Item = &'a Arc<LayerDef>> + 'a {
-        self.all()
-            .filter(move |l| policy::layer_access(caller, l) >= Access::Read)
+    pub fn readable_all<'a>(&'a self, caller: &'a Caller) -> impl Iterator<Item = &'a Arc<LayerDef>> + 'a {
+        self.all().filter(move |l| policy::layer_access(caller, l) >= Access::Read)
     }
 }

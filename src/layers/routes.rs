@@ -14,9 +14,7 @@ use crate::http::{AppState, ReqLang};
 use crate::i18n::Msg;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/layers", get(list_layers))
-        .route("/api/layers/{id}", get(get_layer))
+    Router::new().route("/api/layers", get(list_layers)).route("/api/layers/{id}", get(get_layer))
 }
 
 /// A layer as listed in the catalog.
@@ -58,14 +56,8 @@ pub struct LayerDetail {
 }
 
 /// Count, bbox corners and last change of a layer, as `layer_stats.sql` returns them.
-type LayerStats = (
-    i64,
-    Option<f64>,
-    Option<f64>,
-    Option<f64>,
-    Option<f64>,
-    Option<chrono::DateTime<chrono::Utc>>,
-);
+type LayerStats =
+    (i64, Option<f64>, Option<f64>, Option<f64>, Option<f64>, Option<chrono::DateTime<chrono::Utc>>);
 
 fn summary(l: &super::catalog::LayerDef, lang: crate::i18n::Lang) -> LayerSummary {
     LayerSummary {
@@ -92,12 +84,7 @@ pub async fn list_layers(
     ReqLang(lang): ReqLang,
 ) -> Json<LayerList> {
     let catalog = state.catalog();
-    Json(LayerList {
-        layers: catalog
-            .readable_all(&caller)
-            .map(|l| summary(l, lang))
-            .collect(),
-    })
+    Json(LayerList { layers: catalog.readable_all(&caller).map(|l| summary(l, lang)).collect() })
 }
 
 /// One layer with schema and metadata; 404 when unknown or not readable by the caller.
@@ -120,12 +107,11 @@ pub async fn get_layer(
         .fetch_one(&state.pool)
         .await
         .map_err(|e| ApiError::database(lang, e))?;
-    let datasets: Vec<(serde_json::Value,)> =
-        sqlx::query_as(include_str!("sql/layer_datasets.sql"))
-            .bind(&layer.id)
-            .fetch_all(&state.pool)
-            .await
-            .map_err(|e| ApiError::database(lang, e))?;
+    let datasets: Vec<(serde_json::Value,)> = sqlx::query_as(include_str!("sql/layer_datasets.sql"))
+        .bind(&layer.id)
+        .fetch_all(&state.pool)
+        .await
+        .map_err(|e| ApiError::database(lang, e))?;
     let bbox = match stats {
         (_, Some(a), Some(b), Some(c), Some(d), _) => Some([a, b, c, d]),
         _ => None,

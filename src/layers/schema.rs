@@ -32,18 +32,13 @@ impl std::fmt::Display for FieldError {
 
 /// Checks `raw` against the schema of `layer` and returns the attributes to store (coerced to their
 /// declared types, nulls and empty strings dropped). Unknown fields are errors.
-pub fn validate(
-    layer: &LayerDef,
-    raw: &Map<String, Value>,
-) -> Result<Map<String, Value>, Vec<FieldError>> {
+pub fn validate(layer: &LayerDef, raw: &Map<String, Value>) -> Result<Map<String, Value>, Vec<FieldError>> {
     let mut out = Map::new();
     let mut errors = Vec::new();
     for (name, value) in raw {
         let Some(def) = layer.attribute(name) else {
-            errors.push(FieldError {
-                field: name.clone(),
-                reason: "is not an attribute of this layer".into(),
-            });
+            errors
+                .push(FieldError { field: name.clone(), reason: "is not an attribute of this layer".into() });
             continue;
         };
         if is_empty(value) {
@@ -53,25 +48,15 @@ pub fn validate(
             Ok(v) => {
                 out.insert(name.clone(), v);
             }
-            Err(reason) => errors.push(FieldError {
-                field: name.clone(),
-                reason,
-            }),
+            Err(reason) => errors.push(FieldError { field: name.clone(), reason }),
         }
     }
     for def in layer.attributes.iter().filter(|a| a.required) {
         if !out.contains_key(&def.name) && !errors.iter().any(|e| e.field == def.name) {
-            errors.push(FieldError {
-                field: def.name.clone(),
-                reason: "is required".into(),
-            });
+            errors.push(FieldError { field: def.name.clone(), reason: "is required".into() });
         }
     }
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(errors)
-    }
+    if errors.is_empty() { Ok(out) } else { Err(errors) }
 }
 
 fn is_empty(v: &Value) -> bool {
@@ -104,9 +89,9 @@ fn coerce(def: &AttributeDef, value: &Value) -> Result<Value, String> {
         }
         AttrType::Integer => {
             let n = match value {
-                Value::Number(n) => n
-                    .as_i64()
-                    .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64)),
+                Value::Number(n) => {
+                    n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
+                }
                 Value::String(s) => s.trim().parse::<i64>().ok(),
                 _ => None,
             }
@@ -144,10 +129,7 @@ fn coerce(def: &AttributeDef, value: &Value) -> Result<Value, String> {
             Value::Bool(b)
         }
         AttrType::Date => {
-            let s = value
-                .as_str()
-                .ok_or_else(|| format!("{} is not a date YYYY-MM-DD", shown()))?
-                .trim();
+            let s = value.as_str().ok_or_else(|| format!("{} is not a date YYYY-MM-DD", shown()))?.trim();
             let date_part = s.get(..10).unwrap_or(s);
             let d = chrono::NaiveDate::parse_from_str(date_part, "%Y-%m-%d")
                 .or_else(|_| chrono::NaiveDate::parse_from_str(date_part, "%Y/%m/%d"))
@@ -192,11 +174,7 @@ mod tests {
     use serde_json::json;
 
     fn layer() -> LayerDef {
-        parse_layer(
-            "parcels.toml",
-            include_str!("../../tests/fixtures/layers/valid_layer.toml"),
-        )
-        .unwrap()
+        parse_layer("parcels.toml", include_str!("../../tests/fixtures/layers/valid_layer.toml")).unwrap()
     }
 
     fn obj(v: Value) -> Map<String, Value> {
@@ -218,11 +196,8 @@ mod tests {
 
     #[test]
     fn reports_every_bad_field() {
-        let errs = validate(
-            &layer(),
-            &obj(json!({"floors": "many", "use": "castle", "colour": "red"})),
-        )
-        .unwrap_err();
+        let errs = validate(&layer(), &obj(json!({"floors": "many", "use": "castle", "colour": "red"})))
+            .unwrap_err();
         let fields: Vec<&str> = errs.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, vec!["colour", "floors", "use", "name"], "{errs:?}");
         assert!(errs[2].reason.contains("residential"));

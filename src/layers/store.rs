@@ -70,10 +70,7 @@ impl<'a> BulkLoader<'a> {
         info: &DatasetInfo,
     ) -> Result<BulkLoader<'a>> {
         let mut tx = pool.begin().await?;
-        sqlx::query("SELECT set_config('qala.actor', $1, true)")
-            .bind(actor)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query("SELECT set_config('qala.actor', $1, true)").bind(actor).execute(&mut *tx).await?;
         let exists: Option<bool> = sqlx::query_scalar("SELECT active FROM layers WHERE id = $1")
             .bind(&layer.id)
             .fetch_optional(&mut *tx)
@@ -81,10 +78,7 @@ impl<'a> BulkLoader<'a> {
         match exists {
             Some(true) => {}
             Some(false) => anyhow::bail!("layer `{}` is retired (its file was removed)", layer.id),
-            None => anyhow::bail!(
-                "layer `{}` is not in the database: run `qala layers sync`",
-                layer.id
-            ),
+            None => anyhow::bail!("layer `{}` is not in the database: run `qala layers sync`", layer.id),
         }
         let dataset_id: i64 = sqlx::query_scalar(include_str!("sql/dataset_insert.sql"))
             .bind(&layer.id)
@@ -97,31 +91,21 @@ impl<'a> BulkLoader<'a> {
             .bind(actor)
             .fetch_one(&mut *tx)
             .await?;
-        sqlx::raw_sql(include_str!("sql/stage_create.sql"))
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("SET LOCAL client_min_messages = warning")
-            .execute(&mut *tx)
-            .await?;
+        sqlx::raw_sql(include_str!("sql/stage_create.sql")).execute(&mut *tx).await?;
+        sqlx::query("SET LOCAL client_min_messages = warning").execute(&mut *tx).await?;
         Ok(BulkLoader {
             tx,
             layer,
             dataset_id,
             buf: Vec::with_capacity(FLUSH_BYTES + 64 * 1024),
-            summary: LoadSummary {
-                dataset_id,
-                ..Default::default()
-            },
+            summary: LoadSummary { dataset_id, ..Default::default() },
         })
     }
 
     /// Refuses row `row` with `reason` (e.g. a geometry GDAL could not read or transform).
     pub fn reject(&mut self, row: u64, reason: impl Into<String>) {
         self.summary.read += 1;
-        self.summary.rejected.push(Rejection {
-            row,
-            reason: reason.into(),
-        });
+        self.summary.rejected.push(Rejection { row, reason: reason.into() });
     }
 
     /// Offers one row: WKB geometry in WGS84 (lon, lat) and raw attributes, validated here.
@@ -136,11 +120,7 @@ impl<'a> BulkLoader<'a> {
         let attrs = match schema::validate(self.layer, attrs) {
             Ok(a) => a,
             Err(errors) => {
-                let reason = errors
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ");
+                let reason = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
                 self.summary.rejected.push(Rejection { row, reason });
                 return Ok(());
             }
@@ -156,14 +136,10 @@ impl<'a> BulkLoader<'a> {
         if self.buf.is_empty() {
             return Ok(());
         }
-        let mut copy = self
-            .tx
-            .copy_in_raw("COPY ingest_stage (row_no, source_key, geom, attrs) FROM STDIN")
-            .await?;
+        let mut copy =
+            self.tx.copy_in_raw("COPY ingest_stage (row_no, source_key, geom, attrs) FROM STDIN").await?;
         copy.send(std::mem::take(&mut self.buf)).await?;
-        copy.finish()
-            .await
-            .context("COPY into the staging table failed")?;
+        copy.finish().await.context("COPY into the staging table failed")?;
         self.buf = Vec::with_capacity(FLUSH_BYTES + 64 * 1024);
         Ok(())
     }
@@ -173,25 +149,14 @@ impl<'a> BulkLoader<'a> {
         self.flush().await?;
         let dim = i32::from(self.layer.geometry.dimension());
         let tx = &mut self.tx;
-        let repaired: Vec<i64> = sqlx::query_scalar(include_str!("sql/stage_repair.sql"))
-            .bind(dim)
-            .fetch_all(&mut **tx)
-            .await?;
-        let rejected: Vec<(i64, String)> = sqlx::query_as(include_str!("sql/stage_reject.sql"))
-            .bind(dim)
-            .fetch_all(&mut **tx)
-            .await?;
+        let repaired: Vec<i64> =
+            sqlx::query_scalar(include_str!("sql/stage_repair.sql")).bind(dim).fetch_all(&mut **tx).await?;
+        let rejected: Vec<(i64, String)> =
+            sqlx::query_as(include_str!("sql/stage_reject.sql")).bind(dim).fetch_all(&mut **tx).await?;
         let rejected_rows: std::collections::HashSet<i64> = rejected.iter().map(|r| r.0).collect();
         let s = &mut self.summary;
-        s.repaired = repaired
-            .iter()
-            .filter(|r| !rejected_rows.contains(r))
-            .count() as u64;
-        s.rejected
-            .extend(rejected.into_iter().map(|(row, reason)| Rejection {
-                row: row as u64,
-                reason,
-            }));
+        s.repaired = repaired.iter().filter(|r| !rejected_rows.contains(r)).count() as u64;
+        s.rejected.extend(rejected.into_iter().map(|(row, reason)| Rejection { row: row as u64, reason }));
         s.rejected.sort_by_key(|r| r.row);
         s.loaded = s.read - s.rejected.len() as u64;
 
@@ -218,29 +183,21 @@ impl<'a> BulkLoader<'a> {
         let new_rows = s.loaded as i64 - known;
         // A large load into a small layer builds the spatial index once afterwards (sorted, much
         // faster than growing it row by row), as ogr2ogr does. Only this layer's partition is locked.
-        let stored: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM features WHERE layer_id = $1 AND deleted_at IS NULL",
-        )
-        .bind(&self.layer.id)
-        .fetch_one(&mut **tx)
-        .await?;
+        let stored: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM features WHERE layer_id = $1 AND deleted_at IS NULL")
+                .bind(&self.layer.id)
+                .fetch_one(&mut **tx)
+                .await?;
         let rebuild_index = new_rows >= BULK_INDEX_ROWS && new_rows > stored;
         let kato_staged = new_rows >= BULK_KATO_ROWS;
         if kato_staged {
-            sqlx::query("DROP TABLE ingest_kato")
-                .execute(&mut **tx)
-                .await?;
-            sqlx::raw_sql(include_str!("sql/stage_kato.sql"))
-                .execute(&mut **tx)
-                .await?;
+            sqlx::query("DROP TABLE ingest_kato").execute(&mut **tx).await?;
+            sqlx::raw_sql(include_str!("sql/stage_kato.sql")).execute(&mut **tx).await?;
         }
         if rebuild_index {
-            sqlx::query(&format!(
-                "DROP INDEX IF EXISTS features_{}_geom",
-                self.layer.id
-            ))
-            .execute(&mut **tx)
-            .await?;
+            sqlx::query(&format!("DROP INDEX IF EXISTS features_{}_geom", self.layer.id))
+                .execute(&mut **tx)
+                .await?;
         }
         let inserted = sqlx::query(include_str!("sql/stage_insert.sql"))
             .bind(&self.layer.id)
@@ -251,10 +208,7 @@ impl<'a> BulkLoader<'a> {
             .context("cannot write features")?
             .rows_affected();
         if rebuild_index {
-            sqlx::query("SELECT qala_ensure_layer_index($1)")
-                .bind(&self.layer.id)
-                .execute(&mut **tx)
-                .await?;
+            sqlx::query("SELECT qala_ensure_layer_index($1)").bind(&self.layer.id).execute(&mut **tx).await?;
         }
         let s = &mut self.summary;
         s.inserted = inserted;
@@ -311,11 +265,7 @@ fn ewkb_header(wkb: &[u8]) -> Option<[u8; 9]> {
     let order = *wkb.first()?;
     let raw: [u8; 4] = wkb.get(1..5)?.try_into().ok()?;
     let little = order == 1;
-    let kind = if little {
-        u32::from_le_bytes(raw)
-    } else {
-        u32::from_be_bytes(raw)
-    };
+    let kind = if little { u32::from_le_bytes(raw) } else { u32::from_be_bytes(raw) };
     if kind & SRID_FLAG != 0 {
         return None;
     }
@@ -360,23 +310,15 @@ mod tests {
         write_copy_row(&mut buf, 8, None, &[0xFF], &serde_json::json!({}));
         let text = String::from_utf8(buf).unwrap();
         let ewkb = "0101000020E6100000000000000000F03F0000000000000040";
-        let expected = format!(
-            "7\tk\\t1\t{ewkb}\t{{\"name\":\"a\\\\tb\\\\\\\\c\\\\nd\"}}\n8\t\\N\tFF\t{{}}\n"
-        );
+        let expected =
+            format!("7\tk\\t1\t{ewkb}\t{{\"name\":\"a\\\\tb\\\\\\\\c\\\\nd\"}}\n8\t\\N\tFF\t{{}}\n");
         assert_eq!(text, expected);
     }
 
     #[test]
     fn big_endian_wkb_gets_an_srid_too() {
         let wkb = [0u8, 0, 0, 0, 3, 9, 9];
-        assert_eq!(
-            ewkb_header(&wkb),
-            Some([0, 0x20, 0, 0, 3, 0, 0, 0x10, 0xE6])
-        );
-        assert_eq!(
-            ewkb_header(&[1u8, 1, 0, 0, 0x20]),
-            None,
-            "already EWKB with SRID"
-        );
+        assert_eq!(ewkb_header(&wkb), Some([0, 0x20, 0, 0, 3, 0, 0, 0x10, 0xE6]));
+        assert_eq!(ewkb_header(&[1u8, 1, 0, 0, 0x20]), None, "already EWKB with SRID");
     }
 }

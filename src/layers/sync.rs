@@ -48,12 +48,11 @@ pub async fn sync(pool: &PgPool, layers: &[LayerDef]) -> Result<SyncSummary> {
         }
     }
     let ids: Vec<String> = layers.iter().map(|l| l.id.clone()).collect();
-    let retired: Vec<(String,)> = sqlx::query_as(
-        "UPDATE layers SET active = false WHERE active AND NOT (id = ANY($1)) RETURNING id",
-    )
-    .bind(&ids)
-    .fetch_all(&mut *tx)
-    .await?;
+    let retired: Vec<(String,)> =
+        sqlx::query_as("UPDATE layers SET active = false WHERE active AND NOT (id = ANY($1)) RETURNING id")
+            .bind(&ids)
+            .fetch_all(&mut *tx)
+            .await?;
     summary.retired = retired.into_iter().map(|r| r.0).collect();
     tx.commit().await?;
     Ok(summary)

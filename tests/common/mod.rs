@@ -18,19 +18,13 @@ pub fn open_data() -> PathBuf {
     let p = std::env::var("QALA_OPEN_DATA_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|_| repo().join("../shared/data"));
-    assert!(
-        p.join("kato").exists(),
-        "open data not found at {} (set QALA_OPEN_DATA_DIR)",
-        p.display()
-    );
+    assert!(p.join("kato").exists(), "open data not found at {} (set QALA_OPEN_DATA_DIR)", p.display());
     p
 }
 
 /// Data directory of the test cluster (`target/test-var` unless QALA_TEST_DATA_DIR says otherwise).
 pub fn test_data_dir() -> PathBuf {
-    std::env::var("QALA_TEST_DATA_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| repo().join("target/test-var"))
+    std::env::var("QALA_TEST_DATA_DIR").map(PathBuf::from).unwrap_or_else(|_| repo().join("target/test-var"))
 }
 
 /// Port of the test cluster, started on first use (under the cluster's own file lock).
@@ -52,55 +46,32 @@ pub struct TestDb {
 }
 
 pub async fn test_db() -> TestDb {
-    let _ = tracing_subscriber::fmt()
-        .with_test_writer()
-        .with_env_filter("warn,qala=info")
-        .try_init();
+    let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("warn,qala=info").try_init();
     let port = cluster_port();
     let admin_url = format!("postgres://postgres@127.0.0.1:{port}/postgres");
     let admin = qala::db::connect(&admin_url, 2).await.unwrap();
     // Build the migrated template once per cluster, serialised by an advisory lock.
     let mut conn = admin.acquire().await.unwrap();
-    sqlx::query("SELECT pg_advisory_lock(727272)")
-        .execute(&mut *conn)
-        .await
-        .unwrap();
-    let exists: bool = sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'qala_test_template')",
-    )
-    .fetch_one(&mut *conn)
-    .await
-    .unwrap();
-    if !exists {
-        sqlx::query("CREATE DATABASE qala_test_template")
-            .execute(&mut *conn)
+    sqlx::query("SELECT pg_advisory_lock(727272)").execute(&mut *conn).await.unwrap();
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'qala_test_template')")
+            .fetch_one(&mut *conn)
             .await
             .unwrap();
-        let t = qala::db::connect(
-            &format!("postgres://postgres@127.0.0.1:{port}/qala_test_template"),
-            1,
-        )
-        .await
-        .unwrap();
+    if !exists {
+        sqlx::query("CREATE DATABASE qala_test_template").execute(&mut *conn).await.unwrap();
+        let t = qala::db::connect(&format!("postgres://postgres@127.0.0.1:{port}/qala_test_template"), 1)
+            .await
+            .unwrap();
         qala::db::migrate(&t).await.unwrap();
         t.close().await;
     }
-    let name = format!(
-        "t_{}_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::SeqCst),
-        nanos()
-    );
-    sqlx::query(&format!(
-        "CREATE DATABASE {name} TEMPLATE qala_test_template"
-    ))
-    .execute(&mut *conn)
-    .await
-    .unwrap();
-    sqlx::query("SELECT pg_advisory_unlock(727272)")
+    let name = format!("t_{}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst), nanos());
+    sqlx::query(&format!("CREATE DATABASE {name} TEMPLATE qala_test_template"))
         .execute(&mut *conn)
         .await
         .unwrap();
+    sqlx::query("SELECT pg_advisory_unlock(727272)").execute(&mut *conn).await.unwrap();
     drop(conn);
     admin.close().await;
     let url = format!("postgres://postgres@127.0.0.1:{port}/{name}");
@@ -111,19 +82,12 @@ pub async fn test_db() -> TestDb {
 }
 
 fn nanos() -> u32 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos()
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
 }
 
 /// The test layer of `tests/fixtures/layers/valid_layer.toml` (id `parcels`).
 pub fn parcels_layer() -> LayerDef {
-    parse_layer(
-        "parcels.toml",
-        include_str!("../fixtures/layers/valid_layer.toml"),
-    )
-    .unwrap()
+    parse_layer("parcels.toml", include_str!("../fixtures/layers/valid_layer.toml")).unwrap()
 }
 
 /// A layer from a TOML text (file name `<id>.toml`).
@@ -133,11 +97,7 @@ pub fn layer_from(id: &str, text: &str) -> LayerDef {
 
 /// A point layer `places` with name (required), floors (integer) and kind (enum), public or not.
 pub fn places_layer(public: bool) -> LayerDef {
-    let access = if public {
-        "public = true"
-    } else {
-        "public = false\nroles = [\"editor\"]"
-    };
+    let access = if public { "public = true" } else { "public = false\nroles = [\"editor\"]" };
     layer_from(
         "places",
         &format!(
@@ -185,53 +145,31 @@ pub async fn sync_layers(pool: &PgPool, layers: &[LayerDef]) {
 
 /// The router over `pool` with `layers`, for requests without a socket.
 pub fn app(pool: &PgPool, layers: Vec<LayerDef>) -> axum::Router {
-    qala::http::app(qala::http::AppState::new(
-        pool.clone(),
-        qala::layers::Catalog::new(layers),
-    ))
+    qala::http::app(qala::http::AppState::new(pool.clone(), qala::layers::Catalog::new(layers)))
 }
 
 /// GET `uri` with optional headers; returns status and JSON body.
-pub async fn get_json(
-    app: &axum::Router,
-    uri: &str,
-    headers: &[(&str, &str)],
-) -> (u16, serde_json::Value) {
+pub async fn get_json(app: &axum::Router, uri: &str, headers: &[(&str, &str)]) -> (u16, serde_json::Value) {
     use tower::ServiceExt;
     let mut req = axum::http::Request::get(uri);
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
-    let resp = app
-        .clone()
-        .oneshot(req.body(axum::body::Body::empty()).unwrap())
-        .await
-        .unwrap();
+    let resp = app.clone().oneshot(req.body(axum::body::Body::empty()).unwrap()).await.unwrap();
     let status = resp.status().as_u16();
-    let bytes = http_body_util::BodyExt::collect(resp.into_body())
-        .await
-        .unwrap()
-        .to_bytes();
-    let json = if bytes.is_empty() {
-        serde_json::Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap()
-    };
+    let bytes = http_body_util::BodyExt::collect(resp.into_body()).await.unwrap().to_bytes();
+    let json =
+        if bytes.is_empty() { serde_json::Value::Null } else { serde_json::from_slice(&bytes).unwrap() };
     (status, json)
 }
 
 /// GET `uri`; returns status and body text.
 pub async fn get_text(app: &axum::Router, uri: &str) -> (u16, String) {
     use tower::ServiceExt;
-    let req = axum::http::Request::get(uri)
-        .body(axum::body::Body::empty())
-        .unwrap();
+    let req = axum::http::Request::get(uri).body(axum::body::Body::empty()).unwrap();
     let resp = app.clone().oneshot(req).await.unwrap();
     let status = resp.status().as_u16();
-    let bytes = http_body_util::BodyExt::collect(resp.into_body())
-        .await
-        .unwrap()
-        .to_bytes();
+    let bytes = http_body_util::BodyExt::collect(resp.into_body()).await.unwrap().to_bytes();
     (status, String::from_utf8(bytes.to_vec()).unwrap())
 }
 

@@ -100,32 +100,20 @@ mod tests {
         assert_eq!(descendant_prefix("750000000"), "75");
         assert_eq!(descendant_prefix("751110000"), "751110");
         assert!(
-            parent_candidates("751110000")
-                .iter()
-                .any(|p| "751110000".starts_with(&descendant_prefix(p)))
+            parent_candidates("751110000").iter().any(|p| "751110000".starts_with(&descendant_prefix(p)))
         );
     }
 
     #[test]
     fn parent_is_the_nearest_existing_ancestor() {
-        let codes: BTreeSet<&str> = [
-            "750000000",
-            "751110000",
-            "101000000",
-            "101033000",
-            "101033100",
-        ]
-        .into();
+        let codes: BTreeSet<&str> = ["750000000", "751110000", "101000000", "101033000", "101033100"].into();
         let has = |c: &str| codes.contains(c);
         assert_eq!(parent_of("751110000", has).as_deref(), Some("750000000"));
         assert_eq!(parent_of("101033100", has).as_deref(), Some("101033000"));
         assert_eq!(parent_of("101033000", has).as_deref(), Some("101000000"));
         assert_eq!(parent_of("750000000", has), None);
         // A village whose district is missing hangs under the region.
-        assert_eq!(
-            parent_of("105033100", |c| c == "100000000").as_deref(),
-            Some("100000000")
-        );
+        assert_eq!(parent_of("105033100", |c| c == "100000000").as_deref(), Some("100000000"));
         assert_eq!(parent_of("105033100", |c| c == "110000000"), None);
         assert_eq!(parent_of("101099100", has).as_deref(), Some("101000000"));
     }

@@ -59,14 +59,9 @@ pub fn decode(bytes: &[u8]) -> String {
 /// Parses a KATO file's text.
 pub fn parse(text: &str) -> Result<Parsed, String> {
     let first = text.lines().next().ok_or("the file is empty")?;
-    let delimiter = [b';', b'\t', b',']
-        .into_iter()
-        .max_by_key(|d| first.matches(*d as char).count())
-        .unwrap_or(b',');
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .from_reader(text.as_bytes());
+    let delimiter =
+        [b';', b'\t', b','].into_iter().max_by_key(|d| first.matches(*d as char).count()).unwrap_or(b',');
+    let mut rdr = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(text.as_bytes());
     let headers: Vec<String> = rdr
         .headers()
         .map_err(|e| format!("cannot read the header: {e}"))?
@@ -74,25 +69,12 @@ pub fn parse(text: &str) -> Result<Parsed, String> {
         .map(|h| h.trim().to_lowercase())
         .collect();
     let col = |name: &str| headers.iter().position(|h| h == name);
-    let (layout, code_col, ru, kk, en) = if let (Some(c), Some(ru)) = (col("code"), col("name_ru"))
-    {
+    let (layout, code_col, ru, kk, en) = if let (Some(c), Some(ru)) = (col("code"), col("name_ru")) {
         (Layout::QalaRu, c, Some(ru), col("name_kk"), col("name_en"))
     } else if let Some(te) = col("te") {
-        (
-            Layout::StatGovKz,
-            te,
-            col("name_rus"),
-            col("name_kaz"),
-            None,
-        )
+        (Layout::StatGovKz, te, col("name_rus"), col("name_kaz"), None)
     } else if let Some(k) = col("kato") {
-        (
-            Layout::Names,
-            k,
-            col("name_ru"),
-            col("name_kk"),
-            col("name_en"),
-        )
+        (Layout::Names, k, col("name_ru"), col("name_kk"), col("name_en"))
     } else {
         return Err(format!(
             "unknown layout: expected a header with `code,...,name_ru` or `te,ab,cd,ef,hij,k,name_kaz,name_rus,nn` or `kato,name_ru,name_kk,name_en`, found `{first}`"
@@ -108,10 +90,7 @@ pub fn parse(text: &str) -> Result<Parsed, String> {
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                errors.push(RowError {
-                    line,
-                    reason: format!("unreadable row: {e}"),
-                });
+                errors.push(RowError { line, reason: format!("unreadable row: {e}") });
                 continue;
             }
         };
@@ -119,51 +98,30 @@ pub fn parse(text: &str) -> Result<Parsed, String> {
             continue;
         }
         let get = |c: Option<usize>| {
-            c.and_then(|c| rec.get(c))
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
+            c.and_then(|c| rec.get(c)).map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
         };
         let mut code = get(Some(code_col)).unwrap_or_default();
         if layout == Layout::StatGovKz && !is_code(&code) {
             // Some exports drop leading zeros from `te` or leave it empty; rebuild from the parts.
-            if let (Some(ab), Some(cd), Some(ef), Some(hij)) = (
-                get(stat_parts.0),
-                get(stat_parts.1),
-                get(stat_parts.2),
-                get(stat_parts.3),
-            ) {
-                code = format!("{ab:0>2}{cd:0>2}{ef:0>2}{hij:0>3}");
-            } else if code.len() < 9 && code.bytes().all(|b| b.is_ascii_digit()) && !code.is_empty()
+            if let (Some(ab), Some(cd), Some(ef), Some(hij)) =
+                (get(stat_parts.0), get(stat_parts.1), get(stat_parts.2), get(stat_parts.3))
             {
+                code = format!("{ab:0>2}{cd:0>2}{ef:0>2}{hij:0>3}");
+            } else if code.len() < 9 && code.bytes().all(|b| b.is_ascii_digit()) && !code.is_empty() {
                 code = format!("{code:0>9}");
             }
         }
         if !is_code(&code) {
-            errors.push(RowError {
-                line,
-                reason: format!("`{code}` is not a nine-digit KATO code"),
-            });
+            errors.push(RowError { line, reason: format!("`{code}` is not a nine-digit KATO code") });
             continue;
         }
-        let unit = UnitRow {
-            code: code.clone(),
-            name_ru: get(ru),
-            name_kk: get(kk),
-            name_en: get(en),
-        };
+        let unit = UnitRow { code: code.clone(), name_ru: get(ru), name_kk: get(kk), name_en: get(en) };
         if unit.name_ru.is_none() && unit.name_kk.is_none() && unit.name_en.is_none() {
-            errors.push(RowError {
-                line,
-                reason: format!("{code} has no name"),
-            });
+            errors.push(RowError { line, reason: format!("{code} has no name") });
             continue;
         }
         if layout != Layout::Names && unit.name_ru.is_none() && unit.name_kk.is_none() {
-            errors.push(RowError {
-                line,
-                reason: format!("{code} has no Russian or Kazakh name"),
-            });
+            errors.push(RowError { line, reason: format!("{code} has no Russian or Kazakh name") });
             continue;
         }
         if let Some(first_line) = seen.get(&code) {
@@ -176,11 +134,7 @@ pub fn parse(text: &str) -> Result<Parsed, String> {
         seen.insert(code, line);
         units.push(unit);
     }
-    Ok(Parsed {
-        layout,
-        units,
-        errors,
-    })
+    Ok(Parsed { layout, units, errors })
 }
 
 #[cfg(test)]
@@ -200,19 +154,14 @@ mod tests {
         assert_eq!(p.units[1].name_kk.as_deref(), Some("Алмалы ауданы"));
         assert_eq!(
             p.errors,
-            vec![RowError {
-                line: 4,
-                reason: "`bad` is not a nine-digit KATO code".into()
-            }]
+            vec![RowError { line: 4, reason: "`bad` is not a nine-digit KATO code".into() }]
         );
     }
 
     #[test]
     fn reports_duplicates_and_unknown_layouts() {
-        let p = parse(
-            "kato,name_ru,name_kk,name_en\n750000000,г.Алматы,Алматы,Almaty\n750000000,x,y,z\n",
-        )
-        .unwrap();
+        let p = parse("kato,name_ru,name_kk,name_en\n750000000,г.Алматы,Алматы,Almaty\n750000000,x,y,z\n")
+            .unwrap();
         assert_eq!(p.layout, Layout::Names);
         assert_eq!(p.units.len(), 1);
         assert!(p.errors[0].reason.contains("repeats line 2"));

@@ -13,9 +13,7 @@ use crate::http::{AppState, ReqLang};
 use crate::i18n::Msg;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/kato", get(search_units))
-        .route("/api/kato/{code}", get(get_unit))
+    Router::new().route("/api/kato", get(search_units)).route("/api/kato/{code}", get(get_unit))
 }
 
 /// A unit with its place in the hierarchy.
@@ -55,10 +53,7 @@ pub async fn get_unit(
     Path(code): Path<String>,
 ) -> Result<Json<UnitDetail>, ApiError> {
     if !is_code(&code) {
-        return Err(ApiError::bad_request(
-            lang,
-            format!("`{code}` is not a nine-digit KATO code"),
-        ));
+        return Err(ApiError::bad_request(lang, format!("`{code}` is not a nine-digit KATO code")));
     }
     let db = |e| ApiError::database(lang, e);
     let (unit, bbox, boundary_synthetic) = store::unit(&state.pool, &code)
@@ -67,14 +62,7 @@ pub async fn get_unit(
         .ok_or_else(|| ApiError::not_found(Msg::KatoNotFound, lang))?;
     let parents = store::ancestors(&state.pool, &code).await.map_err(db)?;
     let children = store::children(&state.pool, &code).await.map_err(db)?;
-    Ok(Json(UnitDetail {
-        name: name_in(&unit, lang),
-        unit,
-        parents,
-        children,
-        bbox,
-        boundary_synthetic,
-    }))
+    Ok(Json(UnitDetail { name: name_in(&unit, lang), unit, parents, children, bbox, boundary_synthetic }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -116,25 +104,16 @@ pub async fn search_units(
     let Query(p) = params.map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
     let q = p.q.trim();
     if q.chars().count() < 2 {
-        return Err(ApiError::bad_request(
-            lang,
-            "`q` needs at least 2 characters",
-        ));
+        return Err(ApiError::bad_request(lang, "`q` needs at least 2 characters"));
     }
     let limit = p.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
-        return Err(ApiError::bad_request(
-            lang,
-            "`limit` must be between 1 and 100",
-        ));
+        return Err(ApiError::bad_request(lang, "`limit` must be between 1 and 100"));
     }
     if let Some(w) = &p.within
         && !is_code(w)
     {
-        return Err(ApiError::bad_request(
-            lang,
-            format!("`within`: `{w}` is not a nine-digit KATO code"),
-        ));
+        return Err(ApiError::bad_request(lang, format!("`within`: `{w}` is not a nine-digit KATO code")));
     }
     let hits = store::search(&state.pool, q, p.within.as_deref(), limit)
         .await
@@ -142,11 +121,7 @@ pub async fn search_units(
     Ok(Json(SearchResult {
         results: hits
             .into_iter()
-            .map(|(unit, score)| SearchHit {
-                name: name_in(&unit, lang),
-                unit,
-                score,
-            })
+            .map(|(unit, score)| SearchHit { name: name_in(&unit, lang), unit, score })
             .collect(),
     }))
 }

@@ -24,23 +24,15 @@ pub struct ImportSummary {
 /// of the units already stored.
 pub async fn import_units(pool: &PgPool, parsed: Parsed, source: &str) -> Result<ImportSummary> {
     let mut tx = pool.begin().await?;
-    let existing: Vec<(String,)> = sqlx::query_as("SELECT code::text FROM kato_units")
-        .fetch_all(&mut *tx)
-        .await?;
+    let existing: Vec<(String,)> =
+        sqlx::query_as("SELECT code::text FROM kato_units").fetch_all(&mut *tx).await?;
     let mut codes: BTreeSet<String> = existing.into_iter().map(|r| r.0).collect();
     codes.extend(parsed.units.iter().map(|u| u.code.clone()));
 
     let n = parsed.units.len();
-    let (mut code, mut parent, mut lvl) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    let (mut ru, mut kk, mut en) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
+    let (mut code, mut parent, mut lvl) =
+        (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+    let (mut ru, mut kk, mut en) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
     for u in &parsed.units {
         parent.push(parent_of(&u.code, |c| codes.contains(c)));
         lvl.push(i16::from(level(&u.code).unwrap_or(4)));
@@ -62,9 +54,7 @@ pub async fn import_units(pool: &PgPool, parsed: Parsed, source: &str) -> Result
         .context("cannot store KATO units")?;
     // Units stored earlier may now have a nearer parent (e.g. a district imported after villages).
     let stale: Vec<(String, Option<String>)> =
-        sqlx::query_as("SELECT code::text, parent_code::text FROM kato_units")
-            .fetch_all(&mut *tx)
-            .await?;
+        sqlx::query_as("SELECT code::text, parent_code::text FROM kato_units").fetch_all(&mut *tx).await?;
     for (c, p) in stale {
         let want = parent_of(&c, |x| codes.contains(x));
         if want != p {
@@ -75,16 +65,9 @@ pub async fn import_units(pool: &PgPool, parsed: Parsed, source: &str) -> Result
                 .await?;
         }
     }
-    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM kato_units")
-        .fetch_one(&mut *tx)
-        .await?;
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM kato_units").fetch_one(&mut *tx).await?;
     tx.commit().await?;
-    Ok(ImportSummary {
-        layout: parsed.layout,
-        imported: n,
-        rejected: parsed.errors,
-        total_units: total,
-    })
+    Ok(ImportSummary { layout: parsed.layout, imported: n, rejected: parsed.errors, total_units: total })
 }
 
 /// Attaches a boundary (WKB in WGS84) to a unit. The unit must exist.
@@ -109,13 +92,8 @@ pub async fn upsert_boundary(
 /// Re-assigns every feature's KATO code after boundaries changed. Returns the number changed.
 pub async fn reassign_features(pool: &PgPool) -> Result<u64> {
     let mut tx = pool.begin().await?;
-    sqlx::query("SELECT set_config('qala.actor', 'qala:kato', true)")
-        .execute(&mut *tx)
-        .await?;
-    let n = sqlx::query(include_str!("sql/reassign_features.sql"))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    sqlx::query("SELECT set_config('qala.actor', 'qala:kato', true)").execute(&mut *tx).await?;
+    let n = sqlx::query(include_str!("sql/reassign_features.sql")).execute(&mut *tx).await?.rows_affected();
     tx.commit().await?;
     Ok(n)
 }
@@ -145,14 +123,9 @@ struct UnitRow {
 
 /// A unit, the bbox of its boundary (`[min_lon, min_lat, max_lon, max_lat]`) and whether that
 /// boundary is synthetic.
-pub async fn unit(
-    pool: &PgPool,
-    code: &str,
-) -> sqlx::Result<Option<(Unit, Option<[f64; 4]>, Option<bool>)>> {
-    let row: Option<UnitRow> = sqlx::query_as(include_str!("sql/unit.sql"))
-        .bind(code)
-        .fetch_optional(pool)
-        .await?;
+pub async fn unit(pool: &PgPool, code: &str) -> sqlx::Result<Option<(Unit, Option<[f64; 4]>, Option<bool>)>> {
+    let row: Option<UnitRow> =
+        sqlx::query_as(include_str!("sql/unit.sql")).bind(code).fetch_optional(pool).await?;
     Ok(row.map(|r| {
         let bbox = match (r.xmin, r.ymin, r.xmax, r.ymax) {
             (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),
@@ -163,17 +136,11 @@ pub async fn unit(
 }
 
 pub async fn ancestors(pool: &PgPool, code: &str) -> sqlx::Result<Vec<Unit>> {
-    sqlx::query_as(include_str!("sql/ancestors.sql"))
-        .bind(code)
-        .fetch_all(pool)
-        .await
+    sqlx::query_as(include_str!("sql/ancestors.sql")).bind(code).fetch_all(pool).await
 }
 
 pub async fn children(pool: &PgPool, code: &str) -> sqlx::Result<Vec<Unit>> {
-    sqlx::query_as(include_str!("sql/children.sql"))
-        .bind(code)
-        .fetch_all(pool)
-        .await
+    sqlx::query_as(include_str!("sql/children.sql")).bind(code).fetch_all(pool).await
 }
 
 /// Units whose names resemble `q` (typo-tolerant), best first, with their scores (0-1); only
@@ -186,9 +153,7 @@ pub async fn search(
 ) -> sqlx::Result<Vec<(Unit, f32)>> {
     let prefix = within.map(super::descendant_prefix).unwrap_or_default();
     let mut tx = pool.begin().await?;
-    sqlx::query("SET LOCAL pg_trgm.word_similarity_threshold = 0.45")
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query("SET LOCAL pg_trgm.word_similarity_threshold = 0.45").execute(&mut *tx).await?;
     let rows: Vec<SearchRow> = sqlx::query_as(include_str!("sql/search.sql"))
         .bind(q.to_lowercase())
         .bind(limit)

@@ -1,0 +1,67 @@
+//! Keeps cached tiles fresh: the triggers on `features` notify `qala_features` with the extents a
+//! change touched (old and new geometry); this task evicts the tiles touching them, at every zoom
+//! and in every composite that holds the layer. A lost connection may have lost notifications, so
+//! the whole cache is dropped when the listener reconnects.
+
+use serde::Deserialize;
+use sqlx::PgPool;
+use sqlx::postgres::PgListener;
+
+use super::TileService;
+
+/// The channel the triggers notify.
+pub const CHANNEL: &str = "qala_features";
+
+#[derive(Debug, Deserialize)]
+struct Change {
+    layer: String,
+    bbox: [Option<f64>; 4],
+}
+
+/// Parses a notification payload into a layer and a WGS84 bbox.
+pub fn parse(payload: &str) -> Option<(String, [f64; 4])> {
+    let c: Change = serde_json::from_str(payload).ok()?;
+    match c.bbox {
+        [Some(a), Some(b), Some(c2), Some(d)] => Some((c.layer, [a, b, c2, d])),
+        _ => None,
+    }
+}
+
+/// Listens until the process ends. Returns once listening has started, so that changes made
+/// after this returns are seen.
+pub async fn spawn(pool: PgPool, tiles: TileService) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let mut listener = PgListener::connect_with(&pool).await?;
+    listener.listen(CHANNEL).await?;
+    Ok(tokio::spawn(async move {
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(n)) => match parse(n.payload()) {
+                    Some((layer, bbox)) => tiles.invalidate(&layer, bbox),
+                    None => tracing::warn!(payload = n.payload(), "unreadable feature notification"),
+                },
+                Ok(None) => {
+                    tracing::warn!("feature notifications reconnected; dropping all cached tiles");
+                    tiles.invalidate_all();
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "feature notifications failed; retrying");
+                    tiles.invalidate_all();
+                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                }
+            }
+        }
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn payloads() {
+        assert_eq!(
+            super::parse(r#"{"layer":"buildings","bbox":[76.9,43.2,76.95,43.25]}"#),
+            Some(("buildings".to_string(), [76.9, 43.2, 76.95, 43.25]))
+        );
+        assert_eq!(super::parse(r#"{"layer":"x","bbox":[null,null,null,null]}"#), None);
+        assert_eq!(super::parse("garbage"), None);
+    }
+}

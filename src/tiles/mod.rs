@@ -1,0 +1,138 @@
+//! Vector tiles: MVT cut by PostGIS from the layers' features, generalised by zoom, cached in
+//! memory, invalidated precisely when features change.
+//!
+//! - [`coords`]: tile math (pure);
+//! - [`TileService`]: renders a tile of one or more layers through the byte-bounded cache, which
+//!   merges concurrent requests for the same tile into one query;
+//! - [`invalidate`]: listens for `qala_features` notifications (sent by triggers, so edits from
+//!   QGIS count too) and evicts exactly the cached tiles that touch the changed extents;
+//! - [`routes`]: `/tiles`, TileJSON, `/tiles/{layers}/{z}/{x}/{y}.mvt`.
+//!
+//! The cache key is the list of layers actually rendered (after the access policy removed the
+//! ones the caller may not read) and the tile, so a cached tile only ever holds layers its reader
+//! may read, whoever asked first.
+
+pub mod coords;
+pub mod invalidate;
+pub mod routes;
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+
+use crate::layers::catalog::{GeometryType, LayerDef};
+use coords::TileCoord;
+
+/// A rendered tile: MVT bytes (empty when no layer has features there) and its strong ETag.
+#[derive(Debug, Clone)]
+pub struct Tile {
+    pub bytes: Bytes,
+    pub etag: String,
+}
+
+/// Cache key: the layers rendered, in request order, and the tile.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TileKey {
+    pub layers: Arc<[String]>,
+    pub coord: TileCoord,
+}
+
+/// Renders and caches tiles.
+#[derive(Debug, Clone)]
+pub struct TileService {
+    pool: PgPool,
+    cache: Option<moka::future::Cache<TileKey, Arc<Tile>>>,
+}
+
+impl TileService {
+    /// A service with a cache of at most `cache_bytes` (0: no cache).
+    pub fn new(pool: PgPool, cache_bytes: u64) -> TileService {
+        let cache = (cache_bytes > 0).then(|| {
+            moka::future::Cache::builder()
+                .max_capacity(cache_bytes)
+                .weigher(|k: &TileKey, v: &Arc<Tile>| {
+                    let size =
+                        v.bytes.len() + v.etag.len() + 64 + k.layers.iter().map(String::len).sum::<usize>();
+                    u32::try_from(size).unwrap_or(u32::MAX)
+                })
+                .support_invalidation_closures()
+                .build()
+        });
+        TileService { pool, cache }
+    }
+
+    /// The tile of `layers` (already filtered by the access policy) at `coord`.
+    pub async fn tile(
+        &self,
+        layers: &[Arc<LayerDef>],
+        coord: TileCoord,
+    ) -> Result<Arc<Tile>, Arc<sqlx::Error>> {
+        let key = TileKey { layers: layers.iter().map(|l| l.id.clone()).collect(), coord };
+        match &self.cache {
+            Some(cache) => cache.try_get_with(key, render(&self.pool, layers, coord)).await,
+            None => render(&self.pool, layers, coord).await.map_err(Arc::new),
+        }
+    }
+
+    /// Whether the tile of `layers` at `coord` is in the cache (evicted tiles are not).
+    pub async fn is_cached(&self, layers: &[Arc<LayerDef>], coord: TileCoord) -> bool {
+        let key = TileKey { layers: layers.iter().map(|l| l.id.clone()).collect(), coord };
+        match &self.cache {
+            Some(cache) => cache.get(&key).await.is_some(),
+            None => false,
+        }
+    }
+
+    /// Evicts the cached tiles of `layer` that touch `bbox` (WGS84), at every zoom. Tiles carry a
+    /// buffer, so a tile is also evicted when the change touches only its buffer.
+    pub fn invalidate(&self, layer: &str, bbox: [f64; 4]) {
+        let Some(cache) = &self.cache else { return };
+        let layer = layer.to_string();
+        let result = cache.invalidate_entries_if(move |k, _| {
+            k.layers.contains(&layer) && coords::touches_with_buffer(&k.coord, bbox, BUFFER_FRACTION)
+        });
+        if let Err(e) = result {
+            tracing::error!(error = %e, "tile cache invalidation failed; clearing the cache");
+            cache.invalidate_all();
+        }
+    }
+
+    /// Drops every cached tile (e.g. after the catalog changed).
+    pub fn invalidate_all(&self) {
+        if let Some(cache) = &self.cache {
+            cache.invalidate_all();
+        }
+    }
+}
+
+/// The tile buffer as a fraction of the tile's width (64 of 4096 units).
+pub const BUFFER_FRACTION: f64 = 64.0 / 4096.0;
+
+async fn render(pool: &PgPool, layers: &[Arc<LayerDef>], coord: TileCoord) -> Result<Arc<Tile>, sqlx::Error> {
+    let mut bytes = Vec::new();
+    for layer in layers {
+        if coord.z < layer.min_zoom || coord.z > layer.max_zoom {
+            continue;
+        }
+        let sql = match layer.geometry {
+            GeometryType::Point => include_str!("sql/tile_points.sql"),
+            GeometryType::Line | GeometryType::Polygon => include_str!("sql/tile_areas.sql"),
+        };
+        let mvt: Option<Vec<u8>> = sqlx::query_scalar(sql)
+            .bind(&layer.id)
+            .bind(i32::from(coord.z))
+            .bind(coord.x as i32)
+            .bind(coord.y as i32)
+            .bind(coord.pixel_m())
+            .bind(layer.tile_attributes_hidden_at(coord.z))
+            .fetch_one(pool)
+            .await?;
+        // MVT layers are independent messages: a composite tile is their concatenation.
+        bytes.extend_from_slice(mvt.as_deref().unwrap_or_default());
+    }
+    let digest = Sha256::digest(&bytes);
+    let etag = format!("\"{}\"", crate::layers::sync::hex(&digest[..16]));
+    Ok(Arc::new(Tile { bytes: Bytes::from(bytes), etag }))
+}

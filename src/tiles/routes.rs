@@ -1,0 +1,193 @@
+//! `/tiles` (catalog), `/tiles/{layers}.json` (TileJSON 3.0) and
+//! `/tiles/{layers}/{z}/{x}/{y}.mvt` (also `.pbf`), where `{layers}` is one layer id or several
+//! joined by commas (a composite tile). Refused or unknown layers are left out of a composite; a
+//! tile with no readable layer is a 404, as for an unknown layer.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::{Value, json};
+
+use super::coords::TileCoord;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::http::{AppState, ReqLang};
+use crate::i18n::{Lang, Msg};
+use crate::layers::catalog::{AttrType, LayerDef};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/tiles", get(catalog))
+        .route("/tiles/{source}", get(tilejson))
+        .route("/tiles/{source}/{z}/{x}/{y}", get(tile))
+}
+
+/// The MIME type of Mapbox vector tiles.
+pub const MVT_TYPE: &str = "application/vnd.mapbox-vector-tile";
+
+/// The readable layers of a `a,b,c` source; 404 when none is.
+fn readable_layers(
+    state: &AppState,
+    caller: &Caller,
+    source: &str,
+    lang: Lang,
+) -> Result<Vec<Arc<LayerDef>>, ApiError> {
+    let catalog = state.catalog();
+    let mut layers: Vec<Arc<LayerDef>> = Vec::new();
+    for id in source.split(',') {
+        if let Some(l) = catalog.readable(caller, id.trim())
+            && !layers.iter().any(|x| x.id == l.id)
+        {
+            layers.push(Arc::clone(l));
+        }
+    }
+    if layers.is_empty() { Err(ApiError::not_found(Msg::LayerNotFound, lang)) } else { Ok(layers) }
+}
+
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    let proto = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
+    format!("{proto}://{host}")
+}
+
+/// The tile sources the caller may read.
+async fn catalog(
+    State(state): State<AppState>,
+    caller: Caller,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Json<Value> {
+    let base = base_url(&headers);
+    let catalog = state.catalog();
+    let layers: Vec<Value> = catalog
+        .readable_all(&caller)
+        .map(|l| {
+            json!({
+                "id": l.id, "title": l.title.get(lang), "theme": l.theme, "geometry": l.geometry,
+                "minzoom": l.min_zoom, "maxzoom": l.max_zoom,
+                "tilejson": format!("{base}/tiles/{}.json", l.id),
+                "tiles": format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt", l.id),
+            })
+        })
+        .collect();
+    Json(json!({ "tiles": layers }))
+}
+
+fn field_type(t: AttrType) -> &'static str {
+    match t {
+        AttrType::Integer | AttrType::Number => "Number",
+        AttrType::Boolean => "Boolean",
+        _ => "String",
+    }
+}
+
+/// TileJSON 3.0 of one layer or a composite.
+async fn tilejson(
+    State(state): State<AppState>,
+    caller: Caller,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    Path(source): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let Some(source) = source.strip_suffix(".json") else {
+        return Err(ApiError::not_found(Msg::NotFound, lang));
+    };
+    let layers = readable_layers(&state, &caller, source, lang)?;
+    let ids: Vec<&str> = layers.iter().map(|l| l.id.as_str()).collect();
+    let bbox: (Option<f64>, Option<f64>, Option<f64>, Option<f64>) = sqlx::query_as(
+        "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM
+           (SELECT ST_Extent(geom) AS e FROM features WHERE layer_id = ANY($1) AND deleted_at IS NULL) s",
+    )
+    .bind(&ids)
+    .fetch_one(&state.pool)
+    .await
+    .map_err(|e| ApiError::database(lang, e))?;
+    let bounds = match bbox {
+        (Some(a), Some(b), Some(c), Some(d)) => [a, b, c, d],
+        _ => [-180.0, -85.051_128_78, 180.0, 85.051_128_78],
+    };
+    let minzoom = layers.iter().map(|l| l.min_zoom).min().unwrap_or(0);
+    let maxzoom = layers.iter().map(|l| l.max_zoom).max().unwrap_or(22).min(super::coords::MAX_ZOOM);
+    let vector_layers: Vec<Value> = layers
+        .iter()
+        .map(|l| {
+            let fields: serde_json::Map<String, Value> =
+                l.attributes.iter().map(|a| (a.name.clone(), json!(field_type(a.kind)))).collect();
+            json!({"id": l.id, "description": l.title.get(lang), "minzoom": l.min_zoom, "maxzoom": l.max_zoom, "fields": fields})
+        })
+        .collect();
+    let attribution: Vec<String> =
+        layers.iter().map(|l| format!("{} ({})", l.metadata.owner, l.metadata.licence)).collect();
+    let joined = ids.join(",");
+    Ok(Json(json!({
+        "tilejson": "3.0.0",
+        "name": joined,
+        "description": layers.iter().map(|l| l.title.get(lang)).collect::<Vec<_>>().join(", "),
+        "attribution": attribution.join("; "),
+        "scheme": "xyz",
+        "tiles": [format!("{}/tiles/{joined}/{{z}}/{{x}}/{{y}}.mvt", base_url(&headers))],
+        "minzoom": minzoom,
+        "maxzoom": maxzoom,
+        "bounds": bounds,
+        "center": [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0, minzoom.max(10)],
+        "vector_layers": vector_layers,
+    })))
+}
+
+/// One tile. 204 when empty, 304 when the caller's copy is current.
+async fn tile(
+    State(state): State<AppState>,
+    caller: Caller,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    Path((source, z, x, y)): Path<(String, String, String, String)>,
+) -> Result<Response, ApiError> {
+    let y = y
+        .strip_suffix(".mvt")
+        .or_else(|| y.strip_suffix(".pbf"))
+        .ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))?;
+    let parse = |s: &str| s.parse::<u32>().ok();
+    let coord = match (z.parse::<u8>().ok(), parse(&x), parse(y)) {
+        (Some(z), Some(x), Some(y)) => TileCoord::new(z, x, y),
+        _ => None,
+    }
+    .ok_or_else(|| {
+        ApiError::bad_request(
+            lang,
+            format!("{z}/{x}/{y} is not a tile (z 0-{}, x and y 0 to 2^z-1)", super::coords::MAX_ZOOM),
+        )
+    })?;
+    let layers = readable_layers(&state, &caller, &source, lang)?;
+    let tile = state.tiles.tile(&layers, coord).await.map_err(|e| ApiError::internal(lang, e))?;
+
+    let public = layers.iter().all(|l| l.access.public);
+    let cache_control = if public {
+        state.settings.cache_control.clone()
+    } else {
+        "private, max-age=0, must-revalidate".to_string()
+    };
+    let mut h = HeaderMap::new();
+    if let Ok(v) = HeaderValue::from_str(&tile.etag) {
+        h.insert(header::ETAG, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&cache_control) {
+        h.insert(header::CACHE_CONTROL, v);
+    }
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == tile.etag || t.trim() == "*"));
+    if matches {
+        return Ok((StatusCode::NOT_MODIFIED, h).into_response());
+    }
+    if tile.bytes.is_empty() {
+        return Ok((StatusCode::NO_CONTENT, h).into_response());
+    }
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(MVT_TYPE));
+    Ok((StatusCode::OK, h, tile.bytes.clone()).into_response())
+}
