@@ -28,6 +28,10 @@ pub struct HttpSettings {
     pub cache_control: String,
     /// Origins allowed by CORS; `*` for any.
     pub cors_origins: Vec<String>,
+    /// Directory of MapLibre styles (`*.json`).
+    pub styles_dir: std::path::PathBuf,
+    /// Directory of TrueType fonts for label glyphs.
+    pub fonts_dir: std::path::PathBuf,
 }
 
 impl Default for HttpSettings {
@@ -36,6 +40,8 @@ impl Default for HttpSettings {
             tile_cache_bytes: 256 << 20,
             cache_control: "public, max-age=60".into(),
             cors_origins: vec!["*".into()],
+            styles_dir: "styles".into(),
+            fonts_dir: "/usr/share/fonts/truetype/dejavu".into(),
         }
     }
 }
@@ -46,6 +52,7 @@ pub struct AppState {
     pub pool: PgPool,
     catalog: Arc<RwLock<Arc<Catalog>>>,
     pub tiles: crate::tiles::TileService,
+    pub fonts: crate::tiles::fonts::Fonts,
     pub settings: Arc<HttpSettings>,
 }
 
@@ -58,6 +65,7 @@ impl AppState {
     pub fn with_settings(pool: PgPool, catalog: Catalog, settings: HttpSettings) -> AppState {
         AppState {
             tiles: crate::tiles::TileService::new(pool.clone(), settings.tile_cache_bytes),
+            fonts: crate::tiles::fonts::Fonts::load(&settings.fonts_dir),
             pool,
             catalog: Arc::new(RwLock::new(Arc::new(catalog))),
             settings: Arc::new(settings),
@@ -138,6 +146,7 @@ pub fn app(state: AppState) -> Router {
         .layer(tower_http::compression::CompressionLayer::new().gzip(true).br(true));
     Router::new()
         .merge(tiles)
+        .merge(crate::tiles::styles::router())
         .route("/", get(index_page))
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(|| async { Json(openapi()) }))

@@ -34,6 +34,12 @@ enum Command {
         /// Origins allowed by CORS, comma-separated, or `*`.
         #[arg(long, env = "QALA_CORS_ORIGINS", default_value = "*")]
         cors_origins: String,
+        /// Directory of MapLibre styles.
+        #[arg(long, env = "QALA_STYLES_DIR", default_value = "./styles")]
+        styles_dir: std::path::PathBuf,
+        /// Directory of TrueType fonts for label glyphs.
+        #[arg(long, env = "QALA_FONTS_DIR", default_value = "/usr/share/fonts/truetype/dejavu")]
+        fonts_dir: std::path::PathBuf,
     },
     /// Qala's own PostgreSQL cluster (used when DATABASE_URL is not set).
     Db {
@@ -172,12 +178,14 @@ async fn open_synced(settings: &Settings) -> Result<(Database, Vec<catalog::Laye
 async fn run(cli: Cli) -> Result<()> {
     let settings = cli.settings;
     match cli.command {
-        Command::Serve { bind, tile_cache_mb, cache_control, cors_origins } => {
+        Command::Serve { bind, tile_cache_mb, cache_control, cors_origins, styles_dir, fonts_dir } => {
             let (db, layers) = open_synced(&settings).await?;
             let http = qala::http::HttpSettings {
                 tile_cache_bytes: tile_cache_mb << 20,
                 cache_control,
                 cors_origins: cors_origins.split(',').map(|s| s.trim().to_string()).collect(),
+                styles_dir,
+                fonts_dir,
             };
             let state = qala::http::AppState::with_settings(db.pool.clone(), Catalog::new(layers), http);
             let result = qala::http::serve(state, &bind).await;

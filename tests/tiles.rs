@@ -347,3 +347,98 @@ async fn simplified_polygons_stay_valid_and_gdal_reads_a_tile() {
     assert!(text.contains("Layer name: parcels") && text.contains("Layer name: places"), "{text}");
     assert!(text.contains("Feature Count: 2") || text.contains("Feature Count: 1"), "{text}");
 }
+
+/// Reads a protobuf varint at `*i`.
+fn varint(b: &[u8], i: &mut usize) -> u64 {
+    let mut v = 0u64;
+    let mut shift = 0;
+    while *i < b.len() {
+        let byte = b[*i];
+        *i += 1;
+        v |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            break;
+        }
+        shift += 7;
+    }
+    v
+}
+
+/// (field number, wire type, payload) of each field of a protobuf message; payload only for
+/// length-delimited fields, the value for varints.
+fn fields(b: &[u8]) -> Vec<(u64, u64, Vec<u8>, u64)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        let key = varint(b, &mut i);
+        let (field, wire) = (key >> 3, key & 7);
+        match wire {
+            0 => {
+                let v = varint(b, &mut i);
+                out.push((field, wire, Vec::new(), v));
+            }
+            2 => {
+                let len = varint(b, &mut i) as usize;
+                out.push((field, wire, b[i..i + len].to_vec(), 0));
+                i += len;
+            }
+            5 => i += 4,
+            1 => i += 8,
+            _ => break,
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn glyphs_cover_kazakh_letters_and_styles_follow_the_access_policy() {
+    let db = test_db().await;
+    let layers = qala::layers::catalog::load_dir(&common::repo().join("layers")).unwrap();
+    let state = AppState::with_settings(
+        db.pool.clone(),
+        Catalog::new(layers),
+        HttpSettings { styles_dir: common::repo().join("styles"), ..Default::default() },
+    );
+    let resp = get(&state, "/fonts/DejaVu%20Sans%20Book,Noto%20Sans%20Regular/1024-1279.pbf", &[]).await;
+    assert_eq!(resp.status(), 200);
+    let pbf = body(resp).await;
+    // glyphs { stacks (1) { name (1), range (2), glyphs (3) { id (1), bitmap (2) } } }
+    let stack = fields(&pbf).into_iter().find(|f| f.0 == 1).unwrap().2;
+    let stack_fields = fields(&stack);
+    let name = stack_fields.iter().find(|f| f.0 == 1).map(|f| String::from_utf8(f.2.clone()).unwrap());
+    assert_eq!(name.as_deref(), Some("DejaVu Sans Book"));
+    let ids: Vec<u64> = stack_fields
+        .iter()
+        .filter(|f| f.0 == 3)
+        .filter_map(|g| fields(&g.2).into_iter().find(|f| f.0 == 1).map(|f| f.3))
+        .collect();
+    for letter in ['ә', 'ғ', 'қ', 'ң', 'ө', 'ұ', 'ү', 'һ', 'і', 'Ж'] {
+        assert!(ids.contains(&u64::from(u32::from(letter))), "no glyph for {letter}");
+    }
+    assert_eq!(get(&state, "/fonts/DejaVu%20Sans%20Book/5-100.pbf", &[]).await.status(), 400);
+    assert_eq!(get(&state, "/fonts/No%20Such%20Font/0-255.pbf", &[]).await.status(), 404);
+
+    let (status, style) = common::get_json(
+        &qala::http::app(state.clone()),
+        "/styles/qala.json?lang=kk",
+        &[("host", "maps.example")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(style["glyphs"], "http://maps.example/fonts/{fontstack}/{range}.pbf");
+    let url = style["sources"]["qala"]["tiles"][0].as_str().unwrap();
+    assert!(url.starts_with("http://maps.example/tiles/") && url.contains("buildings"), "{url}");
+    assert!(!url.contains("utility_networks"), "restricted layer in the anonymous style: {url}");
+    let ids: Vec<&str> =
+        style["layers"].as_array().unwrap().iter().map(|l| l["id"].as_str().unwrap()).collect();
+    assert!(!ids.contains(&"networks") && ids.contains(&"streets-label"));
+    assert!(style.to_string().contains("\"name_kk\""), "labels in Kazakh");
+    // An editor's style has the networks.
+    let editor = Caller::User { login: "e".into(), roles: vec!["editor".into()], org: None };
+    let text = std::fs::read_to_string(common::repo().join("styles/qala.json")).unwrap();
+    let s =
+        qala::tiles::styles::style_for(&text, &editor, &state.catalog(), "http://h", qala::i18n::Lang::Ru)
+            .unwrap();
+    assert!(s["sources"]["qala"]["tiles"][0].as_str().unwrap().contains("utility_networks"));
+    assert_eq!(common::get_json(&qala::http::app(state.clone()), "/styles/nope.json", &[]).await.0, 404);
+}
