@@ -60,7 +60,7 @@ impl Fonts {
     /// font of the stack that is available. `None` when none is or the range is invalid.
     pub async fn range(&self, fontstack: &str, start: u32) -> Option<Bytes> {
         let name = fontstack.split(',').map(str::trim).find(|n| self.faces.contains_key(*n))?.to_string();
-        if start % 256 != 0 || start > 0xFFFF {
+        if !start.is_multiple_of(256) || start > 0xFFFF {
             return None;
         }
         let key = (name.clone(), start);

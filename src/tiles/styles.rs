@@ -122,7 +122,7 @@ async fn glyphs(
         .strip_suffix(".pbf")
         .and_then(|r| r.split_once('-'))
         .and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)))
-        .filter(|(a, b)| a % 256 == 0 && *b == a + 255)
+        .filter(|(a, b)| a.is_multiple_of(256) && *b == a + 255)
         .map(|(a, _)| a)
         .ok_or_else(|| {
             ApiError::bad_request(lang, format!("`{range}` is not a glyph range like 0-255.pbf"))
