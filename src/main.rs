@@ -83,6 +83,11 @@ enum Command {
         #[command(subcommand)]
         action: KatoAction,
     },
+    /// Vector tiles: warm a server's cache, export MBTiles.
+    Tiles {
+        #[command(subcommand)]
+        action: TilesAction,
+    },
     /// Build and load the synthetic Almaty demo layers (deterministic).
     DemoData {
         #[arg(long, default_value_t = demo::DEFAULT_SEED)]
@@ -110,6 +115,47 @@ enum LayersAction {
     Show { id: String },
     /// Write the catalog into the database.
     Sync,
+}
+
+/// Which tiles: a zoom range and an area (a bbox, a KATO unit's boundary, or the layer's extent).
+#[derive(Debug, clap::Args)]
+struct TileArea {
+    /// Zoom levels, e.g. 8-14.
+    #[arg(long, value_parser = qala::tiles::seed::parse_zooms)]
+    zooms: (u8, u8),
+    /// min_lon,min_lat,max_lon,max_lat (WGS84).
+    #[arg(long, value_parser = qala::tiles::seed::parse_bbox, conflicts_with = "kato")]
+    bbox: Option<[f64; 4]>,
+    /// The bbox of this KATO unit's boundary.
+    #[arg(long)]
+    kato: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum TilesAction {
+    /// Request every tile of a layer from a running server, so that its cache holds them.
+    Seed {
+        #[arg(long)]
+        layer: String,
+        #[command(flatten)]
+        area: TileArea,
+        /// The server to warm.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        server: String,
+    },
+    /// Render tiles of one or more layers from the database into a file for offline use.
+    Export {
+        /// Layers, comma-separated (a composite).
+        #[arg(long)]
+        layer: String,
+        #[command(flatten)]
+        area: TileArea,
+        /// Output format.
+        #[arg(long, default_value = "mbtiles", value_parser = ["mbtiles"])]
+        format: String,
+        #[arg(long)]
+        output: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -249,6 +295,7 @@ async fn run(cli: Cli) -> Result<()> {
             db.close().await?;
             result
         }
+        Command::Tiles { action } => tiles_command(&settings, action).await,
         Command::DemoData { seed } => {
             let (db, layers) = open_synced(&settings).await?;
             let catalog = Catalog::new(layers);
@@ -353,6 +400,78 @@ async fn layers_command(settings: &Settings, action: LayersAction) -> Result<()>
         }
     }
     Ok(())
+}
+
+/// The bbox of the area: given, a KATO unit's boundary, or the extent of the layers' features.
+async fn area_bbox(pool: &sqlx::PgPool, area: &TileArea, layers: &[&str]) -> Result<[f64; 4]> {
+    if let Some(b) = area.bbox {
+        return Ok(b);
+    }
+    let (a, b, c, d): (Option<f64>, Option<f64>, Option<f64>, Option<f64>) = match &area.kato {
+        Some(code) => {
+            let (_, bbox, _) = kato::store::unit(pool, code).await?.with_context(|| format!("no KATO unit {code}"))?;
+            let [a, b, c, d] = bbox.with_context(|| format!("KATO unit {code} has no boundary"))?;
+            (Some(a), Some(b), Some(c), Some(d))
+        }
+        None => {
+            sqlx::query_as(
+                "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM
+                   (SELECT ST_Extent(geom) AS e FROM features WHERE layer_id = ANY($1) AND deleted_at IS NULL) s",
+            )
+            .bind(layers)
+            .fetch_one(pool)
+            .await?
+        }
+    };
+    match (a, b, c, d) {
+        (Some(a), Some(b), Some(c), Some(d)) => Ok([a, b, c, d]),
+        _ => bail!("the layers have no features: give --bbox"),
+    }
+}
+
+async fn tiles_command(settings: &Settings, action: TilesAction) -> Result<()> {
+    let (db, layers) = open_synced(settings).await?;
+    let catalog = Catalog::new(layers);
+    let result = async {
+        match action {
+            TilesAction::Seed { layer, area, server } => {
+                catalog.get(&layer).with_context(|| format!("no layer `{layer}`"))?;
+                let bbox = area_bbox(&db.pool, &area, &[layer.as_str()]).await?;
+                let s = qala::tiles::seed::seed(&server, &layer, bbox, area.zooms, true).await?;
+                println!(
+                    "{layer}: {} tiles ({} empty, {:.1} MB) in {:.1} s, {:.0} tiles/s",
+                    s.tiles,
+                    s.empty,
+                    s.bytes as f64 / 1e6,
+                    s.seconds,
+                    s.tiles as f64 / s.seconds.max(1e-9)
+                );
+            }
+            TilesAction::Export { layer, area, format: _, output } => {
+                let ids: Vec<&str> = layer.split(',').map(str::trim).collect();
+                let defs = ids
+                    .iter()
+                    .map(|id| catalog.get(id).cloned().with_context(|| format!("no layer `{id}`")))
+                    .collect::<Result<Vec<_>>>()?;
+                let bbox = area_bbox(&db.pool, &area, &ids).await?;
+                let tiles = qala::tiles::TileService::new(db.pool.clone(), 0);
+                let s =
+                    qala::tiles::seed::export_mbtiles(&tiles, &defs, bbox, area.zooms, &output, true).await?;
+                println!(
+                    "{}: {} tiles ({} empty, {:.1} MB) in {:.1} s",
+                    output.display(),
+                    s.tiles,
+                    s.empty,
+                    s.bytes as f64 / 1e6,
+                    s.seconds
+                );
+            }
+        }
+        Ok::<(), anyhow::Error>(())
+    }
+    .await;
+    db.close().await?;
+    result
 }
 
 async fn kato_command(db: &Database, action: KatoAction) -> Result<()> {

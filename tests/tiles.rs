@@ -442,3 +442,85 @@ async fn glyphs_cover_kazakh_letters_and_styles_follow_the_access_policy() {
     assert!(s["sources"]["qala"]["tiles"][0].as_str().unwrap().contains("utility_networks"));
     assert_eq!(common::get_json(&qala::http::app(state.clone()), "/styles/nope.json", &[]).await.0, 404);
 }
+
+#[tokio::test]
+async fn seeding_warms_the_server_cache_and_export_writes_mbtiles() {
+    let (db, state) = fixture(64 << 20).await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(axum::serve(listener, qala::http::app(state.clone())).into_future());
+    let bbox = [76.92, 43.23, 76.96, 43.27];
+    let s = qala::tiles::seed::seed(&format!("http://127.0.0.1:{port}"), "parcels", bbox, (12, 15), false)
+        .await
+        .unwrap();
+    let expected = qala::tiles::seed::tiles_in(bbox, (12, 15)).count() as u64;
+    assert_eq!(s.tiles, expected);
+    assert!(s.bytes > 0 && s.empty < s.tiles);
+    let parcels = vec![state.catalog().get("parcels").unwrap().clone()];
+    for t in qala::tiles::seed::tiles_in(bbox, (12, 15)) {
+        assert!(state.tiles.is_cached(&parcels, t).await, "{t:?} not seeded");
+    }
+
+    // Export through the command line into MBTiles.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("layers")).unwrap();
+    for l in [parcels_layer(), places_layer(true)] {
+        std::fs::write(dir.path().join(format!("layers/{}.toml", l.id)), toml::to_string(&l).unwrap())
+            .unwrap();
+    }
+    let out = common::qala(
+        &db,
+        dir.path(),
+        &[
+            "--layers-dir",
+            "layers",
+            "tiles",
+            "export",
+            "--layer",
+            "parcels,places",
+            "--zooms",
+            "12-15",
+            "--bbox",
+            "76.92,43.23,76.96,43.27",
+            "--output",
+            "out.mbtiles",
+        ],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let conn = rusqlite::Connection::open(dir.path().join("out.mbtiles")).unwrap();
+    let format: String =
+        conn.query_row("SELECT value FROM metadata WHERE name = 'format'", [], |r| r.get(0)).unwrap();
+    assert_eq!(format, "pbf");
+    let json: String =
+        conn.query_row("SELECT value FROM metadata WHERE name = 'json'", [], |r| r.get(0)).unwrap();
+    assert!(json.contains("\"vector_layers\"") && json.contains("places"));
+    let t = tile_of(76.9457, 43.2379, 15);
+    let tms = (1u32 << 15) - 1 - t.y;
+    let data: Vec<u8> = conn
+        .query_row(
+            "SELECT tile_data FROM tiles WHERE zoom_level = 15 AND tile_column = ?1 AND tile_row = ?2",
+            (t.x, tms),
+            |r| r.get(0),
+        )
+        .unwrap();
+    let mut raw = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&data[..]), &mut raw).unwrap();
+    assert_eq!(layer_names(&decode(&raw)), vec!["parcels", "places"]);
+    let again = common::qala(
+        &db,
+        dir.path(),
+        &[
+            "--layers-dir",
+            "layers",
+            "tiles",
+            "export",
+            "--layer",
+            "parcels",
+            "--zooms",
+            "12",
+            "--output",
+            "out.mbtiles",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists"), "an export never overwrites");
+}

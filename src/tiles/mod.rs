@@ -7,7 +7,8 @@
 //! - [`invalidate`]: listens for `qala_features` notifications (sent by triggers, so edits from
 //!   QGIS count too) and evicts exactly the cached tiles that touch the changed extents;
 //! - [`routes`]: `/tiles`, TileJSON, `/tiles/{layers}/{z}/{x}/{y}.mvt`;
-//! - [`styles`] and [`fonts`]: MapLibre styles for the caller and glyphs for labels.
+//! - [`styles`] and [`fonts`]: MapLibre styles for the caller and glyphs for labels;
+//! - [`seed`]: warming a server's cache and exporting MBTiles.
 //!
 //! The cache key is the list of layers actually rendered (after the access policy removed the
 //! ones the caller may not read) and the tile, so a cached tile only ever holds layers its reader
@@ -17,6 +18,7 @@ pub mod coords;
 pub mod fonts;
 pub mod invalidate;
 pub mod routes;
+pub mod seed;
 pub mod styles;
 
 use std::sync::Arc;
