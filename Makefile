@@ -8,7 +8,7 @@ DEMO_DATA_DIR ?= $(CURDIR)/var
 TEST_DATA_DIR ?= /tmp/qala-test-$(shell echo $(CURDIR) | md5sum | cut -c1-8)
 BIND ?= 127.0.0.1:8080
 
-.PHONY: setup build demo demo-stop test lint bench bench-ingest clean
+.PHONY: setup build demo demo-stop test lint bench bench-ingest bench-tiles clean
 
 setup:
 	@scripts/setup.sh
@@ -40,13 +40,19 @@ test: setup lint
 	./target/debug/qala --data-dir "$(TEST_DATA_DIR)" db stop >/dev/null; \
 	exit $$(( rc | rc2 ))
 
-bench: bench-ingest
+bench: bench-ingest bench-tiles
 
 # Ingest of a 300,000-polygon GeoPackage: Qala against ogr2ogr, same database, one run.
 bench-ingest:
 	@QALA_SETUP_BENCH=1 scripts/setup.sh
 	$(CARGO) build --release --locked
 	benches/ingest.sh
+
+# Tiles against Martin 1.14.0: same PostGIS, same tables, same tiles, cache off and on.
+bench-tiles:
+	@QALA_SETUP_BENCH=1 scripts/setup.sh
+	$(CARGO) build --release --locked
+	benches/tiles.sh
 
 clean:
 	-./target/debug/qala --data-dir "$(TEST_DATA_DIR)" db stop

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Tile benchmark: Qala against Martin 1.14.0 on the same PostGIS and the same tables (the layer
+# partitions Qala stores, Martin reading their Web Mercator column, its best case), the same
+# deterministic tile sample, cache off and cache on, wrk with 16 connections. Prints tiles/s,
+# p50, p99, mean tile size, peak server RSS and the ratios; appends them to benches/RESULTS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+QALA=$PWD/target/release/qala
+MARTIN=${MARTIN:-/work/.martin/bin/martin}
+[ -x "$MARTIN" ] || MARTIN=$(command -v martin || true)
+if [ -z "$MARTIN" ] || [ ! -x "$MARTIN" ]; then
+  echo "installing Martin 1.14.0 from crates.io (takes a while)"
+  cargo install martin --version 1.14.0 --locked --no-default-features --features postgres --root "$HOME/.cargo"
+  MARTIN=$HOME/.cargo/bin/martin
+fi
+DATA=benches/data
+DURATION=${DURATION:-10s}
+mkdir -p "$DATA"
+DIR=$(scripts/data-dir.sh "/tmp/qala-bench")
+$QALA --data-dir "$DIR" db start >/dev/null
+BASE=$($QALA --data-dir "$DIR" db url)
+export DATABASE_URL=${BASE%/qala}/bench_tiles
+L="--layers-dir benches/layers"
+
+if ! psql -qtA "${BASE%/qala}/postgres" -c "SELECT 1 FROM pg_database WHERE datname = 'bench_tiles'" | grep -q 1; then
+  psql -q "${BASE%/qala}/postgres" -c "CREATE DATABASE bench_tiles"
+  [ -f "$DATA/buildings.gpkg" ] || { python3 benches/make_buildings.py "$DATA/buildings.csv" 300000 &&
+    ogr2ogr -f GPKG "$DATA/buildings.gpkg" "$DATA/buildings.csv" -nln buildings -a_srs EPSG:4326 \
+      -oo GEOM_POSSIBLE_NAMES=wkt -oo KEEP_GEOM_COLUMNS=NO -oo AUTODETECT_TYPE=YES -nlt POLYGON && rm "$DATA/buildings.csv"; }
+  python3 benches/make_tiles_data.py "$DATA/streets.csv" "$DATA/addresses.csv"
+  $QALA $L ingest "$DATA/buildings.gpkg" --layer bench_buildings --key id --report /tmp/qala-bt1.json
+  $QALA $L ingest "$DATA/streets.csv" --layer bench_streets --key id --report /tmp/qala-bt2.json
+  $QALA $L ingest "$DATA/addresses.csv" --layer bench_addresses --key id --report /tmp/qala-bt3.json
+  psql -q "$DATABASE_URL" -c "ANALYZE features"
+fi
+
+for range in "8 16" "13 16" "8 12"; do
+  set -- $range
+  python3 benches/make_tile_list.py bench_buildings "$1" "$2" 40 > "$DATA/tiles-z$1-$2.txt"
+done
+
+QPORT=18081; MPORT=18082
+cat > "$DATA/martin.yaml" <<YAML
+listen_addresses: '127.0.0.1:$MPORT'
+cache_size_mb: CACHE
+postgres:
+  connection_string: '$DATABASE_URL'
+  pool_size: 16
+  auto_publish: false
+  tables:
+    bench_buildings:
+      schema: public
+      table: features_bench_buildings
+      srid: 3857
+      geometry_column: geom_web
+      geometry_type: GEOMETRY
+      id_column: id
+      properties:
+        attrs: jsonb
+YAML
+
+start_qala() { # cache MB
+  $QALA $L serve --bind 127.0.0.1:$QPORT --tile-cache-mb "$1" >/tmp/qala-bench-serve.log 2>&1 &
+  SERVER=$!
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$QPORT/healthz" >/dev/null && return; sleep 0.1; done
+  echo "qala did not start"; cat /tmp/qala-bench-serve.log; exit 1
+}
+start_martin() { # cache MB
+  sed "s/CACHE/$1/" "$DATA/martin.yaml" > "$DATA/martin-run.yaml"
+  "$MARTIN" --config "$DATA/martin-run.yaml" >/tmp/martin-bench.log 2>&1 &
+  SERVER=$!
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$MPORT/catalog" >/dev/null && return; sleep 0.1; done
+  echo "martin did not start"; cat /tmp/martin-bench.log; exit 1
+}
+stop() { kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; }
+
+mean_size() { # base, suffix, list
+  python3 - "$1" "$2" "$3" <<'PY'
+import sys, urllib.request
+base, suffix, paths = sys.argv[1], sys.argv[2], open(sys.argv[3]).read().split()
+sizes = []
+for p in paths:
+    with urllib.request.urlopen(base + p + suffix) as r:
+        sizes.append(len(r.read()))
+print(f"{sum(sizes) / len(sizes) / 1024:.1f}")
+PY
+}
+
+run() { # label, base, prefix, suffix, list
+  local label=$1 base=$2 prefix=$3 suffix=$4 list=$5
+  # Warm-up pass (fills the cache when it is on; otherwise PostgreSQL's buffers, as for both).
+  PATHS=$list PREFIX=$prefix SUFFIX=$suffix wrk -t2 -c16 -d3s -s benches/wrk_paths.lua "$base" >/dev/null
+  local out
+  out=$(PATHS=$list PREFIX=$prefix SUFFIX=$suffix wrk -t2 -c16 -d"$DURATION" --latency -s benches/wrk_paths.lua "$base")
+  local rps p50 p99 size rss
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1=="50%" {print $2}' <<<"$out")
+  p99=$(awk '$1=="99%" {print $2}' <<<"$out")
+  size=$(mean_size "$base$prefix" "$suffix" "$list")
+  rss=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$SERVER/status")
+  printf '| %s | %s | %s | %s | %s | %s |\n' "$label" "$rps" "$p50" "$p99" "$size" "$rss" | tee -a "$DATA/results.md"
+}
+
+: > "$DATA/results.md"
+echo "| run | tiles/s | p50 | p99 | mean tile KB | peak RSS MB |"
+for cache in 0 512; do
+  mode=$([ "$cache" = 0 ] && echo "cache off" || echo "cache on")
+  start_qala "$cache"
+  for range in "8 16" "13 16" "8 12"; do set -- $range
+    run "qala, $mode, z$1-z$2" "http://127.0.0.1:$QPORT" "/tiles" ".mvt" "$DATA/tiles-z$1-$2.txt"; done
+  stop
+  start_martin "$cache"
+  for range in "8 16" "13 16" "8 12"; do set -- $range
+    run "martin, $mode, z$1-z$2" "http://127.0.0.1:$MPORT" "" "" "$DATA/tiles-z$1-$2.txt"; done
+  stop
+done
+
+ratios=$(python3 - "$DATA/results.md" <<'PY'
+import sys
+rows = {}
+for line in open(sys.argv[1]):
+    cells = [c.strip() for c in line.strip().strip('|').split('|')]
+    server, mode, zooms = [p.strip() for p in cells[0].split(',')]
+    rows[(server, mode, zooms)] = float(cells[1])
+for mode in ("cache off", "cache on"):
+    for z in ("z8-z16", "z13-z16", "z8-z12"):
+        q, m = rows.get(("qala", mode, z)), rows.get(("martin", mode, z))
+        if q and m:
+            print(f"- {mode}, {z}: Qala/Martin = {q / m:.2f}")
+PY
+)
+echo "$ratios"
+{
+  echo ""
+  echo "## Tiles, $(date -u +%Y-%m-%d) on $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB"
+  echo ""
+  echo "\`make bench-tiles\`: 300,000 buildings (+40,000 lines, 100,000 points in other layers), layer"
+  echo "bench_buildings, 40 tiles per zoom sampled in the Almaty bbox, wrk -t2 -c16 -d$DURATION, PostGIS on"
+  echo "the same machine; Martin 1.14.0 reads the same partition's Web Mercator column."
+  echo ""
+  echo "| run | tiles/s | p50 | p99 | mean tile KB | peak RSS MB |"
+  echo "|---|---|---|---|---|---|"
+  cat "$DATA/results.md"
+  echo ""
+  echo "$ratios"
+} >> benches/RESULTS.md
+echo "appended to benches/RESULTS.md"

@@ -1,0 +1,10 @@
+-- wrk: request the paths of the file in PATHS in turn; PREFIX and SUFFIX wrap each one.
+local paths = {}
+local i = 0
+for line in io.lines(os.getenv("PATHS")) do paths[#paths + 1] = line end
+local prefix = os.getenv("PREFIX") or ""
+local suffix = os.getenv("SUFFIX") or ""
+request = function()
+  i = i % #paths + 1
+  return wrk.format("GET", prefix .. paths[i] .. suffix)
+end
