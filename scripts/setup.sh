@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   postgresql-15 postgresql-15-postgis-3   # the database Qala runs itself (pg_trgm, btree_gist included)
   libgdal-dev gdal-bin                     # ingest, reprojection; ogr2ogr and ogrinfo for tests
+  libsqlite3-dev                           # MBTiles export, linked to the same SQLite as GDAL
   libfreetype-dev fonts-dejavu-core        # fonts for labels and PDFs
   pkg-config build-essential               # building the gdal-sys crate
   ca-certificates curl
