@@ -42,7 +42,6 @@ done
 QPORT=18081; MPORT=18082
 cat > "$DATA/martin.yaml" <<YAML
 listen_addresses: '127.0.0.1:$MPORT'
-cache_size_mb: CACHE
 postgres:
   connection_string: '$DATABASE_URL'
   pool_size: 16
@@ -66,8 +65,7 @@ start_qala() { # cache MB
   echo "qala did not start"; cat /tmp/qala-bench-serve.log; exit 1
 }
 start_martin() { # cache MB
-  sed "s/CACHE/$1/" "$DATA/martin.yaml" > "$DATA/martin-run.yaml"
-  "$MARTIN" --config "$DATA/martin-run.yaml" >/tmp/martin-bench.log 2>&1 &
+  "$MARTIN" --config "$DATA/martin.yaml" --cache-size "$1" >/tmp/martin-bench.log 2>&1 &
   SERVER=$!
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$MPORT/catalog" >/dev/null && return; sleep 0.1; done
   echo "martin did not start"; cat /tmp/martin-bench.log; exit 1

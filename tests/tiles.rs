@@ -190,6 +190,10 @@ async fn composites_http_behaviour_and_errors() {
         assert!(!compressed.is_empty() && compressed != bytes);
     }
 
+    let cors = get(&state, &uri, &[("origin", "https://maps.example")]).await;
+    assert_eq!(cors.headers()["access-control-allow-origin"], "*");
+    assert!(cors.headers()["access-control-expose-headers"].to_str().unwrap().contains("etag"));
+
     let head = qala::http::app(state.clone())
         .oneshot(Request::head(&uri).body(Body::empty()).unwrap())
         .await

@@ -195,9 +195,11 @@ impl<'a> BulkLoader<'a> {
             sqlx::raw_sql(include_str!("sql/stage_kato.sql")).execute(&mut **tx).await?;
         }
         if rebuild_index {
-            sqlx::query(&format!("DROP INDEX IF EXISTS features_{}_geom", self.layer.id))
-                .execute(&mut **tx)
-                .await?;
+            for suffix in ["geom", "web"] {
+                sqlx::query(&format!("DROP INDEX IF EXISTS features_{}_{suffix}", self.layer.id))
+                    .execute(&mut **tx)
+                    .await?;
+            }
         }
         let inserted = sqlx::query(include_str!("sql/stage_insert.sql"))
             .bind(&self.layer.id)
