@@ -10,6 +10,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use sqlx::ConnectOptions;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
@@ -70,7 +71,11 @@ pub async fn connect(url: &str, max: u32) -> Result<PgPool> {
     PgPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(30))
-        .connect_with(opts.application_name("qala"))
+        // Bulk loads run long statements on purpose: slow statements are debug detail, not warnings.
+        .connect_with(
+            opts.application_name("qala")
+                .log_slow_statements(log::LevelFilter::Debug, Duration::from_secs(5)),
+        )
         .await
         .with_context(|| format!("cannot connect to {}", redact(url)))
 }
