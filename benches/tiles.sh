@@ -103,7 +103,7 @@ run() { # label, base, prefix, suffix, list
   PATHS=$list PREFIX=$prefix SUFFIX=$suffix wrk -t2 -c16 -d3s -s benches/wrk_paths.lua "$base" >/dev/null
   quiet_db
   local out
-  out=$(PATHS=$list PREFIX=$prefix SUFFIX=$suffix wrk -t2 -c16 -d"$DURATION" --latency -s benches/wrk_paths.lua "$base")
+  out=$(PATHS=$list PREFIX=$prefix SUFFIX=$suffix wrk -t2 -c16 -d"$DURATION" --timeout 60s --latency -s benches/wrk_paths.lua "$base")
   local rps p50 p99 size rss
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1=="50%" {print $2}' <<<"$out")

@@ -121,11 +121,14 @@ async fn render(pool: &PgPool, layers: &[Arc<LayerDef>], coord: TileCoord) -> Re
         if coord.z < layer.min_zoom || coord.z > layer.max_zoom {
             continue;
         }
-        let sql = match layer.geometry {
+        let template = match layer.geometry {
             GeometryType::Point => include_str!("sql/tile_points.sql"),
             GeometryType::Line | GeometryType::Polygon => include_str!("sql/tile_areas.sql"),
         };
-        let mvt: Option<Vec<u8>> = sqlx::query_scalar(sql)
+        // The partition is named directly (planning then needs no pruning); layer ids are
+        // validated identifiers (catalog.rs), and the name is quoted all the same.
+        let sql = template.replace("{table}", &format!("\"features_{}\"", layer.id));
+        let mvt: Option<Vec<u8>> = sqlx::query_scalar(&sql)
             .bind(&layer.id)
             .bind(i32::from(coord.z))
             .bind(coord.x as i32)
