@@ -407,26 +407,12 @@ async fn area_bbox(pool: &sqlx::PgPool, area: &TileArea, layers: &[&str]) -> Res
     if let Some(b) = area.bbox {
         return Ok(b);
     }
-    let (a, b, c, d): (Option<f64>, Option<f64>, Option<f64>, Option<f64>) = match &area.kato {
-        Some(code) => {
-            let (_, bbox, _) = kato::store::unit(pool, code).await?.with_context(|| format!("no KATO unit {code}"))?;
-            let [a, b, c, d] = bbox.with_context(|| format!("KATO unit {code} has no boundary"))?;
-            (Some(a), Some(b), Some(c), Some(d))
-        }
-        None => {
-            sqlx::query_as(
-                "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM
-                   (SELECT ST_Extent(geom) AS e FROM features WHERE layer_id = ANY($1) AND deleted_at IS NULL) s",
-            )
-            .bind(layers)
-            .fetch_one(pool)
-            .await?
-        }
-    };
-    match (a, b, c, d) {
-        (Some(a), Some(b), Some(c), Some(d)) => Ok([a, b, c, d]),
-        _ => bail!("the layers have no features: give --bbox"),
+    if let Some(code) = &area.kato {
+        let (_, bbox, _) =
+            kato::store::unit(pool, code).await?.with_context(|| format!("no KATO unit {code}"))?;
+        return bbox.with_context(|| format!("KATO unit {code} has no boundary"));
     }
+    qala::tiles::layers_extent(pool, layers).await?.context("the layers have no features: give --bbox")
 }
 
 async fn tiles_command(settings: &Settings, action: TilesAction) -> Result<()> {

@@ -112,6 +112,16 @@ impl TileService {
     }
 }
 
+/// `[min_lon, min_lat, max_lon, max_lat]` of the live features of `layers`; `None` when empty.
+pub async fn layers_extent(pool: &PgPool, layers: &[&str]) -> Result<Option<[f64; 4]>, sqlx::Error> {
+    let r: (Option<f64>, Option<f64>, Option<f64>, Option<f64>) =
+        sqlx::query_as(include_str!("sql/layers_extent.sql")).bind(layers).fetch_one(pool).await?;
+    Ok(match r {
+        (Some(a), Some(b), Some(c), Some(d)) => Some([a, b, c, d]),
+        _ => None,
+    })
+}
+
 /// The tile buffer as a fraction of the tile's width (64 of 4096 units).
 pub const BUFFER_FRACTION: f64 = 64.0 / 4096.0;
 

@@ -100,18 +100,10 @@ async fn tilejson(
     };
     let layers = readable_layers(&state, &caller, source, lang)?;
     let ids: Vec<&str> = layers.iter().map(|l| l.id.as_str()).collect();
-    let bbox: (Option<f64>, Option<f64>, Option<f64>, Option<f64>) = sqlx::query_as(
-        "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM
-           (SELECT ST_Extent(geom) AS e FROM features WHERE layer_id = ANY($1) AND deleted_at IS NULL) s",
-    )
-    .bind(&ids)
-    .fetch_one(&state.pool)
-    .await
-    .map_err(|e| ApiError::database(lang, e))?;
-    let bounds = match bbox {
-        (Some(a), Some(b), Some(c), Some(d)) => [a, b, c, d],
-        _ => [-180.0, -85.051_128_78, 180.0, 85.051_128_78],
-    };
+    let bounds = super::layers_extent(&state.pool, &ids)
+        .await
+        .map_err(|e| ApiError::database(lang, e))?
+        .unwrap_or([-180.0, -85.051_128_78, 180.0, 85.051_128_78]);
     let minzoom = layers.iter().map(|l| l.min_zoom).min().unwrap_or(0);
     let maxzoom = layers.iter().map(|l| l.max_zoom).max().unwrap_or(22).min(super::coords::MAX_ZOOM);
     let vector_layers: Vec<Value> = layers
