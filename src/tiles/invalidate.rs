@@ -27,7 +27,7 @@ pub fn parse(payload: &str) -> Option<(String, [f64; 4])> {
     }
 }
 
-/// Listens until the process ends. Returns once listening has started, so that changes made
+/// Listens until the pool is closed. Returns once listening has started, so that changes made
 /// after this returns are seen.
 pub async fn spawn(pool: PgPool, tiles: TileService) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     let mut listener = PgListener::connect_with(&pool).await?;
@@ -43,6 +43,7 @@ pub async fn spawn(pool: PgPool, tiles: TileService) -> anyhow::Result<tokio::ta
                     tracing::warn!("feature notifications reconnected; dropping all cached tiles");
                     tiles.invalidate_all();
                 }
+                Err(_) if pool.is_closed() => break,
                 Err(e) => {
                     tracing::error!(error = %e, "feature notifications failed; retrying");
                     tiles.invalidate_all();
