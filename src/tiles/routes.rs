@@ -87,6 +87,18 @@ fn field_type(t: AttrType) -> &'static str {
     }
 }
 
+/// The TileJSON `vector_layers` of some layers: id, description, zooms and attribute types.
+pub fn vector_layers(layers: &[Arc<LayerDef>], lang: Lang) -> Vec<Value> {
+    layers
+        .iter()
+        .map(|l| {
+            let fields: serde_json::Map<String, Value> =
+                l.attributes.iter().map(|a| (a.name.clone(), json!(field_type(a.kind)))).collect();
+            json!({"id": l.id, "description": l.title.get(lang), "minzoom": l.min_zoom, "maxzoom": l.max_zoom, "fields": fields})
+        })
+        .collect()
+}
+
 /// TileJSON 3.0 of one layer or a composite.
 async fn tilejson(
     State(state): State<AppState>,
@@ -106,14 +118,7 @@ async fn tilejson(
         .unwrap_or([-180.0, -85.051_128_78, 180.0, 85.051_128_78]);
     let minzoom = layers.iter().map(|l| l.min_zoom).min().unwrap_or(0);
     let maxzoom = layers.iter().map(|l| l.max_zoom).max().unwrap_or(22).min(super::coords::MAX_ZOOM);
-    let vector_layers: Vec<Value> = layers
-        .iter()
-        .map(|l| {
-            let fields: serde_json::Map<String, Value> =
-                l.attributes.iter().map(|a| (a.name.clone(), json!(field_type(a.kind)))).collect();
-            json!({"id": l.id, "description": l.title.get(lang), "minzoom": l.min_zoom, "maxzoom": l.max_zoom, "fields": fields})
-        })
-        .collect();
+    let vector_layers = vector_layers(&layers, lang);
     let attribution: Vec<String> =
         layers.iter().map(|l| format!("{} ({})", l.metadata.owner, l.metadata.licence)).collect();
     let joined = ids.join(",");

@@ -152,14 +152,7 @@ pub async fn export_mbtiles(
     }
     bar.finish_and_clear();
     let names: Vec<&str> = layers.iter().map(|l| l.id.as_str()).collect();
-    let vector_layers: Vec<serde_json::Value> = layers
-        .iter()
-        .map(|l| {
-            let fields: serde_json::Map<String, serde_json::Value> =
-                l.attributes.iter().map(|a| (a.name.clone(), serde_json::json!("String"))).collect();
-            serde_json::json!({"id": l.id, "minzoom": l.min_zoom, "maxzoom": l.max_zoom, "fields": fields})
-        })
-        .collect();
+    let vector_layers = super::routes::vector_layers(layers, crate::i18n::Lang::En);
     let meta = vec![
         ("name", names.join(",")),
         ("format", "pbf".to_string()),
