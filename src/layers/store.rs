@@ -195,7 +195,7 @@ impl<'a> BulkLoader<'a> {
             sqlx::raw_sql(include_str!("sql/stage_kato.sql")).execute(&mut **tx).await?;
         }
         if rebuild_index {
-            for suffix in ["geom", "web"] {
+            for suffix in ["geom", "web", "web1"] {
                 sqlx::query(&format!("DROP INDEX IF EXISTS features_{}_{suffix}", self.layer.id))
                     .execute(&mut **tx)
                     .await?;

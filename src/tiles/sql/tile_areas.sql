@@ -1,7 +1,9 @@
 -- One MVT layer of a line or polygon layer, read from the layer's partition `{table}` (a validated
 -- layer id, see catalog.rs). $1 layer id, $2 z, $3 x, $4 y, $5 pixel size in metres, $6 attribute
 -- keys left out at this zoom (none: the attributes are passed as stored). Features smaller than a
--- pixel are skipped through the (geom_web, web_size) index; features wider than 16 pixels are
+-- pixel are skipped: at low zooms `{size_filter}` is `f.web_size >= $5`, which the (geom_web,
+-- web_size) index prunes by; at high zooms it is `f.web_size + 0 >= $5`, a plain filter, so the
+-- smaller plain geom_web index is searched (see tiles/mod.rs); features wider than 16 pixels are
 -- simplified to a quarter pixel (smaller ones gain nothing from it); a 64/4096 buffer lets lines
 -- and fills join across tiles. ST_AsMVTGeom snaps to the grid and keeps polygons valid.
 WITH env AS (
@@ -11,6 +13,6 @@ WITH env AS (
            ST_AsMVTGeom(CASE WHEN f.web_size > 16 * $5 THEN ST_Simplify(f.geom_web, $5 / 4, true) ELSE f.geom_web END,
                         env.e, 4096, 64, true) AS geom
     FROM {table} f, env
-    WHERE f.deleted_at IS NULL AND f.geom_web && env.b AND f.web_size >= $5
+    WHERE f.deleted_at IS NULL AND f.geom_web && env.b AND {size_filter}
 )
-SELECT ST_AsMVT(rows, $1, 4096, 'geom', 'id') FROM rows WHERE geom IS NOT NULL
+SELECT ST_AsMVT(rows, $1, 4096, 'geom', 'id') FROM rows

@@ -10,4 +10,4 @@ WITH env AS (
     WHERE f.deleted_at IS NULL AND f.geom_web && env.b
     ORDER BY ST_SnapToGrid(f.geom_web, $5), f.id
 )
-SELECT ST_AsMVT(rows, $1, 4096, 'geom', 'id') FROM rows WHERE geom IS NOT NULL
+SELECT ST_AsMVT(rows, $1, 4096, 'geom', 'id') FROM rows
