@@ -16,7 +16,7 @@ use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 
 use crate::error::ApiError;
-use crate::i18n::{Lang, Msg};
+use crate::i18n::Lang;
 use crate::layers::Catalog;
 
 /// HTTP settings of the server.
@@ -52,6 +52,7 @@ pub struct AppState {
     pub pool: PgPool,
     catalog: Arc<RwLock<Arc<Catalog>>>,
     pub tiles: crate::tiles::TileService,
+    pub terrain: crate::tiles::terrain::TerrainService,
     pub fonts: crate::tiles::fonts::Fonts,
     pub settings: Arc<HttpSettings>,
 }
@@ -65,6 +66,7 @@ impl AppState {
     pub fn with_settings(pool: PgPool, catalog: Catalog, settings: HttpSettings) -> AppState {
         AppState {
             tiles: crate::tiles::TileService::new(pool.clone(), settings.tile_cache_bytes),
+            terrain: crate::tiles::terrain::TerrainService::new(pool.clone()),
             fonts: crate::tiles::fonts::Fonts::load(&settings.fonts_dir),
             pool,
             catalog: Arc::new(RwLock::new(Arc::new(catalog))),
@@ -115,6 +117,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ReqLang {
         crate::layers::routes::get_layer,
         crate::layers::kato::routes::get_unit,
         crate::layers::kato::routes::search_units,
+        crate::layers::search::search,
     ),
     tags((name = "layers", description = "Layer catalog"), (name = "kato", description = "KATO classifier"))
 )]
@@ -147,12 +150,14 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(tiles)
         .merge(crate::tiles::styles::router())
-        .route("/", get(index_page))
+        .merge(crate::tiles::terrain_routes::router())
+        .merge(crate::web::router().layer(tower_http::compression::CompressionLayer::new().gzip(true).br(true)))
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(|| async { Json(openapi()) }))
         .merge(crate::layers::routes::router())
         .merge(crate::layers::kato::routes::router())
-        .fallback(not_found)
+        .merge(crate::layers::search::router())
+        .fallback(crate::web::fallback)
         .layer(cors(&state.settings))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -169,42 +174,6 @@ async fn healthz(
         Ok(_) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))).into_response(),
         Err(e) => ApiError::database(lang, e).into_response(),
     }
-}
-
-/// A plain page listing the layers the caller may read, until the web map arrives.
-async fn index_page(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    caller: crate::auth::Caller,
-    ReqLang(lang): ReqLang,
-) -> axum::response::Html<String> {
-    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
-    let catalog = state.catalog();
-    let items: String = catalog
-        .readable_all(&caller)
-        .map(|l| {
-            format!(
-                "<li><a href=\"/api/layers/{id}\">{title}</a> <small>{id} · {theme}</small></li>",
-                id = l.id,
-                title = esc(l.title.get(lang)),
-                theme = esc(&l.theme)
-            )
-        })
-        .collect();
-    let lang_tag = match lang {
-        Lang::Kk => "kk",
-        Lang::Ru => "ru",
-        Lang::En => "en",
-    };
-    axum::response::Html(format!(
-        "<!doctype html><html lang=\"{lang_tag}\"><meta charset=\"utf-8\"><title>Qala</title>\
-         <h1>Qala</h1><ul>{items}</ul>\
-         <p><a href=\"/api/layers\">/api/layers</a> · <a href=\"/api/kato?q=алматы\">/api/kato</a> · \
-         <a href=\"/api/openapi.json\">OpenAPI</a> · <a href=\"/healthz\">/healthz</a></p></html>"
-    ))
-}
-
-async fn not_found(ReqLang(lang): ReqLang) -> ApiError {
-    ApiError::not_found(Msg::NotFound, lang)
 }
 
 /// Serves `app` on `addr` until Ctrl-C or SIGTERM, then finishes the requests in flight.

@@ -1,7 +1,8 @@
 //! Languages of the interface (Kazakh, Russian, English) and the messages Qala shows to users.
 //!
 //! Every user-facing message has a stable key and a text in each language; `message` picks one.
-//! Kazakh in Latin script is a front-end concern (transliteration) and is not kept here.
+//! Kazakh in the Latin alphabet is transliterated from the Kazakh text: in SQL for map labels
+//! (`qala_kk_latin`, migration 0005) and in the web front end for the interface.
 
 use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
@@ -52,6 +53,12 @@ impl Lang {
         }
         best.map_or(Lang::default(), |(_, l)| l)
     }
+}
+
+/// Whether a language tag asks for Kazakh in the Latin alphabet (`kk-Latn`, `kk-Latn-KZ`, `kk_latn`).
+pub fn is_kazakh_latin(tag: &str) -> bool {
+    let mut parts = tag.trim().split(['-', '_']).map(str::to_ascii_lowercase);
+    matches!(parts.next().as_deref(), Some("kk" | "kz")) && parts.any(|p| p == "latn")
 }
 
 /// Message keys. Each is also the stable error `code` in API responses where it names an error.
@@ -143,6 +150,15 @@ mod tests {
         assert_eq!(Lang::negotiate(None, &h), Lang::Kk);
         assert_eq!(Lang::negotiate(Some("en"), &h), Lang::En);
         assert_eq!(Lang::negotiate(None, &HeaderMap::new()), Lang::Ru);
+    }
+
+    #[test]
+    fn kazakh_latin_tags() {
+        assert!(is_kazakh_latin("kk-Latn"));
+        assert!(is_kazakh_latin("kk_latn_KZ"));
+        assert!(!is_kazakh_latin("kk"));
+        assert!(!is_kazakh_latin("ru-Latn"));
+        assert_eq!(Lang::parse("kk-Latn"), Some(Lang::Kk));
     }
 
     #[test]

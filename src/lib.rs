@@ -12,3 +12,4 @@ pub mod http;
 pub mod i18n;
 pub mod layers;
 pub mod tiles;
+pub mod web;

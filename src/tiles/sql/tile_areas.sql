@@ -6,10 +6,11 @@
 -- smaller plain geom_web index is searched (see tiles/mod.rs); features wider than 16 pixels are
 -- simplified to a quarter pixel (smaller ones gain nothing from it); a 64/4096 buffer lets lines
 -- and fills join across tiles. ST_AsMVTGeom snaps to the grid and keeps polygons valid.
+-- `{latin_names}` adds `name_kk_latn` (transliterated `name_kk`) for layers that have Kazakh names.
 WITH env AS (
     SELECT ST_TileEnvelope($2, $3, $4) AS e, ST_TileEnvelope($2, $3, $4, margin => 0.015625) AS b
 ), rows AS (
-    SELECT f.id, CASE WHEN cardinality($6::text[]) = 0 THEN f.attrs ELSE f.attrs - $6::text[] END AS attrs,
+    SELECT f.id, (CASE WHEN cardinality($6::text[]) = 0 THEN f.attrs ELSE f.attrs - $6::text[] END){latin_names} AS attrs,
            ST_AsMVTGeom(CASE WHEN f.web_size > 16 * $5 THEN ST_Simplify(f.geom_web, $5 / 4, true) ELSE f.geom_web END,
                         env.e, 4096, 64, true) AS geom
     FROM {table} f, env

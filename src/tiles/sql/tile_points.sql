@@ -4,7 +4,7 @@ WITH env AS (
     SELECT ST_TileEnvelope($2, $3, $4) AS e, ST_TileEnvelope($2, $3, $4, margin => 0.015625) AS b
 ), rows AS (
     SELECT DISTINCT ON (ST_SnapToGrid(f.geom_web, $5)) f.id,
-           CASE WHEN cardinality($6::text[]) = 0 THEN f.attrs ELSE f.attrs - $6::text[] END AS attrs,
+           (CASE WHEN cardinality($6::text[]) = 0 THEN f.attrs ELSE f.attrs - $6::text[] END){latin_names} AS attrs,
            ST_AsMVTGeom(f.geom_web, env.e, 4096, 64, true) AS geom
     FROM {table} f, env
     WHERE f.deleted_at IS NULL AND f.geom_web && env.b
