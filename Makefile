@@ -8,12 +8,24 @@ DEMO_DATA_DIR ?= $(CURDIR)/var
 TEST_DATA_DIR ?= /tmp/qala-test-$(shell echo $(CURDIR) | md5sum | cut -c1-8)
 BIND ?= 127.0.0.1:8080
 
-.PHONY: setup build demo demo-stop test lint bench bench-ingest bench-tiles clean
+.PHONY: setup web build demo demo-stop test lint bench bench-ingest bench-tiles clean
 
 setup:
 	@scripts/setup.sh
 
-build: setup
+# The web map (web/): npm packages from the lock file, then Vite writes web/dist, which the binary
+# embeds. Rebuilt only when its sources change.
+WEB_SOURCES := $(shell find web/src web/index.html web/package.json web/vite.config.ts web/public -type f 2>/dev/null)
+
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+
+web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
+	cd web && npm run build
+
+web: setup web/dist/index.html
+
+build: setup web
 	$(CARGO) build --release
 
 demo: build
@@ -31,7 +43,8 @@ lint:
 	$(CARGO) clippy --all-targets --locked -- -D warnings
 
 # The whole suite against a real PostGIS: a fresh cluster in TEST_DATA_DIR, a database per test.
-test: setup lint
+test: setup lint web
+	cd web && npm test
 	$(CARGO) build --all-targets --locked
 	@if [ -d "$(TEST_DATA_DIR)" ]; then ./target/debug/qala --data-dir "$(TEST_DATA_DIR)" db stop >/dev/null 2>&1 || true; rm -rf "$(TEST_DATA_DIR)"; fi
 	@mkdir -p "$(TEST_DATA_DIR)" && chmod 755 "$(TEST_DATA_DIR)"

@@ -9,8 +9,14 @@ packages=(
   libsqlite3-dev                           # MBTiles export, linked to the same SQLite as GDAL
   libfreetype-dev fonts-dejavu-core        # fonts for labels and PDFs
   pkg-config build-essential               # building the gdal-sys crate
+  chromium                                 # the web map's browser tests (Playwright drives it)
   ca-certificates curl
 )
+# Node.js 20+ builds the web map (web/, Vite). Debian 12's own nodejs is 18: when no node 20+ is on
+# PATH, NodeSource's Debian packages are used.
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+need_node=0
+if [ "$(node_major)" -lt 20 ]; then need_node=1; fi
 if [ "${QALA_SETUP_BENCH:-0}" = 1 ]; then
   packages+=(wrk hyperfine time)
 fi
@@ -32,6 +38,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 else
   echo "setup: Debian packages present"
+fi
+
+if [ "$need_node" = 1 ]; then
+  echo "setup: installing Node.js 20 (NodeSource)"
+  as_root apt-get install -y -qq --no-install-recommends ca-certificates curl gnupg
+  curl -fsSL https://deb.nodesource.com/setup_20.x | as_root bash -
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs
 fi
 
 # Debian starts a system cluster on 5432 when postgresql-15 is installed; Qala does not use it.

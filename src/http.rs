@@ -151,7 +151,9 @@ pub fn app(state: AppState) -> Router {
         .merge(tiles)
         .merge(crate::tiles::styles::router())
         .merge(crate::tiles::terrain_routes::router())
-        .merge(crate::web::router().layer(tower_http::compression::CompressionLayer::new().gzip(true).br(true)))
+        .merge(
+            crate::web::router().layer(tower_http::compression::CompressionLayer::new().gzip(true).br(true)),
+        )
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(|| async { Json(openapi()) }))
         .merge(crate::layers::routes::router())

@@ -332,15 +332,22 @@ async fn run(cli: Cli) -> Result<()> {
             let catalog = Catalog::new(layers);
             let result = async {
                 let s = demo::load(&db.pool, &catalog, &settings.open_data_dir, seed, true).await?;
-                let dem = demo::register_dem(&db.pool, &settings.open_data_dir, &settings.data_dir.join("dem")).await?;
+                let dem =
+                    demo::register_dem(&db.pool, &settings.open_data_dir, &settings.data_dir.join("dem"))
+                        .await?;
                 anyhow::Ok((s, dem))
             }
             .await;
             db.close().await?;
             let (s, dem) = result?;
             match dem {
-                Some(d) => println!("DEM `{}`: {:.0}-{:.0} m, terrain tiles at /terrain/{}.json", d.id, d.min_m, d.max_m, d.id),
-                None => println!("no DEM in {}: the 3D view has no terrain", settings.open_data_dir.display()),
+                Some(d) => println!(
+                    "DEM `{}`: {:.0}-{:.0} m, terrain tiles at /terrain/{}.json",
+                    d.id, d.min_m, d.max_m, d.id
+                ),
+                None => {
+                    println!("no DEM in {}: the 3D view has no terrain", settings.open_data_dir.display())
+                }
             }
             println!(
                 "KATO units: {}, boundaries: {} (city: {})",
@@ -506,8 +513,9 @@ async fn dem_command(db: &Database, settings: &Settings, action: DemAction) -> R
         DemAction::Add { id, file, attribution, title } => {
             let title: serde_json::Value =
                 serde_json::from_str(&title).context("--title must be JSON such as {\"ru\": \"Рельеф\"}")?;
-            let d = terrain::register(&db.pool, &settings.data_dir.join("dem"), &id, &file, title, &attribution)
-                .await?;
+            let d =
+                terrain::register(&db.pool, &settings.data_dir.join("dem"), &id, &file, title, &attribution)
+                    .await?;
             println!(
                 "registered `{}`: bounds {:?}, cell {:.6}°, heights {:.0}-{:.0} m, tiles up to z{}",
                 d.id,

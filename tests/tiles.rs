@@ -440,9 +440,14 @@ async fn glyphs_cover_kazakh_letters_and_styles_follow_the_access_policy() {
     // An editor's style has the networks.
     let editor = Caller::User { login: "e".into(), roles: vec!["editor".into()], org: None };
     let text = std::fs::read_to_string(common::repo().join("styles/qala.json")).unwrap();
-    let s =
-        qala::tiles::styles::style_for(&text, &editor, &state.catalog(), "http://h", qala::tiles::styles::LabelLang::Interface(qala::i18n::Lang::Ru))
-            .unwrap();
+    let s = qala::tiles::styles::style_for(
+        &text,
+        &editor,
+        &state.catalog(),
+        "http://h",
+        qala::tiles::styles::LabelLang::Interface(qala::i18n::Lang::Ru),
+    )
+    .unwrap();
     assert!(s["sources"]["qala"]["tiles"][0].as_str().unwrap().contains("utility_networks"));
     assert_eq!(common::get_json(&qala::http::app(state.clone()), "/styles/nope.json", &[]).await.0, 404);
 }

@@ -102,7 +102,9 @@ pub fn split_address(q: &str) -> (String, Option<String>) {
         digits > 0
             && (rest.is_empty()
                 || (rest.chars().count() == 1 && rest.chars().all(char::is_alphabetic))
-                || rest.strip_prefix('/').is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())))
+                || rest
+                    .strip_prefix('/')
+                    .is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit())))
     };
     // "№ 67" is a name, not a house number.
     let numbered = |i: usize| i > 0 && words[i - 1] == "№";
@@ -237,7 +239,11 @@ pub async fn run(
             .bind(limit)
             .fetch_all(pool)
             .await?;
-        let kind = if layer.geometry == GeometryType::Line && layer.theme == "transport" { "street" } else { "place" };
+        let kind = if layer.geometry == GeometryType::Line && layer.theme == "transport" {
+            "street"
+        } else {
+            "place"
+        };
         hits.extend(rows.into_iter().map(|r| SearchHit {
             kind,
             layer: Some(layer.id.clone()),

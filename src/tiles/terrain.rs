@@ -159,7 +159,16 @@ pub async fn register(
         } else {
             drop(ds);
             let out = std::process::Command::new("gdalwarp")
-                .args(["-q", "-overwrite", "-t_srs", "EPSG:4326", "-r", "bilinear", "-co", "COMPRESS=DEFLATE"])
+                .args([
+                    "-q",
+                    "-overwrite",
+                    "-t_srs",
+                    "EPSG:4326",
+                    "-r",
+                    "bilinear",
+                    "-co",
+                    "COMPRESS=DEFLATE",
+                ])
                 .arg(&src)
                 .arg(&tmp)
                 .output()
@@ -189,8 +198,10 @@ pub async fn register(
 
 /// Removes a DEM's registration and its copy; `false` when there was none.
 pub async fn remove(pool: &PgPool, id: &str) -> Result<bool> {
-    let file: Option<String> =
-        sqlx::query_scalar("DELETE FROM dems WHERE id = $1 RETURNING file").bind(id).fetch_optional(pool).await?;
+    let file: Option<String> = sqlx::query_scalar("DELETE FROM dems WHERE id = $1 RETURNING file")
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
     if let Some(f) = &file {
         let _ = std::fs::remove_file(f);
     }
@@ -276,7 +287,9 @@ impl TerrainService {
         TerrainService {
             pool,
             tiles: moka::future::Cache::builder()
-                .weigher(|_, v: &Option<Bytes>| v.as_ref().map_or(1, |b| b.len().try_into().unwrap_or(u32::MAX)))
+                .weigher(|_, v: &Option<Bytes>| {
+                    v.as_ref().map_or(1, |b| b.len().try_into().unwrap_or(u32::MAX))
+                })
                 .max_capacity(64 << 20)
                 .build(),
         }

@@ -54,13 +54,19 @@ fn tilejson_of(d: &Dem, base: &str) -> Value {
 }
 
 /// The registered DEMs with their TileJSON URLs.
-async fn list(State(state): State<AppState>, ReqLang(lang): ReqLang, headers: HeaderMap) -> Result<Json<Value>, ApiError> {
+async fn list(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
     let base = super::routes::base_url(&headers);
     let dems = state.terrain.dems().await.map_err(|e| ApiError::database(lang, e))?;
     let items: Vec<Value> = dems
         .iter()
-        .map(|d| json!({"id": d.id, "title": d.title.0, "attribution": d.attribution,
-                        "tilejson": format!("{base}/terrain/{}.json", d.id)}))
+        .map(|d| {
+            json!({"id": d.id, "title": d.title.0, "attribution": d.attribution,
+                        "tilejson": format!("{base}/terrain/{}.json", d.id)})
+        })
         .collect();
     Ok(Json(json!({ "dems": items })))
 }

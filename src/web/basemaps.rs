@@ -80,7 +80,10 @@ pub fn parse(text: &str) -> Result<Vec<Basemap>, String> {
     let mut out: Vec<Basemap> = Vec::new();
     for b in file.basemap {
         if !crate::layers::catalog::is_valid_id(&b.id) || b.id == "qala" {
-            return Err(format!("base map `{}`: not a valid id (lower-case letters, digits, _; not `qala`)", b.id));
+            return Err(format!(
+                "base map `{}`: not a valid id (lower-case letters, digits, _; not `qala`)",
+                b.id
+            ));
         }
         if out.iter().any(|o| o.id == b.id) {
             return Err(format!("base map `{}` is declared twice", b.id));

@@ -70,14 +70,17 @@ async fn config(
     themes.sort();
     themes.dedup();
     let ids: Vec<&str> = readable.iter().map(|l| l.id.as_str()).collect();
-    let bounds = crate::tiles::layers_extent(&state.pool, &ids).await.map_err(|e| ApiError::database(lang, e))?;
+    let bounds =
+        crate::tiles::layers_extent(&state.pool, &ids).await.map_err(|e| ApiError::database(lang, e))?;
     let style_path = state.settings.styles_dir.join("qala.json");
-    let style: Value = std::fs::read_to_string(&style_path)
-        .ok()
-        .and_then(|t| serde_json::from_str(&t).ok())
-        .ok_or_else(|| ApiError::internal(lang, format!("{} is missing or not JSON", style_path.display())))?;
+    let style: Value =
+        std::fs::read_to_string(&style_path).ok().and_then(|t| serde_json::from_str(&t).ok()).ok_or_else(
+            || ApiError::internal(lang, format!("{} is missing or not JSON", style_path.display())),
+        )?;
     let extra = match std::fs::read_to_string(state.settings.styles_dir.join("basemaps.toml")) {
-        Ok(text) => basemaps::parse(&text).map_err(|e| ApiError::internal(lang, format!("basemaps.toml: {e}")))?,
+        Ok(text) => {
+            basemaps::parse(&text).map_err(|e| ApiError::internal(lang, format!("basemaps.toml: {e}")))?
+        }
         Err(_) => Vec::new(),
     };
     let own = Translated {
@@ -94,8 +97,10 @@ async fn config(
         .await
         .map_err(|e| ApiError::database(lang, e))?
         .into_iter()
-        .map(|d| json!({"id": d.id, "title": d.title.0, "tilejson": format!("/terrain/{}.json", d.id),
-                        "attribution": d.attribution}))
+        .map(|d| {
+            json!({"id": d.id, "title": d.title.0, "tilejson": format!("/terrain/{}.json", d.id),
+                        "attribution": d.attribution})
+        })
         .collect();
     Ok(Json(json!({
         "title": {"kk": "Qala: Алматы қаласының картасы", "ru": "Qala: карта города Алматы", "en": "Qala: map of Almaty"},
@@ -136,7 +141,9 @@ async fn index(State(state): State<AppState>, caller: Caller, ReqLang(lang): Req
     let items: String = state
         .catalog()
         .readable_all(&caller)
-        .map(|l| format!("<li><a href=\"/api/layers/{id}\">{t}</a></li>", id = l.id, t = esc(l.title.get(lang))))
+        .map(|l| {
+            format!("<li><a href=\"/api/layers/{id}\">{t}</a></li>", id = l.id, t = esc(l.title.get(lang)))
+        })
         .collect();
     let tag = match lang {
         Lang::Kk => "kk",
