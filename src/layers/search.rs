@@ -197,6 +197,10 @@ pub async fn run(
         None => street.clone(),
     };
     let mut hits = Vec::new();
+    let mut tx = pool.begin().await?;
+    sqlx::query(&format!("SET LOCAL pg_trgm.word_similarity_threshold = {MIN_SCORE}"))
+        .execute(&mut *tx)
+        .await?;
     for layer in layers {
         let table = format!("\"features_{}\"", layer.id);
         if let Some(house) = &house
@@ -208,11 +212,8 @@ pub async fn run(
                 .bind(&street)
                 .bind(like_escape(house))
                 .bind(limit)
-                .bind("street")
-                .bind(MIN_SCORE)
-                .bind("house_number")
                 .bind(house)
-                .fetch_all(pool)
+                .fetch_all(&mut *tx)
                 .await?;
             hits.extend(rows.into_iter().map(|r| SearchHit {
                 kind: "address",
@@ -225,20 +226,22 @@ pub async fn run(
                 score: r.score,
             }));
         }
-        let keys: Vec<String> =
-            NAME_KEYS.iter().filter(|k| layer.attribute(k).is_some()).map(|k| k.to_string()).collect();
+        // Attribute names are validated identifiers (catalog.rs), safe to write into the SQL.
+        let keys: Vec<&str> = NAME_KEYS.iter().copied().filter(|k| layer.attribute(k).is_some()).collect();
         if keys.is_empty() {
             continue;
         }
-        let sql = include_str!("sql/search_names.sql").replace("{table}", &table);
-        let rows: Vec<PlaceRow> = sqlx::query_as(&sql)
-            .bind(&lower)
-            .bind(&keys)
-            .bind(display_keys(layer, lang))
-            .bind(MIN_SCORE)
-            .bind(limit)
-            .fetch_all(pool)
-            .await?;
+        let of = |k: &str| format!("lower(f.attrs->>'{k}')");
+        let matches: Vec<String> = keys.iter().map(|k| format!("$1 <% {}", of(k))).collect();
+        let scores: Vec<String> = keys.iter().map(|k| format!("word_similarity($1, {})", of(k))).collect();
+        let titles: Vec<String> =
+            display_keys(layer, lang).iter().map(|k| format!("f.attrs->>'{k}'")).collect();
+        let sql = include_str!("sql/search_names.sql")
+            .replace("{table}", &table)
+            .replace("{matches}", &matches.join(" OR "))
+            .replace("{scores}", &scores.join(", "))
+            .replace("{titles}", &titles.join(", "));
+        let rows: Vec<PlaceRow> = sqlx::query_as(&sql).bind(&lower).bind(limit).fetch_all(&mut *tx).await?;
         let kind = if layer.geometry == GeometryType::Line && layer.theme == "transport" {
             "street"
         } else {
@@ -255,6 +258,7 @@ pub async fn run(
             score: r.score,
         }));
     }
+    tx.commit().await?;
     for (unit, score) in super::kato::store::search(pool, &lower, None, limit).await? {
         let Some((_, Some(bbox), _)) = super::kato::store::unit(pool, &unit.code).await? else {
             continue;

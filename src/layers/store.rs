@@ -195,11 +195,7 @@ impl<'a> BulkLoader<'a> {
             sqlx::raw_sql(include_str!("sql/stage_kato.sql")).execute(&mut **tx).await?;
         }
         if rebuild_index {
-            for suffix in ["geom", "web", "web1"] {
-                sqlx::query(&format!("DROP INDEX IF EXISTS features_{}_{suffix}", self.layer.id))
-                    .execute(&mut **tx)
-                    .await?;
-            }
+            sqlx::query("SELECT qala_drop_layer_indexes($1)").bind(&self.layer.id).execute(&mut **tx).await?;
         }
         let inserted = sqlx::query(include_str!("sql/stage_insert.sql"))
             .bind(&self.layer.id)

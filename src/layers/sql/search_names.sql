@@ -1,22 +1,21 @@
 -- Typo-tolerant search of named features in one layer's partition `{table}` (a validated layer id):
--- pg_trgm word similarity of the lower-cased query $1 against each name attribute in $2; the
--- title is the first present attribute of $3 (the caller's language first). Features with the same
--- title (a street cut into segments) are one hit: its extent, and the point of it nearest its centre.
--- $4 minimum score, $5 limit.
+-- `{matches}` is `$1 <% lower(f.attrs->>'<name attribute>')` OR-ed over the layer's name
+-- attributes (each has a trigram index, migration 0007; the caller sets
+-- pg_trgm.word_similarity_threshold), `{scores}` their word similarities, `{titles}` the name
+-- attributes in the caller's language order. Features with the same title (a street cut into
+-- segments) are one hit: its extent, and the point of it nearest its centre. $1 lower-cased query,
+-- $2 limit.
 WITH hits AS (
-    SELECT f.id, f.geom, f.kato,
-           (SELECT max(word_similarity($1, lower(f.attrs->>k))) FROM unnest($2::text[]) AS k) AS score,
-           (SELECT f.attrs->>k FROM unnest($3::text[]) WITH ORDINALITY AS u(k, i)
-             WHERE f.attrs->>k IS NOT NULL ORDER BY i LIMIT 1) AS title
+    SELECT f.id, f.geom, f.kato, greatest({scores}) AS score, coalesce({titles}) AS title
     FROM {table} f
-    WHERE f.deleted_at IS NULL
+    WHERE f.deleted_at IS NULL AND ({matches})
 ), best AS (
     SELECT title, max(score) AS score, min(id) AS id, ST_Collect(geom) AS g, min(kato) AS kato
     FROM hits
-    WHERE score >= $4 AND title IS NOT NULL
+    WHERE title IS NOT NULL
     GROUP BY title
     ORDER BY max(score) DESC, title
-    LIMIT $5
+    LIMIT $2
 )
 SELECT b.id::text AS id, b.title, b.score::real AS score, k.name_ru, k.name_kk, k.name_en,
        ST_X(p.c) AS lon, ST_Y(p.c) AS lat,
