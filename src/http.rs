@@ -115,6 +115,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ReqLang {
         healthz,
         crate::layers::routes::list_layers,
         crate::layers::routes::get_layer,
+        crate::layers::routes::get_feature,
         crate::layers::kato::routes::get_unit,
         crate::layers::kato::routes::search_units,
         crate::layers::search::search,

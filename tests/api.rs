@@ -62,11 +62,28 @@ async fn the_catalog_shows_only_what_the_caller_may_read() {
     assert_eq!(body["datasets"][0]["driver"], "CSV");
     assert_eq!(body["datasets"][0]["summary"]["loaded"], 2);
 
-    // The start page lists the same layers.
-    let (status, page) = common::get_text(&app, "/?lang=kk").await;
-    assert_eq!(status, 200);
-    assert!(page.contains("Учаскелер") && page.contains("/api/layers/places"), "{page}");
-    assert!(!page.contains("secret_pipes"));
+    // One feature with all its attributes and its KATO unit, for the map's object card.
+    let (fid, secret_fid): (i64, i64) = sqlx::query_as(
+        "INSERT INTO features (layer_id, geom, attrs) VALUES ('secret_pipes', ST_Point(76.9, 43.2, 4326), '{\"name\": \"x\"}')
+         RETURNING (SELECT min(id) FROM features WHERE layer_id = 'places'), id",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let (status, f) = get_json(&app, &format!("/api/layers/places/features/{fid}"), &[]).await;
+    assert_eq!(status, 200, "{f}");
+    assert_eq!(f["type"], "Feature");
+    assert_eq!(f["properties"], json!({"name": "a", "floors": 2}));
+    assert_eq!(f["geometry"], json!({"type": "Point", "coordinates": [76.9, 43.25]}));
+    assert_eq!(f["version"], 1);
+    let (status, refused) =
+        get_json(&app, &format!("/api/layers/secret_pipes/features/{secret_fid}"), &[]).await;
+    assert_eq!((status, refused["error"]["code"].as_str()), (404, Some("layer_not_found")));
+    let (status, _) = get_json(&app, "/api/layers/places/features/999999999", &[]).await;
+    assert_eq!(status, 404);
+    let (status, bad) = get_json(&app, "/api/layers/places/features/abc?lang=en", &[]).await;
+    assert_eq!(status, 400);
+    assert!(bad["error"]["message"].as_str().unwrap().contains("not a feature id"), "{bad}");
 
     // Unknown routes answer in the same shape.
     let (status, body) = get_json(&app, "/api/nothing", &[("accept-language", "en")]).await;

@@ -14,7 +14,10 @@ use crate::http::{AppState, ReqLang};
 use crate::i18n::Msg;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/layers", get(list_layers)).route("/api/layers/{id}", get(get_layer))
+    Router::new()
+        .route("/api/layers", get(list_layers))
+        .route("/api/layers/{id}", get(get_layer))
+        .route("/api/layers/{id}/features/{fid}", get(get_feature))
 }
 
 /// A layer as listed in the catalog.
@@ -125,4 +128,32 @@ pub async fn get_layer(
         last_updated: stats.5,
         datasets: datasets.into_iter().map(|d| d.0).collect(),
     }))
+}
+
+/// One feature as GeoJSON (all its attributes, its KATO unit, version, last change), for the
+/// web map's object card; 404 when the layer is not readable or the feature does not exist.
+#[utoipa::path(get, path = "/api/layers/{id}/features/{fid}", tag = "layers",
+    params(("id" = String, Path, description = "Layer id"), ("fid" = i64, Path, description = "Feature id")),
+    responses((status = 200, description = "GeoJSON Feature"), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get_feature(
+    State(state): State<AppState>,
+    caller: Caller,
+    ReqLang(lang): ReqLang,
+    Path((id, fid)): Path<(String, String)>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let layer = state
+        .catalog()
+        .readable(&caller, &id)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found(Msg::LayerNotFound, lang))?;
+    let fid: i64 = fid
+        .parse()
+        .map_err(|_| ApiError::bad_request(lang, format!("`{fid}` is not a feature id (an integer)")))?;
+    let feature: Option<serde_json::Value> = sqlx::query_scalar(include_str!("sql/feature_get.sql"))
+        .bind(&layer.id)
+        .bind(fid)
+        .fetch_optional(&state.pool)
+        .await
+        .map_err(|e| ApiError::database(lang, e))?;
+    feature.map(Json).ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))
 }
