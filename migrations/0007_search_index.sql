@@ -20,7 +20,7 @@ BEGIN
 END $$;
 
 -- Drops the secondary indexes of a layer's partition (not its primary key) before a bulk load.
-CREATE FUNCTION qala_drop_layer_indexes(layer text) RETURNS void LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION qala_drop_layer_indexes(layer text) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE i text;
 BEGIN
     FOR i IN SELECT c.relname FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid
@@ -38,3 +38,6 @@ BEGIN
         PERFORM qala_ensure_layer_index(l);
     END LOOP;
 END $$;
+
+-- KATO search (kato/sql/search.sql) ORs Russian, Kazakh and English names: all three need an index.
+CREATE INDEX IF NOT EXISTS kato_units_name_en_trgm ON kato_units USING gin (lower(coalesce(name_en, '')) gin_trgm_ops);
