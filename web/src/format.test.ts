@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { dms, utm43, scaleDenominator, namedScale, roundScale, legendOf } from './format';
+import { kkLatin } from './translit';
+import { t, pick } from './i18n';
+
+describe('translit', () => {
+  it('follows the 2021 Latin alphabet', () => {
+    expect(kkLatin('Бұрыңғы өткен заманда, бір данышпан кісі')).toBe('Būryñğy ötken zamanda, bır danyşpan kısı');
+    expect(kkLatin('Ғимараттар')).toBe('Ğimarattar');
+    expect(kkLatin('Қазақстан Республикасы')).toBe('Qazaqstan Respublikasy');
+  });
+  it('transliterates interface texts and server texts for kk-Latn', () => {
+    expect(t('layers', 'kk-Latn')).toBe('Qabattar');
+    expect(pick({ kk: 'Көше', ru: 'Улица', en: 'Street' }, 'kk-Latn')).toBe('Köşe');
+    expect(pick({ kk: 'Көше', ru: 'Улица', en: 'Street' }, 'en')).toBe('Street');
+  });
+});
+
+describe('format', () => {
+  it('writes degrees, minutes and seconds', () => {
+    expect(dms(43.2379, 'N', 'S')).toBe(`43°14'16.4"N`);
+    expect(dms(-0.5, 'N', 'S')).toBe(`0°30'00.0"S`);
+  });
+  it('projects to UTM 43N', () => {
+    // The central meridian of zone 43 is 75°E: easting 500 000 m there.
+    const [e, n] = utm43(75, 43);
+    expect(e).toBeCloseTo(500000, 3);
+    expect(n).toBeCloseTo(4760814.3, 0);
+  });
+  it('names the screen scale', () => {
+    const d = scaleDenominator(15, 0);
+    expect(Math.round(d)).toBe(9028);
+    expect(roundScale(9028)).toBe(9000);
+    expect(namedScale(2000, { m: 'm', km: 'km', cm: 'cm' })).toBe('1 cm = 20 m');
+    expect(namedScale(500000, { m: 'м', km: 'км', cm: 'см' })).toBe('1 см = 5 км');
+  });
+  it('reads a legend from match expressions', () => {
+    const entries = legendOf({ type: 'fill', paint: { 'fill-color': ['match', ['get', 'use'], 'residential', '#aaa', ['public', 'x'], '#bbb', '#ccc'] } });
+    expect(entries).toEqual([['residential', '#aaa'], ['public', '#bbb'], ['x', '#bbb'], [null, '#ccc']]);
+    expect(legendOf({ type: 'line', paint: { 'line-color': '#123' } })).toEqual([[null, '#123']]);
+  });
+});

@@ -1,0 +1,69 @@
+// Pure formatting and map math: DMS, UTM 43N, screen scale. No DOM.
+import proj4 from 'proj4';
+
+proj4.defs('EPSG:32643', '+proj=utm +zone=43 +datum=WGS84 +units=m +no_defs');
+
+/** Degrees as degrees-minutes-seconds, e.g. 43°14'16.4"N. */
+export function dms(value: number, pos: string, neg: string): string {
+  const hemi = value < 0 ? neg : pos;
+  let v = Math.abs(value);
+  let d = Math.floor(v);
+  let m = Math.floor((v - d) * 60);
+  let s = Math.round(((v - d) * 60 - m) * 600) / 10;
+  if (s >= 60) { s = 0; m += 1; }
+  if (m >= 60) { m = 0; d += 1; }
+  v = 0;
+  return `${d}°${String(m).padStart(2, '0')}'${s.toFixed(1).padStart(4, '0')}"${hemi}`;
+}
+
+/** WGS84 lon/lat to UTM zone 43N easting/northing in metres. */
+export function utm43(lon: number, lat: number): [number, number] {
+  const [e, n] = proj4('EPSG:4326', 'EPSG:32643', [lon, lat]);
+  return [e, n];
+}
+
+/** Metres per CSS pixel of a Web Mercator map at `zoom` (512 px tiles, MapLibre) and latitude. */
+export function metresPerPixel(zoom: number, lat: number): number {
+  return (40075016.686 * Math.cos((lat * Math.PI) / 180)) / (512 * 2 ** zoom);
+}
+
+/** The scale denominator on screen: a CSS pixel is 0.2645833 mm (96 dpi). */
+export function scaleDenominator(zoom: number, lat: number): number {
+  return metresPerPixel(zoom, lat) / 0.00026458333;
+}
+
+/** A round scale number for display: 1:12 345 -> 12 000. */
+export function roundScale(n: number): number {
+  const p = 10 ** Math.max(0, Math.floor(Math.log10(n)) - 1);
+  return Math.round(n / p) * p;
+}
+
+/** "1 cm = 20 m" / "1 см = 2 км": what one centimetre of screen covers. */
+export function namedScale(denominator: number, units: { m: string; km: string; cm: string }): string {
+  const metres = denominator / 100;
+  const nice = roundScale(metres);
+  return nice >= 1000 ? `1 ${units.cm} = ${+(nice / 1000).toFixed(1)} ${units.km}` : `1 ${units.cm} = ${nice} ${units.m}`;
+}
+
+/** Metres as "850 m" or "1.24 km". */
+export function distance(m: number, units: { m: string; km: string }): string {
+  return m >= 1000 ? `${(m / 1000).toFixed(3)} ${units.km}` : `${m.toFixed(1)} ${units.m}`;
+}
+
+/** One legend entry per colour of a style layer's paint: [label, colour]. */
+export function legendOf(layer: { type: string; paint?: Record<string, unknown> }): Array<[string | null, string]> {
+  const key = { fill: 'fill-color', line: 'line-color', circle: 'circle-color', 'fill-extrusion': 'fill-extrusion-color' }[layer.type];
+  if (!key || !layer.paint) return [];
+  const v = layer.paint[key];
+  if (typeof v === 'string') return [[null, v]];
+  if (Array.isArray(v) && v[0] === 'match') {
+    const out: Array<[string | null, string]> = [];
+    for (let i = 2; i + 1 < v.length; i += 2) {
+      const labels = Array.isArray(v[i]) ? v[i] : [v[i]];
+      for (const l of labels) out.push([String(l), String(v[i + 1])]);
+    }
+    out.push([null, String(v[v.length - 1])]);
+    return out;
+  }
+  return [];
+}

@@ -1,0 +1,182 @@
+// The web map in headless Chromium (playwright-core, Debian's /usr/bin/chromium) against a running
+// Qala server with the Almaty demo: QALA_URL (e.g. http://127.0.0.1:8080), screenshots into
+// QALA_ARTIFACTS. One line per check ("ok - ..." / "not ok - ..."); exit code 1 when any fails.
+// Requests to other hosts are refused (closed network): the external base maps fail on purpose.
+import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const base = process.env.QALA_URL ?? 'http://127.0.0.1:8080';
+const artifacts = process.env.QALA_ARTIFACTS ?? 'test-artifacts';
+mkdirSync(artifacts, { recursive: true });
+const host = new URL(base).host;
+let failures = 0;
+
+function check(name, cond, detail = '') {
+  if (cond) console.log(`ok - ${name}`);
+  else { failures += 1; console.log(`not ok - ${name} ${detail}`); }
+}
+
+/** Great-circle distance in metres (haversine, mean Earth radius), independent of the app's turf. */
+function haversine([lon1, lat1], [lon2, lat2]) {
+  const r = 6371008.8, rad = Math.PI / 180;
+  const a = Math.sin(((lat2 - lat1) * rad) / 2) ** 2 + Math.cos(lat1 * rad) * Math.cos(lat2 * rad) * Math.sin(((lon2 - lon1) * rad) / 2) ** 2;
+  return 2 * r * Math.asin(Math.sqrt(a));
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader'],
+});
+const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'ru-RU' });
+const page = await context.newPage();
+const pageErrors = [];
+page.on('pageerror', (e) => pageErrors.push(String(e)));
+const responses = [];
+page.on('response', (r) => responses.push({ url: r.url(), status: r.status() }));
+await context.route('**/*', (route) => {
+  const u = new URL(route.request().url());
+  return u.host === host ? route.continue() : route.abort('internetdisconnected');
+});
+
+const idle = () => page.evaluate(() => new Promise((res) => {
+  const m = window.qala.map;
+  if (m.loaded() && m.areTilesLoaded()) setTimeout(res, 50); else m.once('idle', () => res());
+}));
+const rendered = (layer) => page.evaluate((l) => window.qala.map.queryRenderedFeatures().filter((f) => f.sourceLayer === l).length, layer);
+const layerTitles = () => page.$$eval('[data-testid=layer-title]', (els) => els.map((e) => e.textContent));
+
+try {
+  // 1. The map loads and its tiles answer 200.
+  const t0 = Date.now();
+  await page.goto(`${base}/#view=15/43.2379/76.9457`);
+  await page.waitForFunction(() => window.qala && window.qala.map);
+  await page.evaluate(() => window.qala.ready);
+  await idle();
+  const firstMap = Date.now() - t0;
+  const js = responses.filter((r) => r.url.endsWith('.js'));
+  const jsBytes = await page.evaluate(() => performance.getEntriesByType('resource').filter((e) => e.name.endsWith('.js')).reduce((s, e) => s + (e.transferSize || e.encodedBodySize), 0));
+  console.log(`# time to first rendered map: ${firstMap} ms; JavaScript: ${js.length} file(s), ${jsBytes} bytes transferred`);
+  const tiles = responses.filter((r) => r.url.includes('/tiles/'));
+  check('the map requests vector tiles that answer 200', tiles.length > 0 && tiles.some((r) => r.status === 200) && tiles.every((r) => r.status === 200 || r.status === 204), JSON.stringify(tiles.slice(0, 5)));
+  await page.screenshot({ path: join(artifacts, 'map-default.png') });
+
+  // 2. Turning a layer off removes its features from the rendered map.
+  const before = await rendered('buildings');
+  await page.click('input[data-toggle=buildings]');
+  await idle();
+  const after = await rendered('buildings');
+  check('turning buildings off removes them from the rendered map', before > 0 && after === 0, `before ${before}, after ${after}`);
+  await page.click('input[data-toggle=buildings]');
+  await idle();
+  check('turning buildings on shows them again', (await rendered('buildings')) > 0);
+  await page.screenshot({ path: join(artifacts, 'layers-panel.png') });
+
+  // 3. KATO navigation: a district moves the view into it.
+  const unit = await page.$$('[data-testid=kato-unit]');
+  const bbox = await (await fetch(`${base}/api/kato/751110000`)).json();
+  await page.click('[data-kato="751110000"]');
+  await page.waitForTimeout(900);
+  const c = await page.evaluate(() => window.qala.map.getCenter().toArray());
+  check('KATO tree lists the 8 districts', unit.length === 8, `${unit.length}`);
+  check('KATO navigation moves the view into Almaly district', c[0] >= bbox.bbox[0] && c[0] <= bbox.bbox[2] && c[1] >= bbox.bbox[1] && c[1] <= bbox.bbox[3], `${c} not in ${bbox.bbox}`);
+
+  // 4. The coordinate readout follows the mouse.
+  await page.mouse.move(700, 300);
+  const c1 = await page.textContent('[data-testid=coords]');
+  await page.mouse.move(900, 500);
+  const c2 = await page.textContent('[data-testid=coords]');
+  check('the coordinate readout changes with the mouse (WGS84, DMS, UTM 43N)', c1 !== c2 && /°/.test(c2) && /UTM 43N/.test(c2), `${c1} | ${c2}`);
+  const scale = await page.textContent('[data-testid=scale]');
+  check('the scale is shown as 1:N and named', /^1:[\d\s\u00a0]+ · 1 см = /.test(scale), scale);
+
+  // 5. The language switch changes layer names, and is remembered.
+  const names = {};
+  for (const lang of ['en', 'kk', 'kk-Latn', 'ru']) {
+    await page.selectOption('[data-testid=lang]', lang);
+    await page.waitForTimeout(300);
+    names[lang] = await layerTitles();
+    await idle();
+    await page.screenshot({ path: join(artifacts, `lang-${lang}.png`) });
+  }
+  check('language switch changes layer names', names.ru.includes('Здания') && names.en.includes('Buildings') && names.kk.includes('Ғимараттар') && names['kk-Latn'].includes('Ğimarattar'), JSON.stringify(names));
+  await page.selectOption('[data-testid=lang]', 'en');
+  await page.reload();
+  await page.evaluate(() => window.qala.ready);
+  check('the language is remembered after a reload', (await layerTitles()).includes('Buildings') && (await page.getAttribute('html', 'lang')) === 'en');
+  await idle();
+
+  // 6. An anonymous visitor sees no restricted layer anywhere.
+  const style = await page.evaluate(() => JSON.stringify(window.qala.map.getStyle()));
+  const panelText = await page.textContent('#panel');
+  check('no restricted layer for an anonymous visitor (panel, style, tile URLs)',
+    !style.includes('utility_networks') && !panelText.includes('Utility networks') && !responses.some((r) => r.url.includes('utility_networks')));
+
+  // 7. Measuring a known segment.
+  await page.evaluate(() => window.qala.map.jumpTo({ center: [76.9457, 43.2379], zoom: 15, bearing: 0, pitch: 0 }));
+  await idle();
+  const a = [76.9400, 43.2379], b = [76.9500, 43.2400];
+  const [pa, pb] = await page.evaluate(([a, b]) => [window.qala.map.project(a), window.qala.map.project(b)].map((p) => [p.x, p.y]), [a, b]);
+  const box = await page.locator('#map').boundingBox();
+  await page.click('[data-testid=measure]');
+  await page.mouse.click(box.x + pa[0], box.y + pa[1]);
+  await page.mouse.click(box.x + pb[0], box.y + pb[1]);
+  const out = await page.textContent('[data-testid=measure-out]');
+  const clicked = await page.evaluate(() => window.qala.state.measurePts);
+  const expected = haversine(clicked[0], clicked[1]);
+  const shown = Number((out.match(/([\d.]+) m/) || [])[1]);
+  check('the measure tool gives the length of a known segment within 0.5%', Math.abs(shown - expected) / expected < 0.005 && haversine(a, b) - expected < 5, `${out} vs ${expected.toFixed(1)} m`);
+  await page.screenshot({ path: join(artifacts, 'measure.png') });
+  await page.keyboard.press('Escape');
+  await page.click('[data-testid=measure]');
+
+  // 8. 3D mode requests terrain tiles.
+  await page.evaluate(() => window.qala.map.jumpTo({ center: [76.95, 43.2], zoom: 12 }));
+  await page.click('[data-testid=three-d]');
+  await page.waitForTimeout(1500);
+  await idle();
+  const terrain = responses.filter((r) => r.url.includes('/terrain/almaty/'));
+  check('3D mode requests terrain tiles that answer 200', terrain.length > 0 && terrain.every((r) => r.status === 200), JSON.stringify(terrain.slice(0, 3)));
+  check('3D mode extrudes buildings', await page.evaluate(() => !!window.qala.map.getLayer('buildings-3d') && window.qala.map.getPitch() > 30));
+  await page.screenshot({ path: join(artifacts, '3d.png') });
+  await page.click('[data-testid=three-d]');
+  await page.waitForTimeout(400);
+
+  // 9. Search with a typo flies to the result.
+  await page.evaluate(() => window.qala.map.jumpTo({ center: [76.8, 43.3], zoom: 11 }));
+  await page.fill('[data-testid=search]', 'проспект Абаяя');
+  await page.waitForSelector('[data-testid=results] button', { timeout: 5000 });
+  const first = await page.textContent('[data-testid=results] button');
+  await page.click('[data-testid=results] button');
+  await page.waitForTimeout(1500);
+  const sc = await page.evaluate(() => window.qala.map.getCenter().toArray());
+  check('search with a typo finds the street and moves the view', /Абая/.test(first) && Math.hypot(sc[0] - 76.8, sc[1] - 43.3) > 0.01, `${first} ${sc}`);
+
+  // 10. A failing external base map leaves the map working.
+  await page.selectOption('[data-testid=basemap]', 'esri_imagery');
+  await page.waitForTimeout(1000);
+  await page.selectOption('[data-testid=overlay]', 'osm');
+  await page.waitForTimeout(500);
+  await page.evaluate(() => window.qala.map.jumpTo({ center: [76.9457, 43.2379], zoom: 15 }));
+  await idle();
+  check('the map works while external base maps fail', (await rendered('buildings')) > 0 && pageErrors.length === 0, pageErrors.join('; '));
+  await page.selectOption('[data-testid=basemap]', 'qala');
+
+  // Phone viewport: the panel is a drawer behind the menu button.
+  await page.setViewportSize({ width: 390, height: 800 });
+  await page.waitForTimeout(300);
+  const menuVisible = await page.isVisible('[data-testid=menu]');
+  await page.click('[data-testid=menu]');
+  await page.waitForTimeout(300);
+  check('on a phone the panel opens from the menu button', menuVisible && (await page.getAttribute('#panel', 'class'))?.includes('open'));
+  await page.screenshot({ path: join(artifacts, 'phone.png') });
+  check('no uncaught errors in the page', pageErrors.length === 0, pageErrors.join('; '));
+} catch (e) {
+  failures += 1;
+  console.log(`not ok - the browser run stopped: ${e && e.stack ? e.stack : e}`);
+  await page.screenshot({ path: join(artifacts, 'failure.png') }).catch(() => {});
+} finally {
+  await browser.close();
+}
+process.exit(failures ? 1 : 0);
