@@ -29,7 +29,10 @@ use crate::layers::catalog::Translated;
 struct Assets;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(index)).route("/api/web/config", get(config))
+    Router::new()
+        .route("/", get(index))
+        .route("/api/web/config", get(config))
+        .route("/assets/{*path}", get(asset))
 }
 
 /// Names of the layer themes (the `theme` of layer files); unknown themes are shown by their id.
@@ -130,6 +133,15 @@ fn asset_response(path: &str) -> Option<Response> {
         h.insert(header::ETAG, v);
     }
     Some((StatusCode::OK, h, file.data.into_owned()).into_response())
+}
+
+/// A hashed file of the front end (`/assets/...`); compressed by the router's layer.
+async fn asset(axum::extract::Path(path): axum::extract::Path<String>, ReqLang(lang): ReqLang) -> Response {
+    if path.split('/').any(|s| s == "..") {
+        return ApiError::not_found(Msg::NotFound, lang).into_response();
+    }
+    asset_response(&format!("assets/{path}"))
+        .unwrap_or_else(|| ApiError::not_found(Msg::NotFound, lang).into_response())
 }
 
 /// The web map, or a plain list of layers when the front end was not built.

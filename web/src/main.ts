@@ -77,8 +77,12 @@ async function styleFor(lang: Lang): Promise<StyleSpecification> {
 
 /** Style layers drawing a Qala layer. */
 function styleLayersOf(id: string): LayerSpecification[] {
-  if (!map || !map.isStyleLoaded()) return [];
-  return (map.getStyle()?.layers ?? []).filter((l) => 'source-layer' in l && l['source-layer'] === id);
+  if (!map) return [];
+  try {
+    return (map.getStyle()?.layers ?? []).filter((l) => 'source-layer' in l && l['source-layer'] === id);
+  } catch {
+    return []; // the style is not parsed yet
+  }
 }
 
 const OPACITY: Record<string, string[]> = {
@@ -408,6 +412,7 @@ async function start() {
   map.on('dblclick', (e) => { if (state.measuring) { e.preventDefault(); state.measuring = false; $('#measure')?.setAttribute('aria-pressed', 'false'); } });
   renderPanel();
   wirePanel();
+  map.once('idle', renderLegends);
   map.once('load', () => {
     afterStyle();
     updateScale();

@@ -71,6 +71,9 @@ try {
   await page.click('input[data-toggle=buildings]');
   await idle();
   check('turning buildings on shows them again', (await rendered('buildings')) > 0);
+  const swatches = await page.$$eval('[data-legend=buildings] .swatch', (e) => e.length);
+  const legendText = await page.textContent('[data-legend=buildings]');
+  check('the legend is drawn from the style, with enum labels', swatches >= 4 && legendText.includes('Общественное'), `${swatches} ${legendText}`);
   await page.screenshot({ path: join(artifacts, 'layers-panel.png') });
 
   // 3. KATO navigation: a district moves the view into it.
