@@ -13,12 +13,14 @@ BIND ?= 127.0.0.1:8080
 setup:
 	@scripts/setup.sh
 
-# The web map (web/): npm packages from the lock file, then Vite writes web/dist, which the binary
+# The web map (web/): npm packages at the versions of the lock file (`npm install`: `npm ci` refuses
+# locks written with omit-lockfile-registry-resolved, which lack other platforms' optional packages),
+# then Vite writes web/dist, which the binary
 # embeds. Rebuilt only when its sources change.
 WEB_SOURCES := $(shell find web/src web/index.html web/package.json web/vite.config.ts web/public -type f 2>/dev/null)
 
 web/node_modules/.package-lock.json: web/package-lock.json
-	cd web && npm ci --no-audit --no-fund
+	cd web && npm install --no-audit --no-fund
 
 web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
 	cd web && npm run build
