@@ -19,6 +19,10 @@ pub struct ApiError {
     pub lang: Lang,
     /// Extra text for the caller (e.g. which parameter was wrong). Never internal detail.
     pub detail: Option<String>,
+    /// Structured detail safe to show, e.g. one message per field of a refused feature.
+    pub details: Option<serde_json::Value>,
+    /// Extra response headers (`WWW-Authenticate`, `Retry-After`, `Allow`).
+    pub headers: Vec<(axum::http::HeaderName, String)>,
 }
 
 /// The JSON body of every error response.
@@ -33,11 +37,14 @@ pub struct ErrorContent {
     pub code: &'static str,
     /// Human-readable message in the caller's language.
     pub message: String,
+    /// Structured detail (e.g. `[{"field", "reason"}]`), when there is any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, msg: Msg, lang: Lang) -> Self {
-        ApiError { status, msg, lang, detail: None }
+        ApiError { status, msg, lang, detail: None, details: None, headers: Vec::new() }
     }
 
     pub fn not_found(msg: Msg, lang: Lang) -> Self {
@@ -46,6 +53,31 @@ impl ApiError {
 
     pub fn bad_request(lang: Lang, detail: impl Into<String>) -> Self {
         ApiError { detail: Some(detail.into()), ..Self::new(StatusCode::BAD_REQUEST, Msg::BadRequest, lang) }
+    }
+
+    /// 401 that asks for credentials (Basic for QGIS and GDAL, or a session or token).
+    pub fn unauthorized(lang: Lang) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, Msg::Unauthorized, lang)
+            .with_header(axum::http::header::WWW_AUTHENTICATE, "Basic realm=\"qala\", charset=\"UTF-8\"")
+    }
+
+    pub fn forbidden(lang: Lang) -> Self {
+        Self::new(StatusCode::FORBIDDEN, Msg::Forbidden, lang)
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    pub fn with_header(mut self, name: axum::http::HeaderName, value: impl Into<String>) -> Self {
+        self.headers.push((name, value.into()));
+        self
     }
 
     /// Logs the cause and answers 500 (or 503 when the database is unreachable).
@@ -71,7 +103,13 @@ impl IntoResponse for ApiError {
         if let Some(d) = &self.detail {
             message = format!("{message}: {d}");
         }
-        let body = ErrorBody { error: ErrorContent { code: self.msg.code(), message } };
-        (self.status, Json(body)).into_response()
+        let body = ErrorBody { error: ErrorContent { code: self.msg.code(), message, details: self.details } };
+        let mut response = (self.status, Json(body)).into_response();
+        for (name, value) in self.headers {
+            if let Ok(v) = axum::http::HeaderValue::from_str(&value) {
+                response.headers_mut().append(name, v);
+            }
+        }
+        response
     }
 }

@@ -32,6 +32,10 @@ pub struct HttpSettings {
     pub styles_dir: std::path::PathBuf,
     /// Directory of TrueType fonts for label glyphs.
     pub fonts_dir: std::path::PathBuf,
+    /// Where attachments are stored, content-addressed (`<data-dir>/attachments`).
+    pub attachments_dir: std::path::PathBuf,
+    /// Largest accepted attachment, in bytes.
+    pub max_upload_bytes: usize,
 }
 
 impl Default for HttpSettings {
@@ -42,6 +46,8 @@ impl Default for HttpSettings {
             cors_origins: vec!["*".into()],
             styles_dir: "styles".into(),
             fonts_dir: "/usr/share/fonts/truetype/dejavu".into(),
+            attachments_dir: "var/attachments".into(),
+            max_upload_bytes: 50 << 20,
         }
     }
 }
@@ -54,6 +60,7 @@ pub struct AppState {
     pub tiles: crate::tiles::TileService,
     pub terrain: crate::tiles::terrain::TerrainService,
     pub fonts: crate::tiles::fonts::Fonts,
+    pub auth: crate::auth::AuthService,
     pub settings: Arc<HttpSettings>,
 }
 
@@ -68,6 +75,7 @@ impl AppState {
             tiles: crate::tiles::TileService::new(pool.clone(), settings.tile_cache_bytes),
             terrain: crate::tiles::terrain::TerrainService::new(pool.clone()),
             fonts: crate::tiles::fonts::Fonts::load(&settings.fonts_dir),
+            auth: crate::auth::AuthService::new(pool.clone()),
             pool,
             catalog: Arc::new(RwLock::new(Arc::new(catalog))),
             settings: Arc::new(settings),
@@ -119,8 +127,30 @@ impl<S: Send + Sync> FromRequestParts<S> for ReqLang {
         crate::layers::kato::routes::get_unit,
         crate::layers::kato::routes::search_units,
         crate::layers::search::search,
+        crate::auth::routes::login,
+        crate::auth::routes::logout,
+        crate::auth::routes::me,
+        crate::auth::routes::create_token,
+        crate::auth::routes::list_tokens,
+        crate::auth::routes::delete_token,
+        crate::auth::admin::list_users,
+        crate::auth::admin::get_user,
+        crate::auth::admin::create_user,
+        crate::auth::admin::edit_user,
+        crate::auth::admin::remove_user,
+        crate::auth::admin::block_user,
+        crate::auth::admin::unblock_user,
+        crate::auth::admin::list_orgs,
+        crate::auth::admin::put_org,
+        crate::auth::admin::put_dept,
+        crate::auth::admin::list_grants,
+        crate::auth::admin::put_grant,
+        crate::auth::admin::remove_grant,
+        crate::auth::admin::online,
+        crate::auth::admin::journal_search,
     ),
-    tags((name = "layers", description = "Layer catalog"), (name = "kato", description = "KATO classifier"))
+    tags((name = "layers", description = "Layer catalog"), (name = "auth", description = "Log in, sessions, API tokens"),
+        (name = "admin", description = "Users, grants, journal"), (name = "kato", description = "KATO classifier"))
 )]
 struct ApiDoc;
 
@@ -132,9 +162,22 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 fn cors(settings: &HttpSettings) -> tower_http::cors::CorsLayer {
     use tower_http::cors::{AllowOrigin, Any, CorsLayer};
     let layer = CorsLayer::new()
-        .allow_methods([axum::http::Method::GET, axum::http::Method::HEAD, axum::http::Method::OPTIONS])
+        .allow_methods([
+            axum::http::Method::GET,
+            axum::http::Method::HEAD,
+            axum::http::Method::OPTIONS,
+            axum::http::Method::POST,
+            axum::http::Method::PUT,
+            axum::http::Method::PATCH,
+            axum::http::Method::DELETE,
+        ])
         .allow_headers(Any)
-        .expose_headers([axum::http::header::ETAG]);
+        .expose_headers([
+            axum::http::header::ETAG,
+            axum::http::header::LOCATION,
+            axum::http::header::ALLOW,
+            axum::http::HeaderName::from_static("content-crs"),
+        ]);
     if settings.cors_origins.iter().any(|o| o == "*") {
         layer.allow_origin(Any)
     } else {
@@ -160,6 +203,11 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::layers::routes::router())
         .merge(crate::layers::kato::routes::router())
         .merge(crate::layers::search::router())
+        .merge(crate::features::routes::router())
+        .merge(crate::features::attachments::router())
+        .merge(crate::features::export::router())
+        .merge(crate::auth::routes::router())
+        .merge(crate::auth::admin::router())
         .fallback(crate::web::fallback)
         .layer(cors(&state.settings))
         .layer(TraceLayer::new_for_http())
@@ -187,7 +235,8 @@ pub async fn serve(state: AppState, addr: &str) -> anyhow::Result<()> {
     let local = listener.local_addr()?;
     let _invalidation = crate::tiles::invalidate::spawn(state.pool.clone(), state.tiles.clone()).await?;
     println!("Qala is serving on http://{local}/");
-    axum::serve(listener, app(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal()).await?;
     Ok(())
 }
 

@@ -74,6 +74,18 @@ pub enum Msg {
     IngestLoaded,
     IngestRepaired,
     IngestRejected,
+    Unauthorized,
+    BadCredentials,
+    AccountLocked,
+    AccountBlocked,
+    Forbidden,
+    CsrfFailed,
+    PreconditionFailed,
+    PreconditionRequired,
+    InvalidFeature,
+    PayloadTooLarge,
+    Conflict,
+    NotAcceptable,
 }
 
 impl Msg {
@@ -89,6 +101,18 @@ impl Msg {
             Msg::IngestLoaded => "ingest_loaded",
             Msg::IngestRepaired => "ingest_repaired",
             Msg::IngestRejected => "ingest_rejected",
+            Msg::Unauthorized => "unauthorized",
+            Msg::BadCredentials => "bad_credentials",
+            Msg::AccountLocked => "account_locked",
+            Msg::AccountBlocked => "account_blocked",
+            Msg::Forbidden => "forbidden",
+            Msg::CsrfFailed => "csrf_failed",
+            Msg::PreconditionFailed => "precondition_failed",
+            Msg::PreconditionRequired => "precondition_required",
+            Msg::InvalidFeature => "invalid_feature",
+            Msg::PayloadTooLarge => "payload_too_large",
+            Msg::Conflict => "conflict",
+            Msg::NotAcceptable => "not_acceptable",
         }
     }
 
@@ -126,6 +150,42 @@ impl Msg {
             (Msg::IngestRejected, Kk) => "қабылданбады",
             (Msg::IngestRejected, Ru) => "отклонено",
             (Msg::IngestRejected, En) => "rejected",
+            (Msg::Unauthorized, Kk) => "Кіру қажет немесе тіркелгі деректері қате",
+            (Msg::Unauthorized, Ru) => "Требуется вход или неверные учётные данные",
+            (Msg::Unauthorized, En) => "Login required or wrong credentials",
+            (Msg::BadCredentials, Kk) => "Логин немесе құпиясөз қате",
+            (Msg::BadCredentials, Ru) => "Неверный логин или пароль",
+            (Msg::BadCredentials, En) => "Wrong login or password",
+            (Msg::AccountLocked, Kk) => "Тіркелгі сәтсіз кіру әрекеттерінен кейін уақытша бұғатталды",
+            (Msg::AccountLocked, Ru) => "Учётная запись временно заблокирована после неудачных попыток входа",
+            (Msg::AccountLocked, En) => "The account is locked for a while after failed logins",
+            (Msg::AccountBlocked, Kk) => "Тіркелгі бұғатталған",
+            (Msg::AccountBlocked, Ru) => "Учётная запись заблокирована",
+            (Msg::AccountBlocked, En) => "The account is blocked",
+            (Msg::Forbidden, Kk) => "Бұл әрекетке құқығыңыз жоқ",
+            (Msg::Forbidden, Ru) => "Недостаточно прав для этого действия",
+            (Msg::Forbidden, En) => "You may not do this",
+            (Msg::CsrfFailed, Kk) => "CSRF белгісі жоқ немесе қате",
+            (Msg::CsrfFailed, Ru) => "Отсутствует или неверен токен CSRF",
+            (Msg::CsrfFailed, En) => "The CSRF token is missing or wrong",
+            (Msg::PreconditionFailed, Kk) => "Нысанды басқа біреу өзгертті (ETag сәйкес емес)",
+            (Msg::PreconditionFailed, Ru) => "Объект изменён другим пользователем (ETag не совпадает)",
+            (Msg::PreconditionFailed, En) => "The feature was changed by someone else (ETag mismatch)",
+            (Msg::PreconditionRequired, Kk) => "If-Match тақырыбы қажет",
+            (Msg::PreconditionRequired, Ru) => "Требуется заголовок If-Match",
+            (Msg::PreconditionRequired, En) => "An If-Match header is required",
+            (Msg::InvalidFeature, Kk) => "Нысан жарамсыз",
+            (Msg::InvalidFeature, Ru) => "Объект не прошёл проверку",
+            (Msg::InvalidFeature, En) => "The feature is not valid",
+            (Msg::PayloadTooLarge, Kk) => "Файл тым үлкен",
+            (Msg::PayloadTooLarge, Ru) => "Файл слишком большой",
+            (Msg::PayloadTooLarge, En) => "The file is too large",
+            (Msg::Conflict, Kk) => "Қайшылық: мұндай жазба бар",
+            (Msg::Conflict, Ru) => "Конфликт: такая запись уже есть",
+            (Msg::Conflict, En) => "Conflict: such a record exists",
+            (Msg::NotAcceptable, Kk) => "Сұралған пішім қолдау көрсетілмейді",
+            (Msg::NotAcceptable, Ru) => "Запрошенный формат не поддерживается",
+            (Msg::NotAcceptable, En) => "The requested format is not supported",
         }
     }
 }
@@ -163,7 +223,7 @@ mod tests {
 
     #[test]
     fn every_message_has_three_texts() {
-        for m in [Msg::NotFound, Msg::LayerNotFound, Msg::KatoNotFound, Msg::BadRequest, Msg::Internal] {
+        for m in [Msg::NotFound, Msg::LayerNotFound, Msg::KatoNotFound, Msg::BadRequest, Msg::Internal, Msg::Unauthorized, Msg::BadCredentials, Msg::AccountLocked, Msg::AccountBlocked, Msg::Forbidden, Msg::CsrfFailed, Msg::PreconditionFailed, Msg::PreconditionRequired, Msg::InvalidFeature, Msg::PayloadTooLarge, Msg::Conflict, Msg::NotAcceptable] {
             let texts = [m.text(Lang::Kk), m.text(Lang::Ru), m.text(Lang::En)];
             assert!(texts.iter().all(|t| !t.is_empty()));
             assert_ne!(texts[0], texts[1]);

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod features;
 pub mod http;
 pub mod i18n;
 pub mod layers;

@@ -40,6 +40,14 @@ enum Command {
         /// Directory of TrueType fonts for label glyphs.
         #[arg(long, env = "QALA_FONTS_DIR", default_value = "/usr/share/fonts/truetype/dejavu")]
         fonts_dir: std::path::PathBuf,
+        /// Largest accepted attachment, in MiB.
+        #[arg(long, env = "QALA_MAX_UPLOAD_MB", default_value_t = 50)]
+        max_upload_mb: usize,
+    },
+    /// Users: `qala user add LOGIN --role admin` bootstraps the first administrator.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
     },
     /// Qala's own PostgreSQL cluster (used when DATABASE_URL is not set).
     Db {
@@ -98,6 +106,32 @@ enum Command {
         #[arg(long, default_value_t = demo::DEFAULT_SEED)]
         seed: u64,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserAction {
+    /// Create a user (or reset its password and roles when it exists).
+    Add {
+        login: String,
+        /// The password (else QALA_USER_PASSWORD).
+        #[arg(long, env = "QALA_USER_PASSWORD", hide_env_values = true)]
+        password: String,
+        /// Role (repeatable): viewer, editor, reviewer, applicant, org_admin, admin.
+        #[arg(long = "role", default_value = "viewer")]
+        roles: Vec<String>,
+        #[arg(long, default_value = "")]
+        full_name: String,
+        /// Organisation id (created when missing).
+        #[arg(long)]
+        org: Option<String>,
+        /// Department id within the organisation (created when missing).
+        #[arg(long)]
+        dept: Option<String>,
+        #[arg(long, default_value = "ru")]
+        lang: String,
+    },
+    /// List users.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -231,6 +265,51 @@ fn main() -> std::process::ExitCode {
     }
 }
 
+async fn user_command(settings: &Settings, action: UserAction) -> Result<()> {
+    use qala::auth::{password, policy::ROLES, store};
+    let (db, _) = open_synced(settings).await?;
+    match action {
+        UserAction::Add { login, password: pw, roles, full_name, org, dept, lang } => {
+            let login = login.trim().to_lowercase();
+            if let Some(r) = roles.iter().find(|r| !ROLES.contains(&r.as_str())) {
+                bail!("`{r}` is not a role ({})", ROLES.join(", "));
+            }
+            password::check_rule(&pw, &login).map_err(|e| anyhow::anyhow!("password {e}"))?;
+            if let Some(o) = &org {
+                store::upsert_org(&db.pool, o, o).await?;
+                if let Some(d) = &dept {
+                    store::upsert_dept(&db.pool, d, o, d).await?;
+                }
+            } else if dept.is_some() {
+                bail!("--dept needs --org");
+            }
+            let hash = password::hash(&pw)?;
+            let input = store::UserInput {
+                login: Some(login.clone()),
+                full_name: Some(full_name),
+                org,
+                dept,
+                lang: Some(lang),
+                roles: Some(roles),
+                ..Default::default()
+            };
+            let user = match store::user_by_login(&db.pool, &login).await? {
+                Some(_) => store::update_user(&db.pool, &login, Some(&hash), &input).await?.context("user vanished")?,
+                None => store::insert_user(&db.pool, &login, &hash, &input).await?,
+            };
+            qala::auth::journal::record(&db.pool, "admin", Some("qala:cli"), None, Some(&login), "ok",
+                serde_json::json!({"action": "user add", "roles": user.roles})).await;
+            println!("user {} ({})", user.login, user.roles.join(", "));
+        }
+        UserAction::List => {
+            for u in store::users(&db.pool, None).await? {
+                println!("{:<24} {:<8} {:<30} {}", u.login, u.status, u.roles.join(","), u.full_name);
+            }
+        }
+    }
+    db.close().await
+}
+
 fn load_catalog(settings: &Settings) -> Result<Vec<catalog::LayerDef>> {
     catalog::load_dir(&settings.layers_dir).map_err(|errors| {
         let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
@@ -249,7 +328,7 @@ async fn open_synced(settings: &Settings) -> Result<(Database, Vec<catalog::Laye
 async fn run(cli: Cli) -> Result<()> {
     let settings = cli.settings;
     match cli.command {
-        Command::Serve { bind, tile_cache_mb, cache_control, cors_origins, styles_dir, fonts_dir } => {
+        Command::Serve { bind, tile_cache_mb, cache_control, cors_origins, styles_dir, fonts_dir, max_upload_mb } => {
             let (db, layers) = open_synced(&settings).await?;
             let http = qala::http::HttpSettings {
                 tile_cache_bytes: tile_cache_mb << 20,
@@ -257,6 +336,8 @@ async fn run(cli: Cli) -> Result<()> {
                 cors_origins: cors_origins.split(',').map(|s| s.trim().to_string()).collect(),
                 styles_dir,
                 fonts_dir,
+                attachments_dir: settings.data_dir.join("attachments"),
+                max_upload_bytes: max_upload_mb << 20,
             };
             let state = qala::http::AppState::with_settings(db.pool.clone(), Catalog::new(layers), http);
             let result = qala::http::serve(state, &bind).await;
@@ -264,6 +345,7 @@ async fn run(cli: Cli) -> Result<()> {
             result
         }
         Command::Db { action } => db_command(&settings, action),
+        Command::User { action } => user_command(&settings, action).await,
         Command::Layers { action } => layers_command(&settings, action).await,
         Command::Ingest { file, layer, srs, encoding, map, key, source_layer, report, actor } => {
             let (db, layers) = open_synced(&settings).await?;

@@ -230,8 +230,8 @@ async fn composites_http_behaviour_and_errors() {
 async fn the_access_matrix_holds_with_a_cold_and_a_warm_cache() {
     let (_db, state) = fixture(64 << 20).await;
     let t = tile_of(76.9457, 43.2379, 15);
-    let editor = Caller::User { login: "e".into(), roles: vec!["editor".into()], org: None };
-    let viewer = Caller::User { login: "v".into(), roles: vec!["viewer".into()], org: None };
+    let editor = Caller::user("e", &["editor"]);
+    let viewer = Caller::user("v", &["viewer"]);
     let catalog = state.catalog();
     let readable = |c: &Caller, source: &str| -> Vec<Arc<LayerDef>> {
         source.split(',').filter_map(|id| catalog.readable(c, id).cloned()).collect()
@@ -438,7 +438,7 @@ async fn glyphs_cover_kazakh_letters_and_styles_follow_the_access_policy() {
     assert!(!ids.contains(&"networks") && ids.contains(&"streets-label"));
     assert!(style.to_string().contains("\"name_kk\""), "labels in Kazakh");
     // An editor's style has the networks.
-    let editor = Caller::User { login: "e".into(), roles: vec!["editor".into()], org: None };
+    let editor = Caller::user("e", &["editor"]);
     let text = std::fs::read_to_string(common::repo().join("styles/qala.json")).unwrap();
     let s = qala::tiles::styles::style_for(
         &text,

@@ -1,24 +1,75 @@
-//! The one access policy: for a caller and a layer, none / read / write.
+//! The one access policy: for a caller, a layer and a feature, none / read / write.
 //!
-//! Every route that returns layer data (catalog, tiles, features, search, exports, PDFs) asks
-//! [`layer_access`]; nothing else decides. A layer the caller may not read must look exactly like a
-//! layer that does not exist (404, absent from lists).
+//! Every route that returns layer data (catalog, tiles, features, search, exports, attachments,
+//! PDFs) asks [`layer_access`] and, for the rows, [`feature_scope`]; nothing else decides. A layer
+//! the caller may not read must look exactly like a layer that does not exist (404, absent from
+//! lists). This module is pure: the caller carries the grants that apply to it (resolved when it
+//! was authenticated), and expiry is decided against the clock passed in.
 //!
 //! ```
 //! use qala::auth::policy::{layer_access, Access, Caller};
 //! # let layer = qala::layers::catalog::parse_layer("parcels.toml",
 //! #     include_str!("../../tests/fixtures/layers/valid_layer.toml")).unwrap();
 //! assert_eq!(layer_access(&Caller::Anonymous, &layer), Access::Read); // a public layer
+//! assert_eq!(layer_access(&Caller::user("e", &["editor"]), &layer), Access::Write);
 //! ```
 
-use crate::layers::catalog::LayerDef;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::layers::catalog::{FeatureVisibility, LayerDef};
 
 /// What a caller may do with a layer, ordered: `None < Read < Write`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Access {
     None,
     Read,
     Write,
+}
+
+impl Access {
+    pub fn parse(s: &str) -> Option<Access> {
+        match s {
+            "read" => Some(Access::Read),
+            "write" => Some(Access::Write),
+            _ => None,
+        }
+    }
+}
+
+/// The roles Qala knows. `admin` is the system administrator; `org_admin` manages the users of
+/// its organisation.
+pub const ROLES: &[&str] = &["viewer", "editor", "reviewer", "applicant", "org_admin", "admin"];
+
+/// A grant that applies to a user (through its role, organisation, department or itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Grant {
+    pub layer: String,
+    pub access: Access,
+    /// The grant stops at this moment.
+    pub valid_until: Option<DateTime<Utc>>,
+}
+
+/// How a user proved who it is. Writes through a session need its CSRF token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthMethod {
+    Session { csrf: String, token_sha256: String },
+    Token,
+    Basic,
+}
+
+/// An authenticated user, as the policy sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub id: i64,
+    pub login: String,
+    pub roles: Vec<String>,
+    pub org: Option<String>,
+    pub dept: Option<String>,
+    pub lang: Option<String>,
+    pub grants: Vec<Grant>,
+    pub method: AuthMethod,
 }
 
 /// The caller of a request.
@@ -26,54 +77,136 @@ pub enum Access {
 pub enum Caller {
     #[default]
     Anonymous,
-    User {
-        login: String,
-        roles: Vec<String>,
-        org: Option<String>,
-    },
+    User(Box<Principal>),
 }
 
 impl Caller {
-    fn has_role(&self, role: &str) -> bool {
-        matches!(self, Caller::User { roles, .. } if roles.iter().any(|r| r == role))
+    /// A user with roles and nothing else (tests, command-line tools).
+    pub fn user(login: &str, roles: &[&str]) -> Caller {
+        Caller::User(Box::new(Principal {
+            id: 0,
+            login: login.into(),
+            roles: roles.iter().map(|r| r.to_string()).collect(),
+            org: None,
+            dept: None,
+            lang: None,
+            grants: Vec::new(),
+            method: AuthMethod::Token,
+        }))
     }
 
-    /// A key that is equal for two callers exactly when the policy treats them alike on every
-    /// layer; caches key on it so one caller's data is never served to another with other rights.
-    pub fn policy_key(&self) -> String {
+    pub fn principal(&self) -> Option<&Principal> {
         match self {
-            Caller::Anonymous => "anon".into(),
-            Caller::User { roles, org, .. } => {
-                let mut r = roles.clone();
-                r.sort();
-                format!("roles={};org={}", r.join(","), org.as_deref().unwrap_or(""))
-            }
+            Caller::User(p) => Some(p),
+            Caller::Anonymous => None,
+        }
+    }
+
+    pub fn has_role(&self, role: &str) -> bool {
+        self.principal().is_some_and(|p| p.roles.iter().any(|r| r == role))
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.has_role("admin")
+    }
+
+    /// The login, or `anonymous`.
+    pub fn login(&self) -> &str {
+        self.principal().map_or("anonymous", |p| p.login.as_str())
+    }
+}
+
+/// The access of `caller` to `layer` now.
+pub fn layer_access(caller: &Caller, layer: &LayerDef) -> Access {
+    layer_access_at(caller, layer, Utc::now())
+}
+
+/// The access of `caller` to `layer` at `now`:
+///
+/// - `admin` may write every layer;
+/// - anybody may read a public layer; a restricted one is readable by the roles and organisations
+///   its file lists;
+/// - `editor` may write every layer it may read;
+/// - grants (to a role, organisation, department or the user) add read or write until they expire.
+pub fn layer_access_at(caller: &Caller, layer: &LayerDef, now: DateTime<Utc>) -> Access {
+    let Some(p) = caller.principal() else {
+        return if layer.access.public { Access::Read } else { Access::None };
+    };
+    if caller.is_admin() {
+        return Access::Write;
+    }
+    let listed = layer.access.public
+        || p.roles.iter().any(|r| layer.access.roles.contains(r))
+        || p.org.as_ref().is_some_and(|o| layer.access.orgs.contains(o));
+    let granted = p
+        .grants
+        .iter()
+        .filter(|g| g.layer == layer.id && g.valid_until.is_none_or(|t| t > now))
+        .map(|g| g.access)
+        .max()
+        .unwrap_or(Access::None);
+    let base = match (listed, caller.has_role("editor")) {
+        (false, _) => Access::None,
+        (true, true) => Access::Write,
+        (true, false) => Access::Read,
+    };
+    base.max(granted)
+}
+
+/// Which features of a layer a caller sees (and, with write access, may change).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeatureScope {
+    All,
+    /// Features whose `owner_dept` is this department.
+    Department(String),
+    /// Features created by this login.
+    Creator(String),
+}
+
+impl FeatureScope {
+    /// A key that tells cached tiles of the same layer apart by scope.
+    pub fn cache_suffix(&self) -> String {
+        match self {
+            FeatureScope::All => String::new(),
+            FeatureScope::Department(d) => format!("@dept:{d}"),
+            FeatureScope::Creator(c) => format!("@user:{c}"),
+        }
+    }
+
+    /// The SQL condition on a feature row aliased `f`, with its parameter at `$n` (bound by the
+    /// caller as [`FeatureScope::param`], NULL for `All`).
+    pub fn sql(&self, n: usize) -> String {
+        match self {
+            FeatureScope::All => format!("(${n}::text IS NULL)"),
+            FeatureScope::Department(_) => format!("(f.owner_dept = ${n}::text)"),
+            FeatureScope::Creator(_) => format!("(f.created_by = ${n}::text)"),
+        }
+    }
+
+    pub fn param(&self) -> Option<String> {
+        match self {
+            FeatureScope::All => None,
+            FeatureScope::Department(d) => Some(d.clone()),
+            FeatureScope::Creator(c) => Some(c.clone()),
         }
     }
 }
 
-/// The access of `caller` to `layer`.
-///
-/// - `admin` may write every layer;
-/// - `editor` may write every layer it may read;
-/// - anybody may read a public layer;
-/// - a restricted layer is readable by the roles and organisations its file lists.
-pub fn layer_access(caller: &Caller, layer: &LayerDef) -> Access {
-    if caller.has_role("admin") {
-        return Access::Write;
+/// The features of `layer` the caller sees, for a layer it may read. Layers whose file says
+/// `features = "department"` show each department only its own features (a user without a
+/// department: its own), `features = "creator"` each user its own; admins see all.
+pub fn feature_scope(caller: &Caller, layer: &LayerDef) -> FeatureScope {
+    if caller.is_admin() {
+        return FeatureScope::All;
     }
-    let readable = layer.access.public
-        || match caller {
-            Caller::Anonymous => false,
-            Caller::User { roles, org, .. } => {
-                roles.iter().any(|r| layer.access.roles.contains(r))
-                    || org.as_ref().is_some_and(|o| layer.access.orgs.contains(o))
-            }
-        };
-    match (readable, caller.has_role("editor")) {
-        (false, _) => Access::None,
-        (true, true) => Access::Write,
-        (true, false) => Access::Read,
+    let login = caller.login().to_string();
+    match layer.access.features {
+        FeatureVisibility::All => FeatureScope::All,
+        FeatureVisibility::Department => match caller.principal().and_then(|p| p.dept.clone()) {
+            Some(d) => FeatureScope::Department(d),
+            None => FeatureScope::Creator(login),
+        },
+        FeatureVisibility::Creator => FeatureScope::Creator(login),
     }
 }
 
@@ -92,12 +225,12 @@ mod tests {
         l
     }
 
-    fn user(roles: &[&str], org: Option<&str>) -> Caller {
-        Caller::User {
-            login: "u".into(),
-            roles: roles.iter().map(|s| s.to_string()).collect(),
-            org: org.map(str::to_string),
-        }
+    fn user(roles: &[&str], org: Option<&str>, dept: Option<&str>, grants: Vec<Grant>) -> Caller {
+        let Caller::User(mut p) = Caller::user("u", roles) else { unreachable!() };
+        p.org = org.map(str::to_string);
+        p.dept = dept.map(str::to_string);
+        p.grants = grants;
+        Caller::User(p)
     }
 
     #[test]
@@ -107,18 +240,20 @@ mod tests {
             public: false,
             roles: vec!["reviewer".into()],
             orgs: vec!["almaty-su".into()],
+            ..Default::default()
         });
         let cases = [
+            (user(&["viewer"], None, None, vec![]), &restricted, Access::None),
             (Caller::Anonymous, &public, Access::Read),
             (Caller::Anonymous, &restricted, Access::None),
-            (user(&["viewer"], None), &restricted, Access::None),
-            (user(&["viewer"], Some("other")), &restricted, Access::None),
-            (user(&["viewer"], Some("almaty-su")), &restricted, Access::Read),
-            (user(&["reviewer"], None), &restricted, Access::Read),
-            (user(&["editor"], None), &restricted, Access::None),
-            (user(&["editor"], None), &public, Access::Write),
-            (user(&["editor"], Some("almaty-su")), &restricted, Access::Write),
-            (user(&["admin"], None), &restricted, Access::Write),
+            (user(&["viewer"], Some("other"), None, vec![]), &restricted, Access::None),
+            (user(&["viewer"], Some("almaty-su"), None, vec![]), &restricted, Access::Read),
+            (user(&["reviewer"], None, None, vec![]), &restricted, Access::Read),
+            (user(&["editor"], None, None, vec![]), &restricted, Access::None),
+            (user(&["editor"], None, None, vec![]), &public, Access::Write),
+            (user(&["viewer"], None, None, vec![]), &public, Access::Read),
+            (user(&["editor"], Some("almaty-su"), None, vec![]), &restricted, Access::Write),
+            (user(&["admin"], None, None, vec![]), &restricted, Access::Write),
         ];
         for (caller, l, want) in cases {
             assert_eq!(layer_access(&caller, l), want, "{caller:?} on public={}", l.access.public);
@@ -126,9 +261,40 @@ mod tests {
     }
 
     #[test]
-    fn policy_key_ignores_role_order_but_not_org() {
-        assert_eq!(user(&["a", "b"], None).policy_key(), user(&["b", "a"], None).policy_key());
-        assert_ne!(user(&["a"], Some("x")).policy_key(), user(&["a"], Some("y")).policy_key());
-        assert_ne!(Caller::Anonymous.policy_key(), user(&[], None).policy_key());
+    fn grants_add_access_until_they_expire() {
+        let restricted =
+            layer(AccessDef { public: false, roles: vec!["reviewer".into()], ..Default::default() });
+        let now: DateTime<Utc> = "2026-12-01T12:00:00Z".parse().unwrap();
+        let grant = |access, until: Option<&str>| Grant {
+            layer: restricted.id.clone(),
+            access,
+            valid_until: until.map(|u| u.parse().unwrap()),
+        };
+        let reader = user(&["viewer"], None, None, vec![grant(Access::Read, None)]);
+        assert_eq!(layer_access_at(&reader, &restricted, now), Access::Read);
+        let writer = user(&["viewer"], None, None, vec![grant(Access::Write, Some("2026-12-02T00:00:00Z"))]);
+        assert_eq!(layer_access_at(&writer, &restricted, now), Access::Write);
+        let expired = user(&["viewer"], None, None, vec![grant(Access::Write, Some("2026-12-01T11:59:59Z"))]);
+        assert_eq!(layer_access_at(&expired, &restricted, now), Access::None);
+        let other_layer =
+            user(&["viewer"], None, None, vec![Grant { layer: "x".into(), access: Access::Write, valid_until: None }]);
+        assert_eq!(layer_access_at(&other_layer, &restricted, now), Access::None);
+    }
+
+    #[test]
+    fn features_per_department() {
+        let l = layer(AccessDef {
+            public: false,
+            roles: vec!["editor".into()],
+            features: FeatureVisibility::Department,
+            ..Default::default()
+        });
+        let a = user(&["editor"], Some("o"), Some("roads"), vec![]);
+        assert_eq!(feature_scope(&a, &l), FeatureScope::Department("roads".into()));
+        let lone = user(&["editor"], None, None, vec![]);
+        assert_eq!(feature_scope(&lone, &l), FeatureScope::Creator("u".into()));
+        assert_eq!(feature_scope(&user(&["admin"], None, None, vec![]), &l), FeatureScope::All);
+        let open = layer(AccessDef { public: true, ..Default::default() });
+        assert_eq!(feature_scope(&a, &open), FeatureScope::All);
     }
 }

@@ -154,6 +154,21 @@ pub struct AccessDef {
     /// Organisations whose members may read.
     #[serde(default)]
     pub orgs: Vec<String>,
+    /// Which features each reader sees: all (default), those of its department, or its own.
+    #[serde(default)]
+    pub features: FeatureVisibility,
+}
+
+/// Visibility of a layer's features to readers other than admins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FeatureVisibility {
+    #[default]
+    All,
+    /// Each department sees the features its members created.
+    Department,
+    /// Each user sees the features it created.
+    Creator,
 }
 
 /// Dataset metadata (GDB-2).
@@ -199,7 +214,14 @@ pub struct LayerDef {
     /// How the layer is cut into vector tiles.
     #[serde(default)]
     pub tiles: TilesDef,
+    /// Where its features may lie, `[min_lon, min_lat, max_lon, max_lat]` (WGS84); edits outside
+    /// are refused. Kazakhstan when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extent: Option<[f64; 4]>,
 }
+
+/// The extent of a layer that declares none: Kazakhstan.
+pub const KAZAKHSTAN: [f64; 4] = [46.4, 40.5, 87.4, 55.5];
 
 /// Vector tile settings of a layer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
@@ -216,6 +238,11 @@ fn default_max_zoom() -> u8 {
 }
 
 impl LayerDef {
+    /// Where features of this layer may lie (WGS84).
+    pub fn allowed_extent(&self) -> [f64; 4] {
+        self.extent.unwrap_or(KAZAKHSTAN)
+    }
+
     pub fn attribute(&self, name: &str) -> Option<&AttributeDef> {
         self.attributes.iter().find(|a| a.name == name)
     }

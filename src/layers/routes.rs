@@ -149,6 +149,15 @@ pub async fn get_feature(
     let fid: i64 = fid
         .parse()
         .map_err(|_| ApiError::bad_request(lang, format!("`{fid}` is not a feature id (an integer)")))?;
+    let scope = crate::auth::policy::feature_scope(&caller, &layer);
+    if scope != crate::auth::policy::FeatureScope::All {
+        let visible = crate::features::store::item(&state.pool, &layer.id, fid, &scope, &crate::features::crs::CRS84)
+            .await
+            .map_err(|e| ApiError::database(lang, e))?;
+        if visible.is_none() {
+            return Err(ApiError::not_found(Msg::NotFound, lang));
+        }
+    }
     let feature: Option<serde_json::Value> = sqlx::query_scalar(include_str!("sql/feature_get.sql"))
         .bind(&layer.id)
         .bind(fid)

@@ -307,7 +307,13 @@ pub async fn search(
         return Err(ApiError::bad_request(lang, format!("`limit` must be between 1 and {MAX_LIMIT}")));
     }
     let catalog = state.catalog();
-    let layers: Vec<_> = catalog.readable_all(&caller).cloned().collect();
+    // Layers whose features are visible per department or per user are searched only by those
+    // who see all of them: the search SQL has no per-feature filter.
+    let layers: Vec<_> = catalog
+        .readable_all(&caller)
+        .filter(|l| crate::auth::policy::feature_scope(&caller, l) == crate::auth::policy::FeatureScope::All)
+        .cloned()
+        .collect();
     let results = run(&state.pool, &layers, q, lang, limit).await.map_err(|e| ApiError::database(lang, e))?;
     Ok(Json(SearchResults { results }))
 }

@@ -30,6 +30,7 @@ use bytes::Bytes;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
+use crate::auth::policy::FeatureScope;
 use crate::layers::catalog::{GeometryType, LayerDef};
 use coords::TileCoord;
 
@@ -71,13 +72,25 @@ impl TileService {
         TileService { pool, cache }
     }
 
-    /// The tile of `layers` (already filtered by the access policy) at `coord`.
+    /// The tile of `layers` (already filtered by the access policy) at `coord`, all features.
     pub async fn tile(
         &self,
         layers: &[Arc<LayerDef>],
         coord: TileCoord,
     ) -> Result<Arc<Tile>, Arc<sqlx::Error>> {
-        let key = TileKey { layers: layers.iter().map(|l| l.id.clone()).collect(), coord };
+        let scoped: Vec<(Arc<LayerDef>, FeatureScope)> =
+            layers.iter().map(|l| (Arc::clone(l), FeatureScope::All)).collect();
+        self.tile_scoped(&scoped, coord).await
+    }
+
+    /// The tile of `layers`, each limited to the features the caller sees (`FeatureScope`). The
+    /// cache key carries the scope, so one department's features never reach another.
+    pub async fn tile_scoped(
+        &self,
+        layers: &[(Arc<LayerDef>, FeatureScope)],
+        coord: TileCoord,
+    ) -> Result<Arc<Tile>, Arc<sqlx::Error>> {
+        let key = TileKey { layers: layers.iter().map(|(l, s)| format!("{}{}", l.id, s.cache_suffix())).collect(), coord };
         match &self.cache {
             Some(cache) => cache.try_get_with(key, render(&self.pool, layers, coord)).await,
             None => render(&self.pool, layers, coord).await.map_err(Arc::new),
@@ -98,8 +111,10 @@ impl TileService {
     pub fn invalidate(&self, layer: &str, bbox: [f64; 4]) {
         let Some(cache) = &self.cache else { return };
         let layer = layer.to_string();
+        let scoped = format!("{layer}@");
         let result = cache.invalidate_entries_if(move |k, _| {
-            k.layers.contains(&layer) && coords::touches_with_buffer(&k.coord, bbox, BUFFER_FRACTION)
+            k.layers.iter().any(|l| *l == layer || l.starts_with(&scoped))
+                && coords::touches_with_buffer(&k.coord, bbox, BUFFER_FRACTION)
         });
         if let Err(e) = result {
             tracing::error!(error = %e, "tile cache invalidation failed; clearing the cache");
@@ -143,9 +158,13 @@ fn latin_names(layer: &LayerDef) -> &'static str {
     }
 }
 
-async fn render(pool: &PgPool, layers: &[Arc<LayerDef>], coord: TileCoord) -> Result<Arc<Tile>, sqlx::Error> {
+async fn render(
+    pool: &PgPool,
+    layers: &[(Arc<LayerDef>, FeatureScope)],
+    coord: TileCoord,
+) -> Result<Arc<Tile>, sqlx::Error> {
     let mut bytes = Vec::new();
-    for layer in layers {
+    for (layer, scope) in layers {
         if coord.z < layer.min_zoom || coord.z > layer.max_zoom {
             continue;
         }
@@ -160,7 +179,8 @@ async fn render(pool: &PgPool, layers: &[Arc<LayerDef>], coord: TileCoord) -> Re
         let sql = template
             .replace("{table}", &format!("\"features_{}\"", layer.id))
             .replace("{size_filter}", size_filter)
-            .replace("{latin_names}", latin_names(layer));
+            .replace("{latin_names}", latin_names(layer))
+            .replace("{scope}", &scope.sql(7));
         let mvt: Option<Vec<u8>> = sqlx::query_scalar(&sql)
             .bind(&layer.id)
             .bind(i32::from(coord.z))
@@ -168,6 +188,7 @@ async fn render(pool: &PgPool, layers: &[Arc<LayerDef>], coord: TileCoord) -> Re
             .bind(coord.y as i32)
             .bind(coord.pixel_m())
             .bind(layer.tile_attributes_hidden_at(coord.z))
+            .bind(scope.param())
             .fetch_one(pool)
             .await?;
         // MVT layers are independent messages: a composite tile is their concatenation.

@@ -161,9 +161,11 @@ async fn tile(
         )
     })?;
     let layers = readable_layers(&state, &caller, &source, lang)?;
-    let tile = state.tiles.tile(&layers, coord).await.map_err(|e| ApiError::internal(lang, e))?;
+    let scoped: Vec<_> =
+        layers.iter().map(|l| (Arc::clone(l), crate::auth::policy::feature_scope(&caller, l))).collect();
+    let tile = state.tiles.tile_scoped(&scoped, coord).await.map_err(|e| ApiError::internal(lang, e))?;
 
-    let public = layers.iter().all(|l| l.access.public);
+    let public = layers.iter().all(|l| l.access.public) && caller.principal().is_none();
     let cache_control = if public {
         state.settings.cache_control.clone()
     } else {

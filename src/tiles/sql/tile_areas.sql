@@ -6,6 +6,7 @@
 -- smaller plain geom_web index is searched (see tiles/mod.rs); features wider than 16 pixels are
 -- simplified to a quarter pixel (smaller ones gain nothing from it); a 64/4096 buffer lets lines
 -- and fills join across tiles. ST_AsMVTGeom snaps to the grid and keeps polygons valid.
+-- `{scope}` limits the rows to the caller's features ($7, see auth::policy::FeatureScope).
 -- `{latin_names}` adds `name_kk_latn` (transliterated `name_kk`) for layers that have Kazakh names.
 WITH env AS (
     SELECT ST_TileEnvelope($2, $3, $4) AS e, ST_TileEnvelope($2, $3, $4, margin => 0.015625) AS b
@@ -14,6 +15,6 @@ WITH env AS (
            ST_AsMVTGeom(CASE WHEN f.web_size > 16 * $5 THEN ST_Simplify(f.geom_web, $5 / 4, true) ELSE f.geom_web END,
                         env.e, 4096, 64, true) AS geom
     FROM {table} f, env
-    WHERE f.deleted_at IS NULL AND f.geom_web && env.b AND {size_filter}
+    WHERE f.deleted_at IS NULL AND {scope} AND f.geom_web && env.b AND {size_filter}
 )
 SELECT ST_AsMVT(rows, $1, 4096, 'geom', 'id') FROM rows

@@ -7,7 +7,7 @@ WITH env AS (
            (CASE WHEN cardinality($6::text[]) = 0 THEN f.attrs ELSE f.attrs - $6::text[] END){latin_names} AS attrs,
            ST_AsMVTGeom(f.geom_web, env.e, 4096, 64, true) AS geom
     FROM {table} f, env
-    WHERE f.deleted_at IS NULL AND f.geom_web && env.b
+    WHERE f.deleted_at IS NULL AND {scope} AND f.geom_web && env.b
     ORDER BY ST_SnapToGrid(f.geom_web, $5), f.id
 )
 SELECT ST_AsMVT(rows, $1, 4096, 'geom', 'id') FROM rows

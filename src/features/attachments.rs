@@ -1,0 +1,352 @@
+//! Files attached to features: documents of any format, photos, video, audio.
+//!
+//! Uploads are multipart (`file` field), streamed to disk while hashed and counted; beyond the
+//! size limit the upload is a 413 and nothing is kept. Files are stored content-addressed
+//! (`<attachments-dir>/<sha256[..2]>/<sha256>`), their type sniffed from their bytes (the name's
+//! extension is not trusted), their names sanitised. Downloads answer range requests (video and
+//! audio seek), images have thumbnails. Access follows the feature: reading it lets one list and
+//! download, writing it lets one add and delete.
+
+use std::path::{Path as FsPath, PathBuf};
+
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+use tower::ServiceExt;
+
+use super::routes::readable;
+use crate::auth::policy::{Access, FeatureScope};
+use crate::auth::{Caller, journal};
+use crate::error::ApiError;
+use crate::http::{AppState, ReqLang};
+use crate::i18n::{Lang, Msg};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/ogc/collections/{id}/items/{fid}/attachments",
+            get(list).post(upload).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/ogc/collections/{id}/items/{fid}/attachments/{aid}", get(download).delete(remove))
+        .route("/ogc/collections/{id}/items/{fid}/attachments/{aid}/thumbnail", get(thumbnail))
+}
+
+/// A file name safe to show and to put in `Content-Disposition`: no directories, no control or
+/// reserved characters, at most 120 characters, never empty.
+///
+/// ```
+/// use qala::features::attachments::sanitize_name;
+/// assert_eq!(sanitize_name("../../etc/passwd"), "passwd");
+/// assert_eq!(sanitize_name("C:\\docs\\план участка.pdf"), "план участка.pdf");
+/// assert_eq!(sanitize_name("a\u{0}b<>:\"|?*.txt"), "ab.txt");
+/// assert_eq!(sanitize_name("..."), "file");
+/// ```
+pub fn sanitize_name(raw: &str) -> String {
+    let base = raw.rsplit(['/', '\\']).next().unwrap_or("");
+    let cleaned: String = base
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*'))
+        .collect();
+    let trimmed = cleaned.trim().trim_start_matches('.').trim();
+    let mut out: String = trimmed.chars().take(120).collect();
+    if out.is_empty() {
+        out = "file".into();
+    }
+    out
+}
+
+/// The media type of a file from its first bytes; text when it is UTF-8, else octet-stream.
+pub fn sniff(head: &[u8]) -> String {
+    if let Some(t) = infer::get(head) {
+        return t.mime_type().to_string();
+    }
+    if !head.is_empty() && std::str::from_utf8(head).is_ok() {
+        return "text/plain; charset=utf-8".into();
+    }
+    "application/octet-stream".into()
+}
+
+fn stored_path(dir: &FsPath, sha: &str) -> PathBuf {
+    dir.join(&sha[..2]).join(sha)
+}
+
+/// The feature must exist in the caller's scope; returns whether the caller may write it.
+async fn feature_access(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    fid: &str,
+    lang: Lang,
+) -> Result<(String, i64, Access), ApiError> {
+    let (layer, access, scope) = readable(state, caller, id, lang)?;
+    let fid: i64 = fid.parse().map_err(|_| ApiError::not_found(Msg::NotFound, lang))?;
+    let found = super::store::item(&state.pool, &layer.id, fid, &scope, &super::crs::CRS84)
+        .await
+        .map_err(|e| ApiError::database(lang, e))?;
+    let _: &FeatureScope = &scope;
+    if found.is_none() {
+        return Err(ApiError::not_found(Msg::NotFound, lang));
+    }
+    Ok((layer.id.clone(), fid, access))
+}
+
+#[derive(Debug, sqlx::FromRow)]
+struct AttachmentRow {
+    id: i64,
+    sha256: String,
+    file_name: String,
+    media_type: String,
+    size_bytes: i64,
+    created_by: String,
+    created_at: chrono::DateTime<chrono::Utc>,
+}
+
+fn row_json(r: &AttachmentRow, base: &str) -> Value {
+    let url = format!("{base}/{}", r.id);
+    let mut v = json!({
+        "id": r.id, "name": r.file_name, "media_type": r.media_type, "size": r.size_bytes,
+        "sha256": r.sha256, "created_by": r.created_by, "created_at": r.created_at, "href": url,
+    });
+    if r.media_type.starts_with("image/") {
+        v["thumbnail"] = json!(format!("{url}/thumbnail"));
+    }
+    v
+}
+
+const ROW_COLUMNS: &str = "id, sha256, file_name, media_type, size_bytes, created_by, created_at";
+
+async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ReqLang(lang): ReqLang,
+    headers: axum::http::HeaderMap,
+    Path((id, fid)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let (layer, fid, _) = feature_access(&state, &caller, &id, &fid, lang).await?;
+    let rows: Vec<AttachmentRow> = sqlx::query_as(&format!(
+        "SELECT {ROW_COLUMNS} FROM attachments WHERE layer_id = $1 AND feature_id = $2 AND deleted_at IS NULL ORDER BY id"
+    ))
+    .bind(&layer)
+    .bind(fid)
+    .fetch_all(&state.pool)
+    .await
+    .map_err(|e| ApiError::database(lang, e))?;
+    let base = format!("{}/ogc/collections/{layer}/items/{fid}/attachments", crate::tiles::routes::base_url(&headers));
+    Ok(Json(json!({"attachments": rows.iter().map(|r| row_json(r, &base)).collect::<Vec<_>>()})))
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    ReqLang(lang): ReqLang,
+    headers: axum::http::HeaderMap,
+    Path((id, fid)): Path<(String, String)>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, ApiError> {
+    let (layer, fid, access) = feature_access(&state, &caller, &id, &fid, lang).await?;
+    if access < Access::Write {
+        journal::record(&state.pool, "refusal", Some(caller.login()), None, Some(&format!("{layer}/{fid}/attachments")), "refused", json!({})).await;
+        return Err(if caller.principal().is_none() { ApiError::unauthorized(lang) } else { ApiError::forbidden(lang) });
+    }
+    let mut multipart = multipart.map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
+    let dir = state.settings.attachments_dir.clone();
+    let limit = state.settings.max_upload_bytes;
+    let mut created = Vec::new();
+    while let Some(mut field) = multipart.next_field().await.map_err(|e| ApiError::bad_request(lang, e.body_text()))? {
+        if field.name() != Some("file") {
+            return Err(ApiError::bad_request(lang, format!("unexpected form field `{}` (send files as `file`)", field.name().unwrap_or(""))));
+        }
+        let name = sanitize_name(field.file_name().unwrap_or("file"));
+        tokio::fs::create_dir_all(dir.join("tmp")).await.map_err(|e| ApiError::internal(lang, e))?;
+        let tmp = dir.join("tmp").join(crate::auth::new_secret("up-"));
+        let mut file = tokio::fs::File::create(&tmp).await.map_err(|e| ApiError::internal(lang, e))?;
+        let mut hasher = Sha256::new();
+        let mut size = 0usize;
+        let mut head = Vec::new();
+        let result: Result<(), ApiError> = async {
+            while let Some(chunk) = field.chunk().await.map_err(|e| ApiError::bad_request(lang, e.body_text()))? {
+                size += chunk.len();
+                if size > limit {
+                    return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, Msg::PayloadTooLarge, lang)
+                        .with_detail(format!("the limit is {} bytes", limit)));
+                }
+                if head.len() < 8192 {
+                    head.extend_from_slice(&chunk[..chunk.len().min(8192 - head.len())]);
+                }
+                hasher.update(&chunk);
+                file.write_all(&chunk).await.map_err(|e| ApiError::internal(lang, e))?;
+            }
+            file.flush().await.map_err(|e| ApiError::internal(lang, e))
+        }
+        .await;
+        drop(file);
+        if let Err(e) = result {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(e);
+        }
+        if size == 0 {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(ApiError::bad_request(lang, format!("`{name}` is empty")));
+        }
+        let sha = crate::layers::sync::hex(&hasher.finalize());
+        let path = stored_path(&dir, &sha);
+        tokio::fs::create_dir_all(path.parent().unwrap_or(&dir)).await.map_err(|e| ApiError::internal(lang, e))?;
+        if tokio::fs::try_exists(&path).await.unwrap_or(false) {
+            let _ = tokio::fs::remove_file(&tmp).await;
+        } else {
+            tokio::fs::rename(&tmp, &path).await.map_err(|e| ApiError::internal(lang, e))?;
+        }
+        let media = sniff(&head);
+        let row: AttachmentRow = sqlx::query_as(&format!(
+            "INSERT INTO attachments (layer_id, feature_id, sha256, file_name, media_type, size_bytes, created_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {ROW_COLUMNS}"
+        ))
+        .bind(&layer)
+        .bind(fid)
+        .bind(&sha)
+        .bind(&name)
+        .bind(&media)
+        .bind(size as i64)
+        .bind(caller.login())
+        .fetch_one(&state.pool)
+        .await
+        .map_err(|e| ApiError::database(lang, e))?;
+        journal::record(&state.pool, "attachment", Some(caller.login()), None, Some(&format!("{layer}/{fid}")), "ok",
+            json!({"op": "add", "name": name, "sha256": sha, "size": size})).await;
+        created.push(row);
+    }
+    if created.is_empty() {
+        return Err(ApiError::bad_request(lang, "no file was sent (multipart field `file`)"));
+    }
+    let base = format!("{}/ogc/collections/{layer}/items/{fid}/attachments", crate::tiles::routes::base_url(&headers));
+    Ok((StatusCode::CREATED, Json(json!({"attachments": created.iter().map(|r| row_json(r, &base)).collect::<Vec<_>>()})))
+        .into_response())
+}
+
+async fn attachment(state: &AppState, layer: &str, fid: i64, aid: &str, lang: Lang) -> Result<AttachmentRow, ApiError> {
+    let aid: i64 = aid.parse().map_err(|_| ApiError::not_found(Msg::NotFound, lang))?;
+    sqlx::query_as(&format!(
+        "SELECT {ROW_COLUMNS} FROM attachments WHERE id = $1 AND layer_id = $2 AND feature_id = $3 AND deleted_at IS NULL"
+    ))
+    .bind(aid)
+    .bind(layer)
+    .bind(fid)
+    .fetch_optional(&state.pool)
+    .await
+    .map_err(|e| ApiError::database(lang, e))?
+    .ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))
+}
+
+/// `attachment; filename="..."; filename*=UTF-8''...` (RFC 6266), inline for media.
+fn disposition(name: &str, media: &str) -> String {
+    let kind = if media.starts_with("image/") || media.starts_with("video/") || media.starts_with("audio/") || media == "application/pdf" {
+        "inline"
+    } else {
+        "attachment"
+    };
+    let ascii: String = name.chars().map(|c| if c.is_ascii() && c != '"' && c != '\\' { c } else { '_' }).collect();
+    format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{}", super::query::urlencode(name))
+}
+
+async fn download(
+    State(state): State<AppState>,
+    caller: Caller,
+    ReqLang(lang): ReqLang,
+    Path((id, fid, aid)): Path<(String, String, String)>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    let (layer, fid, _) = feature_access(&state, &caller, &id, &fid, lang).await?;
+    let row = attachment(&state, &layer, fid, &aid, lang).await?;
+    let path = stored_path(&state.settings.attachments_dir, &row.sha256);
+    let mime: mime::Mime = row.media_type.parse().unwrap_or(mime::APPLICATION_OCTET_STREAM);
+    let served = tower_http::services::ServeFile::new_with_mime(&path, &mime)
+        .oneshot(req)
+        .await
+        .map_err(|e| ApiError::internal(lang, e))?;
+    let mut resp = served.map(Body::new);
+    if let Ok(v) = HeaderValue::from_str(&disposition(&row.file_name, &row.media_type)) {
+        resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=0, must-revalidate"));
+    resp.headers_mut().insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    Ok(resp)
+}
+
+async fn thumbnail(
+    State(state): State<AppState>,
+    caller: Caller,
+    ReqLang(lang): ReqLang,
+    Path((id, fid, aid)): Path<(String, String, String)>,
+) -> Result<Response, ApiError> {
+    let (layer, fid, _) = feature_access(&state, &caller, &id, &fid, lang).await?;
+    let row = attachment(&state, &layer, fid, &aid, lang).await?;
+    if !row.media_type.starts_with("image/") {
+        return Err(ApiError::not_found(Msg::NotFound, lang).with_detail("only images have thumbnails"));
+    }
+    let path = stored_path(&state.settings.attachments_dir, &row.sha256);
+    let thumb = path.with_extension("thumb.png");
+    let png = match tokio::fs::read(&thumb).await {
+        Ok(b) => b,
+        Err(_) => {
+            let (src, dst) = (path.clone(), thumb.clone());
+            let made = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<u8>> {
+                let img = image::ImageReader::open(&src)?.with_guessed_format()?.decode()?;
+                let mut out = std::io::Cursor::new(Vec::new());
+                img.thumbnail(256, 256).write_to(&mut out, image::ImageFormat::Png)?;
+                std::fs::write(&dst, out.get_ref())?;
+                Ok(out.into_inner())
+            })
+            .await
+            .map_err(|e| ApiError::internal(lang, e))?;
+            made.map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Msg::BadRequest, lang).with_detail(format!("the image cannot be read: {e}")))?
+        }
+    };
+    Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "private, max-age=3600")], png).into_response())
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    caller: Caller,
+    ReqLang(lang): ReqLang,
+    Path((id, fid, aid)): Path<(String, String, String)>,
+) -> Result<StatusCode, ApiError> {
+    let (layer, fid, access) = feature_access(&state, &caller, &id, &fid, lang).await?;
+    if access < Access::Write {
+        return Err(if caller.principal().is_none() { ApiError::unauthorized(lang) } else { ApiError::forbidden(lang) });
+    }
+    let row = attachment(&state, &layer, fid, &aid, lang).await?;
+    sqlx::query("UPDATE attachments SET deleted_at = now(), deleted_by = $2 WHERE id = $1")
+        .bind(row.id)
+        .bind(caller.login())
+        .execute(&state.pool)
+        .await
+        .map_err(|e| ApiError::database(lang, e))?;
+    journal::record(&state.pool, "attachment", Some(caller.login()), None, Some(&format!("{layer}/{fid}")), "ok",
+        json!({"op": "delete", "id": row.id, "name": row.file_name})).await;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sniffs_by_content_not_name() {
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n0000"), "image/png");
+        assert_eq!(sniff(b"%PDF-1.7\n"), "application/pdf");
+        assert_eq!(sniff("Привет".as_bytes()), "text/plain; charset=utf-8");
+        assert_eq!(sniff(&[0xff, 0x00, 0x13, 0x37]), "application/octet-stream");
+    }
+
+    #[test]
+    fn disposition_keeps_unicode_names() {
+        let d = disposition("план.pdf", "application/pdf");
+        assert!(d.starts_with("inline; filename=\"____.pdf\"; filename*=UTF-8''%D0%BF"), "{d}");
+    }
+}

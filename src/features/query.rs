@@ -1,0 +1,386 @@
+//! The query parameters of `/ogc/collections/{id}/items` and of exports, parsed and turned into
+//! one SQL selection (pure: no IO). Unknown parameters are refused, never ignored.
+//!
+//! Paging is by keyset: the rows are ordered by the `sortby` keys and then `id`, and the `cursor`
+//! of the next page holds the keys of the last row sent, so page 1,000 costs what page 1 costs and
+//! rows inserted meanwhile neither repeat nor shift the pages.
+//!
+//! ```
+//! # let layer = qala::layers::catalog::parse_layer("parcels.toml",
+//! #     include_str!("../../tests/fixtures/layers/valid_layer.toml")).unwrap();
+//! use qala::features::query::ItemsQuery;
+//! let q = ItemsQuery::parse(&[("limit".into(), "5".into()), ("floors".into(), "3".into())], &layer, true).unwrap();
+//! assert_eq!(q.limit, 5);
+//! assert!(ItemsQuery::parse(&[("colour".into(), "red".into())], &layer, true).is_err());
+//! ```
+
+use base64::Engine;
+
+use super::cql::{self, Bind, Kind, Params};
+use super::crs::{CRS84, Crs};
+use crate::layers::catalog::LayerDef;
+
+/// Default and largest page size.
+pub const DEFAULT_LIMIT: usize = 10;
+pub const MAX_LIMIT: usize = 10_000;
+
+/// One ordering key: SQL (never NULL), its kind, descending or not, and the property name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SortKey {
+    pub name: String,
+    pub sql: String,
+    pub cast: &'static str,
+    pub desc: bool,
+}
+
+/// A parsed items query.
+#[derive(Debug, Clone)]
+pub struct ItemsQuery {
+    pub limit: usize,
+    /// Conditions on rows aliased `f`, ANDed.
+    pub conds: Vec<String>,
+    pub params: Params,
+    /// Ordering keys; the last one is always `id`.
+    pub order: Vec<SortKey>,
+    /// The CRS of the response geometries.
+    pub crs: Crs,
+    /// Keys of the last row of the previous page.
+    pub cursor: Option<Vec<String>>,
+    /// The parameters to repeat in `next` links (all but `cursor`).
+    pub echo: Vec<(String, String)>,
+}
+
+/// Parameters that are not filters on properties.
+const RESERVED: &[&str] = &[
+    "limit", "bbox", "bbox-crs", "crs", "datetime", "filter", "filter-lang", "filter-crs", "sortby", "cursor", "f",
+    "lang",
+];
+
+fn bad(msg: impl Into<String>) -> String {
+    msg.into()
+}
+
+/// Parses `bbox` (4 or 6 numbers) into min x, min y, max x, max y in the given CRS's axis order.
+fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
+    let nums: Vec<f64> = s
+        .split(',')
+        .map(|p| p.trim().parse::<f64>().map_err(|_| format!("bbox: `{p}` is not a number")))
+        .collect::<Result<_, _>>()?;
+    let b = match nums.as_slice() {
+        [a, b, c, d] => [*a, *b, *c, *d],
+        [a, b, _, d, e, _] => [*a, *b, *d, *e],
+        _ => return Err(bad("bbox takes 4 numbers (or 6 with heights)")),
+    };
+    if b.iter().any(|v| !v.is_finite()) || b[1] > b[3] {
+        return Err(bad("bbox: the lower corner must come first"));
+    }
+    Ok(b)
+}
+
+/// A datetime instant or interval (`a/b`, `../b`, `a/..`) as bounds on `updated_at`.
+fn parse_datetime(s: &str) -> Result<(Option<String>, Option<String>), String> {
+    let check = |t: &str| -> Result<Option<String>, String> {
+        let t = t.trim();
+        if t.is_empty() || t == ".." {
+            return Ok(None);
+        }
+        chrono::DateTime::parse_from_rfc3339(t)
+            .map(|_| Some(t.to_string()))
+            .or_else(|_| chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").map(|_| Some(t.to_string())))
+            .map_err(|_| format!("datetime: `{t}` is not an RFC 3339 date-time or a date"))
+    };
+    match s.split_once('/') {
+        Some((a, b)) => Ok((check(a)?, check(b)?)),
+        None => {
+            let t = check(s)?;
+            Ok((t.clone(), t))
+        }
+    }
+}
+
+/// Encodes the keys of a row as a cursor (URL-safe base64 of a JSON array).
+pub fn encode_cursor(keys: &[String]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(keys).unwrap_or_default())
+}
+
+fn decode_cursor(s: &str, n: usize) -> Result<Vec<String>, String> {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(s.trim())
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Vec<String>>(&b).ok())
+        .filter(|k| k.len() == n)
+        .ok_or_else(|| bad("cursor: not a cursor of this query (take it from a `next` link)"))
+}
+
+impl ItemsQuery {
+    /// Parses the query string pairs of an items request (`paged`: limit and cursor allowed).
+    pub fn parse(pairs: &[(String, String)], layer: &LayerDef, paged: bool) -> Result<ItemsQuery, String> {
+        let mut seen = std::collections::BTreeSet::new();
+        for (k, _) in pairs {
+            if !seen.insert(k.as_str()) {
+                return Err(format!("`{k}` is given twice"));
+            }
+        }
+        let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let mut params = Params::new(1); // $1 is the scope parameter
+        let mut conds = Vec::new();
+        let mut echo = Vec::new();
+
+        let limit = match get("limit") {
+            Some(_) if !paged => return Err(bad("`limit` does not apply here")),
+            Some(l) => {
+                echo.push(("limit".to_string(), l.to_string()));
+                match l.parse::<usize>() {
+                    Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
+                    _ => return Err(format!("limit: `{l}` is not a number from 1 to {MAX_LIMIT}")),
+                }
+            }
+            None => DEFAULT_LIMIT,
+        };
+        if !paged && get("cursor").is_some() {
+            return Err(bad("`cursor` does not apply here"));
+        }
+        if let Some(f) = get("f")
+            && !["json", "geojson"].contains(&f)
+        {
+            return Err(format!("f: `{f}` is not served here (json, geojson)"));
+        }
+        let crs = match get("crs") {
+            Some(c) => {
+                echo.push(("crs".into(), c.into()));
+                Crs::from_uri(c).ok_or_else(|| format!("crs: `{c}` is not supported (see the collection's `crs`)"))?
+            }
+            None => CRS84,
+        };
+        if let Some(b) = get("bbox") {
+            echo.push(("bbox".into(), b.into()));
+            let bb = parse_bbox(b)?;
+            let bcrs = match get("bbox-crs") {
+                Some(c) => {
+                    echo.push(("bbox-crs".into(), c.into()));
+                    Crs::from_uri(c).ok_or_else(|| format!("bbox-crs: `{c}` is not supported"))?
+                }
+                None => CRS84,
+            };
+            let ps: Vec<String> = bb.iter().map(|v| params.push(Bind::Float(*v))).collect();
+            let env = bcrs.to_wgs84_sql(&format!("ST_MakeEnvelope({}, {}, {}, {})", ps[0], ps[1], ps[2], ps[3]));
+            // A box spanning a projected CRS is not a box in WGS84: intersect with its outline.
+            conds.push(format!("f.geom && {env} AND ST_Intersects(f.geom, {env})"));
+        } else if get("bbox-crs").is_some() {
+            return Err(bad("`bbox-crs` needs `bbox`"));
+        }
+        if let Some(d) = get("datetime") {
+            echo.push(("datetime".into(), d.into()));
+            let (from, to) = parse_datetime(d)?;
+            if let Some(f) = from {
+                conds.push(format!("f.updated_at >= {}::timestamptz", params.push(Bind::Text(f))));
+            }
+            if let Some(t) = to {
+                let p = params.push(Bind::Text(t.clone()));
+                // A bare date means the whole day.
+                if t.len() == 10 {
+                    conds.push(format!("f.updated_at < {p}::date + 1"));
+                } else {
+                    conds.push(format!("f.updated_at <= {p}::timestamptz"));
+                }
+            }
+        }
+        if let Some(text) = get("filter") {
+            echo.push(("filter".into(), text.into()));
+            let lang = get("filter-lang").unwrap_or("cql2-text");
+            let expr = match lang {
+                "cql2-text" => cql2::parse_text(text).map_err(|e| format!("filter: {e}"))?,
+                "cql2-json" => cql2::parse_json(text).map_err(|e| format!("filter: {e}"))?,
+                other => return Err(format!("filter-lang: `{other}` is not supported (cql2-text, cql2-json)")),
+            };
+            if let Some(l) = get("filter-lang") {
+                echo.push(("filter-lang".into(), l.into()));
+            }
+            let fcrs = match get("filter-crs") {
+                Some(c) => {
+                    echo.push(("filter-crs".into(), c.into()));
+                    Crs::from_uri(c).ok_or_else(|| format!("filter-crs: `{c}` is not supported"))?
+                }
+                None => CRS84,
+            };
+            if fcrs.flip {
+                return Err(bad("filter-crs: only CRSs with easting first are supported in filters"));
+            }
+            conds.push(cql::translate(&expr, layer, &mut params, fcrs.srid).map_err(|e| format!("filter: {e}"))?);
+        } else if get("filter-lang").is_some() || get("filter-crs").is_some() {
+            return Err(bad("`filter-lang` and `filter-crs` need `filter`"));
+        }
+        // Property filters: `name=value` on an attribute, equality.
+        for (k, v) in pairs {
+            if RESERVED.contains(&k.as_str()) {
+                continue;
+            }
+            let Some(attr) = layer.attribute(k) else {
+                return Err(format!("`{k}` is neither a parameter of this operation nor a property of the layer"));
+            };
+            echo.push((k.clone(), v.clone()));
+            let Some((sql, kind)) = cql::property(layer, &attr.name) else { continue };
+            let p = match kind {
+                Kind::Number => {
+                    let n: f64 = v.parse().map_err(|_| format!("{k}: `{v}` is not a number"))?;
+                    format!("{}::float8", params.push(Bind::Float(n)))
+                }
+                Kind::Bool => {
+                    let b: bool = v.parse().map_err(|_| format!("{k}: `{v}` is not true or false"))?;
+                    format!("{}::boolean", params.push(Bind::Bool(b)))
+                }
+                Kind::Date => format!("{}::date", params.push(Bind::Text(v.clone()))),
+                _ => params.push(Bind::Text(v.clone())),
+            };
+            conds.push(format!("{sql} = {p}"));
+        }
+        let mut order = Vec::new();
+        if let Some(s) = get("sortby") {
+            echo.push(("sortby".into(), s.into()));
+            for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+                let (name, desc) = match item.strip_prefix('-') {
+                    Some(n) => (n, true),
+                    None => (item.strip_prefix('+').unwrap_or(item), false),
+                };
+                if name == "id" {
+                    continue;
+                }
+                let (sql, kind) =
+                    cql::property(layer, name).ok_or_else(|| format!("sortby: `{name}` is not a property of the layer"))?;
+                let (sql, cast) = match kind {
+                    Kind::Number => (format!("coalesce(({sql})::float8, '-Infinity')"), "float8"),
+                    Kind::Bool => (format!("coalesce(({sql})::int, -1)"), "int"),
+                    Kind::Timestamp => (sql, "timestamptz"),
+                    Kind::Date => (format!("coalesce({sql}, '-infinity')"), "date"),
+                    Kind::Geometry => return Err(bad("sortby: geometries cannot be sorted")),
+                    _ => (format!("coalesce({sql}, '')"), "text"),
+                };
+                order.push(SortKey { name: name.to_string(), sql, cast, desc });
+            }
+        }
+        order.push(SortKey { name: "id".into(), sql: "f.id".into(), cast: "bigint", desc: false });
+        let cursor = match get("cursor") {
+            Some(c) => {
+                let keys = decode_cursor(c, order.len())?;
+                conds.push(keyset_condition(&order, &keys, &mut params));
+                Some(keys)
+            }
+            None => None,
+        };
+        Ok(ItemsQuery { limit, conds, params, order, crs, cursor, echo })
+    }
+
+    /// `ORDER BY` of the selection.
+    pub fn order_by(&self) -> String {
+        self.order
+            .iter()
+            .map(|k| format!("{} {}", k.sql, if k.desc { "DESC" } else { "ASC" }))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The keys of a row as text, to select beside it for the next cursor.
+    pub fn key_columns(&self) -> String {
+        self.order.iter().map(|k| format!("({})::text", k.sql)).collect::<Vec<_>>().join(", ")
+    }
+
+    /// The WHERE clause (after `f.deleted_at IS NULL` and the scope).
+    pub fn where_sql(&self) -> String {
+        self.conds.iter().map(|c| format!(" AND ({c})")).collect()
+    }
+
+    /// The query string of the next page after the row with `keys`.
+    pub fn next_query(&self, keys: &[String]) -> String {
+        let mut pairs = self.echo.clone();
+        pairs.push(("cursor".into(), encode_cursor(keys)));
+        pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+/// Rows after `keys` in the order `order`: (k1 > v1) OR (k1 = v1 AND k2 > v2) OR ...
+fn keyset_condition(order: &[SortKey], keys: &[String], params: &mut Params) -> String {
+    let mut ors = Vec::new();
+    for i in 0..order.len() {
+        let mut ands = Vec::new();
+        for (k, v) in order.iter().zip(keys).take(i) {
+            ands.push(format!("{} = {}::{}", k.sql, params.push(Bind::Text(v.clone())), k.cast));
+        }
+        let k = &order[i];
+        let op = if k.desc { "<" } else { ">" };
+        ands.push(format!("{} {op} {}::{}", k.sql, params.push(Bind::Text(keys[i].clone())), k.cast));
+        ors.push(format!("({})", ands.join(" AND ")));
+    }
+    ors.join(" OR ")
+}
+
+/// Percent-encodes a query string component.
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Binds the parameters of a selection to a query, in order.
+pub fn bind_all<'q, O>(
+    mut q: sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>,
+    binds: &'q [Bind],
+) -> sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments> {
+    for b in binds {
+        q = match b {
+            Bind::Text(s) => q.bind(s.as_str()),
+            Bind::Float(f) => q.bind(*f),
+            Bind::Int(i) => q.bind(*i),
+            Bind::Bool(v) => q.bind(*v),
+        };
+    }
+    q
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn layer() -> LayerDef {
+        crate::layers::catalog::parse_layer("parcels.toml", include_str!("../../tests/fixtures/layers/valid_layer.toml"))
+            .unwrap()
+    }
+
+    fn p(s: &[(&str, &str)]) -> Vec<(String, String)> {
+        s.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn keyset_over_sort_keys_and_id() {
+        let q = ItemsQuery::parse(&p(&[("sortby", "-floors")]), &layer(), true).unwrap();
+        assert_eq!(q.order_by(), "coalesce(((f.attrs->>'floors')::bigint)::float8, '-Infinity') DESC, f.id ASC");
+        let cur = encode_cursor(&["5".into(), "17".into()]);
+        let q = ItemsQuery::parse(&p(&[("sortby", "-floors"), ("cursor", &cur)]), &layer(), true).unwrap();
+        let w = q.where_sql();
+        assert!(w.contains("< $2::float8") && w.contains("= $3::float8 AND f.id > $4::bigint"), "{w}");
+        assert!(q.next_query(&["1".into(), "2".into()]).starts_with("sortby=-floors&cursor="));
+    }
+
+    #[test]
+    fn refuses_what_it_does_not_serve() {
+        let e = |pairs: &[(&str, &str)]| ItemsQuery::parse(&p(pairs), &layer(), true).unwrap_err();
+        assert!(e(&[("limit", "0")]).contains("limit"));
+        assert!(e(&[("limit", "10001")]).contains("limit"));
+        assert!(e(&[("crs", "EPSG:2154")]).contains("crs"));
+        assert!(e(&[("bbox", "1,2,3")]).contains("bbox"));
+        assert!(e(&[("cursor", "nonsense")]).contains("cursor"));
+        assert!(e(&[("resultType", "hits")]).contains("resultType"));
+        assert!(e(&[("filter-lang", "cql2-text")]).contains("need"));
+        assert!(e(&[("floors", "x")]).contains("not a number"));
+        assert!(e(&[("datetime", "yesterday")]).contains("datetime"));
+        assert!(ItemsQuery::parse(&p(&[("limit", "5")]), &layer(), false).is_err());
+    }
+}
