@@ -191,7 +191,7 @@ fn cors(settings: &HttpSettings) -> tower_http::cors::CorsLayer {
 pub fn app(state: AppState) -> Router {
     let tiles = crate::tiles::routes::router()
         .layer(tower_http::compression::CompressionLayer::new().gzip(true).br(true));
-    Router::new()
+    let routes: Router<AppState> = Router::new()
         .merge(tiles)
         .merge(crate::tiles::styles::router())
         .merge(crate::tiles::terrain_routes::router())
@@ -208,10 +208,24 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::features::export::router())
         .merge(crate::auth::routes::router())
         .merge(crate::auth::admin::router())
-        .fallback(crate::web::fallback)
-        .layer(cors(&state.settings))
-        .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .fallback(crate::web::fallback);
+    let cors = cors(&state.settings);
+    let plain: Router = routes.with_state(state);
+    let with_cors = plain.clone().layer(cors);
+    // tower-http answers every OPTIONS as a CORS preflight; a plain OPTIONS (no
+    // Access-Control-Request-Method) goes to the routes, which answer with their `Allow` header
+    // (OGC API - Features Part 4).
+    let split = tower::service_fn(move |req: axum::extract::Request| {
+        use tower::ServiceExt;
+        let preflight = req.method() == axum::http::Method::OPTIONS
+            && req.headers().contains_key(axum::http::header::ACCESS_CONTROL_REQUEST_METHOD);
+        if req.method() == axum::http::Method::OPTIONS && !preflight {
+            plain.clone().oneshot(req)
+        } else {
+            with_cors.clone().oneshot(req)
+        }
+    });
+    Router::new().fallback_service(split).layer(TraceLayer::new_for_http())
 }
 
 /// Liveness and database reachability.

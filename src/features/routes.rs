@@ -341,7 +341,8 @@ async fn item(
         link(format!("{base}/items/{fid}/history"), "version-history", "application/json", "History"),
     ]);
     // Splice the links into the feature's JSON text.
-    let body = format!("{},\"links\":{links}}}", feature.trim_end().trim_end_matches('}'));
+    let trimmed = feature.trim_end();
+    let body = format!("{},\"links\":{links}}}", trimmed.strip_suffix('}').unwrap_or(trimmed));
     let (n, v) = content_crs(&crs);
     Ok((
         [(header::CONTENT_TYPE, HeaderValue::from_static(GEOJSON)), (n, v), (header::ETAG, HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static("")))],
@@ -703,11 +704,12 @@ async fn restore(
     caller: Caller,
     ReqLang(lang): ReqLang,
     Path((id, fid)): Path<(String, String)>,
-    body: Result<Json<RestoreBody>, axum::extract::rejection::JsonRejection>,
+    body: Bytes,
 ) -> Result<Response, ApiError> {
     let (layer, scope) = writable(&state, &caller, &id, &Method::POST, lang).await?;
     let fid = parse_fid(&fid, lang)?;
-    let Json(body) = body.map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
+    let body: RestoreBody = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::bad_request(lang, format!("the body must be {{\"version\": n}}: {e}")))?;
     if !store::exists_any(&state.pool, &layer.id, fid, &scope).await.map_err(db(lang))? {
         return Err(ApiError::not_found(Msg::NotFound, lang));
     }

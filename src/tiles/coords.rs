@@ -32,6 +32,12 @@ impl TileCoord {
         (u64::from(x) < n && u64::from(y) < n).then_some(TileCoord { z, x, y })
     }
 
+    /// The tile at zoom `z` that contains a longitude/latitude (degrees).
+    pub fn containing(lon: f64, lat: f64, z: u8) -> TileCoord {
+        let (x, y, _, _) = tile_range([lon, lat, lon, lat], z.min(MAX_ZOOM));
+        TileCoord { z: z.min(MAX_ZOOM), x, y }
+    }
+
     /// Width of the tile in metres (EPSG:3857).
     pub fn size_m(&self) -> f64 {
         2.0 * HALF_WORLD / f64::from(1u32 << self.z)
