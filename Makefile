@@ -8,7 +8,7 @@ DEMO_DATA_DIR ?= $(CURDIR)/var
 TEST_DATA_DIR ?= /tmp/qala-test-$(shell echo $(CURDIR) | md5sum | cut -c1-8)
 BIND ?= 127.0.0.1:8080
 
-.PHONY: setup web build demo demo-stop test lint bench bench-ingest bench-tiles clean
+.PHONY: setup web build demo demo-stop test lint bench bench-ingest bench-tiles bench-features clean
 
 setup:
 	@scripts/setup.sh
@@ -26,6 +26,13 @@ web/dist/index.html: web/node_modules/.package-lock.json $(WEB_SOURCES)
 	cd web && npm run build
 
 web: setup web/dist/index.html
+
+# OWSLib (PyPI), an independent OGC API - Features client the tests drive, in its own venv.
+PYENV := target/pyenv
+$(PYENV)/.owslib-0.35.0:
+	python3 -m venv $(PYENV)
+	$(PYENV)/bin/pip install --quiet --disable-pip-version-check OWSLib==0.35.0
+	touch $@
 
 build: setup web
 	$(CARGO) build --release
@@ -45,7 +52,7 @@ lint:
 	$(CARGO) clippy --all-targets --locked -- -D warnings
 
 # The whole suite against a real PostGIS: a fresh cluster in TEST_DATA_DIR, a database per test.
-test: setup lint web
+test: setup lint web $(PYENV)/.owslib-0.35.0
 	cd web && npm test
 	$(CARGO) build --all-targets --locked
 	@if [ -d "$(TEST_DATA_DIR)" ]; then ./target/debug/qala --data-dir "$(TEST_DATA_DIR)" db stop >/dev/null 2>&1 || true; rm -rf "$(TEST_DATA_DIR)"; fi
@@ -55,7 +62,7 @@ test: setup lint web
 	./target/debug/qala --data-dir "$(TEST_DATA_DIR)" db stop >/dev/null; \
 	exit $$(( rc | rc2 ))
 
-bench: bench-ingest bench-tiles
+bench: bench-ingest bench-tiles bench-features
 
 # Ingest of a 300,000-polygon GeoPackage: Qala against ogr2ogr, same database, one run.
 bench-ingest:
@@ -68,6 +75,12 @@ bench-tiles:
 	@QALA_SETUP_BENCH=1 scripts/setup.sh
 	$(CARGO) build --release --locked
 	benches/tiles.sh
+
+# OGC API - Features against pygeoapi 0.21 (PyPI, gunicorn, 2 workers) on the same 300,000 buildings.
+bench-features:
+	@QALA_SETUP_BENCH=1 scripts/setup.sh
+	$(CARGO) build --release --locked
+	benches/features.sh
 
 clean:
 	-./target/debug/qala --data-dir "$(TEST_DATA_DIR)" db stop

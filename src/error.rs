@@ -19,9 +19,16 @@ pub struct ApiError {
     pub lang: Lang,
     /// Extra text for the caller (e.g. which parameter was wrong). Never internal detail.
     pub detail: Option<String>,
+    /// Structured detail and extra headers, rarely present (boxed to keep errors small).
+    pub extra: Option<Box<ErrorExtra>>,
+}
+
+/// The rarer parts of an error.
+#[derive(Debug, Default)]
+pub struct ErrorExtra {
     /// Structured detail safe to show, e.g. one message per field of a refused feature.
     pub details: Option<serde_json::Value>,
-    /// Extra response headers (`WWW-Authenticate`, `Retry-After`, `Allow`).
+    /// Extra response headers (`WWW-Authenticate`, `Retry-After`, `ETag`).
     pub headers: Vec<(axum::http::HeaderName, String)>,
 }
 
@@ -44,7 +51,7 @@ pub struct ErrorContent {
 
 impl ApiError {
     pub fn new(status: StatusCode, msg: Msg, lang: Lang) -> Self {
-        ApiError { status, msg, lang, detail: None, details: None, headers: Vec::new() }
+        ApiError { status, msg, lang, detail: None, extra: None }
     }
 
     pub fn not_found(msg: Msg, lang: Lang) -> Self {
@@ -71,12 +78,12 @@ impl ApiError {
     }
 
     pub fn with_details(mut self, details: serde_json::Value) -> Self {
-        self.details = Some(details);
+        self.extra.get_or_insert_with(Default::default).details = Some(details);
         self
     }
 
     pub fn with_header(mut self, name: axum::http::HeaderName, value: impl Into<String>) -> Self {
-        self.headers.push((name, value.into()));
+        self.extra.get_or_insert_with(Default::default).headers.push((name, value.into()));
         self
     }
 
@@ -103,9 +110,11 @@ impl IntoResponse for ApiError {
         if let Some(d) = &self.detail {
             message = format!("{message}: {d}");
         }
-        let body = ErrorBody { error: ErrorContent { code: self.msg.code(), message, details: self.details } };
+        let extra = self.extra.map(|e| *e).unwrap_or_default();
+        let body =
+            ErrorBody { error: ErrorContent { code: self.msg.code(), message, details: extra.details } };
         let mut response = (self.status, Json(body)).into_response();
-        for (name, value) in self.headers {
+        for (name, value) in extra.headers {
             if let Ok(v) = axum::http::HeaderValue::from_str(&value) {
                 response.headers_mut().append(name, v);
             }

@@ -250,7 +250,8 @@ pub async fn serve(state: AppState, addr: &str) -> anyhow::Result<()> {
     let _invalidation = crate::tiles::invalidate::spawn(state.pool.clone(), state.tiles.clone()).await?;
     println!("Qala is serving on http://{local}/");
     axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal()).await?;
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     Ok(())
 }
 

@@ -223,7 +223,25 @@ mod tests {
 
     #[test]
     fn every_message_has_three_texts() {
-        for m in [Msg::NotFound, Msg::LayerNotFound, Msg::KatoNotFound, Msg::BadRequest, Msg::Internal, Msg::Unauthorized, Msg::BadCredentials, Msg::AccountLocked, Msg::AccountBlocked, Msg::Forbidden, Msg::CsrfFailed, Msg::PreconditionFailed, Msg::PreconditionRequired, Msg::InvalidFeature, Msg::PayloadTooLarge, Msg::Conflict, Msg::NotAcceptable] {
+        for m in [
+            Msg::NotFound,
+            Msg::LayerNotFound,
+            Msg::KatoNotFound,
+            Msg::BadRequest,
+            Msg::Internal,
+            Msg::Unauthorized,
+            Msg::BadCredentials,
+            Msg::AccountLocked,
+            Msg::AccountBlocked,
+            Msg::Forbidden,
+            Msg::CsrfFailed,
+            Msg::PreconditionFailed,
+            Msg::PreconditionRequired,
+            Msg::InvalidFeature,
+            Msg::PayloadTooLarge,
+            Msg::Conflict,
+            Msg::NotAcceptable,
+        ] {
             let texts = [m.text(Lang::Kk), m.text(Lang::Ru), m.text(Lang::En)];
             assert!(texts.iter().all(|t| !t.is_empty()));
             assert_ne!(texts[0], texts[1]);

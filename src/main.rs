@@ -294,11 +294,21 @@ async fn user_command(settings: &Settings, action: UserAction) -> Result<()> {
                 ..Default::default()
             };
             let user = match store::user_by_login(&db.pool, &login).await? {
-                Some(_) => store::update_user(&db.pool, &login, Some(&hash), &input).await?.context("user vanished")?,
+                Some(_) => store::update_user(&db.pool, &login, Some(&hash), &input)
+                    .await?
+                    .context("user vanished")?,
                 None => store::insert_user(&db.pool, &login, &hash, &input).await?,
             };
-            qala::auth::journal::record(&db.pool, "admin", Some("qala:cli"), None, Some(&login), "ok",
-                serde_json::json!({"action": "user add", "roles": user.roles})).await;
+            qala::auth::journal::record(
+                &db.pool,
+                "admin",
+                Some("qala:cli"),
+                None,
+                Some(&login),
+                "ok",
+                serde_json::json!({"action": "user add", "roles": user.roles}),
+            )
+            .await;
             println!("user {} ({})", user.login, user.roles.join(", "));
         }
         UserAction::List => {
@@ -328,7 +338,15 @@ async fn open_synced(settings: &Settings) -> Result<(Database, Vec<catalog::Laye
 async fn run(cli: Cli) -> Result<()> {
     let settings = cli.settings;
     match cli.command {
-        Command::Serve { bind, tile_cache_mb, cache_control, cors_origins, styles_dir, fonts_dir, max_upload_mb } => {
+        Command::Serve {
+            bind,
+            tile_cache_mb,
+            cache_control,
+            cors_origins,
+            styles_dir,
+            fonts_dir,
+            max_upload_mb,
+        } => {
             let (db, layers) = open_synced(&settings).await?;
             let http = qala::http::HttpSettings {
                 tile_cache_bytes: tile_cache_mb << 20,

@@ -63,14 +63,22 @@ fn db(lang: Lang) -> impl Fn(sqlx::Error) -> ApiError {
 }
 
 /// Checks the fields of a new or changed user; returns the password hash when one was given.
-fn check_input(caller: &Caller, org_scope: &Option<String>, u: &mut UserInput, lang: Lang) -> Result<Option<String>, ApiError> {
+fn check_input(
+    caller: &Caller,
+    org_scope: &Option<String>,
+    u: &mut UserInput,
+    lang: Lang,
+) -> Result<Option<String>, ApiError> {
     let mut errors = Vec::new();
     if let Some(roles) = &u.roles {
         for r in roles {
             if !ROLES.contains(&r.as_str()) {
-                errors.push(json!({"field": "roles", "reason": format!("`{r}` is not one of {}", ROLES.join(", "))}));
+                errors.push(
+                    json!({"field": "roles", "reason": format!("`{r}` is not one of {}", ROLES.join(", "))}),
+                );
             } else if !caller.is_admin() && (r == "admin" || r == "org_admin") {
-                errors.push(json!({"field": "roles", "reason": format!("only a system admin may give `{r}`")}));
+                errors
+                    .push(json!({"field": "roles", "reason": format!("only a system admin may give `{r}`")}));
             }
         }
     }
@@ -86,7 +94,9 @@ fn check_input(caller: &Caller, org_scope: &Option<String>, u: &mut UserInput, l
     }
     if let Some(org) = org_scope {
         match &u.org {
-            Some(o) if o != org => errors.push(json!({"field": "org", "reason": format!("you administer `{org}` only")})),
+            Some(o) if o != org => {
+                errors.push(json!({"field": "org", "reason": format!("you administer `{org}` only")}))
+            }
             _ => u.org = Some(org.clone()),
         }
     }
@@ -109,20 +119,38 @@ fn check_input(caller: &Caller, org_scope: &Option<String>, u: &mut UserInput, l
 }
 
 /// The user `login` if the caller administers it; 404 otherwise.
-async fn administered(state: &AppState, org_scope: &Option<String>, login: &str, lang: Lang) -> Result<store::UserRow, ApiError> {
+async fn administered(
+    state: &AppState,
+    org_scope: &Option<String>,
+    login: &str,
+    lang: Lang,
+) -> Result<store::UserRow, ApiError> {
     let u = store::user_by_login(&state.pool, login).await.map_err(db(lang))?;
-    u.filter(|u| org_scope.is_none() || u.org_id == *org_scope).ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))
+    u.filter(|u| org_scope.is_none() || u.org_id == *org_scope)
+        .ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))
 }
 
 async fn changed(state: &AppState, caller: &Caller, what: &str, target: &str, detail: serde_json::Value) {
     state.auth.invalidate_all();
     state.tiles.invalidate_all();
-    journal::record(&state.pool, "admin", Some(caller.login()), None, Some(target), "ok", json!({"action": what, "detail": detail}))
-        .await;
+    journal::record(
+        &state.pool,
+        "admin",
+        Some(caller.login()),
+        None,
+        Some(target),
+        "ok",
+        json!({"action": what, "detail": detail}),
+    )
+    .await;
 }
 
 #[utoipa::path(get, path = "/api/admin/users", tag = "admin", responses((status = 200, body = [UserView])))]
-pub async fn list_users(State(state): State<AppState>, caller: Caller, ReqLang(lang): ReqLang) -> Result<Json<Vec<UserView>>, ApiError> {
+pub async fn list_users(
+    State(state): State<AppState>,
+    caller: Caller,
+    ReqLang(lang): ReqLang,
+) -> Result<Json<Vec<UserView>>, ApiError> {
     let org = scope(&caller, lang)?;
     let users = store::users(&state.pool, org.as_deref()).await.map_err(db(lang))?;
     Ok(Json(users.iter().map(UserView::from).collect()))
@@ -157,7 +185,14 @@ pub async fn create_user(
     }
     let hash = check_input(&caller, &org, &mut u, lang)?.unwrap_or_default();
     let row = store::insert_user(&state.pool, &login, &hash, &u).await.map_err(db(lang))?;
-    changed(&state, &caller, "create user", &login, json!({"roles": row.roles, "org": row.org_id, "dept": row.dept_id})).await;
+    changed(
+        &state,
+        &caller,
+        "create user",
+        &login,
+        json!({"roles": row.roles, "org": row.org_id, "dept": row.dept_id}),
+    )
+    .await;
     Ok((StatusCode::CREATED, Json(UserView::from(&row))))
 }
 
@@ -182,7 +217,14 @@ pub async fn edit_user(
         .await
         .map_err(db(lang))?
         .ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))?;
-    changed(&state, &caller, "edit user", &login, json!({"roles": row.roles, "password_changed": hash.is_some()})).await;
+    changed(
+        &state,
+        &caller,
+        "edit user",
+        &login,
+        json!({"roles": row.roles, "password_changed": hash.is_some()}),
+    )
+    .await;
     Ok(Json(UserView::from(&row)))
 }
 
@@ -200,7 +242,13 @@ pub async fn remove_user(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn set_status(state: AppState, caller: Caller, lang: Lang, login: String, status: &str) -> Result<StatusCode, ApiError> {
+async fn set_status(
+    state: AppState,
+    caller: Caller,
+    lang: Lang,
+    login: String,
+    status: &str,
+) -> Result<StatusCode, ApiError> {
     let org = scope(&caller, lang)?;
     administered(&state, &org, &login, lang).await?;
     store::set_status(&state.pool, &login, status).await.map_err(db(lang))?;
@@ -210,13 +258,23 @@ async fn set_status(state: AppState, caller: Caller, lang: Lang, login: String, 
 
 /// Blocks a user: its sessions end and its tokens and password stop working.
 #[utoipa::path(post, path = "/api/admin/users/{login}/block", tag = "admin", responses((status = 204), (status = 404)))]
-pub async fn block_user(State(state): State<AppState>, caller: Caller, ReqLang(lang): ReqLang, Path(login): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn block_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    ReqLang(lang): ReqLang,
+    Path(login): Path<String>,
+) -> Result<StatusCode, ApiError> {
     set_status(state, caller, lang, login, "blocked").await
 }
 
 /// Unblocks a user (also lifts a lockout after failed logins).
 #[utoipa::path(post, path = "/api/admin/users/{login}/unblock", tag = "admin", responses((status = 204), (status = 404)))]
-pub async fn unblock_user(State(state): State<AppState>, caller: Caller, ReqLang(lang): ReqLang, Path(login): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn unblock_user(
+    State(state): State<AppState>,
+    caller: Caller,
+    ReqLang(lang): ReqLang,
+    Path(login): Path<String>,
+) -> Result<StatusCode, ApiError> {
     set_status(state, caller, lang, login, "active").await
 }
 
@@ -230,13 +288,22 @@ pub struct OrgInput {
 }
 
 #[utoipa::path(get, path = "/api/admin/orgs", tag = "admin", responses((status = 200, description = "Organisations with departments")))]
-pub async fn list_orgs(State(state): State<AppState>, caller: Caller, ReqLang(lang): ReqLang) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn list_orgs(
+    State(state): State<AppState>,
+    caller: Caller,
+    ReqLang(lang): ReqLang,
+) -> Result<Json<serde_json::Value>, ApiError> {
     scope(&caller, lang)?;
     store::orgs(&state.pool).await.map(Json).map_err(db(lang))
 }
 
 #[utoipa::path(post, path = "/api/admin/orgs", tag = "admin", request_body = OrgInput, responses((status = 204)))]
-pub async fn put_org(State(state): State<AppState>, caller: Caller, ReqLang(lang): ReqLang, Json(o): Json<OrgInput>) -> Result<StatusCode, ApiError> {
+pub async fn put_org(
+    State(state): State<AppState>,
+    caller: Caller,
+    ReqLang(lang): ReqLang,
+    Json(o): Json<OrgInput>,
+) -> Result<StatusCode, ApiError> {
     system_admin(&caller, lang)?;
     store::upsert_org(&state.pool, &o.id, &o.name).await.map_err(db(lang))?;
     changed(&state, &caller, "put organisation", &o.id, json!({"name": o.name})).await;
@@ -244,9 +311,15 @@ pub async fn put_org(State(state): State<AppState>, caller: Caller, ReqLang(lang
 }
 
 #[utoipa::path(post, path = "/api/admin/departments", tag = "admin", request_body = OrgInput, responses((status = 204)))]
-pub async fn put_dept(State(state): State<AppState>, caller: Caller, ReqLang(lang): ReqLang, Json(d): Json<OrgInput>) -> Result<StatusCode, ApiError> {
+pub async fn put_dept(
+    State(state): State<AppState>,
+    caller: Caller,
+    ReqLang(lang): ReqLang,
+    Json(d): Json<OrgInput>,
+) -> Result<StatusCode, ApiError> {
     let org_scope = scope(&caller, lang)?;
-    let org = d.org.clone().ok_or_else(|| ApiError::bad_request(lang, "`org` is required for a department"))?;
+    let org =
+        d.org.clone().ok_or_else(|| ApiError::bad_request(lang, "`org` is required for a department"))?;
     if org_scope.as_ref().is_some_and(|o| *o != org) {
         return Err(ApiError::forbidden(lang));
     }
@@ -312,7 +385,12 @@ pub async fn put_grant(
 }
 
 #[utoipa::path(delete, path = "/api/admin/grants/{id}", tag = "admin", responses((status = 204), (status = 404)))]
-pub async fn remove_grant(State(state): State<AppState>, caller: Caller, ReqLang(lang): ReqLang, Path(id): Path<i64>) -> Result<StatusCode, ApiError> {
+pub async fn remove_grant(
+    State(state): State<AppState>,
+    caller: Caller,
+    ReqLang(lang): ReqLang,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, ApiError> {
     system_admin(&caller, lang)?;
     if !store::delete_grant(&state.pool, id).await.map_err(db(lang))? {
         return Err(ApiError::not_found(Msg::NotFound, lang));
@@ -323,12 +401,20 @@ pub async fn remove_grant(State(state): State<AppState>, caller: Caller, ReqLang
 
 /// Users with a session used in the last 5 minutes.
 #[utoipa::path(get, path = "/api/admin/online", tag = "admin", responses((status = 200, body = [store::OnlineUser])))]
-pub async fn online(State(state): State<AppState>, caller: Caller, ReqLang(lang): ReqLang) -> Result<Json<Vec<store::OnlineUser>>, ApiError> {
+pub async fn online(
+    State(state): State<AppState>,
+    caller: Caller,
+    ReqLang(lang): ReqLang,
+) -> Result<Json<Vec<store::OnlineUser>>, ApiError> {
     let org = scope(&caller, lang)?;
     let mut users = store::online(&state.pool, 5).await.map_err(db(lang))?;
     if org.is_some() {
-        let members: Vec<String> =
-            store::users(&state.pool, org.as_deref()).await.map_err(db(lang))?.into_iter().map(|u| u.login).collect();
+        let members: Vec<String> = store::users(&state.pool, org.as_deref())
+            .await
+            .map_err(db(lang))?
+            .into_iter()
+            .map(|u| u.login)
+            .collect();
         users.retain(|u| members.contains(&u.login));
     }
     Ok(Json(users))

@@ -32,16 +32,18 @@ pub async fn record_in<'e>(
     outcome: &str,
     detail: serde_json::Value,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO events (kind, actor, ip, target, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(kind)
-        .bind(actor)
-        .bind(ip)
-        .bind(target)
-        .bind(outcome)
-        .bind(detail)
-        .execute(exec)
-        .await
-        .map(|_| ())
+    sqlx::query(
+        "INSERT INTO events (kind, actor, ip, target, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(kind)
+    .bind(actor)
+    .bind(ip)
+    .bind(target)
+    .bind(outcome)
+    .bind(detail)
+    .execute(exec)
+    .await
+    .map(|_| ())
 }
 
 /// A journal entry.

@@ -73,7 +73,10 @@ pub struct AuthService {
 pub enum Credentials {
     None,
     Bearer(String),
-    Basic { login: String, password: String },
+    Basic {
+        login: String,
+        password: String,
+    },
     Session(String),
     /// An `Authorization` header that is neither Bearer nor well-formed Basic.
     Malformed,
@@ -94,7 +97,9 @@ impl Credentials {
                     .ok()
                     .and_then(|b| String::from_utf8(b).ok());
                 return match decoded.as_deref().and_then(|d| d.split_once(':')) {
-                    Some((l, p)) => Credentials::Basic { login: l.trim().to_lowercase(), password: p.to_string() },
+                    Some((l, p)) => {
+                        Credentials::Basic { login: l.trim().to_lowercase(), password: p.to_string() }
+                    }
                     None => Credentials::Malformed,
                 };
             }
@@ -125,10 +130,7 @@ pub fn client_ip(parts: &Parts) -> Option<String> {
     if let Some(f) = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
         return f.split(',').next().map(|s| s.trim().to_string());
     }
-    parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
+    parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string())
 }
 
 /// Why credentials were refused.
@@ -183,8 +185,16 @@ impl AuthService {
             && let Some(until) = u.locked_until
             && until > now
         {
-            journal::record(&self.pool, "login", Some(login), ip, None, "refused", serde_json::json!({"reason": "locked"}))
-                .await;
+            journal::record(
+                &self.pool,
+                "login",
+                Some(login),
+                ip,
+                None,
+                "refused",
+                serde_json::json!({"reason": "locked"}),
+            )
+            .await;
             return Ok(Err(LoginRefusal::Locked { retry_after_s: (until - now).num_seconds() }));
         }
         let phc = user.as_ref().map_or(password::dummy_hash().to_string(), |u| u.password_hash.clone());
@@ -196,8 +206,16 @@ impl AuthService {
                 Ok(Ok(u))
             }
             Some(u) if ok => {
-                journal::record(&self.pool, "login", Some(login), ip, None, "refused", serde_json::json!({"reason": "blocked"}))
-                    .await;
+                journal::record(
+                    &self.pool,
+                    "login",
+                    Some(login),
+                    ip,
+                    None,
+                    "refused",
+                    serde_json::json!({"reason": "blocked"}),
+                )
+                .await;
                 let _ = u;
                 Ok(Err(LoginRefusal::Blocked))
             }
@@ -224,40 +242,58 @@ impl AuthService {
                 Ok(Err(LoginRefusal::BadCredentials))
             }
             None => {
-                journal::record(&self.pool, "login", Some(login), ip, None, "failed", serde_json::json!({"reason": "unknown login"}))
-                    .await;
+                journal::record(
+                    &self.pool,
+                    "login",
+                    Some(login),
+                    ip,
+                    None,
+                    "failed",
+                    serde_json::json!({"reason": "unknown login"}),
+                )
+                .await;
                 Ok(Err(LoginRefusal::BadCredentials))
             }
         }
     }
 
     /// The caller of a request with these credentials.
-    pub async fn resolve(&self, creds: &Credentials, ip: Option<&str>, lang: Lang) -> Result<Caller, ApiError> {
+    pub async fn resolve(
+        &self,
+        creds: &Credentials,
+        ip: Option<&str>,
+        lang: Lang,
+    ) -> Result<Caller, ApiError> {
         let key = match creds {
             Credentials::None => return Ok(Caller::Anonymous),
             Credentials::Malformed => return Err(ApiError::unauthorized(lang)),
             Credentials::Bearer(t) => format!("bearer:{}", sha256_hex(t)),
             Credentials::Session(t) => format!("session:{}", sha256_hex(t)),
-            Credentials::Basic { login, password } => format!("basic:{}", sha256_hex(&format!("{login}\n{password}"))),
+            Credentials::Basic { login, password } => {
+                format!("basic:{}", sha256_hex(&format!("{login}\n{password}")))
+            }
         };
         if let Some(p) = self.cache.get(&key).await {
             return Ok(Caller::User(Box::new((*p).clone())));
         }
         let db = |e| ApiError::database(lang, e);
         let principal = match creds {
-            Credentials::Bearer(t) => {
-                store::principal_by_token(&self.pool, &sha256_hex(t)).await.map_err(db)?.ok_or_else(|| {
-                    ApiError::unauthorized(lang).with_detail("the token is unknown or expired")
-                })?
+            Credentials::Bearer(t) => store::principal_by_token(&self.pool, &sha256_hex(t))
+                .await
+                .map_err(db)?
+                .ok_or_else(|| ApiError::unauthorized(lang).with_detail("the token is unknown or expired"))?,
+            Credentials::Session(t) => {
+                match store::principal_by_session(&self.pool, &sha256_hex(t)).await.map_err(db)? {
+                    Some(p) => p,
+                    // An expired or unknown cookie is not an attack: the caller is simply logged out.
+                    None => return Ok(Caller::Anonymous),
+                }
             }
-            Credentials::Session(t) => match store::principal_by_session(&self.pool, &sha256_hex(t)).await.map_err(db)? {
-                Some(p) => p,
-                // An expired or unknown cookie is not an attack: the caller is simply logged out.
-                None => return Ok(Caller::Anonymous),
-            },
             Credentials::Basic { login, password } => {
                 match self.check_password(login, password, ip).await.map_err(db)? {
-                    Ok(u) => store::principal_of(&self.pool, &u, policy::AuthMethod::Basic).await.map_err(db)?,
+                    Ok(u) => {
+                        store::principal_of(&self.pool, &u, policy::AuthMethod::Basic).await.map_err(db)?
+                    }
                     Err(refusal) => return Err(refusal.into_api_error(lang)),
                 }
             }
@@ -292,8 +328,16 @@ impl FromRequestParts<AppState> for Caller {
         {
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
             if sent != csrf {
-                journal::record(&state.pool, "csrf", Some(&p.login), ip.as_deref(), Some(parts.uri.path()), "refused", serde_json::json!({}))
-                    .await;
+                journal::record(
+                    &state.pool,
+                    "csrf",
+                    Some(&p.login),
+                    ip.as_deref(),
+                    Some(parts.uri.path()),
+                    "refused",
+                    serde_json::json!({}),
+                )
+                .await;
                 return Err(ApiError::new(StatusCode::FORBIDDEN, Msg::CsrfFailed, lang));
             }
         }

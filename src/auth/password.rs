@@ -7,8 +7,8 @@
 //! assert!(!qala::auth::password::verify(&h, "wrong"));
 //! ```
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 
 /// Shortest accepted password, in characters.
 pub const MIN_LENGTH: usize = 8;

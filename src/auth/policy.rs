@@ -276,8 +276,12 @@ mod tests {
         assert_eq!(layer_access_at(&writer, &restricted, now), Access::Write);
         let expired = user(&["viewer"], None, None, vec![grant(Access::Write, Some("2026-12-01T11:59:59Z"))]);
         assert_eq!(layer_access_at(&expired, &restricted, now), Access::None);
-        let other_layer =
-            user(&["viewer"], None, None, vec![Grant { layer: "x".into(), access: Access::Write, valid_until: None }]);
+        let other_layer = user(
+            &["viewer"],
+            None,
+            None,
+            vec![Grant { layer: "x".into(), access: Access::Write, valid_until: None }],
+        );
         assert_eq!(layer_access_at(&other_layer, &restricted, now), Access::None);
     }
 

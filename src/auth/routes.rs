@@ -71,8 +71,16 @@ pub async fn login(
     store::create_session(&state.pool, user.id, &sha256_hex(&token), &csrf, ip.as_deref(), ua)
         .await
         .map_err(|e| ApiError::database(lang, e))?;
-    journal::record(&state.pool, "login", Some(&user.login), ip.as_deref(), None, "ok", json!({"method": "password"}))
-        .await;
+    journal::record(
+        &state.pool,
+        "login",
+        Some(&user.login),
+        ip.as_deref(),
+        None,
+        "ok",
+        json!({"method": "password"}),
+    )
+    .await;
     let me = Me {
         login: user.login,
         full_name: user.full_name,
@@ -109,7 +117,11 @@ pub async fn logout(State(state): State<AppState>, caller: Caller) -> Result<Res
 /// The logged-in user; 401 for anonymous callers.
 #[utoipa::path(get, path = "/api/auth/me", tag = "auth",
     responses((status = 200, body = Me), (status = 401, body = crate::error::ErrorBody)))]
-pub async fn me(State(state): State<AppState>, caller: Caller, ReqLang(lang): ReqLang) -> Result<Json<Me>, ApiError> {
+pub async fn me(
+    State(state): State<AppState>,
+    caller: Caller,
+    ReqLang(lang): ReqLang,
+) -> Result<Json<Me>, ApiError> {
     let p = caller.principal().ok_or_else(|| ApiError::unauthorized(lang))?;
     let u = store::user_by_login(&state.pool, &p.login)
         .await
@@ -155,8 +167,12 @@ pub async fn create_token(
     let row = store::insert_token(&state.pool, p.id, &sha256_hex(&secret), body.name.trim(), body.expires_at)
         .await
         .map_err(|e| ApiError::database(lang, e))?;
-    journal::record(&state.pool, "token", Some(&p.login), None, Some(&row.name), "ok", json!({"id": row.id})).await;
-    Ok((StatusCode::CREATED, Json(json!({"token": secret, "id": row.id, "name": row.name, "expires_at": row.expires_at})))
+    journal::record(&state.pool, "token", Some(&p.login), None, Some(&row.name), "ok", json!({"id": row.id}))
+        .await;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"token": secret, "id": row.id, "name": row.name, "expires_at": row.expires_at})),
+    )
         .into_response())
 }
 

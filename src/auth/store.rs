@@ -70,10 +70,12 @@ pub async fn user_by_login(pool: &PgPool, login: &str) -> Result<Option<UserRow>
 }
 
 pub async fn users(pool: &PgPool, org: Option<&str>) -> Result<Vec<UserRow>, sqlx::Error> {
-    sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE $1::text IS NULL OR org_id = $1 ORDER BY login"))
-        .bind(org)
-        .fetch_all(pool)
-        .await
+    sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM users WHERE $1::text IS NULL OR org_id = $1 ORDER BY login"
+    ))
+    .bind(org)
+    .fetch_all(pool)
+    .await
 }
 
 pub async fn login_succeeded(pool: &PgPool, id: i64) -> Result<(), sqlx::Error> {
@@ -120,7 +122,9 @@ pub async fn grants_for(pool: &PgPool, u: &UserRow) -> Result<Vec<Grant>, sqlx::
     .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(layer, access, valid_until)| Some(Grant { layer, access: Access::parse(&access)?, valid_until }))
+        .filter_map(|(layer, access, valid_until)| {
+            Some(Grant { layer, access: Access::parse(&access)?, valid_until })
+        })
         .collect())
 }
 
@@ -138,7 +142,10 @@ pub async fn principal_of(pool: &PgPool, u: &UserRow, method: AuthMethod) -> Res
 }
 
 /// The active user of a live session; touches the session (who is online).
-pub async fn principal_by_session(pool: &PgPool, token_sha256: &str) -> Result<Option<Principal>, sqlx::Error> {
+pub async fn principal_by_session(
+    pool: &PgPool,
+    token_sha256: &str,
+) -> Result<Option<Principal>, sqlx::Error> {
     let row: Option<(String,)> = sqlx::query_as(
         "UPDATE sessions s SET last_seen = now(), expires_at = now() + make_interval(secs => $2)
          FROM users u WHERE s.token_sha256 = $1 AND s.expires_at > now() AND u.id = s.user_id AND u.status = 'active'
@@ -199,7 +206,11 @@ pub async fn create_session(
 }
 
 pub async fn delete_session(pool: &PgPool, token_sha256: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sessions WHERE token_sha256 = $1").bind(token_sha256).execute(pool).await.map(|_| ())
+    sqlx::query("DELETE FROM sessions WHERE token_sha256 = $1")
+        .bind(token_sha256)
+        .execute(pool)
+        .await
+        .map(|_| ())
 }
 
 /// Who used a session in the last `minutes` minutes.
@@ -239,7 +250,12 @@ pub struct UserInput {
     pub roles: Option<Vec<String>>,
 }
 
-pub async fn insert_user(pool: &PgPool, login: &str, password_hash: &str, u: &UserInput) -> Result<UserRow, sqlx::Error> {
+pub async fn insert_user(
+    pool: &PgPool,
+    login: &str,
+    password_hash: &str,
+    u: &UserInput,
+) -> Result<UserRow, sqlx::Error> {
     sqlx::query_as(&format!(
         "INSERT INTO users (login, password_hash, full_name, iin, org_id, dept_id, lang, roles)
          VALUES ($1, $2, coalesce($3, ''), $4, $5, $6, coalesce($7, 'ru'), coalesce($8, '{{viewer}}'))
@@ -306,12 +322,14 @@ pub async fn delete_user(pool: &PgPool, login: &str) -> Result<bool, sqlx::Error
 }
 
 pub async fn upsert_org(pool: &PgPool, id: &str, name: &str) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO organisations (id, name) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET name = $2")
-        .bind(id)
-        .bind(name)
-        .execute(pool)
-        .await
-        .map(|_| ())
+    sqlx::query(
+        "INSERT INTO organisations (id, name) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET name = $2",
+    )
+    .bind(id)
+    .bind(name)
+    .execute(pool)
+    .await
+    .map(|_| ())
 }
 
 pub async fn upsert_dept(pool: &PgPool, id: &str, org: &str, name: &str) -> Result<(), sqlx::Error> {
@@ -383,7 +401,8 @@ pub async fn upsert_grant(pool: &PgPool, g: &GrantRow) -> Result<GrantRow, sqlx:
 }
 
 pub async fn delete_grant(pool: &PgPool, id: i64) -> Result<bool, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM layer_grants WHERE id = $1").bind(id).execute(pool).await?.rows_affected() > 0)
+    Ok(sqlx::query("DELETE FROM layer_grants WHERE id = $1").bind(id).execute(pool).await?.rows_affected()
+        > 0)
 }
 
 /// An API token as listed (never the secret).
@@ -416,13 +435,19 @@ pub async fn insert_token(
 }
 
 pub async fn tokens(pool: &PgPool, user_id: i64) -> Result<Vec<TokenRow>, sqlx::Error> {
-    sqlx::query_as("SELECT id, name, created_at, expires_at, last_used FROM api_tokens WHERE user_id = $1 ORDER BY id")
-        .bind(user_id)
-        .fetch_all(pool)
-        .await
+    sqlx::query_as(
+        "SELECT id, name, created_at, expires_at, last_used FROM api_tokens WHERE user_id = $1 ORDER BY id",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
 }
 
 pub async fn delete_token(pool: &PgPool, user_id: i64, id: i64) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query("DELETE FROM api_tokens WHERE user_id = $1 AND id = $2").bind(user_id).bind(id).execute(pool).await?;
+    let r = sqlx::query("DELETE FROM api_tokens WHERE user_id = $1 AND id = $2")
+        .bind(user_id)
+        .bind(id)
+        .execute(pool)
+        .await?;
     Ok(r.rows_affected() > 0)
 }

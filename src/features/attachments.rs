@@ -137,7 +137,10 @@ async fn list(
     .fetch_all(&state.pool)
     .await
     .map_err(|e| ApiError::database(lang, e))?;
-    let base = format!("{}/ogc/collections/{layer}/items/{fid}/attachments", crate::tiles::routes::base_url(&headers));
+    let base = format!(
+        "{}/ogc/collections/{layer}/items/{fid}/attachments",
+        crate::tiles::routes::base_url(&headers)
+    );
     Ok(Json(json!({"attachments": rows.iter().map(|r| row_json(r, &base)).collect::<Vec<_>>()})))
 }
 
@@ -151,16 +154,34 @@ async fn upload(
 ) -> Result<Response, ApiError> {
     let (layer, fid, access) = feature_access(&state, &caller, &id, &fid, lang).await?;
     if access < Access::Write {
-        journal::record(&state.pool, "refusal", Some(caller.login()), None, Some(&format!("{layer}/{fid}/attachments")), "refused", json!({})).await;
-        return Err(if caller.principal().is_none() { ApiError::unauthorized(lang) } else { ApiError::forbidden(lang) });
+        journal::record(
+            &state.pool,
+            "refusal",
+            Some(caller.login()),
+            None,
+            Some(&format!("{layer}/{fid}/attachments")),
+            "refused",
+            json!({}),
+        )
+        .await;
+        return Err(if caller.principal().is_none() {
+            ApiError::unauthorized(lang)
+        } else {
+            ApiError::forbidden(lang)
+        });
     }
     let mut multipart = multipart.map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
     let dir = state.settings.attachments_dir.clone();
     let limit = state.settings.max_upload_bytes;
     let mut created = Vec::new();
-    while let Some(mut field) = multipart.next_field().await.map_err(|e| ApiError::bad_request(lang, e.body_text()))? {
+    while let Some(mut field) =
+        multipart.next_field().await.map_err(|e| ApiError::bad_request(lang, e.body_text()))?
+    {
         if field.name() != Some("file") {
-            return Err(ApiError::bad_request(lang, format!("unexpected form field `{}` (send files as `file`)", field.name().unwrap_or(""))));
+            return Err(ApiError::bad_request(
+                lang,
+                format!("unexpected form field `{}` (send files as `file`)", field.name().unwrap_or("")),
+            ));
         }
         let name = sanitize_name(field.file_name().unwrap_or("file"));
         tokio::fs::create_dir_all(dir.join("tmp")).await.map_err(|e| ApiError::internal(lang, e))?;
@@ -170,7 +191,9 @@ async fn upload(
         let mut size = 0usize;
         let mut head = Vec::new();
         let result: Result<(), ApiError> = async {
-            while let Some(chunk) = field.chunk().await.map_err(|e| ApiError::bad_request(lang, e.body_text()))? {
+            while let Some(chunk) =
+                field.chunk().await.map_err(|e| ApiError::bad_request(lang, e.body_text()))?
+            {
                 size += chunk.len();
                 if size > limit {
                     return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, Msg::PayloadTooLarge, lang)
@@ -196,7 +219,9 @@ async fn upload(
         }
         let sha = crate::layers::sync::hex(&hasher.finalize());
         let path = stored_path(&dir, &sha);
-        tokio::fs::create_dir_all(path.parent().unwrap_or(&dir)).await.map_err(|e| ApiError::internal(lang, e))?;
+        tokio::fs::create_dir_all(path.parent().unwrap_or(&dir))
+            .await
+            .map_err(|e| ApiError::internal(lang, e))?;
         if tokio::fs::try_exists(&path).await.unwrap_or(false) {
             let _ = tokio::fs::remove_file(&tmp).await;
         } else {
@@ -217,19 +242,39 @@ async fn upload(
         .fetch_one(&state.pool)
         .await
         .map_err(|e| ApiError::database(lang, e))?;
-        journal::record(&state.pool, "attachment", Some(caller.login()), None, Some(&format!("{layer}/{fid}")), "ok",
-            json!({"op": "add", "name": name, "sha256": sha, "size": size})).await;
+        journal::record(
+            &state.pool,
+            "attachment",
+            Some(caller.login()),
+            None,
+            Some(&format!("{layer}/{fid}")),
+            "ok",
+            json!({"op": "add", "name": name, "sha256": sha, "size": size}),
+        )
+        .await;
         created.push(row);
     }
     if created.is_empty() {
         return Err(ApiError::bad_request(lang, "no file was sent (multipart field `file`)"));
     }
-    let base = format!("{}/ogc/collections/{layer}/items/{fid}/attachments", crate::tiles::routes::base_url(&headers));
-    Ok((StatusCode::CREATED, Json(json!({"attachments": created.iter().map(|r| row_json(r, &base)).collect::<Vec<_>>()})))
+    let base = format!(
+        "{}/ogc/collections/{layer}/items/{fid}/attachments",
+        crate::tiles::routes::base_url(&headers)
+    );
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"attachments": created.iter().map(|r| row_json(r, &base)).collect::<Vec<_>>()})),
+    )
         .into_response())
 }
 
-async fn attachment(state: &AppState, layer: &str, fid: i64, aid: &str, lang: Lang) -> Result<AttachmentRow, ApiError> {
+async fn attachment(
+    state: &AppState,
+    layer: &str,
+    fid: i64,
+    aid: &str,
+    lang: Lang,
+) -> Result<AttachmentRow, ApiError> {
     let aid: i64 = aid.parse().map_err(|_| ApiError::not_found(Msg::NotFound, lang))?;
     sqlx::query_as(&format!(
         "SELECT {ROW_COLUMNS} FROM attachments WHERE id = $1 AND layer_id = $2 AND feature_id = $3 AND deleted_at IS NULL"
@@ -245,12 +290,17 @@ async fn attachment(state: &AppState, layer: &str, fid: i64, aid: &str, lang: La
 
 /// `attachment; filename="..."; filename*=UTF-8''...` (RFC 6266), inline for media.
 fn disposition(name: &str, media: &str) -> String {
-    let kind = if media.starts_with("image/") || media.starts_with("video/") || media.starts_with("audio/") || media == "application/pdf" {
+    let kind = if media.starts_with("image/")
+        || media.starts_with("video/")
+        || media.starts_with("audio/")
+        || media == "application/pdf"
+    {
         "inline"
     } else {
         "attachment"
     };
-    let ascii: String = name.chars().map(|c| if c.is_ascii() && c != '"' && c != '\\' { c } else { '_' }).collect();
+    let ascii: String =
+        name.chars().map(|c| if c.is_ascii() && c != '"' && c != '\\' { c } else { '_' }).collect();
     format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{}", super::query::urlencode(name))
 }
 
@@ -273,7 +323,8 @@ async fn download(
     if let Ok(v) = HeaderValue::from_str(&disposition(&row.file_name, &row.media_type)) {
         resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=0, must-revalidate"));
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=0, must-revalidate"));
     resp.headers_mut().insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     Ok(resp)
 }
@@ -304,10 +355,14 @@ async fn thumbnail(
             })
             .await
             .map_err(|e| ApiError::internal(lang, e))?;
-            made.map_err(|e| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Msg::BadRequest, lang).with_detail(format!("the image cannot be read: {e}")))?
+            made.map_err(|e| {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Msg::BadRequest, lang)
+                    .with_detail(format!("the image cannot be read: {e}"))
+            })?
         }
     };
-    Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "private, max-age=3600")], png).into_response())
+    Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "private, max-age=3600")], png)
+        .into_response())
 }
 
 async fn remove(
@@ -318,7 +373,11 @@ async fn remove(
 ) -> Result<StatusCode, ApiError> {
     let (layer, fid, access) = feature_access(&state, &caller, &id, &fid, lang).await?;
     if access < Access::Write {
-        return Err(if caller.principal().is_none() { ApiError::unauthorized(lang) } else { ApiError::forbidden(lang) });
+        return Err(if caller.principal().is_none() {
+            ApiError::unauthorized(lang)
+        } else {
+            ApiError::forbidden(lang)
+        });
     }
     let row = attachment(&state, &layer, fid, &aid, lang).await?;
     sqlx::query("UPDATE attachments SET deleted_at = now(), deleted_by = $2 WHERE id = $1")
@@ -327,8 +386,16 @@ async fn remove(
         .execute(&state.pool)
         .await
         .map_err(|e| ApiError::database(lang, e))?;
-    journal::record(&state.pool, "attachment", Some(caller.login()), None, Some(&format!("{layer}/{fid}")), "ok",
-        json!({"op": "delete", "id": row.id, "name": row.file_name})).await;
+    journal::record(
+        &state.pool,
+        "attachment",
+        Some(caller.login()),
+        None,
+        Some(&format!("{layer}/{fid}")),
+        "ok",
+        json!({"op": "delete", "id": row.id, "name": row.file_name}),
+    )
+    .await;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -31,6 +31,9 @@ pub enum Bind {
     Bool(bool),
 }
 
+/// A translated SQL expression and its kind.
+type Typed = (String, Kind);
+
 /// The parameters of a statement being built; placeholders continue after `offset`.
 #[derive(Debug, Clone, Default)]
 pub struct Params {
@@ -135,7 +138,9 @@ impl Translator<'_> {
                 (format!("{}::float8", self.params.push(Bind::Float(n))), Kind::Number)
             }
             Kind::Date => (format!("{}::date", self.params.push(Bind::Text(s.into()))), Kind::Date),
-            Kind::Timestamp => (format!("{}::timestamptz", self.params.push(Bind::Text(s.into()))), Kind::Timestamp),
+            Kind::Timestamp => {
+                (format!("{}::timestamptz", self.params.push(Bind::Text(s.into()))), Kind::Timestamp)
+            }
             Kind::Bool => {
                 let b = match s.to_lowercase().as_str() {
                     "true" => true,
@@ -149,11 +154,15 @@ impl Translator<'_> {
     }
 
     fn args<'e>(&self, op: &str, args: &'e [Box<Expr>], n: usize) -> Result<&'e [Box<Expr>], String> {
-        if args.len() == n { Ok(args) } else { Err(format!("`{op}` takes {n} arguments, not {}", args.len())) }
+        if args.len() == n {
+            Ok(args)
+        } else {
+            Err(format!("`{op}` takes {n} arguments, not {}", args.len()))
+        }
     }
 
     /// Translates a pair whose literal side takes the kind of the other side.
-    fn pair(&mut self, a: &Expr, b: &Expr) -> Result<((String, Kind), (String, Kind)), String> {
+    fn pair(&mut self, a: &Expr, b: &Expr) -> Result<(Typed, Typed), String> {
         let is_lit = |e: &Expr| matches!(e, Expr::Literal(_) | Expr::Float(_) | Expr::Bool(_));
         if is_lit(a) && !is_lit(b) {
             let rb = self.expr(b, Kind::Unknown)?;
@@ -186,7 +195,8 @@ impl Translator<'_> {
                     [a, b, _, d, e, _] => [*a, *b, *d, *e],
                     _ => return Err("BBOX takes 4 or 6 numbers".into()),
                 };
-                let ps: Vec<String> = [x0, y0, x1, y1].into_iter().map(|v| self.params.push(Bind::Float(v))).collect();
+                let ps: Vec<String> =
+                    [x0, y0, x1, y1].into_iter().map(|v| self.params.push(Bind::Float(v))).collect();
                 Ok(self.to_wgs84(&format!("ST_MakeEnvelope({}, {}, {}, {})", ps[0], ps[1], ps[2], ps[3])))
             }
             other => match self.expr(other, Kind::Geometry)? {
@@ -205,9 +215,8 @@ impl Translator<'_> {
 
     fn expr(&mut self, e: &Expr, hint: Kind) -> Result<(String, Kind), String> {
         match e {
-            Expr::Property { property: name } => property(self.layer, name).ok_or_else(|| {
-                format!("`{name}` is not a queryable of this layer (see its /queryables)")
-            }),
+            Expr::Property { property: name } => property(self.layer, name)
+                .ok_or_else(|| format!("`{name}` is not a queryable of this layer (see its /queryables)")),
             Expr::Literal(s) => self.literal_text(s, hint),
             Expr::Float(f) => Ok((format!("{}::float8", self.params.push(Bind::Float(*f))), Kind::Number)),
             Expr::Bool(b) => Ok((format!("{}::boolean", self.params.push(Bind::Bool(*b))), Kind::Bool)),
@@ -263,7 +272,8 @@ impl Translator<'_> {
                 let a = self.args(op, args, 2)?;
                 let (x, k) = self.expr(&a[0], Kind::Unknown)?;
                 let Expr::Array(items) = &*a[1] else { return Err("IN takes a list on its right".into()) };
-                let list: Vec<String> = items.iter().map(|i| self.expr(i, k).map(|r| r.0)).collect::<Result<_, _>>()?;
+                let list: Vec<String> =
+                    items.iter().map(|i| self.expr(i, k).map(|r| r.0)).collect::<Result<_, _>>()?;
                 if list.is_empty() {
                     return Ok(("false".into(), Kind::Bool));
                 }
@@ -283,7 +293,11 @@ impl Translator<'_> {
                 if parts.len() < 2 {
                     return Err(format!("`{op}` needs two operands"));
                 }
-                let joined = parts.iter().map(|p| format!("({p})::float8")).collect::<Vec<_>>().join(&format!(" {op} "));
+                let joined = parts
+                    .iter()
+                    .map(|p| format!("({p})::float8"))
+                    .collect::<Vec<_>>()
+                    .join(&format!(" {op} "));
                 let _ = hint;
                 Ok((format!("({joined})"), Kind::Number))
             }
@@ -303,8 +317,11 @@ mod tests {
     use super::*;
 
     fn layer() -> LayerDef {
-        crate::layers::catalog::parse_layer("parcels.toml", include_str!("../../tests/fixtures/layers/valid_layer.toml"))
-            .unwrap()
+        crate::layers::catalog::parse_layer(
+            "parcels.toml",
+            include_str!("../../tests/fixtures/layers/valid_layer.toml"),
+        )
+        .unwrap()
     }
 
     fn sql(text: &str) -> Result<(String, Vec<Bind>), String> {
@@ -340,6 +357,10 @@ mod tests {
     #[test]
     fn unknown_properties_and_operators_are_refused() {
         assert!(sql("colour = 'red'").unwrap_err().contains("`colour` is not a queryable"));
-        assert!(sql("T_AFTER(updated_at, TIMESTAMP('2020-01-01T00:00:00Z'))").unwrap_err().contains("not supported"));
+        assert!(
+            sql("T_AFTER(updated_at, TIMESTAMP('2020-01-01T00:00:00Z'))")
+                .unwrap_err()
+                .contains("not supported")
+        );
     }
 }

@@ -47,7 +47,8 @@ impl Crs {
 
     /// SQL that turns a WGS84 geometry expression into this CRS, axes in its order.
     pub fn from_wgs84_sql(&self, expr: &str) -> String {
-        let t = if self.srid == 4326 { expr.to_string() } else { format!("ST_Transform({expr}, {})", self.srid) };
+        let t =
+            if self.srid == 4326 { expr.to_string() } else { format!("ST_Transform({expr}, {})", self.srid) };
         if self.flip { format!("ST_FlipCoordinates({t})") } else { t }
     }
 

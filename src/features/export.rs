@@ -7,12 +7,12 @@
 //! attribute labels in the caller's language; GeoJSON and GeoPackage keep the attribute names
 //! (machine-readable). Only the features the caller may read are exported.
 
+use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 
@@ -145,7 +145,9 @@ async fn export(
     let format = match pairs.iter().position(|(k, _)| k == "format") {
         Some(i) => {
             let (_, v) = pairs.remove(i);
-            Format::parse(&v).ok_or_else(|| ApiError::bad_request(lang, format!("format: `{v}` is not one of csv, xlsx, geojson, gpkg")))?
+            Format::parse(&v).ok_or_else(|| {
+                ApiError::bad_request(lang, format!("format: `{v}` is not one of csv, xlsx, geojson, gpkg"))
+            })?
         }
         None => return Err(ApiError::bad_request(lang, "`format` is required: csv, xlsx, geojson or gpkg")),
     };
@@ -154,10 +156,19 @@ async fn export(
         // GeoPackage stores x = easting whatever the CRS's axis order.
         q.crs.flip = false;
     }
-    journal::record(&state.pool, "export", Some(caller.login()), None, Some(&layer.id), "ok",
-        json!({"format": format.extension(), "query": pairs})).await;
+    journal::record(
+        &state.pool,
+        "export",
+        Some(caller.login()),
+        None,
+        Some(&layer.id),
+        "ok",
+        json!({"format": format.extension(), "query": pairs}),
+    )
+    .await;
     let sql = select_sql(&layer, &q, &scope.sql(1));
-    let file_name = format!("{}-{}.{}", layer.id, chrono::Utc::now().format("%Y%m%d-%H%M%S"), format.extension());
+    let file_name =
+        format!("{}-{}.{}", layer.id, chrono::Utc::now().format("%Y%m%d-%H%M%S"), format.extension());
     let mut h = HeaderMap::new();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
@@ -213,7 +224,8 @@ async fn export(
                     let _ = tx.send(Ok("\n]}\n".to_string())).await;
                 }
             });
-            let stream = futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) });
+            let stream =
+                futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) });
             Ok((h, Body::from_stream(stream)).into_response())
         }
         Format::Xlsx | Format::Gpkg => {
@@ -281,7 +293,9 @@ fn xlsx(layer: &LayerDef, head: &[String], rows: &[Row]) -> anyhow::Result<Vec<u
 }
 
 fn gpkg(layer: &LayerDef, rows: &[Row], srid: i32) -> anyhow::Result<Vec<u8>> {
-    use gdal::vector::{Feature, FieldValue, Geometry, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType};
+    use gdal::vector::{
+        Feature, FieldValue, Geometry, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType,
+    };
     let dir = tempfile::tempdir()?;
     let path = dir.path().join(format!("{}.gpkg", layer.id));
     {
@@ -320,7 +334,9 @@ fn gpkg(layer: &LayerDef, rows: &[Row], srid: i32) -> anyhow::Result<Vec<u8>> {
                     (_, None | Some(Value::Null)) => None,
                     (AttrType::Integer, Some(v)) => v.as_i64().map(FieldValue::Integer64Value),
                     (AttrType::Number, Some(v)) => v.as_f64().map(FieldValue::RealValue),
-                    (AttrType::Boolean, Some(v)) => v.as_bool().map(|b| FieldValue::IntegerValue(i32::from(b))),
+                    (AttrType::Boolean, Some(v)) => {
+                        v.as_bool().map(|b| FieldValue::IntegerValue(i32::from(b)))
+                    }
                     (_, v) => Some(FieldValue::StringValue(cell(v))),
                 };
                 if let Some(v) = v {

@@ -10,16 +10,36 @@ fn param(name: &str, location: &str, description: &str, schema: Value) -> Value 
 pub fn document(base: &str) -> Value {
     let id = param("collectionId", "path", "Layer id", json!({"type": "string"}));
     let fid = param("featureId", "path", "Feature id", json!({"type": "integer"}));
-    let crs = param("crs", "query", "CRS of the response geometries", json!({"type": "string", "enum": super::crs::uris()}));
+    let crs = param(
+        "crs",
+        "query",
+        "CRS of the response geometries",
+        json!({"type": "string", "enum": super::crs::uris()}),
+    );
     let items_params = json!([
         id,
-        param("limit", "query", "Page size", json!({"type": "integer", "minimum": 1, "maximum": super::query::MAX_LIMIT, "default": super::query::DEFAULT_LIMIT})),
-        param("bbox", "query", "Bounding box", json!({"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 6})),
+        param(
+            "limit",
+            "query",
+            "Page size",
+            json!({"type": "integer", "minimum": 1, "maximum": super::query::MAX_LIMIT, "default": super::query::DEFAULT_LIMIT})
+        ),
+        param(
+            "bbox",
+            "query",
+            "Bounding box",
+            json!({"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 6})
+        ),
         param("bbox-crs", "query", "CRS of bbox", json!({"type": "string"})),
         crs.clone(),
         param("datetime", "query", "Instant or interval on the last change", json!({"type": "string"})),
         param("filter", "query", "CQL2 filter", json!({"type": "string"})),
-        param("filter-lang", "query", "cql2-text or cql2-json", json!({"type": "string", "enum": ["cql2-text", "cql2-json"]})),
+        param(
+            "filter-lang",
+            "query",
+            "cql2-text or cql2-json",
+            json!({"type": "string", "enum": ["cql2-text", "cql2-json"]})
+        ),
         param("filter-crs", "query", "CRS of geometries in the filter", json!({"type": "string"})),
         param("sortby", "query", "Properties to sort by, `-` for descending", json!({"type": "string"})),
         param("cursor", "query", "Position of the next page (from a `next` link)", json!({"type": "string"})),

@@ -52,7 +52,17 @@ pub struct ItemsQuery {
 
 /// Parameters that are not filters on properties.
 const RESERVED: &[&str] = &[
-    "limit", "bbox", "bbox-crs", "crs", "datetime", "filter", "filter-lang", "filter-crs", "sortby", "cursor", "f",
+    "limit",
+    "bbox",
+    "bbox-crs",
+    "crs",
+    "datetime",
+    "filter",
+    "filter-lang",
+    "filter-crs",
+    "sortby",
+    "cursor",
+    "f",
     "lang",
 ];
 
@@ -148,7 +158,8 @@ impl ItemsQuery {
         let crs = match get("crs") {
             Some(c) => {
                 echo.push(("crs".into(), c.into()));
-                Crs::from_uri(c).ok_or_else(|| format!("crs: `{c}` is not supported (see the collection's `crs`)"))?
+                Crs::from_uri(c)
+                    .ok_or_else(|| format!("crs: `{c}` is not supported (see the collection's `crs`)"))?
             }
             None => CRS84,
         };
@@ -163,7 +174,8 @@ impl ItemsQuery {
                 None => CRS84,
             };
             let ps: Vec<String> = bb.iter().map(|v| params.push(Bind::Float(*v))).collect();
-            let env = bcrs.to_wgs84_sql(&format!("ST_MakeEnvelope({}, {}, {}, {})", ps[0], ps[1], ps[2], ps[3]));
+            let env =
+                bcrs.to_wgs84_sql(&format!("ST_MakeEnvelope({}, {}, {}, {})", ps[0], ps[1], ps[2], ps[3]));
             // A box spanning a projected CRS is not a box in WGS84: intersect with its outline.
             conds.push(format!("f.geom && {env} AND ST_Intersects(f.geom, {env})"));
         } else if get("bbox-crs").is_some() {
@@ -191,7 +203,9 @@ impl ItemsQuery {
             let expr = match lang {
                 "cql2-text" => cql2::parse_text(text).map_err(|e| format!("filter: {e}"))?,
                 "cql2-json" => cql2::parse_json(text).map_err(|e| format!("filter: {e}"))?,
-                other => return Err(format!("filter-lang: `{other}` is not supported (cql2-text, cql2-json)")),
+                other => {
+                    return Err(format!("filter-lang: `{other}` is not supported (cql2-text, cql2-json)"));
+                }
             };
             if let Some(l) = get("filter-lang") {
                 echo.push(("filter-lang".into(), l.into()));
@@ -206,7 +220,9 @@ impl ItemsQuery {
             if fcrs.flip {
                 return Err(bad("filter-crs: only CRSs with easting first are supported in filters"));
             }
-            conds.push(cql::translate(&expr, layer, &mut params, fcrs.srid).map_err(|e| format!("filter: {e}"))?);
+            conds.push(
+                cql::translate(&expr, layer, &mut params, fcrs.srid).map_err(|e| format!("filter: {e}"))?,
+            );
         } else if get("filter-lang").is_some() || get("filter-crs").is_some() {
             return Err(bad("`filter-lang` and `filter-crs` need `filter`"));
         }
@@ -216,7 +232,9 @@ impl ItemsQuery {
                 continue;
             }
             let Some(attr) = layer.attribute(k) else {
-                return Err(format!("`{k}` is neither a parameter of this operation nor a property of the layer"));
+                return Err(format!(
+                    "`{k}` is neither a parameter of this operation nor a property of the layer"
+                ));
             };
             echo.push((k.clone(), v.clone()));
             let Some((sql, kind)) = cql::property(layer, &attr.name) else { continue };
@@ -245,8 +263,8 @@ impl ItemsQuery {
                 if name == "id" {
                     continue;
                 }
-                let (sql, kind) =
-                    cql::property(layer, name).ok_or_else(|| format!("sortby: `{name}` is not a property of the layer"))?;
+                let (sql, kind) = cql::property(layer, name)
+                    .ok_or_else(|| format!("sortby: `{name}` is not a property of the layer"))?;
                 let (sql, cast) = match kind {
                     Kind::Number => (format!("coalesce(({sql})::float8, '-Infinity')"), "float8"),
                     Kind::Bool => (format!("coalesce(({sql})::int, -1)"), "int"),
@@ -293,11 +311,7 @@ impl ItemsQuery {
     pub fn next_query(&self, keys: &[String]) -> String {
         let mut pairs = self.echo.clone();
         pairs.push(("cursor".into(), encode_cursor(keys)));
-        pairs
-            .iter()
-            .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
-            .collect::<Vec<_>>()
-            .join("&")
+        pairs.iter().map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v))).collect::<Vec<_>>().join("&")
     }
 }
 
@@ -350,8 +364,11 @@ mod tests {
     use super::*;
 
     fn layer() -> LayerDef {
-        crate::layers::catalog::parse_layer("parcels.toml", include_str!("../../tests/fixtures/layers/valid_layer.toml"))
-            .unwrap()
+        crate::layers::catalog::parse_layer(
+            "parcels.toml",
+            include_str!("../../tests/fixtures/layers/valid_layer.toml"),
+        )
+        .unwrap()
     }
 
     fn p(s: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -361,7 +378,10 @@ mod tests {
     #[test]
     fn keyset_over_sort_keys_and_id() {
         let q = ItemsQuery::parse(&p(&[("sortby", "-floors")]), &layer(), true).unwrap();
-        assert_eq!(q.order_by(), "coalesce(((f.attrs->>'floors')::bigint)::float8, '-Infinity') DESC, f.id ASC");
+        assert_eq!(
+            q.order_by(),
+            "coalesce(((f.attrs->>'floors')::bigint)::float8, '-Infinity') DESC, f.id ASC"
+        );
         let cur = encode_cursor(&["5".into(), "17".into()]);
         let q = ItemsQuery::parse(&p(&[("sortby", "-floors"), ("cursor", &cur)]), &layer(), true).unwrap();
         let w = q.where_sql();

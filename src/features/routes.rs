@@ -112,7 +112,8 @@ pub fn readable(
     lang: Lang,
 ) -> Result<(Arc<LayerDef>, Access, FeatureScope), ApiError> {
     let catalog = state.catalog();
-    let layer = catalog.readable(caller, id).cloned().ok_or_else(|| ApiError::not_found(Msg::LayerNotFound, lang))?;
+    let layer =
+        catalog.readable(caller, id).cloned().ok_or_else(|| ApiError::not_found(Msg::LayerNotFound, lang))?;
     let access = policy::layer_access(caller, &layer);
     let scope = policy::feature_scope(caller, &layer);
     Ok((layer, access, scope))
@@ -141,7 +142,8 @@ fn collection_json(l: &LayerDef, base: &str, lang: Lang, extent: Option<[f64; 4]
 
 /// The estimated extent of a layer from the planner's statistics (cheap), if it has any.
 async fn estimated_extent(state: &AppState, layer: &str) -> Option<[f64; 4]> {
-    let r: Result<(Option<f64>, Option<f64>, Option<f64>, Option<f64>), _> = sqlx::query_as(
+    type Corners = (Option<f64>, Option<f64>, Option<f64>, Option<f64>);
+    let r: Result<Corners, _> = sqlx::query_as(
         "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_EstimatedExtent('public', $1, 'geom') AS e) s",
     )
     .bind(format!("features_{layer}"))
@@ -153,7 +155,12 @@ async fn estimated_extent(state: &AppState, layer: &str) -> Option<[f64; 4]> {
     }
 }
 
-async fn collections(State(state): State<AppState>, caller: Caller, ReqLang(lang): ReqLang, headers: HeaderMap) -> Json<Value> {
+async fn collections(
+    State(state): State<AppState>,
+    caller: Caller,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+) -> Json<Value> {
     let base = base_url(&headers);
     let catalog = state.catalog();
     let mut list = Vec::new();
@@ -196,7 +203,10 @@ async fn queryables(
     props.insert("kato".into(), json!({"title": "KATO", "type": "string"}));
     props.insert("created_at".into(), json!({"type": "string", "format": "date-time"}));
     props.insert("updated_at".into(), json!({"type": "string", "format": "date-time"}));
-    props.insert("geometry".into(), json!({"format": format!("geometry-{}", geometry_schema_name(layer.geometry))}));
+    props.insert(
+        "geometry".into(),
+        json!({"format": format!("geometry-{}", geometry_schema_name(layer.geometry))}),
+    );
     let doc = json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": format!("{}/ogc/collections/{}/queryables", base_url(&headers), layer.id),
@@ -258,7 +268,12 @@ async fn items(
     if more && let Some((_, keys)) = shown.last() {
         links.push(link(format!("{base}?{}", q.next_query(keys)), "next", GEOJSON, "Next page"));
     }
-    links.push(link(format!("{}/ogc/collections/{}", base_url(&headers), layer.id), "collection", "application/json", "The collection"));
+    links.push(link(
+        format!("{}/ogc/collections/{}", base_url(&headers), layer.id),
+        "collection",
+        "application/json",
+        "The collection",
+    ));
     // The body is assembled as text: the features are already JSON from PostGIS.
     let mut body = String::with_capacity(64 + shown.iter().map(|r| r.0.len() + 1).sum::<usize>());
     body.push_str("{\"type\":\"FeatureCollection\",\"numberReturned\":");
@@ -280,22 +295,35 @@ async fn items(
 }
 
 /// `?crs=` and `?at=` of a single item.
-fn item_params(pairs: &[(String, String)], lang: Lang) -> Result<(Crs, Option<chrono::DateTime<chrono::Utc>>), ApiError> {
+fn item_params(
+    pairs: &[(String, String)],
+    lang: Lang,
+) -> Result<(Crs, Option<chrono::DateTime<chrono::Utc>>), ApiError> {
     let mut crs = CRS84;
     let mut at = None;
     for (k, v) in pairs {
         match k.as_str() {
-            "crs" => crs = Crs::from_uri(v).ok_or_else(|| ApiError::bad_request(lang, format!("crs: `{v}` is not supported")))?,
+            "crs" => {
+                crs = Crs::from_uri(v)
+                    .ok_or_else(|| ApiError::bad_request(lang, format!("crs: `{v}` is not supported")))?
+            }
             "at" => {
                 at = Some(
                     chrono::DateTime::parse_from_rfc3339(v)
-                        .map_err(|_| ApiError::bad_request(lang, format!("at: `{v}` is not an RFC 3339 date-time")))?
+                        .map_err(|_| {
+                            ApiError::bad_request(lang, format!("at: `{v}` is not an RFC 3339 date-time"))
+                        })?
                         .with_timezone(&chrono::Utc),
                 )
             }
             "f" if v == "json" || v == "geojson" => {}
             "lang" => {}
-            other => return Err(ApiError::bad_request(lang, format!("`{other}` is not a parameter of this operation"))),
+            other => {
+                return Err(ApiError::bad_request(
+                    lang,
+                    format!("`{other}` is not a parameter of this operation"),
+                ));
+            }
         }
     }
     Ok((crs, at))
@@ -345,7 +373,11 @@ async fn item(
     let body = format!("{},\"links\":{links}}}", trimmed.strip_suffix('}').unwrap_or(trimmed));
     let (n, v) = content_crs(&crs);
     Ok((
-        [(header::CONTENT_TYPE, HeaderValue::from_static(GEOJSON)), (n, v), (header::ETAG, HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static("")))],
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(GEOJSON)),
+            (n, v),
+            (header::ETAG, HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static(""))),
+        ],
         body,
     )
         .into_response())
@@ -366,7 +398,11 @@ async fn options_items(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let (_, access, _) = readable(&state, &caller, &id, lang)?;
-    Ok(if access >= Access::Write { allow(&["GET", "HEAD", "OPTIONS", "POST"]) } else { allow(&["GET", "HEAD", "OPTIONS"]) })
+    Ok(if access >= Access::Write {
+        allow(&["GET", "HEAD", "OPTIONS", "POST"])
+    } else {
+        allow(&["GET", "HEAD", "OPTIONS"])
+    })
 }
 
 async fn options_item(
@@ -398,7 +434,16 @@ async fn writable(
         let target = format!("{method} /ogc/collections/{id}");
         let status = status.to_string();
         async move {
-            journal::record(&pool, "refusal", Some(&login), None, Some(&target), "refused", json!({"reason": status})).await;
+            journal::record(
+                &pool,
+                "refusal",
+                Some(&login),
+                None,
+                Some(&target),
+                "refused",
+                json!({"reason": status}),
+            )
+            .await;
         }
     };
     let (layer, access, scope) = match readable(state, caller, id, lang) {
@@ -410,7 +455,11 @@ async fn writable(
     };
     if access < Access::Write {
         refuse("read only").await;
-        return Err(if caller.principal().is_none() { ApiError::unauthorized(lang) } else { ApiError::forbidden(lang) });
+        return Err(if caller.principal().is_none() {
+            ApiError::unauthorized(lang)
+        } else {
+            ApiError::forbidden(lang)
+        });
     }
     Ok((layer, scope))
 }
@@ -444,7 +493,9 @@ fn invalid(lang: Lang, problems: Vec<Value>) -> ApiError {
         .with_detail(
             problems
                 .iter()
-                .map(|p| format!("{}: {}", p["field"].as_str().unwrap_or(""), p["reason"].as_str().unwrap_or("")))
+                .map(|p| {
+                    format!("{}: {}", p["field"].as_str().unwrap_or(""), p["reason"].as_str().unwrap_or(""))
+                })
                 .collect::<Vec<_>>()
                 .join("; "),
         )
@@ -463,7 +514,8 @@ async fn check_geometry(
         problems.push(field("is missing (a GeoJSON geometry is required)".into()));
         return Ok(None);
     }
-    let c = match store::check_geometry(&state.pool, &geometry.to_string(), crs, layer.allowed_extent()).await {
+    let c = match store::check_geometry(&state.pool, &geometry.to_string(), crs, layer.allowed_extent()).await
+    {
         Ok(c) => c,
         Err(sqlx::Error::Database(e)) => {
             problems.push(field(format!("is not a GeoJSON geometry: {}", e.message())));
@@ -483,7 +535,8 @@ async fn check_geometry(
         problems.push(field(format!("is not valid: {}", c.reason.unwrap_or_default())));
     } else if c.inside != Some(true) {
         let e = layer.allowed_extent();
-        problems.push(field(format!("lies outside the layer's extent [{}, {}, {}, {}]", e[0], e[1], e[2], e[3])));
+        problems
+            .push(field(format!("lies outside the layer's extent [{}, {}, {}, {}]", e[0], e[1], e[2], e[3])));
     }
     Ok(c.wkb)
 }
@@ -511,7 +564,8 @@ async fn check_feature(
     let wkb = match body.get("geometry") {
         Some(g) => check_geometry(state, layer, g, crs, &mut problems).await?,
         None if geometry_required => {
-            problems.push(json!({"field": "geometry", "reason": "is missing (a GeoJSON geometry is required)"}));
+            problems
+                .push(json!({"field": "geometry", "reason": "is missing (a GeoJSON geometry is required)"}));
             None
         }
         None => None,
@@ -600,8 +654,7 @@ async fn write_existing(
     caller: Caller,
     lang: Lang,
     headers: HeaderMap,
-    id: String,
-    fid: String,
+    (id, fid): (String, String),
     body: Option<Bytes>,
     method: Method,
 ) -> Result<Response, ApiError> {
@@ -625,14 +678,18 @@ async fn write_existing(
         }
         ("PUT", Some(body)) => {
             let checked = check_feature(&state, &layer, &body, &crs, true, None, lang).await?;
-            let v = store::update(&mut tx, &layer.id, fid, checked.wkb.as_deref(), &checked.attrs).await.map_err(db(lang))?;
+            let v = store::update(&mut tx, &layer.id, fid, checked.wkb.as_deref(), &checked.attrs)
+                .await
+                .map_err(db(lang))?;
             ("replace", v)
         }
         (_, Some(body)) => {
             let stored = store::attrs(&mut tx, &layer.id, fid).await.map_err(db(lang))?;
             let base = stored.as_object().cloned().unwrap_or_default();
             let checked = check_feature(&state, &layer, &body, &crs, false, Some(&base), lang).await?;
-            let v = store::update(&mut tx, &layer.id, fid, checked.wkb.as_deref(), &checked.attrs).await.map_err(db(lang))?;
+            let v = store::update(&mut tx, &layer.id, fid, checked.wkb.as_deref(), &checked.attrs)
+                .await
+                .map_err(db(lang))?;
             ("update", v)
         }
         _ => return Err(ApiError::bad_request(lang, "a body is required")),
@@ -653,7 +710,7 @@ async fn replace(
     Path((id, fid)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    write_existing(state, caller, lang, headers, id, fid, Some(body), Method::PUT).await
+    write_existing(state, caller, lang, headers, (id, fid), Some(body), Method::PUT).await
 }
 
 async fn patch(
@@ -664,7 +721,7 @@ async fn patch(
     Path((id, fid)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    write_existing(state, caller, lang, headers, id, fid, Some(body), Method::PATCH).await
+    write_existing(state, caller, lang, headers, (id, fid), Some(body), Method::PATCH).await
 }
 
 async fn remove(
@@ -674,7 +731,7 @@ async fn remove(
     headers: HeaderMap,
     Path((id, fid)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    write_existing(state, caller, lang, headers, id, fid, None, Method::DELETE).await
+    write_existing(state, caller, lang, headers, (id, fid), None, Method::DELETE).await
 }
 
 async fn history(
@@ -714,11 +771,14 @@ async fn restore(
         return Err(ApiError::not_found(Msg::NotFound, lang));
     }
     let mut tx = store::begin(&state.pool, &caller).await.map_err(db(lang))?;
-    let version = store::restore(&mut tx, &layer.id, fid, body.version)
+    let version =
+        store::restore(&mut tx, &layer.id, fid, body.version).await.map_err(db(lang))?.ok_or_else(|| {
+            ApiError::not_found(Msg::NotFound, lang)
+                .with_detail(format!("version {} has no state to restore", body.version))
+        })?;
+    store::journal_edit(&mut tx, &caller, &format!("restore v{}", body.version), &layer.id, fid, version)
         .await
-        .map_err(db(lang))?
-        .ok_or_else(|| ApiError::not_found(Msg::NotFound, lang).with_detail(format!("version {} has no state to restore", body.version)))?;
-    store::journal_edit(&mut tx, &caller, &format!("restore v{}", body.version), &layer.id, fid, version).await.map_err(db(lang))?;
+        .map_err(db(lang))?;
     tx.commit().await.map_err(db(lang))?;
     Ok(([(header::ETAG, etag(version))], Json(json!({"id": fid, "version": version}))).into_response())
 }

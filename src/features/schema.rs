@@ -14,7 +14,9 @@ pub fn attribute_schema(a: &AttributeDef, lang: Lang) -> Value {
         AttrType::Number => json!({"type": "number"}),
         AttrType::Boolean => json!({"type": "boolean"}),
         AttrType::Date => json!({"type": "string", "format": "date"}),
-        AttrType::Enum => json!({"type": "string", "enum": a.values.iter().map(|v| v.value()).collect::<Vec<_>>()}),
+        AttrType::Enum => {
+            json!({"type": "string", "enum": a.values.iter().map(|v| v.value()).collect::<Vec<_>>()})
+        }
     };
     s["title"] = json!(a.label.get(lang));
     if let Some(m) = a.min {

@@ -65,17 +65,34 @@ pub struct GeometryCheck {
 }
 
 /// Reads a GeoJSON geometry in `crs` and checks it: validity, type, inside `extent` (WGS84).
-pub async fn check_geometry(pool: &PgPool, geojson: &str, crs: &Crs, extent: [f64; 4]) -> Result<GeometryCheck, sqlx::Error> {
+pub async fn check_geometry(
+    pool: &PgPool,
+    geojson: &str,
+    crs: &Crs,
+    extent: [f64; 4],
+) -> Result<GeometryCheck, sqlx::Error> {
     let g = crs.to_wgs84_sql("ST_Force2D(ST_GeomFromGeoJSON($1))");
     let sql = format!(
         "SELECT ST_IsValid(g) AS valid, ST_IsValidReason(g) AS reason, GeometryType(g) AS geom_type,
                 ST_CoveredBy(g, ST_MakeEnvelope($2, $3, $4, $5, 4326)) AS inside, ST_AsBinary(g) AS wkb
          FROM (SELECT {g} AS g) s"
     );
-    sqlx::query_as(&sql).bind(geojson).bind(extent[0]).bind(extent[1]).bind(extent[2]).bind(extent[3]).fetch_one(pool).await
+    sqlx::query_as(&sql)
+        .bind(geojson)
+        .bind(extent[0])
+        .bind(extent[1])
+        .bind(extent[2])
+        .bind(extent[3])
+        .fetch_one(pool)
+        .await
 }
 
-pub async fn insert(tx: &mut Transaction<'_, Postgres>, layer: &str, wkb: &[u8], attrs: &Value) -> Result<(i64, i32), sqlx::Error> {
+pub async fn insert(
+    tx: &mut Transaction<'_, Postgres>,
+    layer: &str,
+    wkb: &[u8],
+    attrs: &Value,
+) -> Result<(i64, i32), sqlx::Error> {
     sqlx::query_as(
         "INSERT INTO features (layer_id, geom, attrs) VALUES ($1, ST_SetSRID(ST_GeomFromWKB($2), 4326), $3)
          RETURNING id, version",
@@ -145,7 +162,12 @@ pub async fn journal_edit(
 }
 
 /// The history of a feature, newest first, in the caller's scope (judged on the feature now).
-pub async fn history(pool: &PgPool, layer: &str, fid: i64, scope: &FeatureScope) -> Result<Vec<Value>, sqlx::Error> {
+pub async fn history(
+    pool: &PgPool,
+    layer: &str,
+    fid: i64,
+    scope: &FeatureScope,
+) -> Result<Vec<Value>, sqlx::Error> {
     let sql = format!(
         "SELECT json_build_object('version', h.version, 'op', h.op, 'changed_by', h.changed_by,
                 'changed_at', h.changed_at, 'properties_before', h.attrs_before, 'properties_after', h.attrs_after,
@@ -208,7 +230,13 @@ pub async fn restore(
 }
 
 /// Whether a feature exists in the caller's scope, live or deleted (for restore).
-pub async fn exists_any(pool: &PgPool, layer: &str, fid: i64, scope: &FeatureScope) -> Result<bool, sqlx::Error> {
-    let sql = format!("SELECT EXISTS (SELECT 1 FROM \"features_{layer}\" f WHERE f.id = $2 AND {})", scope.sql(1));
+pub async fn exists_any(
+    pool: &PgPool,
+    layer: &str,
+    fid: i64,
+    scope: &FeatureScope,
+) -> Result<bool, sqlx::Error> {
+    let sql =
+        format!("SELECT EXISTS (SELECT 1 FROM \"features_{layer}\" f WHERE f.id = $2 AND {})", scope.sql(1));
     sqlx::query_scalar(&sql).bind(scope.param()).bind(fid).fetch_one(pool).await
 }

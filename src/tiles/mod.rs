@@ -90,7 +90,10 @@ impl TileService {
         layers: &[(Arc<LayerDef>, FeatureScope)],
         coord: TileCoord,
     ) -> Result<Arc<Tile>, Arc<sqlx::Error>> {
-        let key = TileKey { layers: layers.iter().map(|(l, s)| format!("{}{}", l.id, s.cache_suffix())).collect(), coord };
+        let key = TileKey {
+            layers: layers.iter().map(|(l, s)| format!("{}{}", l.id, s.cache_suffix())).collect(),
+            coord,
+        };
         match &self.cache {
             Some(cache) => cache.try_get_with(key, render(&self.pool, layers, coord)).await,
             None => render(&self.pool, layers, coord).await.map_err(Arc::new),

@@ -11,11 +11,12 @@ import area from '@turf/area';
 import { lineString, polygon } from '@turf/helpers';
 import './style.css';
 import { type Lang, LANGS, LANG_NAMES, t, pick, serverLang } from './i18n';
+import * as editing from './edit';
 import { dms, utm43, scaleDenominator, roundScale, namedScale, distance, legendOf } from './format';
 
 type Texts = { kk?: string; ru?: string; en?: string };
 interface Layer { id: string; titles: Texts; theme: string; geometry: string }
-interface Attribute { name: string; type: string; label: Texts; values?: Array<{ value: string; label: Texts } | string> }
+interface Attribute { name: string; type: string; label: Texts; required?: boolean; values?: Array<{ value: string; label: Texts } | string>; min?: number; max?: number; max_length?: number }
 interface Basemap { id: string; kind: string; title: Texts; url?: string; tiles?: string[]; tile_size?: number; max_zoom?: number; attribution?: string }
 interface Config { center: [number, number]; zoom: number; basemaps: Basemap[]; terrain: Array<{ id: string; tilejson: string }>; themes: Record<string, Texts> }
 interface Hit { kind: string; layer: string | null; id: string; title: string; subtitle: string | null; center: [number, number]; bbox: [number, number, number, number] }
@@ -307,10 +308,12 @@ async function showCard(e: MapMouseEvent) {
       return `<tr><th>${esc(pick(a.label, state.lang))}</th><td>${esc(shown)}</td></tr>`;
     })
     .join('');
-  new maplibregl.Popup({ maxWidth: '320px' })
+  const popup = new maplibregl.Popup({ maxWidth: '320px' })
     .setLngLat(e.lngLat)
     .setHTML(`<div class="card" data-testid="card"><strong>${esc(pick(layer.titles, state.lang))}</strong><table>${rows}</table></div>`)
     .addTo(map);
+  const card = popup.getElement().querySelector<HTMLElement>('.card');
+  if (card) editing.decorateCard(card, layer.id, hit.id, popup);
 }
 
 async function setLang(lang: Lang) {
@@ -320,12 +323,24 @@ async function setLang(lang: Lang) {
   map.setStyle(style);
   map.once('styledata', () => afterStyle());
   renderPanel();
+  editing.render();
+}
+
+/** After a login or logout the readable layers (and so the style) may differ. */
+async function reloadLayers() {
+  const before = state.layers.map((l) => l.id).join();
+  const d = await getJson<{ layers: Layer[] }>('/api/layers');
+  state.layers = d.layers;
+  await Promise.all(state.layers.map((l) => loadAttributes(l.id).catch(() => [])));
+  if (state.layers.map((l) => l.id).join() !== before) await setLang(state.lang);
 }
 
 function afterStyle() {
   applyBasemaps();
   applyLayerState();
   addMeasureLayers();
+  editing.addDrawLayers();
+  editing.applyTileRevision();
   if (state.threeD) apply3D();
   renderLegends();
 }
@@ -403,11 +418,14 @@ async function start() {
     const id = (e as unknown as { sourceId?: string }).sourceId;
     if (id === 'base-raster' || id === 'overlay-raster') notice(`${t('unavailable', state.lang)}: ${pick(config.basemaps.find((b) => b.id === (id === 'base-raster' ? state.basemap : state.overlay))?.title, state.lang)}`);
   });
-  map.on('mousemove', (e) => showCoords(e.lngLat.lng, e.lngLat.lat));
+  map.on('mousemove', (e) => { showCoords(e.lngLat.lng, e.lngLat.lat); editing.onMouseMove(e); });
+  map.on('mousedown', editing.onMouseDown);
+  map.on('dblclick', editing.onDblClick);
   map.on('move', updateScale);
   map.on('click', (e) => {
+    if (editing.onMapClick(e)) return;
     if (state.measuring) { state.measurePts.push([e.lngLat.lng, e.lngLat.lat]); updateMeasure(); }
-    else void showCard(e);
+    else if (!editing.busy()) void showCard(e);
   });
   map.on('dblclick', (e) => { if (state.measuring) { e.preventDefault(); state.measuring = false; $('#measure')?.setAttribute('aria-pressed', 'false'); } });
   renderPanel();
@@ -417,7 +435,14 @@ async function start() {
     afterStyle();
     updateScale();
     showCoords(map.getCenter().lng, map.getCenter().lat);
-    readyResolve();
+    void editing.init({
+      map: () => map,
+      lang: () => state.lang,
+      layers: () => state.layers,
+      attributes: (id) => loadAttributes(id),
+      notice,
+      authChanged: reloadLayers,
+    }).finally(() => readyResolve());
   });
 }
 
@@ -425,5 +450,6 @@ async function start() {
   get map() { return map; },
   ready,
   state,
+  edit: editing.editState,
 };
 void start();

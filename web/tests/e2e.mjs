@@ -166,6 +166,140 @@ try {
   check('the map works while external base maps fail', (await rendered('buildings')) > 0 && pageErrors.length === 0, pageErrors.join('; '));
   await page.selectOption('[data-testid=basemap]', 'qala');
 
+  // 11. Editing (only when an editor account is given): login, draw, form, history, attachments, delete.
+  const editorLogin = process.env.QALA_EDITOR_LOGIN, editorPassword = process.env.QALA_EDITOR_PASSWORD;
+  if (editorLogin && editorPassword) {
+    const api = (url, init) => page.evaluate(async ([u, i]) => {
+      const r = await fetch(u, i);
+      const text = await r.text();
+      let body = null;
+      try { body = JSON.parse(text); } catch { body = text; }
+      return { status: r.status, body, etag: r.headers.get('etag') };
+    }, [url, init ?? {}]);
+    const waitNotice = () => page.waitForTimeout(300);
+    await page.evaluate(() => document.querySelectorAll('.maplibregl-popup').forEach((p) => p.remove()));
+    check('anonymous visitors get a login button and no editing tools', (await page.isVisible('[data-testid=login]')) && !(await page.isVisible('[data-testid=edit-tools]')));
+
+    // One wrong password (only one: the account locks after five).
+    await page.click('[data-testid=login]');
+    await page.fill('[data-testid=login-user]', editorLogin);
+    await page.fill('[data-testid=login-password]', `${editorPassword}-wrong`);
+    await page.click('[data-testid=login-submit]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=login-error]')?.textContent.trim().length > 0, null, { timeout: 5000 });
+    check('a wrong password shows an error under the login form', (await page.textContent('[data-testid=login-error]')).length > 0 && !(await page.isVisible('[data-testid=logout]')));
+    await page.screenshot({ path: join(artifacts, 'login-error.png') });
+
+    await page.fill('[data-testid=login-password]', editorPassword);
+    await page.click('[data-testid=login-submit]');
+    await page.waitForSelector('[data-testid=logout]', { timeout: 5000 });
+    await page.waitForSelector('[data-testid=edit-tools]:not([hidden])', { timeout: 5000 });
+    const me = await api('/api/auth/me');
+    check('logging in shows the user and the editing tools', me.status === 200 && (await page.textContent('[data-testid=user-name]')).includes(me.body.full_name || me.body.login) && (await page.isVisible('[data-testid=edit-layer]')));
+
+    await page.selectOption('[data-testid=edit-layer]', 'poi');
+    check('a point layer offers only the point tool', (await page.isVisible('[data-testid=draw-point]')) && !(await page.isVisible('[data-testid=draw-line]')) && !(await page.isVisible('[data-testid=draw-polygon]')));
+
+    // A free spot (no object within 30 px) near the centre.
+    await page.evaluate(() => window.qala.map.jumpTo({ center: [76.9457, 43.2379], zoom: 16, bearing: 0, pitch: 0 }));
+    await idle();
+    const spot = await page.evaluate(() => {
+      const m = window.qala.map, c = m.getCanvas();
+      const w = c.clientWidth, h = c.clientHeight;
+      for (let dy = 0; dy < 250; dy += 40) for (let dx = -300; dx < 300; dx += 40) {
+        const x = w / 2 + dx, y = h / 2 + 60 + dy;
+        if (!m.queryRenderedFeatures([[x - 30, y - 30], [x + 30, y + 30]]).some((f) => f.sourceLayer === 'poi')) return [x, y];
+      }
+      return [w / 2, h / 2 + 60];
+    });
+    const mapBox = await page.locator('#map').boundingBox();
+    const name = `E2E ${Date.now()}`;
+    await page.click('[data-testid=draw-point]');
+    await page.mouse.click(mapBox.x + spot[0], mapBox.y + spot[1]);
+    await page.waitForSelector('[data-testid=feature-form]', { timeout: 5000 });
+    const fields = await page.$$eval('[data-testid=feature-form] [data-field]', (els) => els.map((e) => e.dataset.field));
+    const layerInfo = (await api('/api/layers/poi')).body;
+    const required = layerInfo.attributes.filter((a) => a.required).map((a) => a.name);
+    check('drawing a point opens a form with one input per attribute, required ones marked',
+      layerInfo.attributes.every((a) => fields.includes(a.name)) && (await page.$$('[data-testid=feature-form] .req')).length === required.length, `${fields} / ${required}`);
+
+    // Saving without a required value shows the server's field error next to the field.
+    await page.fill('[data-field=name]', name);
+    await page.selectOption('[data-field=kind]', 'clinic');
+    await page.fill('[data-field=street]', 'улица Тестовая');
+    await page.fill('[data-field=house_number]', '12А');
+    await page.click('[data-testid=form-save]');
+    await page.waitForFunction(() => document.querySelector('[data-error=capacity]')?.textContent.trim().length > 0, null, { timeout: 5000 });
+    check('a missing required value is reported next to its field', (await page.textContent('[data-error=capacity]')).length > 0);
+    await page.screenshot({ path: join(artifacts, 'edit-form.png') });
+    await page.fill('[data-field=capacity]', '120');
+    await page.click('[data-testid=form-save]');
+    await page.waitForSelector('[data-testid=feature-form]', { state: 'detached', timeout: 5000 });
+    const filter = encodeURIComponent(`name='${name}'`);
+    const found = await api(`/ogc/collections/poi/items?filter=${filter}`);
+    const feat = found.body.features?.[0];
+    const lngLat = await page.evaluate(([x, y]) => window.qala.map.unproject([x, y]).toArray(), spot);
+    check('the new point is stored with typed values where it was drawn',
+      found.body.features?.length === 1 && feat.properties.kind === 'clinic' && feat.properties.capacity === 120 && feat.properties.house_number === '12А'
+      && haversine(feat.geometry.coordinates, lngLat) < 2, JSON.stringify(found.body).slice(0, 400));
+    const fid = feat?.id;
+
+    // The map shows it at once (the tiles are requested again).
+    const renderedAt = () => page.evaluate(([x, y, n]) => window.qala.map.queryRenderedFeatures([[x - 8, y - 8], [x + 8, y + 8]])
+      .some((f) => f.sourceLayer === 'poi' && f.properties.name === n), [spot[0], spot[1], name]);
+    let shownOnMap = false;
+    for (let i = 0; i < 20 && !shownOnMap; i++) { await idle(); shownOnMap = await renderedAt(); if (!shownOnMap) await page.waitForTimeout(250); }
+    check('the new point appears in the rendered map', shownOnMap);
+    await page.screenshot({ path: join(artifacts, 'edit-created.png') });
+
+    // Its card offers editing; a change of one attribute is saved.
+    await page.mouse.click(mapBox.x + spot[0], mapBox.y + spot[1]);
+    await page.waitForSelector('[data-testid=card] [data-testid=feature-edit]', { timeout: 5000 });
+    await page.click('[data-testid=feature-edit]');
+    await page.waitForSelector('[data-testid=feature-form]', { timeout: 5000 });
+    const shownName = await page.inputValue('[data-field=name]');
+    await page.fill('[data-field=capacity]', '250');
+    await page.click('[data-testid=form-save]');
+    await page.waitForSelector('[data-testid=feature-form]', { state: 'detached', timeout: 5000 });
+    const edited = await api(`/ogc/collections/poi/items/${fid}`);
+    check('the form opens with the current values and saves a change (PATCH with If-Match)', shownName === name && edited.body.properties?.capacity === 250 && edited.etag === '"v2"', `${shownName} ${JSON.stringify(edited.body.properties)} ${edited.etag}`);
+
+    // History: two versions; restoring version 1 brings the old value back.
+    await page.mouse.click(mapBox.x + spot[0], mapBox.y + spot[1]);
+    await page.waitForSelector('[data-testid=card] [data-testid=feature-history]', { timeout: 5000 });
+    await page.click('[data-testid=feature-history]');
+    await page.waitForSelector('[data-testid=history-list]', { timeout: 5000 });
+    const versions = await page.$$eval('[data-testid=history-item]', (els) => els.map((e) => e.textContent.replace(/\s+/g, ' ')));
+    check('the history lists two versions with operation and author', versions.length === 2 && versions.every((v) => v.includes(editorLogin)), JSON.stringify(versions));
+    await page.screenshot({ path: join(artifacts, 'edit-history.png') });
+    await page.click('[data-testid=history-item][data-version="1"] [data-testid=history-restore]');
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=history-item]').length === 3, null, { timeout: 5000 });
+    const restored = await api(`/ogc/collections/poi/items/${fid}`);
+    check('restoring version 1 brings the old value back', restored.body.properties?.capacity === 120, JSON.stringify(restored.body.properties));
+
+    // Attachments: upload a small text file and see it listed.
+    await page.click('[data-testid=feature-attachments]');
+    await page.waitForSelector('[data-testid=attachment-input]', { timeout: 5000 });
+    await page.setInputFiles('[data-testid=attachment-input]', { name: 'note.txt', mimeType: 'text/plain', buffer: Buffer.from('Qala e2e attachment\n') });
+    await page.waitForSelector('[data-testid=attachment-link]', { timeout: 5000 });
+    const link = await page.$eval('[data-testid=attachment-link]', (a) => ({ text: a.textContent, href: a.href }));
+    const download = await api(link.href);
+    check('an uploaded attachment is listed with a download link', link.text === 'note.txt' && download.status === 200 && String(download.body).includes('Qala e2e attachment'), JSON.stringify(link));
+    await page.screenshot({ path: join(artifacts, 'edit-attachments.png') });
+
+    // Delete (confirmed) removes it: 404, and gone from the map.
+    await page.click('[data-testid=feature-delete]');
+    await page.click('[data-testid=delete-confirm]');
+    await page.waitForSelector('[data-testid=card]', { state: 'detached', timeout: 5000 });
+    const gone = await api(`/ogc/collections/poi/items/${fid}`);
+    let stillShown = true;
+    for (let i = 0; i < 20 && stillShown; i++) { await idle(); stillShown = await renderedAt(); if (stillShown) await page.waitForTimeout(250); }
+    check('deleting the object removes it (404) and from the map', gone.status === 404 && !stillShown, `${gone.status} ${stillShown}`);
+
+    await page.click('[data-testid=logout]');
+    await page.waitForSelector('[data-testid=login]', { timeout: 5000 });
+    check('logging out hides the editing tools', !(await page.isVisible('[data-testid=edit-tools]')) && (await api('/api/auth/me')).status === 401);
+  }
+
   // Phone viewport: the panel is a drawer behind the menu button.
   await page.setViewportSize({ width: 390, height: 800 });
   await page.waitForTimeout(300);
