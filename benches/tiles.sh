@@ -13,26 +13,7 @@ if [ -z "$MARTIN" ] || [ ! -x "$MARTIN" ]; then
   cargo install martin --version 1.14.0 --locked --no-default-features --features postgres --root "$HOME/.cargo"
   MARTIN=$HOME/.cargo/bin/martin
 fi
-DATA=benches/data
-DURATION=${DURATION:-10s}
-mkdir -p "$DATA"
-DIR=$(scripts/data-dir.sh "/tmp/qala-bench")
-$QALA --data-dir "$DIR" db start >/dev/null
-BASE=$($QALA --data-dir "$DIR" db url)
-export DATABASE_URL=${BASE%/qala}/bench_tiles
-L="--layers-dir benches/layers"
-
-if ! psql -qtA "${BASE%/qala}/postgres" -c "SELECT 1 FROM pg_database WHERE datname = 'bench_tiles'" | grep -q 1; then
-  psql -q "${BASE%/qala}/postgres" -c "CREATE DATABASE bench_tiles"
-  [ -f "$DATA/buildings.gpkg" ] || { python3 benches/make_buildings.py "$DATA/buildings.csv" 300000 &&
-    ogr2ogr -f GPKG "$DATA/buildings.gpkg" "$DATA/buildings.csv" -nln buildings -a_srs EPSG:4326 \
-      -oo GEOM_POSSIBLE_NAMES=wkt -oo KEEP_GEOM_COLUMNS=NO -oo AUTODETECT_TYPE=YES -nlt POLYGON && rm "$DATA/buildings.csv"; }
-  python3 benches/make_tiles_data.py "$DATA/streets.csv" "$DATA/addresses.csv"
-  $QALA $L ingest "$DATA/buildings.gpkg" --layer bench_buildings --key id --report /tmp/qala-bt1.json
-  $QALA $L ingest "$DATA/streets.csv" --layer bench_streets --key id --report /tmp/qala-bt2.json
-  $QALA $L ingest "$DATA/addresses.csv" --layer bench_addresses --key id --report /tmp/qala-bt3.json
-  psql -q "$DATABASE_URL" -c "ANALYZE features"
-fi
+source benches/bench_db.sh
 # Martin's queries do not filter deleted features, so Qala's partial indexes do not serve them:
 # give Martin a plain spatial index of its own (its best case).
 psql -q "$DATABASE_URL" -c "CREATE INDEX IF NOT EXISTS bench_martin_geom_web ON features_bench_buildings USING gist (geom_web)"
