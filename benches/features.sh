@@ -27,7 +27,7 @@ server:
   encoding: utf-8
   languages: [en-US]
   limits: {default_items: 10, max_items: 10000}
-  map: {url: https://tile.openstreetmap.org/{z}/{x}/{y}.png, attribution: OSM}
+  map: {url: "https://tile.openstreetmap.org/{z}/{x}/{y}.png", attribution: OSM}
 logging: {level: ERROR}
 metadata:
   identification: {title: bench, description: bench, keywords: [bench], keywords_type: theme, terms_of_service: none, url: http://example.org}
@@ -73,7 +73,7 @@ stop() { kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; }
 BEFORE=$(psql -qtA "$DATABASE_URL" -c "SELECT id FROM features_bench_buildings WHERE deleted_at IS NULL ORDER BY id OFFSET 199999 LIMIT 1")
 CURSOR=$(python3 -c "import base64,json,sys; print(base64.urlsafe_b64encode(json.dumps([sys.argv[1]]).encode()).decode().rstrip('='))" "$BEFORE")
 # A small bbox (about 300 m) around the middle of the data.
-BBOX=$(psql -qtA "$DATABASE_URL" -c "SELECT concat_ws(',', round(x - 0.002, 5), round(y - 0.0015, 5), round(x + 0.002, 5), round(y + 0.0015, 5))
+BBOX=$(psql -qtA "$DATABASE_URL" -c "SELECT concat_ws(',', round((x - 0.002)::numeric, 5), round((y - 0.0015)::numeric, 5), round((x + 0.002)::numeric, 5), round((y + 0.0015)::numeric, 5))
   FROM (SELECT ST_X(c) x, ST_Y(c) y FROM (SELECT ST_Centroid(ST_EstimatedExtent('public', 'features_bench_buildings', 'geom')::geometry) c) s) t")
 
 run() { # label, url

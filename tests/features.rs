@@ -1086,7 +1086,13 @@ async fn logins_sessions_csrf_tokens_lockout_and_the_admin_api() {
         .status,
         409
     );
-    assert_eq!(call(&app, "GET", "/api/admin/users", &[], vec![]).await.status, 401);
+    let anon = call(&app, "GET", "/api/admin/users", &[], vec![]).await;
+    assert_eq!(anon.status, 401);
+    assert!(anon.header("www-authenticate").starts_with("Basic"), "QGIS and GDAL are asked for credentials");
+    let me = call(&app, "GET", "/api/auth/me", &[], vec![]).await;
+    assert_eq!((me.status, me.header("www-authenticate")), (401, String::new()), "no browser password box");
+    let script = call(&app, "GET", "/api/admin/users", &[("x-requested-with", "XMLHttpRequest".into())], vec![]).await;
+    assert_eq!((script.status, script.header("www-authenticate")), (401, String::new()));
 
     // Log in: an HttpOnly, Secure session cookie and a CSRF token for writes.
     let login = json!({"login": "ed", "password": "ed-password-9"}).to_string().into_bytes();

@@ -405,19 +405,32 @@ async fn the_front_end_is_served_from_the_binary() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_web_map_works_in_a_real_browser() {
     let dem_dir = tempfile::tempdir().unwrap();
-    let (_db, state) = demo_state(dem_dir.path()).await;
+    let (db, mut state) = demo_state(dem_dir.path()).await;
+    // An editor for the editing checks (log in, draw, edit, history, attachments, delete).
+    let hash = qala::auth::password::hash("editor-pass-1").unwrap();
+    let input = qala::auth::store::UserInput { roles: Some(vec!["editor".into()]), full_name: Some("Редактор".into()), ..Default::default() };
+    qala::auth::store::insert_user(&db.pool, "editor", &hash, &input).await.unwrap();
+    let attachments = tempfile::tempdir().unwrap();
+    let mut settings = (*state.settings).clone();
+    settings.attachments_dir = attachments.path().to_path_buf();
+    state.settings = std::sync::Arc::new(settings);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let server = tokio::spawn(async move { axum::serve(listener, qala::http::app(state)).await });
     let artifacts = common::repo().join("target/artifacts/web");
     std::fs::create_dir_all(&artifacts).unwrap();
-    let out = tokio::process::Command::new("node")
+    let run = tokio::process::Command::new("node")
         .arg("tests/e2e.mjs")
         .current_dir(common::repo().join("web"))
         .env("QALA_URL", format!("http://{addr}"))
         .env("QALA_ARTIFACTS", &artifacts)
-        .output()
+        .env("QALA_EDITOR_LOGIN", "editor")
+        .env("QALA_EDITOR_PASSWORD", "editor-pass-1")
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(std::time::Duration::from_secs(600), run)
         .await
+        .expect("the browser checks finish within 10 minutes")
         .expect("node runs (make setup installs it)");
     server.abort();
     let stdout = String::from_utf8_lossy(&out.stdout);

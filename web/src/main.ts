@@ -430,19 +430,20 @@ async function start() {
   map.on('dblclick', (e) => { if (state.measuring) { e.preventDefault(); state.measuring = false; $('#measure')?.setAttribute('aria-pressed', 'false'); } });
   renderPanel();
   wirePanel();
+  const editReady = editing.init({
+    map: () => map,
+    lang: () => state.lang,
+    layers: () => state.layers,
+    attributes: (id) => loadAttributes(id),
+    notice,
+    authChanged: reloadLayers,
+  }).catch((e: unknown) => console.error(e));
   map.once('idle', renderLegends);
   map.once('load', () => {
     afterStyle();
     updateScale();
     showCoords(map.getCenter().lng, map.getCenter().lat);
-    void editing.init({
-      map: () => map,
-      lang: () => state.lang,
-      layers: () => state.layers,
-      attributes: (id) => loadAttributes(id),
-      notice,
-      authChanged: reloadLayers,
-    }).finally(() => readyResolve());
+    void editReady.finally(() => readyResolve());
   });
 }
 

@@ -295,9 +295,30 @@ try {
     for (let i = 0; i < 20 && stillShown; i++) { await idle(); stillShown = await renderedAt(); if (stillShown) await page.waitForTimeout(250); }
     check('deleting the object removes it (404) and from the map', gone.status === 404 && !stillShown, `${gone.status} ${stillShown}`);
 
+    // A polygon layer: polygon and rectangle tools; a drawn polygon's vertices can be dragged (nothing saved).
+    await page.selectOption('[data-testid=edit-layer]', 'buildings');
+    const polyTools = await page.$$eval('[data-testid=edit-tools] button[data-tool]', (bs) => bs.map((x) => x.dataset.testid));
+    await page.click('[data-testid=draw-polygon]');
+    for (const [x, y] of [[300, 300], [400, 300], [400, 400]]) await page.mouse.click(mapBox.x + x, mapBox.y + y);
+    await page.mouse.dblclick(mapBox.x + 350, mapBox.y + 450);
+    await page.waitForSelector('[data-testid=feature-form]', { timeout: 5000 });
+    const drawn = await page.evaluate(() => structuredClone(window.qala.edit.form.geom));
+    const [vx, vy] = await page.evaluate(() => { const p = window.qala.map.project(window.qala.edit.form.geom.coordinates[0][0]); return [p.x, p.y]; });
+    await page.mouse.move(mapBox.x + vx, mapBox.y + vy);
+    await page.mouse.down();
+    await page.mouse.move(mapBox.x + vx - 30, mapBox.y + vy - 30, { steps: 5 });
+    await page.mouse.up();
+    const moved = await page.evaluate(() => window.qala.edit.form.geom);
+    const ring = moved.coordinates[0];
+    check('polygon drawing (click, double-click) and vertex dragging', polyTools.join() === 'draw-polygon,draw-rectangle' && drawn.type === 'Polygon' && drawn.coordinates[0].length === 5
+      && haversine(ring[0], drawn.coordinates[0][0]) > 5 && JSON.stringify(ring[0]) === JSON.stringify(ring[ring.length - 1]), `${polyTools} ${JSON.stringify(drawn)} ${JSON.stringify(moved)}`);
+    await page.screenshot({ path: join(artifacts, 'edit-polygon.png') });
+    await page.click('[data-testid=form-cancel]');
+
     await page.click('[data-testid=logout]');
     await page.waitForSelector('[data-testid=login]', { timeout: 5000 });
-    check('logging out hides the editing tools', !(await page.isVisible('[data-testid=edit-tools]')) && (await api('/api/auth/me')).status === 401);
+    const allow = await page.evaluate(async () => (await fetch('/ogc/collections/poi/items', { method: 'OPTIONS' })).headers.get('allow'));
+    check('logging out hides the editing tools and ends the session', !(await page.isVisible('[data-testid=edit-tools]')) && !/POST/.test(allow), allow);
   }
 
   // Phone viewport: the panel is a drawer behind the menu button.
