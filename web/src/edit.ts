@@ -78,7 +78,7 @@ async function errorOf(r: Response): Promise<ApiError> {
     const j = (await r.json()) as { error?: { code?: string; message?: string; details?: ApiError['details'] } };
     if (j.error) { code = j.error.code ?? code; message = j.error.message ?? message; details = j.error.details; }
   } catch { /* not JSON */ }
-  if (r.status === 401 && !r.url.includes('/api/auth/login')) { ed.user = null; rememberSession(false); renderAuth(); renderTools(); }
+  if (r.status === 401 && !r.url.includes('/api/auth/login')) { ed.user = null; renderAuth(); renderTools(); }
   return { status: r.status, code, message: r.status === 401 ? tr('sessionExpired') : message, details };
 }
 
@@ -127,24 +127,14 @@ export async function init(h: EditHost) {
   el('#editor')!.addEventListener('click', (ev) => void onEditorClick(ev));
   el('#editor')!.addEventListener('submit', (ev) => { ev.preventDefault(); void saveForm(); });
   el('#editor')!.addEventListener('change', (ev) => void onEditorChange(ev));
-  // A 401 of the server carries `WWW-Authenticate: Basic` (for QGIS and GDAL), and browsers answer
-  // that with their own password dialog; so only a browser that logged in before asks who it is.
-  if (hadSession()) {
-    const r = await fetch('/api/auth/me', { credentials: 'same-origin', headers: { 'X-Requested-With': 'XMLHttpRequest' } }).catch(() => null);
-    if (r && r.ok) {
-      ed.user = (await r.json()) as User;
-      await loadWritable();
-    } else rememberSession(false);
+  // The server sends its 401s to the web map (`X-Requested-With`) without a Basic challenge, so
+  // asking who we are never brings up the browser's own password box.
+  const r = await fetch('/api/auth/me', { credentials: 'same-origin', headers: { 'X-Requested-With': 'XMLHttpRequest' } }).catch(() => null);
+  if (r && r.ok) {
+    ed.user = (await r.json()) as User;
+    await loadWritable();
   }
   render();
-}
-
-function hadSession(): boolean {
-  try { return localStorage.getItem('qala.session') === '1'; } catch { return false; }
-}
-
-function rememberSession(on: boolean) {
-  try { if (on) localStorage.setItem('qala.session', '1'); else localStorage.removeItem('qala.session'); } catch { /* storage may be off */ }
 }
 
 async function loadWritable() {
@@ -164,12 +154,7 @@ async function login() {
   const out = el('[data-testid=login-error]')!;
   out.textContent = '';
   if (!user || !password) { out.textContent = tr('loginFailed'); return; }
-  // The credentials are checked first without cookies: a wrong password then gets a plain 401
-  // instead of the browser's Basic dialog (see init); only right ones open the session.
-  const headers = { 'Content-Type': 'application/json', 'Accept-Language': serverLang(L()), 'X-Requested-With': 'XMLHttpRequest' };
-  const body = JSON.stringify({ login: user, password });
-  const probe = await fetch('/api/auth/login', { method: 'POST', headers, body, credentials: 'omit' }).catch(() => null);
-  const r = probe && probe.ok ? await api('POST', '/api/auth/login', { login: user, password }).catch(() => null) : probe;
+  const r = await api('POST', '/api/auth/login', { login: user, password }).catch(() => null);
   if (!r) { out.textContent = tr('unavailable'); return; }
   if (!r.ok) {
     const e = await errorOf(r);
@@ -181,7 +166,6 @@ async function login() {
     return;
   }
   ed.user = (await r.json()) as User;
-  rememberSession(true);
   await host.authChanged();
   await loadWritable();
   render();
@@ -190,7 +174,6 @@ async function login() {
 async function logout() {
   await api('POST', '/api/auth/logout').catch(() => null);
   ed.user = null;
-  rememberSession(false);
   ed.writable = [];
   cancelDrawing();
   closeEditor();
