@@ -234,8 +234,12 @@ pub fn app(state: AppState) -> Router {
 /// A 401 asks for HTTP Basic credentials (`WWW-Authenticate`) so that QGIS and GDAL offer their
 /// password dialogs; a browser would pop up its own box over the web map instead. Requests from
 /// the web map (`X-Requested-With`) and the login routes get the 401 without the challenge.
-async fn no_browser_challenge(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
-    let from_script = req.headers().contains_key("x-requested-with") || req.uri().path().starts_with("/api/auth/");
+async fn no_browser_challenge(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let from_script =
+        req.headers().contains_key("x-requested-with") || req.uri().path().starts_with("/api/auth/");
     let mut resp = next.run(req).await;
     if from_script {
         resp.headers_mut().remove(axum::http::header::WWW_AUTHENTICATE);

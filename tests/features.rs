@@ -1091,7 +1091,8 @@ async fn logins_sessions_csrf_tokens_lockout_and_the_admin_api() {
     assert!(anon.header("www-authenticate").starts_with("Basic"), "QGIS and GDAL are asked for credentials");
     let me = call(&app, "GET", "/api/auth/me", &[], vec![]).await;
     assert_eq!((me.status, me.header("www-authenticate")), (401, String::new()), "no browser password box");
-    let script = call(&app, "GET", "/api/admin/users", &[("x-requested-with", "XMLHttpRequest".into())], vec![]).await;
+    let script =
+        call(&app, "GET", "/api/admin/users", &[("x-requested-with", "XMLHttpRequest".into())], vec![]).await;
     assert_eq!((script.status, script.header("www-authenticate")), (401, String::new()));
 
     // Log in: an HttpOnly, Secure session cookie and a CSRF token for writes.

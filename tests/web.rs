@@ -408,7 +408,11 @@ async fn the_web_map_works_in_a_real_browser() {
     let (db, mut state) = demo_state(dem_dir.path()).await;
     // An editor for the editing checks (log in, draw, edit, history, attachments, delete).
     let hash = qala::auth::password::hash("editor-pass-1").unwrap();
-    let input = qala::auth::store::UserInput { roles: Some(vec!["editor".into()]), full_name: Some("Редактор".into()), ..Default::default() };
+    let input = qala::auth::store::UserInput {
+        roles: Some(vec!["editor".into()]),
+        full_name: Some("Редактор".into()),
+        ..Default::default()
+    };
     qala::auth::store::insert_user(&db.pool, "editor", &hash, &input).await.unwrap();
     let attachments = tempfile::tempdir().unwrap();
     let mut settings = (*state.settings).clone();
