@@ -160,6 +160,8 @@ async fn the_access_matrix_holds_for_tiles_features_and_exports() {
         let search = call(&app, "GET", "/ogc/collections", &h, vec![]).await;
         let listed = search.json()["collections"].as_array().unwrap().iter().any(|c| c["id"] == *layer);
         if *read {
+            let private = items.header("cache-control").contains("private");
+            assert_eq!(private, *layer == "pipes", "{who} {layer}: {}", items.header("cache-control"));
             assert_eq!(tile.status, 200, "{who} reads tiles of {layer}");
             assert_eq!(items.status, 200, "{who} reads features of {layer}");
             assert_eq!(items.json()["features"].as_array().unwrap().len() as i64, count(&db, layer).await);

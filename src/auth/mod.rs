@@ -133,6 +133,18 @@ pub fn client_ip(parts: &Parts) -> Option<String> {
     parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string())
 }
 
+/// The client address of a request (see [`client_ip`]), as an extractor.
+#[derive(Debug, Clone)]
+pub struct ClientIp(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientIp(client_ip(parts)))
+    }
+}
+
 /// Why credentials were refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginRefusal {

@@ -54,11 +54,11 @@ fn cookie(token: &str, max_age_s: u64) -> String {
 pub async fn login(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
+    super::ClientIp(ip): super::ClientIp,
     headers: HeaderMap,
     body: Result<Json<LoginBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
     let Json(body) = body.map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
-    let ip = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).map(str::to_string);
     let login = body.login.trim().to_lowercase();
     let user = match state.auth.check_password(&login, &body.password, ip.as_deref()).await {
         Ok(Ok(u)) => u,

@@ -21,7 +21,7 @@ use tokio::io::AsyncWriteExt;
 use tower::ServiceExt;
 
 use super::routes::readable;
-use crate::auth::policy::{Access, FeatureScope};
+use crate::auth::policy::Access;
 use crate::auth::{Caller, journal};
 use crate::error::ApiError;
 use crate::http::{AppState, ReqLang};
@@ -89,7 +89,6 @@ async fn feature_access(
     let found = super::store::item(&state.pool, &layer.id, fid, &scope, &super::crs::CRS84)
         .await
         .map_err(|e| ApiError::database(lang, e))?;
-    let _: &FeatureScope = &scope;
     if found.is_none() {
         return Err(ApiError::not_found(Msg::NotFound, lang));
     }

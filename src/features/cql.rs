@@ -232,11 +232,11 @@ impl Translator<'_> {
             Expr::Geometry(_) | Expr::BBox { .. } => Ok((self.geometry(e)?, Kind::Geometry)),
             Expr::Array(_) => Err("arrays are only supported on the right of IN".into()),
             Expr::Interval { .. } => Err("temporal intervals are not supported".into()),
-            Expr::Operation { op, args } => self.operation(op, args, hint),
+            Expr::Operation { op, args } => self.operation(op, args),
         }
     }
 
-    fn operation(&mut self, op: &str, args: &[Box<Expr>], hint: Kind) -> Result<(String, Kind), String> {
+    fn operation(&mut self, op: &str, args: &[Box<Expr>]) -> Result<(String, Kind), String> {
         match op {
             "and" | "or" => {
                 let parts: Vec<String> =
@@ -298,7 +298,6 @@ impl Translator<'_> {
                     .map(|p| format!("({p})::float8"))
                     .collect::<Vec<_>>()
                     .join(&format!(" {op} "));
-                let _ = hint;
                 Ok((format!("({joined})"), Kind::Number))
             }
             _ if spatial_fn(op).is_some() => {

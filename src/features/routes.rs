@@ -291,7 +291,17 @@ async fn items(
     }
     body.push_str("]}");
     let (n, v) = content_crs(&q.crs);
-    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static(GEOJSON)), (n, v)], body).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, HeaderValue::from_static(GEOJSON)), (n, v), cache_control(&layer, &scope)],
+        body,
+    )
+        .into_response())
+}
+
+/// Restricted data and per-scope rows are never stored by shared caches.
+fn cache_control(layer: &LayerDef, scope: &FeatureScope) -> (header::HeaderName, HeaderValue) {
+    let v = if layer.access.public && *scope == FeatureScope::All { "no-cache" } else { "private, no-store" };
+    (header::CACHE_CONTROL, HeaderValue::from_static(v))
 }
 
 /// `?crs=` and `?at=` of a single item.
@@ -377,6 +387,7 @@ async fn item(
             (header::CONTENT_TYPE, HeaderValue::from_static(GEOJSON)),
             (n, v),
             (header::ETAG, HeaderValue::from_str(&tag).unwrap_or(HeaderValue::from_static(""))),
+            cache_control(&layer, &scope),
         ],
         body,
     )
