@@ -105,41 +105,15 @@ CREATE INDEX attachments_sha ON attachments (sha256);
 -- features are visible per department.
 ALTER TABLE features ADD COLUMN owner_dept text;
 
-CREATE OR REPLACE FUNCTION qala_features_before() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION qala_features_owner_dept() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        NEW.version := 1;
-        NEW.created_by := qala_actor();
-        NEW.updated_by := NEW.created_by;
-        NEW.created_at := now();
-        NEW.updated_at := NEW.created_at;
-        IF NEW.owner_dept IS NULL THEN
-            NEW.owner_dept := nullif(current_setting('qala.dept', true), '');
-        END IF;
-        IF NEW.kato IS NULL THEN
-            NEW.kato := qala_kato_at(NEW.geom);
-        END IF;
-        RETURN NEW;
-    END IF;
-    -- UPDATE: a row whose content did not change keeps its version.
-    IF NEW.geom IS NOT DISTINCT FROM OLD.geom AND NEW.attrs IS NOT DISTINCT FROM OLD.attrs
-       AND NEW.deleted_at IS NOT DISTINCT FROM OLD.deleted_at
-       AND NEW.kato IS NOT DISTINCT FROM OLD.kato THEN
-        RETURN NEW;
-    END IF;
-    IF NEW.geom IS DISTINCT FROM OLD.geom AND NEW.kato IS NOT DISTINCT FROM OLD.kato THEN
-        NEW.kato := qala_kato_at(NEW.geom);
-    END IF;
-    NEW.version := OLD.version + 1;
-    NEW.updated_by := qala_actor();
-    NEW.updated_at := now();
-    IF NEW.deleted_at IS NOT NULL AND OLD.deleted_at IS NULL THEN
-        NEW.deleted_by := NEW.updated_by;
-    ELSIF NEW.deleted_at IS NULL THEN
-        NEW.deleted_by := NULL;
+    IF NEW.owner_dept IS NULL THEN
+        NEW.owner_dept := nullif(current_setting('qala.dept', true), '');
     END IF;
     RETURN NEW;
 END $$;
+CREATE TRIGGER features_owner_dept BEFORE INSERT ON features
+    FOR EACH ROW EXECUTE FUNCTION qala_features_owner_dept();
 
--- Keyset paging walks (layer_id, id) in order; the primary key serves it. History by time.
+-- The history of a feature by time (`?at=`).
 CREATE INDEX feature_history_feature_time ON feature_history (feature_id, changed_at);

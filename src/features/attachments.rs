@@ -86,10 +86,10 @@ async fn feature_access(
 ) -> Result<(String, i64, Access), ApiError> {
     let (layer, access, scope) = readable(state, caller, id, lang)?;
     let fid: i64 = fid.parse().map_err(|_| ApiError::not_found(Msg::NotFound, lang))?;
-    let found = super::store::item(&state.pool, &layer.id, fid, &scope, &super::crs::CRS84)
+    let visible = super::store::is_visible(&state.pool, &layer.id, fid, &scope, false)
         .await
         .map_err(|e| ApiError::database(lang, e))?;
-    if found.is_none() {
+    if !visible {
         return Err(ApiError::not_found(Msg::NotFound, lang));
     }
     Ok((layer.id.clone(), fid, access))
@@ -153,21 +153,9 @@ async fn upload(
 ) -> Result<Response, ApiError> {
     let (layer, fid, access) = feature_access(&state, &caller, &id, &fid, lang).await?;
     if access < Access::Write {
-        journal::record(
-            &state.pool,
-            "refusal",
-            Some(caller.login()),
-            None,
-            Some(&format!("{layer}/{fid}/attachments")),
-            "refused",
-            json!({}),
-        )
-        .await;
-        return Err(if caller.principal().is_none() {
-            ApiError::unauthorized(lang)
-        } else {
-            ApiError::forbidden(lang)
-        });
+        let target = format!("POST {layer}/{fid}/attachments");
+        super::routes::journal_refusal(&state.pool, &caller, &target, "read only").await;
+        return Err(super::routes::write_refused(&caller, lang));
     }
     let mut multipart = multipart.map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
     let dir = state.settings.attachments_dir.clone();
@@ -372,11 +360,9 @@ async fn remove(
 ) -> Result<StatusCode, ApiError> {
     let (layer, fid, access) = feature_access(&state, &caller, &id, &fid, lang).await?;
     if access < Access::Write {
-        return Err(if caller.principal().is_none() {
-            ApiError::unauthorized(lang)
-        } else {
-            ApiError::forbidden(lang)
-        });
+        let target = format!("DELETE {layer}/{fid}/attachments/{aid}");
+        super::routes::journal_refusal(&state.pool, &caller, &target, "read only").await;
+        return Err(super::routes::write_refused(&caller, lang));
     }
     let row = attachment(&state, &layer, fid, &aid, lang).await?;
     sqlx::query("UPDATE attachments SET deleted_at = now(), deleted_by = $2 WHERE id = $1")

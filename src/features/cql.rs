@@ -27,7 +27,6 @@ use crate::layers::catalog::{AttrType, LayerDef};
 pub enum Bind {
     Text(String),
     Float(f64),
-    Int(i64),
     Bool(bool),
 }
 

@@ -24,10 +24,9 @@ use crate::layers::catalog::LayerDef;
 pub const DEFAULT_LIMIT: usize = 10;
 pub const MAX_LIMIT: usize = 10_000;
 
-/// One ordering key: SQL (never NULL), its kind, descending or not, and the property name.
+/// One ordering key: SQL (never NULL), the type its cursor value is cast to, descending or not.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SortKey {
-    pub name: String,
     pub sql: String,
     pub cast: &'static str,
     pub desc: bool,
@@ -273,10 +272,10 @@ impl ItemsQuery {
                     Kind::Geometry => return Err(bad("sortby: geometries cannot be sorted")),
                     _ => (format!("coalesce({sql}, '')"), "text"),
                 };
-                order.push(SortKey { name: name.to_string(), sql, cast, desc });
+                order.push(SortKey { sql, cast, desc });
             }
         }
-        order.push(SortKey { name: "id".into(), sql: "f.id".into(), cast: "bigint", desc: false });
+        order.push(SortKey { sql: "f.id".into(), cast: "bigint", desc: false });
         let cursor = match get("cursor") {
             Some(c) => {
                 let keys = decode_cursor(c, order.len())?;
@@ -352,7 +351,6 @@ pub fn bind_all<'q, O>(
         q = match b {
             Bind::Text(s) => q.bind(s.as_str()),
             Bind::Float(f) => q.bind(*f),
-            Bind::Int(i) => q.bind(*i),
             Bind::Bool(v) => q.bind(*v),
         };
     }

@@ -38,7 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/ogc/collections/{id}/items", get(items).post(create).options(options_items))
         .route(
             "/ogc/collections/{id}/items/{fid}",
-            get(item).put(replace).patch(patch).delete(remove).options(options_item),
+            get(item).put(write_item).patch(write_item).delete(write_item).options(options_item),
         )
         .route("/ogc/collections/{id}/items/{fid}/history", get(history))
         .route("/ogc/collections/{id}/items/{fid}/restore", post(restore))
@@ -439,40 +439,39 @@ async fn writable(
     method: &Method,
     lang: Lang,
 ) -> Result<(Arc<LayerDef>, FeatureScope), ApiError> {
-    let refuse = |status: &str| {
-        let pool = state.pool.clone();
-        let login = caller.login().to_string();
-        let target = format!("{method} /ogc/collections/{id}");
-        let status = status.to_string();
-        async move {
-            journal::record(
-                &pool,
-                "refusal",
-                Some(&login),
-                None,
-                Some(&target),
-                "refused",
-                json!({"reason": status}),
-            )
-            .await;
-        }
-    };
+    let target = format!("{method} /ogc/collections/{id}");
     let (layer, access, scope) = match readable(state, caller, id, lang) {
         Ok(r) => r,
         Err(e) => {
-            refuse("layer not readable").await;
+            journal_refusal(&state.pool, caller, &target, "layer not readable").await;
             return Err(e);
         }
     };
     if access < Access::Write {
-        refuse("read only").await;
-        return Err(if caller.principal().is_none() {
-            ApiError::unauthorized(lang)
-        } else {
-            ApiError::forbidden(lang)
-        });
+        journal_refusal(&state.pool, caller, &target, "read only").await;
+        return Err(write_refused(caller, lang));
     }
     Ok((layer, scope))
+}
+
+/// The answer to a write the policy refuses on a readable layer: 401 for anonymous callers (log
+/// in first), 403 for users who may only read.
+pub fn write_refused(caller: &Caller, lang: Lang) -> ApiError {
+    if caller.principal().is_none() { ApiError::unauthorized(lang) } else { ApiError::forbidden(lang) }
+}
+
+/// Journals a refused write.
+pub async fn journal_refusal(pool: &sqlx::PgPool, caller: &Caller, target: &str, reason: &str) {
+    journal::record(
+        pool,
+        "refusal",
+        Some(caller.login()),
+        None,
+        Some(target),
+        "refused",
+        json!({"reason": reason}),
+    )
+    .await;
 }
 
 /// A feature body checked against the layer: geometry (valid, right type, inside the extent, in
@@ -713,36 +712,18 @@ async fn write_existing(
     Ok(([(header::ETAG, etag(version))], Json(json!({"id": fid, "version": version}))).into_response())
 }
 
-async fn replace(
+/// PUT (replace), PATCH (merge-patch) and DELETE of one item.
+async fn write_item(
     State(state): State<AppState>,
     caller: Caller,
     ReqLang(lang): ReqLang,
+    method: Method,
     headers: HeaderMap,
-    Path((id, fid)): Path<(String, String)>,
+    Path(target): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    write_existing(state, caller, lang, headers, (id, fid), Some(body), Method::PUT).await
-}
-
-async fn patch(
-    State(state): State<AppState>,
-    caller: Caller,
-    ReqLang(lang): ReqLang,
-    headers: HeaderMap,
-    Path((id, fid)): Path<(String, String)>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    write_existing(state, caller, lang, headers, (id, fid), Some(body), Method::PATCH).await
-}
-
-async fn remove(
-    State(state): State<AppState>,
-    caller: Caller,
-    ReqLang(lang): ReqLang,
-    headers: HeaderMap,
-    Path((id, fid)): Path<(String, String)>,
-) -> Result<Response, ApiError> {
-    write_existing(state, caller, lang, headers, (id, fid), None, Method::DELETE).await
+    let body = (method != Method::DELETE).then_some(body);
+    write_existing(state, caller, lang, headers, target, body, method).await
 }
 
 async fn history(
@@ -778,7 +759,7 @@ async fn restore(
     let fid = parse_fid(&fid, lang)?;
     let body: RestoreBody = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(lang, format!("the body must be {{\"version\": n}}: {e}")))?;
-    if !store::exists_any(&state.pool, &layer.id, fid, &scope).await.map_err(db(lang))? {
+    if !store::is_visible(&state.pool, &layer.id, fid, &scope, true).await.map_err(db(lang))? {
         return Err(ApiError::not_found(Msg::NotFound, lang));
     }
     let mut tx = store::begin(&state.pool, &caller).await.map_err(db(lang))?;

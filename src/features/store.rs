@@ -229,14 +229,17 @@ pub async fn restore(
     .await
 }
 
-/// Whether a feature exists in the caller's scope, live or deleted (for restore).
-pub async fn exists_any(
+/// Whether a feature exists in the caller's scope: live only, or also deleted (for restore).
+pub async fn is_visible(
     pool: &PgPool,
     layer: &str,
     fid: i64,
     scope: &FeatureScope,
+    include_deleted: bool,
 ) -> Result<bool, sqlx::Error> {
-    let sql =
-        format!("SELECT EXISTS (SELECT 1 FROM \"features_{layer}\" f WHERE f.id = $2 AND {})", scope.sql(1));
-    sqlx::query_scalar(&sql).bind(scope.param()).bind(fid).fetch_one(pool).await
+    let sql = format!(
+        "SELECT EXISTS (SELECT 1 FROM \"features_{layer}\" f WHERE f.id = $2 AND {} AND ($3 OR f.deleted_at IS NULL))",
+        scope.sql(1)
+    );
+    sqlx::query_scalar(&sql).bind(scope.param()).bind(fid).bind(include_deleted).fetch_one(pool).await
 }

@@ -151,11 +151,10 @@ pub async fn get_feature(
         .map_err(|_| ApiError::bad_request(lang, format!("`{fid}` is not a feature id (an integer)")))?;
     let scope = crate::auth::policy::feature_scope(&caller, &layer);
     if scope != crate::auth::policy::FeatureScope::All {
-        let visible =
-            crate::features::store::item(&state.pool, &layer.id, fid, &scope, &crate::features::crs::CRS84)
-                .await
-                .map_err(|e| ApiError::database(lang, e))?;
-        if visible.is_none() {
+        let visible = crate::features::store::is_visible(&state.pool, &layer.id, fid, &scope, false)
+            .await
+            .map_err(|e| ApiError::database(lang, e))?;
+        if !visible {
             return Err(ApiError::not_found(Msg::NotFound, lang));
         }
     }
