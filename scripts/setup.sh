@@ -11,6 +11,7 @@ packages=(
   pkg-config build-essential               # building the gdal-sys crate
   chromium                                 # the web map's browser tests (Playwright drives it)
   python3 python3-venv                     # OWSLib, a Python client of OGC API - Features, in tests
+  poppler-utils zbar-tools                 # PDF checks in tests: pdftotext, pdffonts, pdftoppm, zbarimg
   ca-certificates curl
 )
 # Node.js 20+ builds the web map (web/, Vite). Debian 12's own nodejs is 18: when no node 20+ is on

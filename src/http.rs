@@ -206,6 +206,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::features::routes::router())
         .merge(crate::features::attachments::router())
         .merge(crate::features::export::router())
+        .merge(crate::print::routes::router())
         .merge(crate::auth::routes::router())
         .merge(crate::auth::admin::router())
         .fallback(crate::web::fallback);

@@ -18,6 +18,15 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// The language's tag: `kk`, `ru`, `en`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Kk => "kk",
+            Lang::Ru => "ru",
+            Lang::En => "en",
+        }
+    }
+
     /// Parses `kk`, `ru`, `en` and longer tags such as `kk-KZ` or `en-GB`.
     pub fn parse(tag: &str) -> Option<Lang> {
         let primary = tag.trim().split(['-', '_']).next()?.to_ascii_lowercase();

@@ -12,5 +12,6 @@ pub mod features;
 pub mod http;
 pub mod i18n;
 pub mod layers;
+pub mod print;
 pub mod tiles;
 pub mod web;

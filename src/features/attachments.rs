@@ -72,7 +72,7 @@ pub fn sniff(head: &[u8]) -> String {
     "application/octet-stream".into()
 }
 
-fn stored_path(dir: &FsPath, sha: &str) -> PathBuf {
+pub(crate) fn stored_path(dir: &FsPath, sha: &str) -> PathBuf {
     dir.join(&sha[..2]).join(sha)
 }
 

@@ -115,6 +115,14 @@ impl EnumValue {
             EnumValue::Labelled { value, .. } => value,
         }
     }
+
+    /// Its label, when the layer file gives one.
+    pub fn label(&self) -> Option<&Translated> {
+        match self {
+            EnumValue::Plain(_) => None,
+            EnumValue::Labelled { label, .. } => Some(label),
+        }
+    }
 }
 
 /// One attribute of a layer's schema.

@@ -1,0 +1,3 @@
+-- One document record by code.
+SELECT code, kind, sha256, size_bytes, title, subject, issuer, issued_at, revoked_at, revoked_by, revoke_reason
+FROM documents WHERE code = $1
