@@ -179,7 +179,7 @@ mod tests {
         }
         let a4 = PageLayout::new(Paper::A4, Orientation::Landscape);
         let (w, h) = a4.frame_mm();
-        assert!((w - 277.0).abs() < 1e-9 && (h - 134.0).abs() < 1e-9, "{w} {h}");
+        assert!((w - 277.0).abs() < 1e-9 && (h - 136.0).abs() < 1e-9, "{w} {h}");
     }
 
     #[test]

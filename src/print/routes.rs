@@ -198,7 +198,11 @@ fn plan(
     let readable: Vec<Arc<LayerDef>> = catalog.readable_all(caller).cloned().collect();
     let printable = printable_layers(style, readable);
     let layers = match req.layers {
-        None => printable,
+        // As the web map opens: layers whose every style layer is hidden by default are left out.
+        None => printable
+            .into_iter()
+            .filter(|l| style.layers.iter().any(|sl| sl.source_layer == l.id && !sl.hidden_by_default()))
+            .collect(),
         Some(ids) => {
             if ids.is_empty() {
                 return Err(bad("`layers` is empty".into()));
@@ -423,7 +427,7 @@ pub(crate) async fn issue(
         None,
         Some(&code),
         "ok",
-        json!({"kind": kind, "title": title, "sha256": sha256, "size": pdf.len(), "subject": subject}),
+        json!({"op": "issue", "kind": kind, "title": title, "sha256": sha256, "size": pdf.len(), "subject": subject}),
     )
     .await;
     Ok(Issued { code, pdf, sha256 })
@@ -516,8 +520,8 @@ async fn revoke(
         Some(caller.login()),
         None,
         Some(&code),
-        "revoked",
-        json!({"reason": b.reason}),
+        "ok",
+        json!({"op": "revoke", "reason": b.reason}),
     )
     .await;
     document_json(State(state), ReqLang(lang), Path(code)).await

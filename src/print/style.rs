@@ -123,6 +123,11 @@ impl StyleLayer {
         z >= self.minzoom && z < self.maxzoom
     }
 
+    /// Hidden in the web map until the user switches it on (`visibility: none`).
+    pub fn hidden_by_default(&self) -> bool {
+        self.layout.get("visibility").and_then(Value::as_str) == Some("none")
+    }
+
     pub fn passes(&self, p: &Props, z: f64) -> bool {
         expr::passes(self.filter.as_ref(), p, z)
     }
