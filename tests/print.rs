@@ -41,7 +41,13 @@ impl Resp {
     }
 }
 
-async fn call(app: &axum::Router, method: &str, uri: &str, headers: &[(&str, String)], body: Vec<u8>) -> Resp {
+async fn call(
+    app: &axum::Router,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, String)],
+    body: Vec<u8>,
+) -> Resp {
     let mut req = Request::builder().method(method).uri(uri).header("host", HOST);
     for (k, v) in headers {
         req = req.header(*k, v);
@@ -160,7 +166,15 @@ fn frame_mm(r: &Resp) -> [f64; 4] {
 
 /// Checks what GDAL reads of the frame: the CRS, and the page's origin and extent (pixel size ×
 /// pixels) against the centre projected independently and the requested scale, within 1 cm.
-fn check_georeference(info: &Value, epsg: u32, centre: (f64, f64), k: f64, scale: f64, page_mm: (f64, f64), frame: [f64; 4]) {
+fn check_georeference(
+    info: &Value,
+    epsg: u32,
+    centre: (f64, f64),
+    k: f64,
+    scale: f64,
+    page_mm: (f64, f64),
+    frame: [f64; 4],
+) {
     let wkt = info["coordinateSystem"]["wkt"].as_str().unwrap();
     assert!(wkt.trim_end().ends_with(&format!("ID[\"EPSG\",{epsg}]]")), "{wkt}");
     let gt: Vec<f64> = serde_json::from_value(info["geoTransform"].clone()).unwrap();
@@ -217,7 +231,8 @@ async fn maps_print_to_scale_as_geopdf_and_verify() {
     let k = scale_factor(mercator, centre.0, centre.1);
     check_georeference(&info, 3857, mercator(centre.0, centre.1), k, 5000.0, (297.0, 210.0), frame_mm(&r));
     // One PDF layer per map layer, in the style's order, named in Kazakh.
-    let expected: Vec<String> = ["streets", "buildings", "poi"].iter().map(|id| gdal_name(&title_kk(&catalog, id))).collect();
+    let expected: Vec<String> =
+        ["streets", "buildings", "poi"].iter().map(|id| gdal_name(&title_kk(&catalog, id))).collect();
     assert_eq!(pdf_layers(&info), expected);
     // The Kazakh title as text, in an embedded subset font.
     let text = tool("pdftotext", &[pdf.to_str().unwrap(), "-"]);
@@ -227,14 +242,22 @@ async fn maps_print_to_scale_as_geopdf_and_verify() {
     let fonts = tool("pdffonts", &[pdf.to_str().unwrap()]);
     let subset = fonts.lines().filter(|l| {
         let cols: Vec<&str> = l.split_whitespace().collect();
-        cols.first().is_some_and(|n| n.len() > 7 && n.as_bytes()[6] == b'+' && n[..6].chars().all(|c| c.is_ascii_uppercase()))
-            && cols.windows(3).any(|w| w == ["yes", "yes", "yes"])
+        cols.first().is_some_and(|n| {
+            n.len() > 7 && n.as_bytes()[6] == b'+' && n[..6].chars().all(|c| c.is_ascii_uppercase())
+        }) && cols.windows(3).any(|w| w == ["yes", "yes", "yes"])
     });
     assert!(subset.count() >= 1, "no embedded subset font:\n{fonts}");
     // The QR code leads to the document's record, which says it is valid.
     let url = qr_text(&png);
     assert_eq!(url, format!("http://{HOST}/verify/{code}"));
-    let page = call(&app, "GET", url.strip_prefix(&format!("http://{HOST}")).unwrap(), &[("accept-language", "en".into())], vec![]).await;
+    let page = call(
+        &app,
+        "GET",
+        url.strip_prefix(&format!("http://{HOST}")).unwrap(),
+        &[("accept-language", "en".into())],
+        vec![],
+    )
+    .await;
     assert_eq!(page.status, 200);
     assert!(page.text().contains("data-status=\"valid\""), "{}", page.text());
     let record = call(&app, "GET", &format!("/api/documents/{code}"), &[], vec![]).await.json();
@@ -258,23 +281,38 @@ async fn maps_print_to_scale_as_geopdf_and_verify() {
     let last = changed.len() - 10;
     changed[last] ^= 1;
     let (h, b) = upload(changed);
-    assert!(call(&app, "POST", &format!("/verify/{code}"), &h, b).await.text().contains("data-compare=\"differs\""));
+    assert!(
+        call(&app, "POST", &format!("/verify/{code}"), &h, b)
+            .await
+            .text()
+            .contains("data-compare=\"differs\"")
+    );
     let unknown = call(&app, "GET", "/verify/0000-0000-0000", &[], vec![]).await;
     assert_eq!(unknown.status, 404);
     assert!(unknown.text().contains("data-status=\"unknown\""));
 
     // A restricted layer never reaches an anonymous user: not by default, and asking for it is
     // answered as for a layer that does not exist.
-    let r = print(&app, json!({"center": [centre.0, centre.1], "scale": 2000, "paper": "A4", "lang": "kk"}), &[]).await;
+    let r =
+        print(&app, json!({"center": [centre.0, centre.1], "scale": 2000, "paper": "A4", "lang": "kk"}), &[])
+            .await;
     assert_eq!(r.status, 200, "{}", r.text());
     let (pdf, _) = keep("a4-anonymous-default-layers", &r.body);
     let layers = pdf_layers(&gdalinfo(&pdf));
     let networks = gdal_name(&title_kk(&catalog, "utility_networks"));
     assert!(layers.contains(&gdal_name(&title_kk(&catalog, "buildings"))), "{layers:?}");
     assert!(!layers.contains(&networks), "{layers:?}");
-    assert!(!tool("pdftotext", &[pdf.to_str().unwrap(), "-"]).contains("Су құбыры"), "network legend for anonymous");
+    assert!(
+        !tool("pdftotext", &[pdf.to_str().unwrap(), "-"]).contains("Су құбыры"),
+        "network legend for anonymous"
+    );
     for id in ["utility_networks", "no_such_layer"] {
-        let r = print(&app, json!({"center": [centre.0, centre.1], "scale": 2000, "layers": ["buildings", id]}), &[]).await;
+        let r = print(
+            &app,
+            json!({"center": [centre.0, centre.1], "scale": 2000, "layers": ["buildings", id]}),
+            &[],
+        )
+        .await;
         assert_eq!(r.status, 400);
         assert_eq!(r.json()["error"]["details"][0]["value"], id);
         assert!(r.json()["error"]["message"].as_str().unwrap().contains(&format!("unknown layers: {id}")));
@@ -308,36 +346,71 @@ async fn maps_print_to_scale_as_geopdf_and_verify() {
     // Revoking is for administrators; the page then says so.
     let body = serde_json::to_vec(&json!({"reason": "заменён"})).unwrap();
     let ct = ("content-type", "application/json".to_string());
-    assert_eq!(call(&app, "POST", &format!("/api/documents/{engineer_code}/revoke"), &[ct.clone()], body.clone()).await.status, 401);
-    assert_eq!(call(&app, "POST", &format!("/api/documents/{engineer_code}/revoke"), &[ct.clone(), basic("engineer")], body.clone()).await.status, 403);
-    let revoked = call(&app, "POST", &format!("/api/documents/{engineer_code}/revoke"), &[ct, basic("boss")], body).await;
+    assert_eq!(
+        call(
+            &app,
+            "POST",
+            &format!("/api/documents/{engineer_code}/revoke"),
+            std::slice::from_ref(&ct),
+            body.clone()
+        )
+        .await
+        .status,
+        401
+    );
+    assert_eq!(
+        call(
+            &app,
+            "POST",
+            &format!("/api/documents/{engineer_code}/revoke"),
+            &[ct.clone(), basic("engineer")],
+            body.clone()
+        )
+        .await
+        .status,
+        403
+    );
+    let revoked =
+        call(&app, "POST", &format!("/api/documents/{engineer_code}/revoke"), &[ct, basic("boss")], body)
+            .await;
     assert_eq!(revoked.status, 200, "{}", revoked.text());
     assert_eq!(revoked.json()["status"], "revoked");
     let page = call(&app, "GET", &format!("/verify/{engineer_code}?lang=ru"), &[], vec![]).await.text();
     assert!(page.contains("data-status=\"revoked\"") && page.contains("заменён"), "{page}");
 
     // Issuing is journalled.
-    let journalled: i64 = sqlx::query_scalar("SELECT count(*) FROM events WHERE kind = 'document' AND target = $1")
-        .bind(&engineer_code)
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+    let journalled: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM events WHERE kind = 'document' AND target = $1")
+            .bind(&engineer_code)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
     assert_eq!(journalled, 2, "issued and revoked");
 
     // A bbox instead of a centre: the smallest whole hundred scale that shows it all.
     let bbox = [76.93, 43.23, 76.96, 43.245];
-    let r = print(&app, json!({"bbox": bbox, "paper": "A4", "orientation": "portrait", "layers": ["districts"]}), &[]).await;
+    let r = print(
+        &app,
+        json!({"bbox": bbox, "paper": "A4", "orientation": "portrait", "layers": ["districts"]}),
+        &[],
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text());
     let extent: Vec<f64> = r.header("qala-map-extent").split(',').map(|v| v.parse().unwrap()).collect();
     let (w, s) = mercator(bbox[0], bbox[1]);
     let (e, n) = mercator(bbox[2], bbox[3]);
     assert!(extent[0] <= w && extent[1] <= s && extent[2] >= e && extent[3] >= n, "{extent:?}");
-    let record = call(&app, "GET", &format!("/api/documents/{}", r.header("qala-document")), &[], vec![]).await.json();
+    let record =
+        call(&app, "GET", &format!("/api/documents/{}", r.header("qala-document")), &[], vec![]).await.json();
     let scale = record["subject"]["scale"].as_f64().unwrap();
     assert_eq!(scale % 100.0, 0.0);
     let smaller = print(&app, json!({"bbox": bbox, "scale": scale - 100.0, "paper": "A4", "orientation": "portrait", "layers": ["districts"]}), &[]).await;
     let extent: Vec<f64> = smaller.header("qala-map-extent").split(',').map(|v| v.parse().unwrap()).collect();
-    assert!(extent[0] > w || extent[1] > s || extent[2] < e || extent[3] < n, "1:{} would have fitted", scale - 100.0);
+    assert!(
+        extent[0] > w || extent[1] > s || extent[2] < e || extent[3] < n,
+        "1:{} would have fitted",
+        scale - 100.0
+    );
 }
 
 #[tokio::test]
@@ -373,10 +446,19 @@ async fn passports_show_attributes_map_photos_and_verify() {
     let code = r.header("qala-document");
     let (pdf, png) = keep("passport-building", &r.body);
     let text = tool("pdftotext", &["-layout", pdf.to_str().unwrap(), "-"]);
-    for needle in ["Объект паспорты / Паспорт объекта", "Қабат саны / Этажность", "Мақсаты / Назначение", "Қабат туралы мәліметтер / Сведения о слое", &format!("buildings/{fid}")] {
+    for needle in [
+        "Объект паспорты / Паспорт объекта",
+        "Қабат саны / Этажность",
+        "Мақсаты / Назначение",
+        "Қабат туралы мәліметтер / Сведения о слое",
+        &format!("buildings/{fid}"),
+    ] {
         assert!(text.contains(needle), "{needle} missing in:\n{text}");
     }
-    assert!(text.lines().any(|l| l.contains("Этажность") && l.trim_end().ends_with(&floors)), "floors {floors}:\n{text}");
+    assert!(
+        text.lines().any(|l| l.contains("Этажность") && l.trim_end().ends_with(&floors)),
+        "floors {floors}:\n{text}"
+    );
     // The inset is georeferenced; the photo is in the file.
     let info = gdalinfo(&pdf);
     assert!(info["coordinateSystem"]["wkt"].as_str().unwrap().contains("\"EPSG\",3857"));
@@ -388,10 +470,25 @@ async fn passports_show_attributes_map_photos_and_verify() {
     assert_eq!(record["subject"]["feature"], fid);
 
     // Objects the caller may not see have no passport.
-    let (net,): (i64,) = sqlx::query_as("SELECT id FROM features WHERE layer_id = 'utility_networks' LIMIT 1").fetch_one(&db.pool).await.unwrap();
-    assert_eq!(call(&app, "GET", &format!("/api/layers/utility_networks/items/{net}/passport.pdf"), &[], vec![]).await.status, 404);
-    assert_eq!(call(&app, "GET", "/api/layers/buildings/items/999999999/passport.pdf", &[], vec![]).await.status, 404);
-    assert_eq!(call(&app, "GET", "/api/layers/buildings/items/abc/passport.pdf", &[], vec![]).await.status, 400);
+    let (net,): (i64,) =
+        sqlx::query_as("SELECT id FROM features WHERE layer_id = 'utility_networks' LIMIT 1")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        call(&app, "GET", &format!("/api/layers/utility_networks/items/{net}/passport.pdf"), &[], vec![])
+            .await
+            .status,
+        404
+    );
+    assert_eq!(
+        call(&app, "GET", "/api/layers/buildings/items/999999999/passport.pdf", &[], vec![]).await.status,
+        404
+    );
+    assert_eq!(
+        call(&app, "GET", "/api/layers/buildings/items/abc/passport.pdf", &[], vec![]).await.status,
+        400
+    );
 }
 
 #[tokio::test]
@@ -420,7 +517,14 @@ async fn bad_print_requests_are_refused_with_reasons() {
         let msg = r.json()["error"]["message"].as_str().unwrap_or_default().to_string();
         assert!(msg.contains(needle), "{body}: {msg}");
     }
-    let r = call(&app, "POST", "/api/print", &[("content-type", "application/json".into())], b"{not json".to_vec()).await;
+    let r = call(
+        &app,
+        "POST",
+        "/api/print",
+        &[("content-type", "application/json".into())],
+        b"{not json".to_vec(),
+    )
+    .await;
     assert_eq!(r.status, 400);
     // Nothing was issued.
     let issued: i64 = sqlx::query_scalar("SELECT count(*) FROM documents").fetch_one(&db.pool).await.unwrap();

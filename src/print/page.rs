@@ -266,6 +266,14 @@ fn draw_legend(canvas: &mut Canvas, b: Box2, f: &Furniture) {
             continue;
         }
         if !(g.entries.len() == 1 && g.entries[0].label == g.title) {
+            // A group's title is not left alone at the foot of a column.
+            if y - 2.0 * row < b.y0 + 1.0 {
+                x += col_w;
+                y = top - row;
+                if x + col_w > b.x1 + 10.0 * PT_PER_MM {
+                    return;
+                }
+            }
             canvas.text(x, y - row + 2.0, 0.0, &g.title, &group);
             if !next_row(&mut x, &mut y) {
                 return;

@@ -137,7 +137,7 @@ pub fn page(
 
 /// A short description of a document's subject.
 pub fn subject_text(s: &serde_json::Value) -> String {
-    let get = |k: &str| s.get(k).map(|v| super::expr::to_text(v)).unwrap_or_default();
+    let get = |k: &str| s.get(k).map(super::expr::to_text).unwrap_or_default();
     match s.get("layers") {
         Some(layers) => format!(
             "{} {}, 1:{}, {}, {}",
