@@ -27,7 +27,7 @@ type Tool = 'point' | 'line' | 'polygon' | 'rectangle';
 type Props = Record<string, unknown>;
 type Fid = string | number;
 interface FormState { layer: string; fid: Fid | null; etag: string | null; props: Props; geom: GeoJSON.Geometry; geomChanged: boolean }
-interface ApiError { status: number; code: string; message: string; details?: Array<{ field: string; reason: string }> }
+export interface ApiError { status: number; code: string; message: string; details?: Array<{ field: string; reason: string }> }
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 const SRC = 'qala-edit';
@@ -59,7 +59,9 @@ const itemUrl = (layer: string, fid?: Fid | null) =>
 
 // ---------------------------------------------------------------- HTTP
 
-async function api(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+/** A call to the server as the web map makes them: the interface language, `X-Requested-With`, and
+ *  on writes the session's CSRF token when logged in (print.ts sends its POST through it too). */
+export async function api(method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
   const h: Record<string, string> = { 'Accept-Language': serverLang(L()), 'X-Requested-With': 'XMLHttpRequest', ...headers };
   if (method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS' && ed.user) h['X-CSRF-Token'] = ed.user.csrf;
   let payload: BodyInit | undefined;
@@ -71,7 +73,8 @@ async function api(method: string, url: string, body?: unknown, headers: Record<
   return fetch(url, { method, headers: h, body: payload, credentials: 'same-origin' });
 }
 
-async function errorOf(r: Response): Promise<ApiError> {
+/** The server's JSON error (message in the caller's language); a 401 ends the session here. */
+export async function errorOf(r: Response): Promise<ApiError> {
   let code = String(r.status), message = r.statusText || `HTTP ${r.status}`;
   let details: ApiError['details'];
   try {

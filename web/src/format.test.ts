@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dms, utm43, scaleDenominator, namedScale, roundScale, legendOf } from './format';
+import { dms, utm43, scaleDenominator, namedScale, roundScale, legendOf, printFrame, printScales } from './format';
 import { kkLatin } from './translit';
 import { t, pick } from './i18n';
 
@@ -38,5 +38,25 @@ describe('format', () => {
     const entries = legendOf({ type: 'fill', paint: { 'fill-color': ['match', ['get', 'use'], 'residential', '#aaa', ['public', 'x'], '#bbb', '#ccc'] } });
     expect(entries).toEqual([['residential', '#aaa'], ['public', '#bbb'], ['x', '#bbb'], [null, '#ccc']]);
     expect(legendOf({ type: 'line', paint: { 'line-color': '#123' } })).toEqual([[null, '#123']]);
+  });
+});
+
+describe('print frame', () => {
+  it('covers the frame at scale, true at the centre', () => {
+    const lat = 43.2379, k = Math.cos((lat * Math.PI) / 180);
+    // A4 landscape, 277 x 151 mm at 1:5000: 1385 m x 755 m on the ground.
+    const [w, s, e, n] = printFrame([76.9457, lat], 5000, [277, 151]);
+    expect(e - w).toBeCloseTo(((1385 / (6378137 * k)) * 180) / Math.PI, 12);
+    expect((w + e) / 2).toBeCloseTo(76.9457, 12);
+    // North-south: 755 m, measured on the sphere of the same radius (mercator is conformal).
+    expect(((n - s) * Math.PI) / 180 * 6378137).toBeCloseTo(755, 0);
+    expect(lat - s).toBeGreaterThan(n - lat); // mercator stretches northwards: fewer degrees north of the centre
+  });
+  it('offers the server scales plus the view', () => {
+    const listed = [500, 1000, 2000, 5000, 10000, 25000];
+    expect(printScales(listed, 4800, 500, 500000)).toEqual({ scales: listed, selected: 5000 });
+    expect(printScales(listed, 7300, 500, 500000)).toEqual({ scales: [500, 1000, 2000, 5000, 7300, 10000, 25000], selected: 7300 });
+    expect(printScales(listed, 120, 500, 500000)).toEqual({ scales: listed, selected: 500 });
+    expect(printScales(listed, 9e6, 500, 500000).selected).toBe(500000);
   });
 });

@@ -67,3 +67,32 @@ export function legendOf(layer: { type: string; paint?: Record<string, unknown> 
   }
   return [];
 }
+
+const EARTH_RADIUS = 6378137; // the WGS84 semi-major axis, Web Mercator's sphere
+const RAD = Math.PI / 180;
+
+/** The map frame of a print on the ground, as [west, south, east, north] in degrees: `frameMm`
+ *  (width, height) of paper at 1:`scale` around `center`, true at the centre. In Web Mercator
+ *  that is a rectangle of half-size frame/2 · scale / cos(lat) mercator metres. */
+export function printFrame(center: [number, number], scale: number, frameMm: [number, number]): [number, number, number, number] {
+  const [lon, lat] = center;
+  const phi = Math.max(-85, Math.min(85, lat)) * RAD;
+  const k = Math.cos(phi);
+  const halfW = ((frameMm[0] / 2000) * scale) / k;
+  const halfH = ((frameMm[1] / 2000) * scale) / k;
+  const y = EARTH_RADIUS * Math.log(Math.tan(Math.PI / 4 + phi / 2));
+  const latOf = (my: number) => (2 * Math.atan(Math.exp(my / EARTH_RADIUS)) - Math.PI / 2) / RAD;
+  const dLon = halfW / EARTH_RADIUS / RAD;
+  return [lon - dLon, latOf(y - halfH), lon + dLon, latOf(y + halfH)];
+}
+
+/** The scales a print may use: the server's list plus the current view's (rounded, kept within
+ *  [min, max]) unless a listed scale is within 10 % of it; `selected` is the one nearest the view. */
+export function printScales(listed: number[], view: number, min: number, max: number): { scales: number[]; selected: number } {
+  const scales = [...new Set(listed)].filter((s) => s >= min && s <= max).sort((a, b) => a - b);
+  if (!Number.isFinite(view) || view <= 0) return { scales, selected: scales[0] ?? min };
+  const own = Math.min(max, Math.max(min, roundScale(view)));
+  const near = scales.reduce<number | null>((best, s) => (best === null || Math.abs(Math.log(s / own)) < Math.abs(Math.log(best / own)) ? s : best), null);
+  if (near !== null && Math.abs(near - own) / own <= 0.1) return { scales, selected: near };
+  return { scales: [...scales, own].sort((a, b) => a - b), selected: own };
+}

@@ -72,6 +72,26 @@ const T = {
   noAttachments: ['Тіркеме жоқ', 'Вложений нет', 'No attachments'],
   upload: ['Файл қосу', 'Добавить файл', 'Add a file'],
   tooLarge: ['Файл тым үлкен', 'Файл слишком большой', 'The file is too large'],
+  // Printing and passports
+  print: ['Басып шығару', 'Печать', 'Print'],
+  printHeading: ['Картаны басып шығару', 'Печать карты', 'Print the map'],
+  scale: ['Масштаб', 'Масштаб', 'Scale'],
+  currentView: ['ағымдағы көрініс', 'текущий вид', 'current view'],
+  paper: ['Қағаз', 'Бумага', 'Paper'],
+  orientation: ['Бағдар', 'Ориентация', 'Orientation'],
+  portrait: ['Кітап', 'Книжная', 'Portrait'],
+  landscape: ['Альбом', 'Альбомная', 'Landscape'],
+  crs: ['Координаттар жүйесі', 'Система координат', 'Coordinate system'],
+  printLang: ['Карта тілі', 'Язык карты', 'Map language'],
+  printTitle: ['Тақырып', 'Заголовок', 'Title'],
+  printDefaultTitle: ['Алматы картасы', 'Карта Алматы', 'Map of Almaty'],
+  printFrameHint: ['Жақтау картаның ортасында тұрады: оны жылжыту үшін картаны жылжытыңыз', 'Рамка в центре карты: чтобы сдвинуть её, двигайте карту', 'The frame stays in the middle of the map: move the map to move it'],
+  printSubmit: ['PDF жасау', 'Сформировать PDF', 'Make the PDF'],
+  printLoading: ['Баптаулар жүктелуде…', 'Загрузка параметров…', 'Loading the options…'],
+  printPreparing: ['Дайындалуда…', 'Готовится…', 'Preparing…'],
+  printDone: ['Дайын, құжат нөмірі', 'Готово, номер документа', 'Done, document number'],
+  mm: ['мм', 'мм', 'mm'],
+  passport: ['Паспорт (PDF)', 'Паспорт (PDF)', 'Passport (PDF)'],
 } as const;
 
 export type Key = keyof typeof T;

@@ -12,6 +12,7 @@ import { lineString, polygon } from '@turf/helpers';
 import './style.css';
 import { type Lang, LANGS, LANG_NAMES, t, pick, serverLang } from './i18n';
 import * as editing from './edit';
+import * as printing from './print';
 import { dms, utm43, scaleDenominator, roundScale, namedScale, distance, legendOf } from './format';
 
 type Texts = { kk?: string; ru?: string; en?: string };
@@ -314,6 +315,7 @@ async function showCard(e: MapMouseEvent) {
     .addTo(map);
   const card = popup.getElement().querySelector<HTMLElement>('.card');
   if (card) editing.decorateCard(card, layer.id, hit.id, popup);
+  if (card) printing.decorateCard(card, layer.id, hit.id);
 }
 
 async function setLang(lang: Lang) {
@@ -324,6 +326,7 @@ async function setLang(lang: Lang) {
   map.once('styledata', () => afterStyle());
   renderPanel();
   editing.render();
+  printing.render();
 }
 
 /** After a login or logout the readable layers (and so the style) may differ. */
@@ -341,6 +344,7 @@ function afterStyle() {
   addMeasureLayers();
   editing.addDrawLayers();
   editing.applyTileRevision();
+  printing.addFrameLayers();
   if (state.threeD) apply3D();
   renderLegends();
 }
@@ -438,6 +442,7 @@ async function start() {
     notice,
     authChanged: reloadLayers,
   }).catch((e: unknown) => console.error(e));
+  printing.init({ map: () => map, lang: () => state.lang, visible: (id) => !state.hidden.has(id) && state.layers.some((l) => l.id === id) });
   map.once('idle', renderLegends);
   map.once('load', () => {
     afterStyle();
@@ -452,5 +457,6 @@ async function start() {
   ready,
   state,
   edit: editing.editState,
+  print: printing.printState,
 };
 void start();

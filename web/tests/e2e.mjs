@@ -3,7 +3,7 @@
 // QALA_ARTIFACTS. One line per check ("ok - ..." / "not ok - ..."); exit code 1 when any fails.
 // Requests to other hosts are refused (closed network): the external base maps fail on purpose.
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const base = process.env.QALA_URL ?? 'http://127.0.0.1:8080';
@@ -166,7 +166,114 @@ try {
   check('the map works while external base maps fail', (await rendered('buildings')) > 0 && pageErrors.length === 0, pageErrors.join('; '));
   await page.selectOption('[data-testid=basemap]', 'qala');
 
-  // 11. Editing (only when an editor account is given): login, draw, form, history, attachments, delete.
+  // 11. Printing: the dialog, its frame on the map at scale, a GeoPDF download; an object's passport.
+  const printOptions = await (await fetch(`${base}/api/print/options?lang=en`)).json();
+  await page.evaluate(() => document.querySelectorAll('.maplibregl-popup').forEach((p) => p.remove()));
+  await page.evaluate(() => window.qala.map.jumpTo({ center: [76.9457, 43.2379], zoom: 14, bearing: 0, pitch: 0 }));
+  await idle();
+  await page.click('[data-testid=print-open]');
+  await page.waitForSelector('[data-testid=print-dialog] [data-testid=print-submit]', { timeout: 5000 });
+  const dialog = await page.evaluate(() => {
+    const q = (s) => document.querySelector(`[data-testid=print-dialog] [data-testid=${s}]`);
+    const values = (s) => [...q(s).options].map((o) => o.value);
+    const boxes = [...document.querySelectorAll('[data-testid=print-dialog] input[type=checkbox][data-testid^=print-layer-]')];
+    return {
+      visible: !document.querySelector('[data-testid=print-dialog]').hidden,
+      scales: values('print-scale').map(Number), papers: values('print-paper'), orientations: values('print-orientation'),
+      crs: values('print-crs'), langs: values('print-lang'), lang: q('print-lang').value,
+      layers: boxes.map((b) => [b.dataset.testid.slice('print-layer-'.length), b.checked]),
+      parts: ['print-title', 'print-close', 'print-status'].every((s) => !!q(s)),
+    };
+  });
+  const printable = printOptions.layers.map((l) => l.id);
+  check('the print dialog opens with the server\'s scales, papers, CRS, languages and readable layers (visible ones checked)',
+    dialog.visible && dialog.parts && printOptions.scales.every((s) => dialog.scales.includes(s)) && dialog.papers.join() === printOptions.papers.map((p) => p.id).join()
+    && dialog.orientations.join() === 'portrait,landscape' && dialog.crs.join() === printOptions.crs.map((c) => c.id).join() && dialog.langs.join() === printOptions.languages.join()
+    && dialog.lang === 'en' && dialog.layers.map(([id]) => id).join() === printable.join() && dialog.layers.every(([, on]) => on)
+    && printable.includes('buildings') && !printable.includes('utility_networks'), JSON.stringify(dialog));
+
+  // The frame: A4 landscape at 1:5000 is frame_mm/1000 * 5000 metres wide, true at the centre.
+  await page.selectOption('[data-testid=print-paper]', 'A4');
+  await page.selectOption('[data-testid=print-orientation]', 'landscape');
+  await page.selectOption('[data-testid=print-scale]', '5000');
+  const frameOf = () => page.evaluate(async () => {
+    const src = window.qala.map.getSource('print-frame');
+    if (!src) return null;
+    const data = await src.getData();
+    const f = data.features.find((x) => x.properties.kind === 'frame');
+    const xs = f.geometry.coordinates[0].map((p) => p[0]), ys = f.geometry.coordinates[0].map((p) => p[1]);
+    return { w: Math.min(...xs), e: Math.max(...xs), s: Math.min(...ys), n: Math.max(...ys), center: window.qala.map.getCenter().toArray() };
+  });
+  const frame = await frameOf();
+  const a4 = printOptions.papers.find((p) => p.id === 'A4');
+  const frameWidthDeg = (mm, scale, lat) => ((mm / 1000) * scale) / (6378137 * Math.cos((lat * Math.PI) / 180)) * (180 / Math.PI);
+  const wantW = frame && frameWidthDeg(a4.frame_mm.landscape[0], 5000, frame.center[1]);
+  check('the print frame on the map has the width of A4 landscape at 1:5000 (within 1%), centred on the map',
+    !!frame && Math.abs((frame.e - frame.w) - wantW) / wantW < 0.01 && Math.abs((frame.w + frame.e) / 2 - frame.center[0]) < 1e-6
+    && frame.s < frame.center[1] && frame.n > frame.center[1], `${JSON.stringify(frame)} want width ${wantW}`);
+  await page.selectOption('[data-testid=print-orientation]', 'portrait');
+  const portrait = await frameOf();
+  const wantP = frameWidthDeg(a4.frame_mm.portrait[0], 5000, portrait.center[1]);
+  await page.evaluate(() => window.qala.map.panBy([120, 60], { duration: 0 }));
+  const moved = await frameOf();
+  check('the frame follows the orientation and the map\'s centre',
+    Math.abs((portrait.e - portrait.w) - wantP) / wantP < 0.01 && Math.abs((moved.w + moved.e) / 2 - moved.center[0]) < 1e-6 && moved.center[0] > frame.center[0] + 1e-4,
+    `${JSON.stringify(portrait)} ${JSON.stringify(moved)}`);
+  await page.selectOption('[data-testid=print-orientation]', 'landscape');
+  await page.evaluate(() => window.qala.map.jumpTo({ center: [76.9457, 43.2379] }));
+  await page.fill('[data-testid=print-title]', 'E2E print');
+  await page.screenshot({ path: join(artifacts, 'print-dialog.png') });
+
+  // Submitting: a POST answered by a PDF, saved as a download, its document code in the status.
+  const printResponse = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/print' && r.request().method() === 'POST', { timeout: 90000 }).catch(() => null);
+  const printDownload = page.waitForEvent('download', { timeout: 90000 }).catch(() => null);
+  await page.click('[data-testid=print-submit]');
+  const [pr, dl] = await Promise.all([printResponse, printDownload]);
+  const sent = pr?.request().postDataJSON();
+  const code = pr ? await pr.headerValue('qala-document') : null;
+  const pdfStart = dl ? readFileSync(await dl.path()).subarray(0, 5).toString('latin1') : '';
+  await page.waitForFunction(() => /\d/.test(document.querySelector('[data-testid=print-status]')?.textContent ?? ''), null, { timeout: 5000 }).catch(() => {});
+  const printStatus = await page.textContent('[data-testid=print-status]');
+  check('printing A4 at 1:5000 posts the choice and gets a PDF (200 application/pdf) saved as a download',
+    pr?.status() === 200 && /^application\/pdf/.test((await pr?.headerValue('content-type')) ?? '') && sent?.scale === 5000 && sent?.paper === 'A4'
+    && sent?.orientation === 'landscape' && sent?.lang === 'en' && sent?.title === 'E2E print' && sent?.layers.includes('buildings')
+    && haversine(sent.center, [76.9457, 43.2379]) < 1 && !!dl && pdfStart === '%PDF-' && /^qala-.+\.pdf$/.test(dl.suggestedFilename())
+    && !!code && printStatus.includes(code),
+    `${pr?.status()} ${JSON.stringify(sent)} ${code} ${dl?.suggestedFilename()} ${pdfStart} ${printStatus}`);
+  await page.screenshot({ path: join(artifacts, 'print-done.png') });
+  await page.click('[data-testid=print-close]');
+  check('closing the print dialog removes the frame', await page.evaluate(() => !window.qala.map.getSource('print-frame') && document.querySelector('[data-testid=print-dialog]').hidden));
+
+  // Passport: the card of a clicked object opens its PDF in a new tab.
+  await idle();
+  const target = await page.evaluate(() => {
+    const m = window.qala.map, c = m.getCanvas(), ids = new Set(window.qala.state.layers.map((l) => l.id));
+    const w = c.clientWidth, h = c.clientHeight;
+    for (let y = h * 0.35; y < h * 0.75; y += 15) for (let x = w * 0.3; x < w * 0.75; x += 15) {
+      const f = m.queryRenderedFeatures([x, y]).find((q) => q.sourceLayer && ids.has(q.sourceLayer));
+      if (f && f.sourceLayer === 'buildings' && f.id !== undefined) return { x, y, layer: f.sourceLayer, fid: String(f.id) };
+    }
+    return null;
+  });
+  const viewBox = await page.locator('#map').boundingBox();
+  let passport = null;
+  if (target) {
+    await page.mouse.click(viewBox.x + target.x, viewBox.y + target.y);
+    await page.waitForSelector('[data-testid=card] [data-testid=feature-passport]', { timeout: 5000 });
+    const popupOpened = page.waitForEvent('popup', { timeout: 30000 }).catch(() => null);
+    const passportResponse = context.waitForEvent('response', { predicate: (r) => r.url().includes('/passport.pdf'), timeout: 30000 }).catch(() => null);
+    await page.click('[data-testid=feature-passport]');
+    const [popup, resp] = await Promise.all([popupOpened, passportResponse]);
+    passport = resp && { url: resp.url(), status: resp.status(), type: resp.headers()['content-type'], popup: !!popup };
+    await popup?.close();
+  }
+  check('the passport button of a clicked object opens its PDF (200 application/pdf) in a new tab',
+    !!passport && passport.popup && passport.status === 200 && /^application\/pdf/.test(passport.type ?? '')
+    && new URL(passport.url).pathname === `/api/layers/${target.layer}/items/${encodeURIComponent(target.fid)}/passport.pdf` && new URL(passport.url).searchParams.get('lang') === 'en',
+    `${JSON.stringify(target)} ${JSON.stringify(passport)}`);
+  await page.evaluate(() => document.querySelectorAll('.maplibregl-popup').forEach((p) => p.remove()));
+
+  // 12. Editing (only when an editor account is given): login, draw, form, history, attachments, delete.
   const editorLogin = process.env.QALA_EDITOR_LOGIN, editorPassword = process.env.QALA_EDITOR_PASSWORD;
   if (editorLogin && editorPassword) {
     const api = (url, init) => page.evaluate(async ([u, i]) => {
@@ -195,6 +302,18 @@ try {
     await page.waitForSelector('[data-testid=edit-tools]:not([hidden])', { timeout: 5000 });
     const me = await api('/api/auth/me');
     check('logging in shows the user and the editing tools', me.status === 200 && (await page.textContent('[data-testid=user-name]')).includes(me.body.full_name || me.body.login) && (await page.isVisible('[data-testid=edit-layer]')));
+
+    // Printing while logged in: the POST carries the session's CSRF token.
+    await page.click('[data-testid=print-open]');
+    await page.waitForSelector('[data-testid=print-dialog] [data-testid=print-submit]', { timeout: 5000 });
+    await page.selectOption('[data-testid=print-scale]', '2000');
+    const authPrint = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/print' && r.request().method() === 'POST', { timeout: 90000 }).catch(() => null);
+    await page.click('[data-testid=print-submit]');
+    const ap = await authPrint;
+    const csrf = ap ? await ap.request().headerValue('x-csrf-token') : null;
+    check('a print while logged in sends the session\'s CSRF token and gets its PDF', ap?.status() === 200 && !!csrf && csrf === me.body.csrf
+      && /^application\/pdf/.test((await ap.headerValue('content-type')) ?? ''), `${ap?.status()} ${csrf}`);
+    await page.click('[data-testid=print-close]');
 
     await page.selectOption('[data-testid=edit-layer]', 'poi');
     check('a point layer offers only the point tool', (await page.isVisible('[data-testid=draw-point]')) && !(await page.isVisible('[data-testid=draw-line]')) && !(await page.isVisible('[data-testid=draw-polygon]')));
