@@ -8,7 +8,7 @@ DEMO_DATA_DIR ?= $(CURDIR)/var
 TEST_DATA_DIR ?= /tmp/qala-test-$(shell echo $(CURDIR) | md5sum | cut -c1-8)
 BIND ?= 127.0.0.1:8080
 
-.PHONY: setup web build demo demo-stop test lint bench bench-ingest bench-tiles bench-features clean
+.PHONY: setup web build demo demo-stop test lint bench bench-ingest bench-tiles bench-features bench-print clean
 
 setup:
 	@scripts/setup.sh
@@ -62,7 +62,7 @@ test: setup lint web $(PYENV)/.owslib-0.35.0
 	./target/debug/qala --data-dir "$(TEST_DATA_DIR)" db stop >/dev/null; \
 	exit $$(( rc | rc2 ))
 
-bench: bench-ingest bench-tiles bench-features
+bench: bench-ingest bench-tiles bench-features bench-print
 
 # Ingest of a 300,000-polygon GeoPackage: Qala against ogr2ogr, same database, one run.
 bench-ingest:
@@ -81,6 +81,12 @@ bench-features:
 	@QALA_SETUP_BENCH=1 scripts/setup.sh
 	$(CARGO) build --release --locked
 	benches/features.sh
+
+# GeoPDF prints of central Almaty (A3 1:2000, A1 1:10,000) and a passport: time and size.
+bench-print: web
+	@QALA_SETUP_BENCH=1 scripts/setup.sh
+	$(CARGO) build --release --locked
+	benches/print.sh
 
 clean:
 	-./target/debug/qala --data-dir "$(TEST_DATA_DIR)" db stop

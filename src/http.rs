@@ -148,9 +148,15 @@ impl<S: Send + Sync> FromRequestParts<S> for ReqLang {
         crate::auth::admin::remove_grant,
         crate::auth::admin::online,
         crate::auth::admin::journal_search,
+        crate::print::routes::options,
+        crate::print::routes::print,
+        crate::print::routes::passport,
+        crate::print::routes::document_json,
+        crate::print::routes::revoke,
     ),
     tags((name = "layers", description = "Layer catalog"), (name = "auth", description = "Log in, sessions, API tokens"),
-        (name = "admin", description = "Users, grants, journal"), (name = "kato", description = "KATO classifier"))
+        (name = "admin", description = "Users, grants, journal"), (name = "kato", description = "KATO classifier"),
+        (name = "print", description = "Maps to scale (GeoPDF), object passports, document records"))
 )]
 struct ApiDoc;
 

@@ -71,12 +71,20 @@ fn basic(login: &str) -> (&'static str, String) {
 }
 
 async fn user(db: &TestDb, login: &str, roles: &[&str], org: Option<&str>) {
+    user_in(db, login, roles, org, None).await
+}
+
+async fn user_in(db: &TestDb, login: &str, roles: &[&str], org: Option<&str>, dept: Option<&str>) {
     use qala::auth::store;
     if let Some(o) = org {
         store::upsert_org(&db.pool, o, o).await.unwrap();
+        if let Some(d) = dept {
+            store::upsert_dept(&db.pool, d, o, d).await.unwrap();
+        }
     }
     let input = store::UserInput {
         org: org.map(String::from),
+        dept: dept.map(String::from),
         roles: Some(roles.iter().map(|r| r.to_string()).collect()),
         ..Default::default()
     };
@@ -489,6 +497,56 @@ async fn passports_show_attributes_map_photos_and_verify() {
         call(&app, "GET", "/api/layers/buildings/items/abc/passport.pdf", &[], vec![]).await.status,
         400
     );
+}
+
+#[tokio::test]
+async fn per_department_layers_print_only_the_callers_objects() {
+    let db = test_db().await;
+    let files = tempfile::tempdir().unwrap();
+    let _loaded = demo_app(&db, files.path()).await;
+    // The schools and clinics layer, restricted per department.
+    let mut layers = load_dir(&common::repo().join("layers")).unwrap();
+    for l in layers.iter_mut().filter(|l| l.id == "poi") {
+        l.access.features = qala::layers::catalog::FeatureVisibility::Department;
+    }
+    let app = qala::http::app(AppState::new(db.pool.clone(), Catalog::new(layers)));
+    user_in(&db, "clerk", &["viewer"], Some("akimat"), Some("education")).await;
+    user(&db, "boss", &["admin"], None).await;
+    // Two objects 60 to 200 m apart: the clerk's department owns the first.
+    let (a, b, name_a, name_b, lon, lat): (i64, i64, String, String, f64, f64) = sqlx::query_as(
+        "SELECT p.id, q.id, p.attrs->>'name', q.attrs->>'name',
+                ST_X(ST_Centroid(ST_Collect(p.geom, q.geom))), ST_Y(ST_Centroid(ST_Collect(p.geom, q.geom)))
+         FROM features p JOIN features q ON q.layer_id = 'poi' AND q.id <> p.id
+              AND ST_DWithin(p.geom::geography, q.geom::geography, 200) AND NOT ST_DWithin(p.geom::geography, q.geom::geography, 60)
+         WHERE p.layer_id = 'poi' AND p.attrs->>'name' <> q.attrs->>'name'
+         ORDER BY p.id, q.id LIMIT 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE features SET owner_dept = 'education' WHERE id = $1")
+        .bind(a)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let body = json!({"center": [lon, lat], "scale": 2000, "paper": "A4", "layers": ["poi"], "lang": "ru"});
+    let text_for = |r: &Resp, name: &str| {
+        assert_eq!(r.status, 200, "{}", r.text());
+        let (pdf, _) = keep(name, &r.body);
+        tool("pdftotext", &[pdf.to_str().unwrap(), "-"])
+    };
+    let clerk = text_for(&print(&app, body.clone(), &[basic("clerk")]).await, "a4-department-clerk");
+    assert!(clerk.contains(&name_a) && !clerk.contains(&name_b), "{name_a} only:\n{clerk}");
+    let boss = text_for(&print(&app, body, &[basic("boss")]).await, "a4-department-admin");
+    assert!(boss.contains(&name_a) && boss.contains(&name_b), "{name_a} and {name_b}:\n{boss}");
+    for (fid, status) in [(a, 200), (b, 404)] {
+        let uri = format!("/api/layers/poi/items/{fid}/passport.pdf");
+        assert_eq!(
+            call(&app, "GET", &uri, &[basic("clerk")], vec![]).await.status,
+            status,
+            "passport of {fid}"
+        );
+    }
 }
 
 #[tokio::test]

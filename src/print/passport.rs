@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::canvas::{Canvas, ImageData, PageImage, TextStyle};
 use super::font::Weight;
-use super::layout::{self, Box2, Orientation, PT_PER_MM, Paper};
+use super::layout::{self, Box2, PT_PER_MM, Paper};
 use super::map::{Frame, LayerData};
 use super::store::{self, PRINT_CRS};
 use super::style::Rgba;
@@ -93,7 +93,8 @@ pub async fn render(
     let scale = fitting_scale(ground, inset_mm) as f64;
     let center = ((w + e) / 2.0, lat);
     let crs = PRINT_CRS[0];
-    // Placed at the top for now; moved under the attribute table once its height is known.
+    // Where the inset sits is known once the attribute table is drawn; the control points only
+    // need its size now (the viewport's box is replaced then).
     let inset_box = Box2 { x0: MARGIN, y0: 0.0, x1: page_w - MARGIN, y1: INSET_H };
     let placed = store::place_frame(&state.pool, crs, center, scale, inset_box, inset_mm)
         .await
@@ -285,7 +286,6 @@ pub async fn render(
     .await
     .map_err(|e| ApiError::internal(lang, e))?
     .map_err(|e| ApiError::internal(lang, e))?;
-    let _ = Orientation::Portrait;
     let subject = json!({"layer": layer.id, "feature": fid, "version": f.version});
     let title = format!("{} {}/{fid}", DocLang::KkRu.word(Word::Passport), layer.id);
     super::routes::issue(state, caller, code, pdf, "passport", &title, &subject, lang).await

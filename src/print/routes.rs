@@ -80,7 +80,9 @@ pub(crate) fn load_style(state: &AppState, lang: DocLang) -> Result<PrintStyle, 
     Ok(PrintStyle::parse(&v, name_field))
 }
 
-async fn options(
+#[utoipa::path(get, path = "/api/print/options", tag = "print",
+    responses((status = 200, description = "Papers with their frame sizes (mm), scales, CRSs, languages and the layers the caller may print")))]
+pub async fn options(
     State(state): State<AppState>,
     caller: Caller,
     ReqLang(lang): ReqLang,
@@ -259,7 +261,11 @@ pub struct Issued {
     pub sha256: String,
 }
 
-async fn print(
+#[utoipa::path(post, path = "/api/print", tag = "print",
+    request_body(content = String, description = "JSON: center [lon, lat] or bbox [w, s, e, n]; scale 500..500000; paper A4|A3|A2|A1; orientation portrait|landscape; layers [ids]; title; lang kk|ru|en|kk+ru; crs EPSG:3857|EPSG:32643|EPSG:28413", content_type = "application/json"),
+    responses((status = 200, description = "A vector GeoPDF; headers Qala-Document, Qala-Map-Frame, Qala-Map-Extent", content_type = "application/pdf"),
+        (status = 400, body = crate::error::ErrorBody)))]
+pub async fn print(
     State(state): State<AppState>,
     caller: Caller,
     ReqLang(lang): ReqLang,
@@ -451,7 +457,10 @@ pub(crate) fn pdf_response(doc: &Issued, disposition: &str, extra: &[(&'static s
     res
 }
 
-async fn passport(
+#[utoipa::path(get, path = "/api/layers/{id}/items/{fid}/passport.pdf", tag = "print",
+    params(("id" = String, Path, description = "Layer id"), ("fid" = i64, Path, description = "Feature id")),
+    responses((status = 200, description = "The object's passport (PDF)", content_type = "application/pdf"), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn passport(
     State(state): State<AppState>,
     caller: Caller,
     ReqLang(lang): ReqLang,
@@ -470,7 +479,10 @@ async fn passport(
     Ok(pdf_response(&doc, "inline", &[]))
 }
 
-async fn document_json(
+#[utoipa::path(get, path = "/api/documents/{code}", tag = "print",
+    params(("code" = String, Path, description = "Document code, XXXX-XXXX-XXXX")),
+    responses((status = 200, description = "The record of an issued document with its status (valid, revoked)"), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn document_json(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
     Path(code): Path<String>,
@@ -492,7 +504,11 @@ struct RevokeBody {
     reason: String,
 }
 
-async fn revoke(
+#[utoipa::path(post, path = "/api/documents/{code}/revoke", tag = "print",
+    params(("code" = String, Path, description = "Document code")),
+    request_body(content = String, description = "JSON {\"reason\": \"...\"}", content_type = "application/json"),
+    responses((status = 200, description = "The revoked record"), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn revoke(
     State(state): State<AppState>,
     caller: Caller,
     ReqLang(lang): ReqLang,

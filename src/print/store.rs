@@ -119,7 +119,8 @@ pub async fn features_in_frame(
     let sql = include_str!("sql/features_in_frame.sql")
         .replace("{table}", &format!("\"features_{}\"", layer.id))
         .replace("{scope}", &scope.sql(7))
-        .replace("{size_filter}", size_filter);
+        .replace("{size_filter}", size_filter)
+        .replace("{geom}", if crs.srid == 3857 { "f.geom_web" } else { "ST_Transform(f.geom, $1)" });
     let rows: Vec<(i64, Value, Option<Vec<u8>>)> = sqlx::query_as(&sql)
         .bind(crs.srid as i32)
         .bind(crs_box[0])
