@@ -183,6 +183,12 @@ fn cors(settings: &HttpSettings) -> tower_http::cors::CorsLayer {
             axum::http::header::LOCATION,
             axum::http::header::ALLOW,
             axum::http::HeaderName::from_static("content-crs"),
+            axum::http::header::CONTENT_DISPOSITION,
+            axum::http::HeaderName::from_static("qala-document"),
+            axum::http::HeaderName::from_static("qala-sha256"),
+            axum::http::HeaderName::from_static("qala-map-frame"),
+            axum::http::HeaderName::from_static("qala-map-extent"),
+            axum::http::HeaderName::from_static("qala-scale-factor"),
         ]);
     if settings.cors_origins.iter().any(|o| o == "*") {
         layer.allow_origin(Any)

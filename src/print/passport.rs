@@ -141,6 +141,17 @@ pub async fn render(
         .take(2)
         .collect::<Vec<_>>()
         .join(" / ");
+    // Objects without a name are known by their address.
+    let name = if name.is_empty() {
+        [f.attrs.get("street"), f.attrs.get("house_number")]
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        name
+    };
     let title = if name.is_empty() {
         format!("{} #{fid}", doc_lang.pick(&layer.title))
     } else {

@@ -96,10 +96,18 @@ try {
 
   // 5. The language switch changes layer names, and is remembered.
   const names = {};
+  let previous = await layerTitles();
   for (const lang of ['en', 'kk', 'kk-Latn', 'ru']) {
     await page.selectOption('[data-testid=lang]', lang);
-    await page.waitForTimeout(300);
-    names[lang] = await layerTitles();
+    // The panel is redrawn once the layers arrive in the new language: wait for it (up to 10 s on
+    // a busy machine) rather than for a fixed time.
+    let titles = previous;
+    for (let i = 0; i < 100 && JSON.stringify(titles) === JSON.stringify(previous); i++) {
+      await page.waitForTimeout(100);
+      titles = await layerTitles();
+    }
+    names[lang] = titles;
+    previous = titles;
     await idle();
     await page.screenshot({ path: join(artifacts, `lang-${lang}.png`) });
   }
