@@ -351,6 +351,22 @@ async fn maps_print_to_scale_as_geopdf_and_verify() {
     let record = call(&app, "GET", &format!("/api/documents/{engineer_code}"), &[], vec![]).await.json();
     assert_eq!(record["issuer"], "engineer");
 
+    // The local system of older city plans: Pulkovo 1942 / Gauss-Kruger zone 13. The control
+    // points are on the Pulkovo datum; GDAL's reading agrees with the extent Qala reports within
+    // 1 cm, and the centre with proj4rs (PROJ's EPSG:5044 shift written as towgs84) within 0.5 m.
+    let r = print(&app, json!({"center": [centre.0, centre.1], "scale": 2000, "paper": "A4", "layers": ["buildings"], "crs": "EPSG:28413"}), &[]).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let (pdf, _) = keep("a4-anonymous-2000-gk13", &r.body);
+    let info = gdalinfo(&pdf);
+    let extent: Vec<f64> = r.header("qala-map-extent").split(',').map(|v| v.parse().unwrap()).collect();
+    let k: f64 = r.header("qala-scale-factor").parse().unwrap();
+    let reported = ((extent[0] + extent[2]) / 2.0, (extent[1] + extent[3]) / 2.0);
+    check_georeference(&info, 28413, reported, k, 2000.0, (297.0, 210.0), frame_mm(&r));
+    let gk13 = "+proj=tmerc +lat_0=0 +lon_0=75 +k=1 +x_0=13500000 +y_0=0 +ellps=krass +towgs84=23.57,-140.95,-79.8,0,0.35,0.79,-0.22 +units=m +no_defs";
+    let expected = project(gk13, centre.0, centre.1);
+    assert!((reported.0 - expected.0).hypot(reported.1 - expected.1) < 0.5, "{reported:?} vs {expected:?}");
+    assert!((k - scale_factor(|lon, lat| project(gk13, lon, lat), centre.0, centre.1)).abs() < 1e-6, "k {k}");
+
     // Revoking is for administrators; the page then says so.
     let body = serde_json::to_vec(&json!({"reason": "заменён"})).unwrap();
     let ct = ("content-type", "application/json".to_string());
