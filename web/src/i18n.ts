@@ -85,7 +85,7 @@ const T = {
   printLang: ['Карта тілі', 'Язык карты', 'Map language'],
   printTitle: ['Тақырып', 'Заголовок', 'Title'],
   printDefaultTitle: ['Алматы картасы', 'Карта Алматы', 'Map of Almaty'],
-  printFrameHint: ['Жақтау картаның ортасында тұрады: оны жылжыту үшін картаны жылжытыңыз', 'Рамка в центре карты: чтобы сдвинуть её, двигайте карту', 'The frame stays in the middle of the map: move the map to move it'],
+  printFrameHint: ['Жақтау картаның ортасында тұрады: оны жылжыту үшін картаны жылжытыңыз', 'Рамка в центре карты: чтобы сдвинуть её, двигайте карту', 'The frame stays in the middle of the visible map: move the map to move it'],
   printSubmit: ['PDF жасау', 'Сформировать PDF', 'Make the PDF'],
   printLoading: ['Баптаулар жүктелуде…', 'Загрузка параметров…', 'Loading the options…'],
   printPreparing: ['Дайындалуда…', 'Готовится…', 'Preparing…'],

@@ -3,7 +3,7 @@
 // may be printed (GET /api/print/options: papers, scales, CRS, languages, the layers the caller
 // may read); its answers and errors come in the caller's language.
 import type * as maplibregl from 'maplibre-gl';
-import type { GeoJSONSource } from 'maplibre-gl';
+import type { GeoJSONSource, PaddingOptions } from 'maplibre-gl';
 import { type Lang, type Key, LANG_NAMES, t, pick, serverLang } from './i18n';
 import { api, errorOf, type ApiError } from './edit';
 import { printFrame, printScales, scaleDenominator } from './format';
@@ -95,7 +95,27 @@ async function open() {
   dlg.innerHTML = shell(`<p class="hint">${esc(tr('printLoading'))}</p>`);
   dlg.hidden = false;
   await loadOptions();
+  if (pr.open) uncover(dlg);
   if (pr.open) (el<HTMLElement>('[data-testid=print-scale]') ?? el<HTMLElement>('[data-testid=print-close]'))?.focus();
+}
+
+/** Padding the map had before the dialog opened. */
+let savedPadding: PaddingOptions | null = null;
+
+/**
+ * Keeps the frame out from under the dialog: the map's padding on the dialog's side (left on a
+ * desktop, bottom on a phone), so that its centre, where the frame is, lies in the visible part.
+ */
+function uncover(dlg: HTMLElement) {
+  const map = host.map();
+  const m = map.getContainer().getBoundingClientRect();
+  const d = dlg.getBoundingClientRect();
+  savedPadding = map.getPadding();
+  const padding = { ...savedPadding };
+  if (d.top - m.top > m.height / 2 || d.width > m.width * 0.6) padding.bottom = Math.max(0, m.bottom - d.top + 8);
+  else padding.left = Math.max(0, d.right - m.left + 8);
+  map.setPadding(padding);
+  follow();
 }
 
 function close() {
@@ -103,6 +123,8 @@ function close() {
   pr.open = false;
   pr.seq += 1;
   host.map().off('move', follow);
+  if (savedPadding) host.map().setPadding(savedPadding);
+  savedPadding = null;
   const dlg = el('#print-dialog');
   if (dlg) { dlg.hidden = true; dlg.innerHTML = ''; }
   el('[data-testid=print-open]')?.setAttribute('aria-expanded', 'false');
