@@ -7,72 +7,11 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use axum::body::Body;
-use axum::http::{HeaderMap, Request};
 use base64::Engine;
-use common::{TestDb, places_layer, sync_layers, test_db};
+use common::{TestDb, basic, call, places_layer, sync_layers, test_db, user};
 use qala::http::{AppState, HttpSettings};
 use qala::layers::catalog::LayerDef;
 use serde_json::{Value, json};
-use tower::ServiceExt;
-
-/// A response: status, headers, body.
-struct Resp {
-    status: u16,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Resp {
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
-    }
-    fn header(&self, name: &str) -> String {
-        self.headers.get(name).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
-    }
-}
-
-async fn call(
-    app: &axum::Router,
-    method: &str,
-    uri: &str,
-    headers: &[(&str, String)],
-    body: Vec<u8>,
-) -> Resp {
-    let mut req = Request::builder().method(method).uri(uri);
-    for (k, v) in headers {
-        req = req.header(*k, v);
-    }
-    let resp = app.clone().oneshot(req.body(Body::from(body)).unwrap()).await.unwrap();
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    let body = http_body_util::BodyExt::collect(resp.into_body()).await.unwrap().to_bytes().to_vec();
-    Resp { status, headers, body }
-}
-
-fn basic(login: &str) -> (&'static str, String) {
-    let token = base64::engine::general_purpose::STANDARD.encode(format!("{login}:{login}-password"));
-    ("authorization", format!("Basic {token}"))
-}
-
-/// A user `login` with password `<login>-password`.
-async fn user(db: &TestDb, login: &str, roles: &[&str], org: Option<&str>, dept: Option<&str>) {
-    use qala::auth::store;
-    if let Some(o) = org {
-        store::upsert_org(&db.pool, o, o).await.unwrap();
-        if let Some(d) = dept {
-            store::upsert_dept(&db.pool, d, o, d).await.unwrap();
-        }
-    }
-    let input = store::UserInput {
-        org: org.map(String::from),
-        dept: dept.map(String::from),
-        roles: Some(roles.iter().map(|r| r.to_string()).collect()),
-        ..Default::default()
-    };
-    let hash = qala::auth::password::hash(&format!("{login}-password")).unwrap();
-    store::insert_user(&db.pool, login, &hash, &input).await.unwrap();
-}
 
 /// The restricted layer of the matrix: readable by reviewers only, unless granted.
 fn pipes_layer() -> LayerDef {

@@ -9,38 +9,17 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use axum::body::Body;
-use axum::http::{HeaderMap, Request};
-use base64::Engine;
-use common::{TestDb, test_db};
+use common::{Resp, TestDb, basic, test_db, user};
 use qala::http::{AppState, HttpSettings};
 use qala::layers::catalog::load_dir;
 use qala::layers::{Catalog, demo, sync};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use tower::ServiceExt;
 
 const HOST: &str = "qala.test";
 const KAZAKH_TITLE: &str = "Алматы орталығы: әғқңөұүһі";
 
-struct Resp {
-    status: u16,
-    headers: HeaderMap,
-    body: Vec<u8>,
-}
-
-impl Resp {
-    fn header(&self, name: &str) -> String {
-        self.headers.get(name).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
-    }
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-    fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
-    }
-}
-
+/// One request through the router, to the host the QR codes name.
 async fn call(
     app: &axum::Router,
     method: &str,
@@ -48,48 +27,15 @@ async fn call(
     headers: &[(&str, String)],
     body: Vec<u8>,
 ) -> Resp {
-    let mut req = Request::builder().method(method).uri(uri).header("host", HOST);
-    for (k, v) in headers {
-        req = req.header(*k, v);
-    }
-    let resp = app.clone().oneshot(req.body(Body::from(body)).unwrap()).await.unwrap();
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    let body = http_body_util::BodyExt::collect(resp.into_body()).await.unwrap().to_bytes().to_vec();
-    Resp { status, headers, body }
+    let mut h = vec![("host", HOST.to_string())];
+    h.extend_from_slice(headers);
+    common::call(app, method, uri, &h, body).await
 }
 
 async fn print(app: &axum::Router, body: Value, auth: &[(&str, String)]) -> Resp {
     let mut h = vec![("content-type", "application/json".to_string())];
     h.extend(auth.iter().cloned());
     call(app, "POST", "/api/print", &h, serde_json::to_vec(&body).unwrap()).await
-}
-
-fn basic(login: &str) -> (&'static str, String) {
-    let token = base64::engine::general_purpose::STANDARD.encode(format!("{login}:{login}-password"));
-    ("authorization", format!("Basic {token}"))
-}
-
-async fn user(db: &TestDb, login: &str, roles: &[&str], org: Option<&str>) {
-    user_in(db, login, roles, org, None).await
-}
-
-async fn user_in(db: &TestDb, login: &str, roles: &[&str], org: Option<&str>, dept: Option<&str>) {
-    use qala::auth::store;
-    if let Some(o) = org {
-        store::upsert_org(&db.pool, o, o).await.unwrap();
-        if let Some(d) = dept {
-            store::upsert_dept(&db.pool, d, o, d).await.unwrap();
-        }
-    }
-    let input = store::UserInput {
-        org: org.map(String::from),
-        dept: dept.map(String::from),
-        roles: Some(roles.iter().map(|r| r.to_string()).collect()),
-        ..Default::default()
-    };
-    let hash = qala::auth::password::hash(&format!("{login}-password")).unwrap();
-    store::insert_user(&db.pool, login, &hash, &input).await.unwrap();
 }
 
 fn artifacts() -> PathBuf {
@@ -218,8 +164,8 @@ async fn maps_print_to_scale_as_geopdf_and_verify() {
     let db = test_db().await;
     let files = tempfile::tempdir().unwrap();
     let (app, catalog) = demo_app(&db, files.path()).await;
-    user(&db, "engineer", &["editor"], Some("almaty-su")).await;
-    user(&db, "boss", &["admin"], None).await;
+    user(&db, "engineer", &["editor"], Some("almaty-su"), None).await;
+    user(&db, "boss", &["admin"], None, None).await;
     let centre = (76.9457, 43.2379);
 
     // Anonymous, A4 landscape 1:5000, Web Mercator, in Kazakh.
@@ -526,8 +472,8 @@ async fn per_department_layers_print_only_the_callers_objects() {
         l.access.features = qala::layers::catalog::FeatureVisibility::Department;
     }
     let app = qala::http::app(AppState::new(db.pool.clone(), Catalog::new(layers)));
-    user_in(&db, "clerk", &["viewer"], Some("akimat"), Some("education")).await;
-    user(&db, "boss", &["admin"], None).await;
+    user(&db, "clerk", &["viewer"], Some("akimat"), Some("education")).await;
+    user(&db, "boss", &["admin"], None, None).await;
     // Two objects 60 to 200 m apart: the clerk's department owns the first.
     let (a, b, name_a, name_b, lon, lat): (i64, i64, String, String, f64, f64) = sqlx::query_as(
         "SELECT p.id, q.id, p.attrs->>'name', q.attrs->>'name',

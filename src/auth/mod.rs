@@ -217,7 +217,7 @@ impl AuthService {
                 store::login_succeeded(&self.pool, u.id).await?;
                 Ok(Ok(u))
             }
-            Some(u) if ok => {
+            Some(_) if ok => {
                 journal::record(
                     &self.pool,
                     "login",
@@ -228,7 +228,6 @@ impl AuthService {
                     serde_json::json!({"reason": "blocked"}),
                 )
                 .await;
-                let _ = u;
                 Ok(Err(LoginRefusal::Blocked))
             }
             Some(u) => {

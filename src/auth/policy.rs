@@ -216,11 +216,7 @@ mod tests {
     use crate::layers::catalog::AccessDef;
 
     fn layer(access: AccessDef) -> LayerDef {
-        let mut l = crate::layers::catalog::parse_layer(
-            "parcels.toml",
-            include_str!("../../tests/fixtures/layers/valid_layer.toml"),
-        )
-        .unwrap();
+        let mut l = crate::layers::catalog::fixtures::parcels();
         l.access = access;
         l
     }

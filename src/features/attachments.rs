@@ -20,7 +20,6 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 use tower::ServiceExt;
 
-use super::routes::readable;
 use crate::auth::policy::Access;
 use crate::auth::{Caller, journal};
 use crate::error::ApiError;
@@ -84,14 +83,8 @@ async fn feature_access(
     fid: &str,
     lang: Lang,
 ) -> Result<(String, i64, Access), ApiError> {
-    let (layer, access, scope) = readable(state, caller, id, lang)?;
-    let fid: i64 = fid.parse().map_err(|_| ApiError::not_found(Msg::NotFound, lang))?;
-    let visible = super::store::is_visible(&state.pool, &layer.id, fid, &scope, false)
-        .await
-        .map_err(|e| ApiError::database(lang, e))?;
-    if !visible {
-        return Err(ApiError::not_found(Msg::NotFound, lang));
-    }
+    let fid = super::routes::parse_fid(fid, lang)?;
+    let (layer, access, _) = super::routes::visible_feature(state, caller, id, fid, lang).await?;
     Ok((layer.id.clone(), fid, access))
 }
 

@@ -315,11 +315,7 @@ mod tests {
     use super::*;
 
     fn layer() -> LayerDef {
-        crate::layers::catalog::parse_layer(
-            "parcels.toml",
-            include_str!("../../tests/fixtures/layers/valid_layer.toml"),
-        )
-        .unwrap()
+        crate::layers::catalog::fixtures::parcels()
     }
 
     fn sql(text: &str) -> Result<(String, Vec<Bind>), String> {

@@ -362,11 +362,7 @@ mod tests {
     use super::*;
 
     fn layer() -> LayerDef {
-        crate::layers::catalog::parse_layer(
-            "parcels.toml",
-            include_str!("../../tests/fixtures/layers/valid_layer.toml"),
-        )
-        .unwrap()
+        crate::layers::catalog::fixtures::parcels()
     }
 
     fn p(s: &[(&str, &str)]) -> Vec<(String, String)> {

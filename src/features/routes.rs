@@ -119,6 +119,25 @@ pub fn readable(
     Ok((layer, access, scope))
 }
 
+/// A readable layer and one of its live features inside the caller's scope (404 otherwise, as for
+/// a feature that does not exist): the layer, the caller's access and scope.
+pub async fn visible_feature(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    fid: i64,
+    lang: Lang,
+) -> Result<(Arc<LayerDef>, Access, FeatureScope), ApiError> {
+    let (layer, access, scope) = readable(state, caller, id, lang)?;
+    let visible = store::is_visible(&state.pool, &layer.id, fid, &scope, false)
+        .await
+        .map_err(|e| ApiError::database(lang, e))?;
+    if !visible {
+        return Err(ApiError::not_found(Msg::NotFound, lang));
+    }
+    Ok((layer, access, scope))
+}
+
 fn collection_json(l: &LayerDef, base: &str, lang: Lang, extent: Option<[f64; 4]>) -> Value {
     let c = format!("{base}/ogc/collections/{}", l.id);
     let mut v = json!({
@@ -343,7 +362,7 @@ fn etag(version: i32) -> String {
     format!("\"v{version}\"")
 }
 
-fn parse_fid(fid: &str, lang: Lang) -> Result<i64, ApiError> {
+pub(crate) fn parse_fid(fid: &str, lang: Lang) -> Result<i64, ApiError> {
     fid.parse().map_err(|_| ApiError::not_found(Msg::NotFound, lang))
 }
 

@@ -149,6 +149,13 @@ pub struct AttributeDef {
     pub max_length: Option<usize>,
 }
 
+impl AttributeDef {
+    /// The label of one of an enum's values, when the layer file gives one.
+    pub fn value_label(&self, value: &str) -> Option<&Translated> {
+        self.values.iter().find(|e| e.value() == value).and_then(EnumValue::label)
+    }
+}
+
 /// Who may read a layer. Writing is decided by the access policy (`auth::policy`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
@@ -464,4 +471,14 @@ pub fn load_dir(dir: &Path) -> Result<Vec<LayerDef>, Vec<CatalogError>> {
         }
     }
     if errors.is_empty() { Ok(layers) } else { Err(errors) }
+}
+
+/// Layers the unit tests of every module share.
+#[cfg(test)]
+pub(crate) mod fixtures {
+    /// The layer `parcels` of `tests/fixtures/layers/valid_layer.toml`.
+    pub fn parcels() -> super::LayerDef {
+        super::parse_layer("parcels.toml", include_str!("../../tests/fixtures/layers/valid_layer.toml"))
+            .unwrap()
+    }
 }

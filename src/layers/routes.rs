@@ -130,6 +130,11 @@ pub async fn get_layer(
     }))
 }
 
+/// A feature id in a `/api` path: an integer, 400 otherwise.
+pub(crate) fn parse_fid(fid: &str, lang: crate::i18n::Lang) -> Result<i64, ApiError> {
+    fid.parse().map_err(|_| ApiError::bad_request(lang, format!("`{fid}` is not a feature id (an integer)")))
+}
+
 /// One feature as GeoJSON (all its attributes, its KATO unit, version, last change), for the
 /// web map's object card; 404 when the layer is not readable or the feature does not exist.
 #[utoipa::path(get, path = "/api/layers/{id}/features/{fid}", tag = "layers",
@@ -141,23 +146,8 @@ pub async fn get_feature(
     ReqLang(lang): ReqLang,
     Path((id, fid)): Path<(String, String)>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let layer = state
-        .catalog()
-        .readable(&caller, &id)
-        .cloned()
-        .ok_or_else(|| ApiError::not_found(Msg::LayerNotFound, lang))?;
-    let fid: i64 = fid
-        .parse()
-        .map_err(|_| ApiError::bad_request(lang, format!("`{fid}` is not a feature id (an integer)")))?;
-    let scope = crate::auth::policy::feature_scope(&caller, &layer);
-    if scope != crate::auth::policy::FeatureScope::All {
-        let visible = crate::features::store::is_visible(&state.pool, &layer.id, fid, &scope, false)
-            .await
-            .map_err(|e| ApiError::database(lang, e))?;
-        if !visible {
-            return Err(ApiError::not_found(Msg::NotFound, lang));
-        }
-    }
+    let fid = parse_fid(&fid, lang)?;
+    let (layer, _, _) = crate::features::routes::visible_feature(&state, &caller, &id, fid, lang).await?;
     let feature: Option<serde_json::Value> = sqlx::query_scalar(include_str!("sql/feature_get.sql"))
         .bind(&layer.id)
         .bind(fid)

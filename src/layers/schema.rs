@@ -170,11 +170,10 @@ fn check_range(def: &AttributeDef, n: f64) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layers::catalog::parse_layer;
     use serde_json::json;
 
     fn layer() -> LayerDef {
-        parse_layer("parcels.toml", include_str!("../../tests/fixtures/layers/valid_layer.toml")).unwrap()
+        crate::layers::catalog::fixtures::parcels()
     }
 
     fn obj(v: Value) -> Map<String, Value> {

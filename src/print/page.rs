@@ -94,8 +94,7 @@ pub fn legend(style: &PrintStyle, z: f64, layer: &LayerDef, lang: DocLang) -> Le
             for v in &values {
                 let text = super::expr::to_text(v);
                 let label = def
-                    .and_then(|d| d.values.iter().find(|e| e.value() == text))
-                    .and_then(|e| e.label())
+                    .and_then(|d| d.value_label(&text))
                     .map(|t| lang.pick(t))
                     .unwrap_or_else(|| text.clone());
                 let mut props = Map::new();
@@ -250,47 +249,62 @@ fn draw_legend(canvas: &mut Canvas, b: Box2, f: &Furniture) {
     let item = TextStyle::plain(6.5, Weight::Regular);
     canvas.text(b.x0, b.y1 - 8.0, 0.0, &f.lang.word(Word::Legend), &head);
     let col_w = 50.0 * PT_PER_MM;
-    let row = 3.4 * PT_PER_MM;
-    let top = b.y1 - 8.0 - row;
-    let (mut x, mut y) = (b.x0, top);
-    let next_row = |x: &mut f64, y: &mut f64| -> bool {
-        *y -= row;
-        if *y < b.y0 + 1.0 {
-            *x += col_w;
-            *y = top - row;
-        }
-        *x + col_w <= b.x1 + 10.0 * PT_PER_MM
+    let top = b.y1 - 8.0 - 3.4 * PT_PER_MM;
+    let mut rows = Rows {
+        x: b.x0,
+        y: top,
+        top,
+        bottom: b.y0 + 1.0,
+        right: b.x1 + 10.0 * PT_PER_MM,
+        col_w,
+        row: 3.4 * PT_PER_MM,
     };
     for g in f.legend {
         if g.entries.is_empty() {
             continue;
         }
         if !(g.entries.len() == 1 && g.entries[0].label == g.title) {
-            // A group's title is not left alone at the foot of a column.
-            if y - 2.0 * row < b.y0 + 1.0 {
-                x += col_w;
-                y = top - row;
-                if x + col_w > b.x1 + 10.0 * PT_PER_MM {
-                    return;
-                }
-            }
-            canvas.text(x, y - row + 2.0, 0.0, &g.title, &group);
-            if !next_row(&mut x, &mut y) {
-                return;
-            }
+            // A group's title is not left alone at the foot of a column: it needs its first entry.
+            let Some((x, y)) = rows.take(2) else { return };
+            canvas.text(x, y + 2.0, 0.0, &g.title, &group);
         }
         for e in &g.entries {
-            swatch(canvas, x, y - row + 1.0, &e.swatch);
+            let Some((x, y)) = rows.take(1) else { return };
+            swatch(canvas, x, y + 1.0, &e.swatch);
             let label_w = col_w - 10.0 * PT_PER_MM;
             let mut label = e.label.clone();
             while canvas.text_width(&label, &item) > label_w && label.chars().count() > 4 {
                 label = label.chars().take(label.chars().count() - 2).collect::<String>() + "…";
             }
-            canvas.text(x + 8.0 * PT_PER_MM, y - row + 2.0, 0.0, &label, &item);
-            if !next_row(&mut x, &mut y) {
-                return;
-            }
+            canvas.text(x + 8.0 * PT_PER_MM, y + 2.0, 0.0, &label, &item);
         }
+    }
+}
+
+/// The legend's rows, filled column by column.
+struct Rows {
+    x: f64,
+    y: f64,
+    top: f64,
+    bottom: f64,
+    right: f64,
+    col_w: f64,
+    row: f64,
+}
+
+impl Rows {
+    /// The lower left corner of the next row. The column must hold `keep` more rows (this one
+    /// included), or the row starts the next column; `None` when the legend is full.
+    fn take(&mut self, keep: usize) -> Option<(f64, f64)> {
+        if self.y - keep as f64 * self.row < self.bottom {
+            self.x += self.col_w;
+            self.y = self.top;
+        }
+        if self.x + self.col_w > self.right {
+            return None;
+        }
+        self.y -= self.row;
+        Some((self.x, self.y))
     }
 }
 
@@ -340,5 +354,23 @@ fn swatch(canvas: &mut Canvas, x: f64, y: f64, s: &Swatch) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legend_rows_fill_columns_and_keep_titles_with_an_entry() {
+        // Three rows of 10 pt per column, two columns.
+        let mut r = Rows { x: 0.0, y: 30.0, top: 30.0, bottom: 0.0, right: 100.0, col_w: 50.0, row: 10.0 };
+        assert_eq!(r.take(1), Some((0.0, 20.0)));
+        assert_eq!(r.take(1), Some((0.0, 10.0)));
+        // A title needs itself and one entry: only one row is left, so it starts the next column.
+        assert_eq!(r.take(2), Some((50.0, 20.0)));
+        assert_eq!(r.take(1), Some((50.0, 10.0)));
+        assert_eq!(r.take(1), Some((50.0, 0.0)));
+        assert_eq!(r.take(1), None, "the legend is full");
     }
 }

@@ -16,7 +16,7 @@ use super::store::{self, PRINT_CRS};
 use super::style::Rgba;
 use super::texts::{DocLang, Word};
 use crate::auth::Caller;
-use crate::auth::policy::{FeatureScope, feature_scope};
+use crate::auth::policy::FeatureScope;
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::i18n::{Lang, Msg};
@@ -48,13 +48,9 @@ pub fn fitting_scale(ground: (f64, f64), frame_mm: (f64, f64)) -> u32 {
 fn value_text(layer: &LayerDef, name: &str, v: &Value, lang: DocLang) -> String {
     let attr = layer.attribute(name);
     match (attr, v) {
-        (Some(a), Value::String(s)) if a.kind == AttrType::Enum => a
-            .values
-            .iter()
-            .find(|e| e.value() == s)
-            .and_then(|e| e.label())
-            .map(|t| lang.pick(t))
-            .unwrap_or_else(|| s.clone()),
+        (Some(a), Value::String(s)) if a.kind == AttrType::Enum => {
+            a.value_label(s).map(|t| lang.pick(t)).unwrap_or_else(|| s.clone())
+        }
         (_, Value::Bool(b)) => if *b { "✓" } else { "—" }.to_string(),
         (_, v) => super::expr::to_text(v),
     }
@@ -66,18 +62,10 @@ pub async fn render(
     lang: Lang,
     headers: &HeaderMap,
     layer: &Arc<LayerDef>,
+    scope: &FeatureScope,
     fid: i64,
 ) -> Result<super::routes::Issued, ApiError> {
     let doc_lang = DocLang::KkRu;
-    let scope = feature_scope(caller, layer);
-    if scope != FeatureScope::All {
-        let visible = crate::features::store::is_visible(&state.pool, &layer.id, fid, &scope, false)
-            .await
-            .map_err(|e| ApiError::database(lang, e))?;
-        if !visible {
-            return Err(ApiError::not_found(Msg::NotFound, lang));
-        }
-    }
     let f = store::passport_feature(&state.pool, &layer.id, fid)
         .await
         .map_err(|e| ApiError::database(lang, e))?
@@ -117,12 +105,17 @@ pub async fn render(
     )
     .await
     .map_err(|e| ApiError::database(lang, e))?;
-    let own = store::features_in_frame(&state.pool, layer, &scope, crs, placed.crs_box, tolerance)
-        .await
-        .map_err(|e| ApiError::database(lang, e))?
-        .into_iter()
-        .filter(|x| x.id == fid)
-        .collect::<Vec<_>>();
+    // The object to outline: from the inset's data when its layer is drawn at this scale, else
+    // read for the outline alone.
+    let own: Vec<_> = match data.iter().find(|d| d.id == layer.id) {
+        Some(d) => d.features.iter().filter(|x| x.id == fid).cloned().collect(),
+        None => store::features_in_frame(&state.pool, layer, scope, crs, placed.crs_box, tolerance)
+            .await
+            .map_err(|e| ApiError::database(lang, e))?
+            .into_iter()
+            .filter(|x| x.id == fid)
+            .collect(),
+    };
 
     let mut photos = Vec::new();
     for (sha, _name, _media) in
@@ -158,7 +151,7 @@ pub async fn render(
         format!("{} — {name}", doc_lang.pick(&layer.title))
     };
     let layer_def = Arc::clone(layer);
-    let attribution = super::routes::attribution(state);
+    let attribution = style.credit();
     let code2 = code.clone();
     let issuer = caller.principal().map(|p| p.login.clone());
     let pdf = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<u8>> {

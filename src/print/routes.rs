@@ -308,7 +308,7 @@ pub async fn print(
     let code = super::new_code();
     let verify_url = format!("{}/verify/{code}", crate::tiles::routes::base_url(&headers));
     let issued = chrono::Utc::now();
-    let attribution = attribution(&state);
+    let attribution = style.credit();
     let fonts_dir = state.settings.fonts_dir.clone();
     let crs_text = format!("EPSG:{} · {}", p.crs.srid, p.crs.title);
     let frame = Frame { page: layout.frame, crs: placed.crs_box };
@@ -399,16 +399,6 @@ pub(crate) async fn layer_data(
     futures_util::future::try_join_all(fetches).await
 }
 
-pub(crate) fn attribution(state: &AppState) -> String {
-    let path = state.settings.styles_dir.join(STYLE_FILE);
-    std::fs::read_to_string(path)
-        .ok()
-        .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-        .and_then(|v| v.pointer("/sources/qala/attribution").and_then(Value::as_str).map(str::to_string))
-        .map(|a| format!("© {a} · Qala"))
-        .unwrap_or_else(|| "Qala".into())
-}
-
 /// Hashes, records and journals a document.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn issue(
@@ -467,15 +457,9 @@ pub async fn passport(
     headers: HeaderMap,
     Path((id, fid)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let layer = state
-        .catalog()
-        .readable(&caller, &id)
-        .cloned()
-        .ok_or_else(|| ApiError::not_found(Msg::LayerNotFound, lang))?;
-    let fid: i64 = fid
-        .parse()
-        .map_err(|_| ApiError::bad_request(lang, format!("`{fid}` is not a feature id (an integer)")))?;
-    let doc = super::passport::render(&state, &caller, lang, &headers, &layer, fid).await?;
+    let fid = crate::layers::routes::parse_fid(&fid, lang)?;
+    let (layer, _, scope) = crate::features::routes::visible_feature(&state, &caller, &id, fid, lang).await?;
+    let doc = super::passport::render(&state, &caller, lang, &headers, &layer, &scope, fid).await?;
     Ok(pdf_response(&doc, "inline", &[]))
 }
 
@@ -487,15 +471,32 @@ pub async fn document_json(
     ReqLang(lang): ReqLang,
     Path(code): Path<String>,
 ) -> Result<Response, ApiError> {
-    let code = super::normalise_code(&code).ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))?;
-    let doc = store::document(&state.pool, &code).await.map_err(|e| ApiError::database(lang, e))?;
-    let doc = doc.ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))?;
+    let doc = document_by_code(&state, &code, lang)
+        .await?
+        .ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))?;
+    Ok(record_json(&doc))
+}
+
+/// The record of `raw` (a code as typed), if one was issued.
+async fn document_by_code(
+    state: &AppState,
+    raw: &str,
+    lang: Lang,
+) -> Result<Option<store::DocumentRecord>, ApiError> {
+    match super::normalise_code(raw) {
+        Some(code) => store::document(&state.pool, &code).await.map_err(|e| ApiError::database(lang, e)),
+        None => Ok(None),
+    }
+}
+
+/// A record as JSON, with its `status` (`valid` or `revoked`).
+fn record_json(doc: &store::DocumentRecord) -> Response {
     let status = if doc.revoked_at.is_some() { "revoked" } else { "valid" };
-    let mut v = serde_json::to_value(&doc).unwrap_or(Value::Null);
+    let mut v = serde_json::to_value(doc).unwrap_or(Value::Null);
     if let Value::Object(m) = &mut v {
         m.insert("status".into(), json!(status));
     }
-    Ok(axum::Json(v).into_response())
+    axum::Json(v).into_response()
 }
 
 #[derive(Debug, Deserialize)]
@@ -524,12 +525,10 @@ pub async fn revoke(
     let b: RevokeBody = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(lang, format!("expected {{\"reason\": \"…\"}}: {e}")))?;
     let code = super::normalise_code(&code).ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))?;
-    let done = store::revoke_document(&state.pool, &code, caller.login(), &b.reason)
+    let doc = store::revoke_document(&state.pool, &code, caller.login(), &b.reason)
         .await
-        .map_err(|e| ApiError::database(lang, e))?;
-    if !done {
-        return Err(ApiError::not_found(Msg::NotFound, lang));
-    }
+        .map_err(|e| ApiError::database(lang, e))?
+        .ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))?;
     crate::auth::journal::record(
         &state.pool,
         "document",
@@ -540,7 +539,7 @@ pub async fn revoke(
         json!({"op": "revoke", "reason": b.reason}),
     )
     .await;
-    document_json(State(state), ReqLang(lang), Path(code)).await
+    Ok(record_json(&doc))
 }
 
 async fn verify_page(
@@ -548,25 +547,22 @@ async fn verify_page(
     ReqLang(lang): ReqLang,
     Path(code): Path<String>,
 ) -> Result<Response, ApiError> {
-    render_verify(&state, lang, &code, None).await
+    let doc = document_by_code(&state, &code, lang).await?;
+    Ok(render_verify(lang, &code, doc.as_ref(), None))
 }
 
-async fn render_verify(
-    state: &AppState,
+/// The verification page: 404 when no document has the code.
+fn render_verify(
     lang: Lang,
     raw: &str,
+    doc: Option<&store::DocumentRecord>,
     compared: Option<(super::verify::Comparison, &str)>,
-) -> Result<Response, ApiError> {
-    let code = super::normalise_code(raw);
-    let doc = match &code {
-        Some(c) => store::document(&state.pool, c).await.map_err(|e| ApiError::database(lang, e))?,
-        None => None,
-    };
+) -> Response {
     let status = if doc.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND };
-    let html = super::verify::page(lang, code.as_deref().unwrap_or(raw), doc.as_ref(), compared);
-    let mut res = (status, Html(html)).into_response();
+    let code = doc.map_or(raw, |d| d.code.as_str());
+    let mut res = (status, Html(super::verify::page(lang, code, doc, compared))).into_response();
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(res)
+    res
 }
 
 /// `POST /verify/{code}`: a file (multipart field `file`, or the raw body) compared with the
@@ -621,13 +617,10 @@ async fn verify_upload(
         return Err(ApiError::bad_request(lang, "the uploaded file is empty"));
     }
     let sha = crate::layers::sync::hex(&hasher.finalize());
-    let doc = match super::normalise_code(&code) {
-        Some(c) => store::document(&state.pool, &c).await.map_err(|e| ApiError::database(lang, e))?,
-        None => None,
-    };
+    let doc = document_by_code(&state, &code, lang).await?;
     let cmp = match &doc {
         Some(d) if d.sha256 == sha => super::verify::Comparison::Matches,
         _ => super::verify::Comparison::Differs,
     };
-    render_verify(&state, lang, &code, Some((cmp, &sha))).await
+    Ok(render_verify(lang, &code, doc.as_ref(), Some((cmp, &sha))))
 }

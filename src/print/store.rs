@@ -192,14 +192,20 @@ pub async fn document(pool: &PgPool, code: &str) -> sqlx::Result<Option<Document
     sqlx::query_as(include_str!("sql/document_get.sql")).bind(code).fetch_optional(pool).await
 }
 
-pub async fn revoke_document(pool: &PgPool, code: &str, by: &str, reason: &str) -> sqlx::Result<bool> {
-    let row: Option<String> = sqlx::query_scalar(include_str!("sql/document_revoke.sql"))
+/// Revokes a document (once: a second revocation keeps the first's time, author and reason);
+/// the record after it, `None` when no document has the code.
+pub async fn revoke_document(
+    pool: &PgPool,
+    code: &str,
+    by: &str,
+    reason: &str,
+) -> sqlx::Result<Option<DocumentRecord>> {
+    sqlx::query_as(include_str!("sql/document_revoke.sql"))
         .bind(code)
         .bind(by)
         .bind(reason)
         .fetch_optional(pool)
-        .await?;
-    Ok(row.is_some())
+        .await
 }
 
 /// What a passport shows of a feature.

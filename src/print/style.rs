@@ -61,6 +61,8 @@ pub struct StyleLayer {
 #[derive(Debug, Clone)]
 pub struct PrintStyle {
     pub background: Option<Rgba>,
+    /// The attributions of the style's sources, joined.
+    pub attribution: String,
     pub layers: Vec<StyleLayer>,
 }
 
@@ -69,7 +71,7 @@ impl PrintStyle {
     /// Style layers of other types (raster, hillshade, fill-extrusion) are not printed.
     pub fn parse(style: &Value, name_field: &str) -> PrintStyle {
         let mut style = style.clone();
-        localise(&mut style, name_field);
+        crate::tiles::styles::localise(&mut style, name_field);
         let mut background = None;
         let mut layers = Vec::new();
         for l in style.get("layers").and_then(Value::as_array).into_iter().flatten() {
@@ -98,21 +100,24 @@ impl PrintStyle {
                 layout: obj("layout"),
             });
         }
-        PrintStyle { background, layers }
+        let attribution = style
+            .get("sources")
+            .and_then(Value::as_object)
+            .map(|s| {
+                s.values().filter_map(|src| src.get("attribution")?.as_str()).collect::<Vec<_>>().join("; ")
+            })
+            .unwrap_or_default();
+        PrintStyle { background, attribution, layers }
+    }
+
+    /// The credit line printed on a map: the sources' attribution and Qala.
+    pub fn credit(&self) -> String {
+        if self.attribution.is_empty() { "Qala".into() } else { format!("© {} · Qala", self.attribution) }
     }
 
     /// The style layers that draw `layer` at zoom `z`, in drawing order.
     pub fn for_layer<'a>(&'a self, layer: &'a str, z: f64) -> impl Iterator<Item = &'a StyleLayer> + 'a {
         self.layers.iter().filter(move |l| l.source_layer == layer && l.visible_at(z))
-    }
-}
-
-fn localise(v: &mut Value, name_field: &str) {
-    match v {
-        Value::String(s) if s == "{name_field}" => *s = name_field.to_string(),
-        Value::Array(a) => a.iter_mut().for_each(|x| localise(x, name_field)),
-        Value::Object(o) => o.values_mut().for_each(|x| localise(x, name_field)),
-        _ => {}
     }
 }
 

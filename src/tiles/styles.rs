@@ -48,7 +48,7 @@ async fn list(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> 
 }
 
 /// Replaces `{name_field}` in every string of `v`.
-fn localise(v: &mut Value, name_field: &str) {
+pub(crate) fn localise(v: &mut Value, name_field: &str) {
     match v {
         Value::String(s) if s == "{name_field}" => *s = name_field.to_string(),
         Value::Array(a) => a.iter_mut().for_each(|x| localise(x, name_field)),

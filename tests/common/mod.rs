@@ -187,3 +187,71 @@ pub fn qala(db: &TestDb, dir: &Path, args: &[&str]) -> std::process::Output {
 pub fn anonymous() -> Caller {
     Caller::Anonymous
 }
+
+/// A response: status, headers, body.
+pub struct Resp {
+    pub status: u16,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Resp {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+    pub fn header(&self, name: &str) -> String {
+        self.headers.get(name).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+    }
+}
+
+/// One request through the router (no socket).
+pub async fn call(
+    app: &axum::Router,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, String)],
+    body: Vec<u8>,
+) -> Resp {
+    let mut req = axum::http::Request::builder().method(method).uri(uri);
+    for (k, v) in headers {
+        req = req.header(*k, v);
+    }
+    let resp = tower::ServiceExt::oneshot(app.clone(), req.body(axum::body::Body::from(body)).unwrap())
+        .await
+        .unwrap();
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let body = http_body_util::BodyExt::collect(resp.into_body()).await.unwrap().to_bytes().to_vec();
+    Resp { status, headers, body }
+}
+
+pub fn basic(login: &str) -> (&'static str, String) {
+    let token = base64::Engine::encode(
+        &base64::engine::general_purpose::STANDARD,
+        format!("{login}:{login}-password"),
+    );
+    ("authorization", format!("Basic {token}"))
+}
+
+/// A user `login` with password `<login>-password`.
+pub async fn user(db: &TestDb, login: &str, roles: &[&str], org: Option<&str>, dept: Option<&str>) {
+    use qala::auth::store;
+    if let Some(o) = org {
+        store::upsert_org(&db.pool, o, o).await.unwrap();
+        if let Some(d) = dept {
+            store::upsert_dept(&db.pool, d, o, d).await.unwrap();
+        }
+    }
+    let input = store::UserInput {
+        org: org.map(String::from),
+        dept: dept.map(String::from),
+        roles: Some(roles.iter().map(|r| r.to_string()).collect()),
+        ..Default::default()
+    };
+    let hash = qala::auth::password::hash(&format!("{login}-password")).unwrap();
+    store::insert_user(&db.pool, login, &hash, &input).await.unwrap();
+}

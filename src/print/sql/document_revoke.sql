@@ -1,5 +1,6 @@
--- Revokes a document. $1 code, $2 who, $3 reason. Returns nothing when it does not exist.
+-- Revokes a document. $1 code, $2 who, $3 reason. Returns the record after the change, nothing
+-- when no document has the code; a second revocation keeps the first's time, author and reason.
 UPDATE documents SET revoked_at = COALESCE(revoked_at, now()), revoked_by = COALESCE(revoked_by, $2),
        revoke_reason = COALESCE(revoke_reason, $3)
 WHERE code = $1
-RETURNING code
+RETURNING code, kind, sha256, size_bytes, title, subject, issuer, issued_at, revoked_at, revoked_by, revoke_reason
