@@ -87,6 +87,18 @@ impl ApiError {
         self
     }
 
+    /// A body that could not be taken: its status kept (413 too large, 415 not JSON, 400/422
+    /// malformed), with axum's reason as detail.
+    pub fn rejection(lang: Lang, e: impl Rejection) -> Self {
+        let status = e.status();
+        let msg = match status {
+            StatusCode::PAYLOAD_TOO_LARGE => Msg::PayloadTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Msg::UnsupportedMediaType,
+            _ => Msg::BadRequest,
+        };
+        Self::new(status, msg, lang).with_detail(e.body_text())
+    }
+
     /// Logs the cause and answers 500 (or 503 when the database is unreachable).
     pub fn internal(lang: Lang, cause: impl std::fmt::Display) -> Self {
         tracing::error!(%cause, "internal error");
@@ -94,15 +106,37 @@ impl ApiError {
     }
 
     pub fn database(lang: Lang, e: sqlx::Error) -> Self {
-        match e {
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
-                tracing::error!(error = %e, "database unavailable");
-                Self::new(StatusCode::SERVICE_UNAVAILABLE, Msg::DatabaseUnavailable, lang)
-            }
-            other => Self::internal(lang, other),
+        Self::database_ref(lang, &e)
+    }
+
+    /// [`ApiError::database`] of a shared error (e.g. one rendering merged for several requests).
+    pub fn database_ref(lang: Lang, e: &sqlx::Error) -> Self {
+        if is_unavailable(e) {
+            tracing::error!(error = %e, "database unavailable");
+            Self::new(StatusCode::SERVICE_UNAVAILABLE, Msg::DatabaseUnavailable, lang)
+                .with_header(axum::http::header::RETRY_AFTER, "5")
+        } else {
+            Self::internal(lang, e)
         }
     }
 }
+
+/// Whether an error means the database cannot be reached now (rather than a wrong query): no
+/// connection in time, a broken socket, or the server shutting down or starting up (SQLSTATE
+/// classes 08 and 57P).
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed | sqlx::Error::Tls(_) => {
+            true
+        }
+        sqlx::Error::Database(d) => {
+            d.code().is_some_and(|c| c.starts_with("08") || c.starts_with("57P") || c == "53300")
+        }
+        _ => false,
+    }
+}
+
+impl ApiError {}
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -122,3 +156,30 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+/// A request body axum could not take (JSON, multipart, bytes): its status and reason.
+pub trait Rejection {
+    fn status(&self) -> StatusCode;
+    fn body_text(&self) -> String;
+}
+
+macro_rules! rejection {
+    ($($t:ty),*) => {$(
+        impl Rejection for $t {
+            fn status(&self) -> StatusCode {
+                <$t>::status(self)
+            }
+            fn body_text(&self) -> String {
+                <$t>::body_text(self)
+            }
+        }
+    )*};
+}
+
+rejection!(
+    axum::extract::rejection::JsonRejection,
+    axum::extract::rejection::BytesRejection,
+    axum::extract::rejection::QueryRejection,
+    axum::extract::multipart::MultipartError,
+    axum::extract::multipart::MultipartRejection
+);

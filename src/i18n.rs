@@ -95,6 +95,11 @@ pub enum Msg {
     PayloadTooLarge,
     Conflict,
     NotAcceptable,
+    // issue 12: http layer
+    TooManyRequests,
+    UnsupportedMediaType,
+    MethodNotAllowed,
+    RequestTimeout,
 }
 
 impl Msg {
@@ -122,6 +127,11 @@ impl Msg {
             Msg::PayloadTooLarge => "payload_too_large",
             Msg::Conflict => "conflict",
             Msg::NotAcceptable => "not_acceptable",
+            // issue 12: http layer
+            Msg::TooManyRequests => "too_many_requests",
+            Msg::UnsupportedMediaType => "unsupported_media_type",
+            Msg::MethodNotAllowed => "method_not_allowed",
+            Msg::RequestTimeout => "request_timeout",
         }
     }
 
@@ -195,6 +205,19 @@ impl Msg {
             (Msg::NotAcceptable, Kk) => "Сұралған пішім қолдау көрсетілмейді",
             (Msg::NotAcceptable, Ru) => "Запрошенный формат не поддерживается",
             (Msg::NotAcceptable, En) => "The requested format is not supported",
+            // issue 12: http layer
+            (Msg::TooManyRequests, Kk) => "Сұраулар тым көп: біраздан кейін қайталаңыз",
+            (Msg::TooManyRequests, Ru) => "Слишком много запросов: повторите немного позже",
+            (Msg::TooManyRequests, En) => "Too many requests: try again a little later",
+            (Msg::UnsupportedMediaType, Kk) => "Сұрау денесінің түрі қолдау көрсетілмейді",
+            (Msg::UnsupportedMediaType, Ru) => "Тип содержимого запроса не поддерживается",
+            (Msg::UnsupportedMediaType, En) => "The request body's media type is not supported",
+            (Msg::MethodNotAllowed, Kk) => "Бұл әдіс бұл мекенжайда қолданылмайды",
+            (Msg::MethodNotAllowed, Ru) => "Этот метод не поддерживается по этому адресу",
+            (Msg::MethodNotAllowed, En) => "This method is not allowed here",
+            (Msg::RequestTimeout, Kk) => "Сұрау тым ұзақ орындалды",
+            (Msg::RequestTimeout, Ru) => "Запрос выполнялся слишком долго",
+            (Msg::RequestTimeout, En) => "The request took too long",
         }
     }
 }

@@ -23,7 +23,7 @@ async fn the_catalog_shows_only_what_the_caller_may_read() {
     let app = app(&db.pool, layers);
 
     let (status, body) = get_json(&app, "/healthz", &[]).await;
-    assert_eq!((status, body), (200, json!({"status": "ok"})));
+    assert_eq!((status, body), (200, json!({"status": "ok", "database": "ok"})));
 
     let (status, body) = get_json(&app, "/api/layers", &[("accept-language", "kk-KZ,ru;q=0.8")]).await;
     assert_eq!(status, 200);

@@ -77,7 +77,11 @@ async fn fixture(cache_bytes: u64) -> (TestDb, AppState) {
     )
     .await;
     load(&db, &layers[2], &[(square(76.9457, 43.2379, 0.0005), json!({"name": "classified"}))]).await;
-    let settings = HttpSettings { tile_cache_bytes: cache_bytes, ..Default::default() };
+    let settings = HttpSettings {
+        tile_cache_bytes: cache_bytes,
+        public_url: "http://maps.example".into(),
+        ..Default::default()
+    };
     let state = AppState::with_settings(db.pool.clone(), Catalog::new(layers), settings);
     (db, state)
 }
@@ -213,7 +217,7 @@ async fn composites_http_behaviour_and_errors() {
     let (status, tj) = common::get_json(
         &qala::http::app(state.clone()),
         "/tiles/parcels,places.json",
-        &[("host", "maps.example")],
+        &[("host", "evil.example"), ("x-forwarded-host", "evil.example")],
     )
     .await;
     assert_eq!(status, 200);
@@ -401,7 +405,11 @@ async fn glyphs_cover_kazakh_letters_and_styles_follow_the_access_policy() {
     let state = AppState::with_settings(
         db.pool.clone(),
         Catalog::new(layers),
-        HttpSettings { styles_dir: common::repo().join("styles"), ..Default::default() },
+        HttpSettings {
+            styles_dir: common::repo().join("styles"),
+            public_url: "http://maps.example".into(),
+            ..Default::default()
+        },
     );
     let resp = get(&state, "/fonts/DejaVu%20Sans%20Book,Noto%20Sans%20Regular/1024-1279.pbf", &[]).await;
     assert_eq!(resp.status(), 200);
@@ -425,7 +433,7 @@ async fn glyphs_cover_kazakh_letters_and_styles_follow_the_access_policy() {
     let (status, style) = common::get_json(
         &qala::http::app(state.clone()),
         "/styles/qala.json?lang=kk",
-        &[("host", "maps.example")],
+        &[("host", "evil.example"), ("x-forwarded-host", "evil.example")],
     )
     .await;
     assert_eq!(status, 200);

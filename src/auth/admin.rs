@@ -176,7 +176,7 @@ pub async fn create_user(
     body: Result<Json<UserInput>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<UserView>), ApiError> {
     let org = scope(&caller, lang)?;
-    let Json(mut u) = body.map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
+    let Json(mut u) = body.map_err(|e| ApiError::rejection(lang, e))?;
     let login = u.login.clone().map(|l| l.trim().to_lowercase()).unwrap_or_default();
     u.login = Some(login.clone());
     if u.password.is_none() {
@@ -206,7 +206,7 @@ pub async fn edit_user(
     body: Result<Json<UserInput>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<UserView>, ApiError> {
     let org = scope(&caller, lang)?;
-    let Json(mut u) = body.map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
+    let Json(mut u) = body.map_err(|e| ApiError::rejection(lang, e))?;
     administered(&state, &org, &login, lang).await?;
     if u.login.as_ref().is_some_and(|l| *l != login) {
         return Err(ApiError::bad_request(lang, "a login cannot be changed"));
@@ -343,7 +343,7 @@ pub async fn list_grants(
     q: Result<Query<GrantQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<GrantRow>>, ApiError> {
     system_admin(&caller, lang)?;
-    let Query(q) = q.map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
+    let Query(q) = q.map_err(|e| ApiError::rejection(lang, e))?;
     store::grants(&state.pool, q.layer.as_deref()).await.map(Json).map_err(db(lang))
 }
 
@@ -358,7 +358,7 @@ pub async fn put_grant(
     body: Result<Json<GrantRow>, axum::extract::rejection::JsonRejection>,
 ) -> Result<(StatusCode, Json<GrantRow>), ApiError> {
     system_admin(&caller, lang)?;
-    let Json(mut g) = body.map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
+    let Json(mut g) = body.map_err(|e| ApiError::rejection(lang, e))?;
     if state.catalog().get(&g.layer_id).is_none() {
         return Err(ApiError::not_found(Msg::LayerNotFound, lang));
     }
@@ -430,6 +430,6 @@ pub async fn journal_search(
     q: Result<Query<journal::EventQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<journal::Event>>, ApiError> {
     system_admin(&caller, lang)?;
-    let Query(q) = q.map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
+    let Query(q) = q.map_err(|e| ApiError::rejection(lang, e))?;
     journal::search(&state.pool, &q).await.map(Json).map_err(db(lang))
 }

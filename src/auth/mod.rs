@@ -125,12 +125,10 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// The client address: `X-Forwarded-For` (first hop), else the socket's peer.
+/// The client address as the HTTP layer established it (`X-Forwarded-For` only from trusted
+/// proxies; see `http::extract::client_addr`).
 pub fn client_ip(parts: &Parts) -> Option<String> {
-    if let Some(f) = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
-        return f.split(',').next().map(|s| s.trim().to_string());
-    }
-    parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip().to_string())
+    parts.extensions.get::<crate::http::ClientAddr>().and_then(|c| c.0).map(|ip| ip.to_string())
 }
 
 /// The client address of a request (see [`client_ip`]), as an extractor.

@@ -58,7 +58,7 @@ pub async fn login(
     headers: HeaderMap,
     body: Result<Json<LoginBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let Json(body) = body.map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
+    let Json(body) = body.map_err(|e| ApiError::rejection(lang, e))?;
     let login = body.login.trim().to_lowercase();
     let user = match state.auth.check_password(&login, &body.password, ip.as_deref()).await {
         Ok(Ok(u)) => u,
@@ -159,7 +159,7 @@ pub async fn create_token(
     body: Result<Json<NewToken>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
     let p = caller.principal().ok_or_else(|| ApiError::unauthorized(lang))?;
-    let Json(body) = body.map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
+    let Json(body) = body.map_err(|e| ApiError::rejection(lang, e))?;
     if body.name.trim().is_empty() {
         return Err(ApiError::bad_request(lang, "`name` must not be empty"));
     }

@@ -100,17 +100,38 @@ impl Cluster {
             Status::Stopped => true,
         };
         let mut last_err = None;
-        for _ in 0..3 {
-            let port = free_port()?;
+        // The cluster keeps its port across restarts, so that a running server finds it again
+        // (its pool reconnects to the same address); a new port only when another program took it.
+        let remembered = self.remembered_port().filter(|p| port_is_free(*p));
+        for attempt in 0..3 {
+            let port = match (attempt, remembered) {
+                (0, Some(p)) => p,
+                _ => free_port()?,
+            };
             match self.pg_ctl_start(port) {
                 Ok(()) => {
                     self.create_database(port)?;
+                    self.remember_port(port)?;
                     return Ok((port, started));
                 }
                 Err(e) => last_err = Some(e),
             }
         }
         Err(last_err.unwrap_or_else(|| anyhow::anyhow!("PostgreSQL did not start")))
+    }
+
+    /// The port the cluster last ran on (`<data-dir>/pg.port`).
+    pub fn remembered_port(&self) -> Option<u16> {
+        fs::read_to_string(self.port_path()).ok().and_then(|t| t.trim().parse().ok())
+    }
+
+    fn port_path(&self) -> PathBuf {
+        self.lock_path.with_file_name("pg.port")
+    }
+
+    fn remember_port(&self, port: u16) -> Result<()> {
+        fs::write(self.port_path(), format!("{port}\n"))
+            .with_context(|| format!("cannot write {}", self.port_path().display()))
     }
 
     /// Stops the server (fast shutdown). Returns false when it was not running.
@@ -209,6 +230,8 @@ impl Cluster {
             }
             Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
         };
+        // Any later start, also by hand with pg_ctl, listens on the same port.
+        run(&format!("ALTER SYSTEM SET port = {port}"), "postgres")?;
         let exists = run(&format!("SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'"), "postgres")?;
         if exists != "1" {
             run(&format!("CREATE DATABASE {DATABASE}"), "postgres")?;
@@ -244,6 +267,10 @@ fn find_bin_dir() -> Result<PathBuf> {
         .into_iter()
         .find(|d| d.join("pg_ctl").exists() && d.join("initdb").exists())
         .context("PostgreSQL 15 server programs not found: run `make setup` (postgresql-15, postgresql-15-postgis-3) or set QALA_PG_BIN")
+}
+
+fn port_is_free(port: u16) -> bool {
+    TcpListener::bind(("127.0.0.1", port)).is_ok()
 }
 
 fn free_port() -> Result<u16> {

@@ -26,6 +26,15 @@ impl Database {
     /// Connects to `database_url`, or to Qala's own cluster in `data_dir` (started if needed), and
     /// runs the migrations.
     pub async fn open(database_url: Option<&str>, data_dir: &Path) -> Result<Database> {
+        Self::open_with(database_url, data_dir, &PoolSettings::default()).await
+    }
+
+    /// [`Database::open`] with the pool's settings (the server's are stricter than the commands').
+    pub async fn open_with(
+        database_url: Option<&str>,
+        data_dir: &Path,
+        pool: &PoolSettings,
+    ) -> Result<Database> {
         let (url, owned) = match database_url {
             Some(u) => (u.to_string(), None),
             None => {
@@ -35,7 +44,7 @@ impl Database {
                 (cluster.url(port), started.then_some(cluster))
             }
         };
-        let pool = connect(&url, 16).await?;
+        let pool = connect_with(&url, pool).await?;
         migrate(&pool).await?;
         Ok(Database { pool, url, owned })
     }
@@ -65,12 +74,55 @@ impl Drop for Database {
     }
 }
 
+/// How a pool behaves.
+#[derive(Debug, Clone)]
+pub struct PoolSettings {
+    /// Most connections open at once.
+    pub max_connections: u32,
+    /// Longest wait for a connection (a request then answers 503).
+    pub acquire_timeout: Duration,
+    /// PostgreSQL's `statement_timeout` on every connection (`None`: none, for bulk loads).
+    pub statement_timeout: Option<Duration>,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(30),
+            statement_timeout: None,
+        }
+    }
+}
+
+impl PoolSettings {
+    /// The server's pool: requests wait at most 5 s for a connection and 30 s for a statement.
+    pub fn server() -> PoolSettings {
+        PoolSettings {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(5),
+            statement_timeout: Some(Duration::from_secs(30)),
+        }
+    }
+}
+
 /// A pool on `url` with `max` connections.
 pub async fn connect(url: &str, max: u32) -> Result<PgPool> {
-    let opts: PgConnectOptions = url.parse().with_context(|| "DATABASE_URL is not a valid PostgreSQL URL")?;
+    connect_with(url, &PoolSettings { max_connections: max, ..PoolSettings::default() }).await
+}
+
+/// A pool on `url` with `settings`. Connections are checked before use, so a pool outlives a
+/// database restart: broken connections are dropped and new ones opened when it is back.
+pub async fn connect_with(url: &str, settings: &PoolSettings) -> Result<PgPool> {
+    let mut opts: PgConnectOptions =
+        url.parse().with_context(|| "DATABASE_URL is not a valid PostgreSQL URL")?;
+    if let Some(t) = settings.statement_timeout {
+        opts = opts.options([("statement_timeout", format!("{}ms", t.as_millis()))]);
+    }
     PgPoolOptions::new()
-        .max_connections(max)
-        .acquire_timeout(Duration::from_secs(30))
+        .max_connections(settings.max_connections)
+        .acquire_timeout(settings.acquire_timeout)
+        .test_before_acquire(true)
         // Bulk loads run long statements on purpose: slow statements are debug detail, not warnings.
         .connect_with(
             opts.application_name("qala")

@@ -150,13 +150,11 @@ async fn upload(
         super::routes::journal_refusal(&state.pool, &caller, &target, "read only").await;
         return Err(super::routes::write_refused(&caller, lang));
     }
-    let mut multipart = multipart.map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
+    let mut multipart = multipart.map_err(|e| ApiError::rejection(lang, e))?;
     let dir = state.settings.attachments_dir.clone();
     let limit = state.settings.max_upload_bytes;
     let mut created = Vec::new();
-    while let Some(mut field) =
-        multipart.next_field().await.map_err(|e| ApiError::bad_request(lang, e.body_text()))?
-    {
+    while let Some(mut field) = multipart.next_field().await.map_err(|e| ApiError::rejection(lang, e))? {
         if field.name() != Some("file") {
             return Err(ApiError::bad_request(
                 lang,
@@ -171,9 +169,7 @@ async fn upload(
         let mut size = 0usize;
         let mut head = Vec::new();
         let result: Result<(), ApiError> = async {
-            while let Some(chunk) =
-                field.chunk().await.map_err(|e| ApiError::bad_request(lang, e.body_text()))?
-            {
+            while let Some(chunk) = field.chunk().await.map_err(|e| ApiError::rejection(lang, e))? {
                 size += chunk.len();
                 if size > limit {
                     return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, Msg::PayloadTooLarge, lang)

@@ -582,20 +582,14 @@ async fn verify_upload(
     let mut hasher = Sha256::new();
     let mut size = 0usize;
     if is_multipart {
-        let mut mp = Multipart::from_request(req, &state)
-            .await
-            .map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
+        let mut mp = Multipart::from_request(req, &state).await.map_err(|e| ApiError::rejection(lang, e))?;
         let mut found = false;
-        while let Some(mut field) =
-            mp.next_field().await.map_err(|e| ApiError::bad_request(lang, e.body_text()))?
-        {
+        while let Some(mut field) = mp.next_field().await.map_err(|e| ApiError::rejection(lang, e))? {
             if field.name() != Some("file") {
                 continue;
             }
             found = true;
-            while let Some(chunk) =
-                field.chunk().await.map_err(|e| ApiError::bad_request(lang, e.body_text()))?
-            {
+            while let Some(chunk) = field.chunk().await.map_err(|e| ApiError::rejection(lang, e))? {
                 size += chunk.len();
                 if size > limit {
                     return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, Msg::PayloadTooLarge, lang));

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use super::coords::TileCoord;
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::http::{AppState, ReqLang};
+use crate::http::{AppState, PublicUrl, ReqLang};
 use crate::i18n::{Lang, Msg};
 use crate::layers::catalog::{AttrType, LayerDef};
 
@@ -61,9 +61,9 @@ async fn catalog(
     State(state): State<AppState>,
     caller: Caller,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
+    public: PublicUrl,
 ) -> Json<Value> {
-    let base = base_url(&headers);
+    let base = public.0.clone();
     let catalog = state.catalog();
     let layers: Vec<Value> = catalog
         .readable_all(&caller)
@@ -104,7 +104,7 @@ async fn tilejson(
     State(state): State<AppState>,
     caller: Caller,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
+    public: PublicUrl,
     Path(source): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let Some(source) = source.strip_suffix(".json") else {
@@ -128,7 +128,7 @@ async fn tilejson(
         "description": layers.iter().map(|l| l.title.get(lang)).collect::<Vec<_>>().join(", "),
         "attribution": attribution.join("; "),
         "scheme": "xyz",
-        "tiles": [format!("{}/tiles/{joined}/{{z}}/{{x}}/{{y}}.mvt", base_url(&headers))],
+        "tiles": [format!("{}/tiles/{joined}/{{z}}/{{x}}/{{y}}.mvt", public.0.clone())],
         "minzoom": minzoom,
         "maxzoom": maxzoom,
         "bounds": bounds,
@@ -163,7 +163,7 @@ async fn tile(
     let layers = readable_layers(&state, &caller, &source, lang)?;
     let scoped: Vec<_> =
         layers.iter().map(|l| (Arc::clone(l), crate::auth::policy::feature_scope(&caller, l))).collect();
-    let tile = state.tiles.tile_scoped(&scoped, coord).await.map_err(|e| ApiError::internal(lang, e))?;
+    let tile = state.tiles.tile_scoped(&scoped, coord).await.map_err(|e| ApiError::database_ref(lang, &e))?;
 
     let public = layers.iter().all(|l| l.access.public) && caller.principal().is_none();
     let cache_control = if public {

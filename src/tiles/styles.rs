@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::auth::Caller;
 use crate::error::ApiError;
-use crate::http::{AppState, ReqLang};
+use crate::http::{AppState, PublicUrl, ReqLang};
 use crate::i18n::{Lang, Msg};
 
 pub fn router() -> Router<AppState> {
@@ -38,8 +38,8 @@ fn style_ids(state: &AppState) -> Vec<String> {
     ids
 }
 
-async fn list(State(state): State<AppState>, headers: HeaderMap) -> Json<Value> {
-    let base = super::routes::base_url(&headers);
+async fn list(State(state): State<AppState>, public: PublicUrl) -> Json<Value> {
+    let base = public.0.clone();
     let styles: Vec<Value> = style_ids(&state)
         .into_iter()
         .map(|id| json!({"id": id, "url": format!("{base}/styles/{id}.json")}))
@@ -122,7 +122,7 @@ async fn style(
     State(state): State<AppState>,
     caller: Caller,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
+    public: PublicUrl,
     Path(file): Path<String>,
     axum::extract::Query(q): axum::extract::Query<StyleQuery>,
 ) -> Result<Json<Value>, ApiError> {
@@ -132,7 +132,7 @@ async fn style(
     }
     let text = std::fs::read_to_string(state.settings.styles_dir.join(format!("{id}.json")))
         .map_err(|e| ApiError::internal(lang, e))?;
-    let base = super::routes::base_url(&headers);
+    let base = public.0.clone();
     style_for(&text, &caller, &state.catalog(), &base, LabelLang::from_tag(q.lang.as_deref(), lang))
         .map(Json)
         .ok_or_else(|| ApiError::internal(lang, format!("style {id} is not valid JSON with layers")))

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 use super::coords::TileCoord;
 use super::terrain::Dem;
 use crate::error::ApiError;
-use crate::http::{AppState, ReqLang};
+use crate::http::{AppState, PublicUrl, ReqLang};
 use crate::i18n::{Lang, Msg};
 
 pub fn router() -> Router<AppState> {
@@ -57,9 +57,9 @@ fn tilejson_of(d: &Dem, base: &str) -> Value {
 async fn list(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
+    public: PublicUrl,
 ) -> Result<Json<Value>, ApiError> {
-    let base = super::routes::base_url(&headers);
+    let base = public.0.clone();
     let dems = state.terrain.dems().await.map_err(|e| ApiError::database(lang, e))?;
     let items: Vec<Value> = dems
         .iter()
@@ -74,12 +74,12 @@ async fn list(
 async fn tilejson(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
+    public: PublicUrl,
     Path(file): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let id = file.strip_suffix(".json").ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))?;
     let d = dem(&state, id, lang).await?;
-    Ok(Json(tilejson_of(&d, &super::routes::base_url(&headers))))
+    Ok(Json(tilejson_of(&d, &public.0.clone())))
 }
 
 async fn tile(

@@ -101,7 +101,7 @@ pub async fn search_units(
     ReqLang(lang): ReqLang,
     params: Result<Query<SearchParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<SearchResult>, ApiError> {
-    let Query(p) = params.map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
+    let Query(p) = params.map_err(|e| ApiError::rejection(lang, e))?;
     let q = p.q.trim();
     if q.chars().count() < 2 {
         return Err(ApiError::bad_request(lang, "`q` needs at least 2 characters"));

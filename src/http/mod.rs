@@ -1,120 +1,33 @@
-//! The HTTP server: shared state, the router of every domain, request language, OpenAPI, serving.
+//! The HTTP layer: shared state, the router of every domain, what a handler learns about a request
+//! (language, client address, public URL), errors as JSON, rate limits, OpenAPI, serving.
 //!
-//! [`app`] builds the whole router from a state, so tests call it without opening a socket.
+//! [`app`] builds the whole router from a state, so tests call it without opening a socket;
+//! [`serve`] puts it on a socket with time and number bounds on every connection.
+//!
+//! - [`state`]: `HttpSettings`, `AppState`;
+//! - [`extract`]: `ReqLang`, `ClientAddr` (trusted proxies only), `PublicUrl` (configuration only);
+//! - [`errors`]: every error response is the JSON error body;
+//! - [`limits`]: rate limits per client address and per account;
+//! - [`serve`]: the accept loop, header/idle/request timeouts, connection limits.
 
-use std::sync::{Arc, RwLock};
+pub mod errors;
+pub mod extract;
+pub mod limits;
+pub mod serve;
+pub mod state;
 
-use axum::extract::{FromRequestParts, Query};
 use axum::http::StatusCode;
-use axum::http::request::Parts;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::Deserialize;
-use sqlx::PgPool;
 use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 
+pub use extract::{ClientAddr, PublicUrl, ReqLang, client_addr};
+pub use serve::{serve, serve_listener};
+pub use state::{AppState, HttpSettings};
+
 use crate::error::ApiError;
-use crate::i18n::Lang;
-use crate::layers::Catalog;
-
-/// HTTP settings of the server.
-#[derive(Debug, Clone)]
-pub struct HttpSettings {
-    /// Memory for cached tiles, in bytes (0: no cache).
-    pub tile_cache_bytes: u64,
-    /// `Cache-Control` of public tiles (restricted ones are always `private`).
-    pub cache_control: String,
-    /// Origins allowed by CORS; `*` for any.
-    pub cors_origins: Vec<String>,
-    /// Directory of MapLibre styles (`*.json`).
-    pub styles_dir: std::path::PathBuf,
-    /// Directory of TrueType fonts for label glyphs.
-    pub fonts_dir: std::path::PathBuf,
-    /// Where attachments are stored, content-addressed (`<data-dir>/attachments`).
-    pub attachments_dir: std::path::PathBuf,
-    /// Largest accepted attachment, in bytes.
-    pub max_upload_bytes: usize,
-}
-
-impl Default for HttpSettings {
-    fn default() -> Self {
-        HttpSettings {
-            tile_cache_bytes: 256 << 20,
-            cache_control: "public, max-age=60".into(),
-            cors_origins: vec!["*".into()],
-            styles_dir: "styles".into(),
-            fonts_dir: "/usr/share/fonts/truetype/dejavu".into(),
-            attachments_dir: "var/attachments".into(),
-            max_upload_bytes: 50 << 20,
-        }
-    }
-}
-
-/// State shared by every handler.
-#[derive(Debug, Clone)]
-pub struct AppState {
-    pub pool: PgPool,
-    catalog: Arc<RwLock<Arc<Catalog>>>,
-    pub tiles: crate::tiles::TileService,
-    pub terrain: crate::tiles::terrain::TerrainService,
-    pub fonts: crate::tiles::fonts::Fonts,
-    pub auth: crate::auth::AuthService,
-    pub settings: Arc<HttpSettings>,
-}
-
-impl AppState {
-    /// State with the default settings.
-    pub fn new(pool: PgPool, catalog: Catalog) -> AppState {
-        Self::with_settings(pool, catalog, HttpSettings::default())
-    }
-
-    pub fn with_settings(pool: PgPool, catalog: Catalog, settings: HttpSettings) -> AppState {
-        AppState {
-            tiles: crate::tiles::TileService::new(pool.clone(), settings.tile_cache_bytes),
-            terrain: crate::tiles::terrain::TerrainService::new(pool.clone()),
-            fonts: crate::tiles::fonts::Fonts::load(&settings.fonts_dir),
-            auth: crate::auth::AuthService::new(pool.clone()),
-            pool,
-            catalog: Arc::new(RwLock::new(Arc::new(catalog))),
-            settings: Arc::new(settings),
-        }
-    }
-
-    /// A snapshot of the catalog (cheap; the lock is not held afterwards).
-    pub fn catalog(&self) -> Arc<Catalog> {
-        self.catalog
-            .read()
-            .map(|c| Arc::clone(&c))
-            .unwrap_or_else(|poisoned| Arc::clone(&poisoned.into_inner()))
-    }
-
-    /// Replaces the catalog (after `layers sync`); cached tiles are dropped.
-    pub fn set_catalog(&self, catalog: Catalog) {
-        let mut guard = self.catalog.write().unwrap_or_else(|p| p.into_inner());
-        *guard = Arc::new(catalog);
-        self.tiles.invalidate_all();
-    }
-}
-
-/// The caller's language (`?lang=`, then `Accept-Language`).
-#[derive(Debug, Clone, Copy)]
-pub struct ReqLang(pub Lang);
-
-#[derive(Deserialize)]
-struct LangQuery {
-    lang: Option<String>,
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for ReqLang {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let q = Query::<LangQuery>::try_from_uri(&parts.uri).ok().and_then(|q| q.0.lang);
-        Ok(ReqLang(Lang::negotiate(q.as_deref(), &parts.headers)))
-    }
-}
 
 #[derive(OpenApi)]
 #[openapi(
@@ -221,8 +134,12 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::print::routes::router())
         .merge(crate::auth::routes::router())
         .merge(crate::auth::admin::router())
-        .fallback(crate::web::fallback);
+        .fallback(crate::web::fallback)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::rate_limit))
+        .layer(axum::middleware::from_fn(errors::json_errors))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(state.settings.body_read_timeout));
     let cors = cors(&state.settings);
+    let context = axum::middleware::from_fn_with_state(state.clone(), extract::request_context);
     let plain: Router = routes.with_state(state);
     let with_cors = plain.clone().layer(cors);
     // tower-http answers every OPTIONS as a CORS preflight; a plain OPTIONS (no
@@ -241,6 +158,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .fallback_service(split)
         .layer(axum::middleware::from_fn(no_browser_challenge))
+        .layer(context)
         .layer(TraceLayer::new_for_http())
 }
 
@@ -260,45 +178,21 @@ async fn no_browser_challenge(
     resp
 }
 
-/// Liveness and database reachability.
+/// Liveness and database reachability: 200 when the database answers within three seconds,
+/// 503 (with `Retry-After`) when it does not.
 #[utoipa::path(get, path = "/healthz", responses((status = 200, description = "Server and database are up"),
-    (status = 503, body = crate::error::ErrorBody)))]
+    (status = 503, description = "The database is unreachable", body = crate::error::ErrorBody)))]
 async fn healthz(
     axum::extract::State(state): axum::extract::State<AppState>,
     ReqLang(lang): ReqLang,
 ) -> impl IntoResponse {
-    match sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool).await {
-        Ok(_) => (StatusCode::OK, Json(serde_json::json!({"status": "ok"}))).into_response(),
-        Err(e) => ApiError::database(lang, e).into_response(),
-    }
-}
-
-/// Serves `app` on `addr` until Ctrl-C or SIGTERM, then finishes the requests in flight.
-pub async fn serve(state: AppState, addr: &str) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
-    let local = listener.local_addr()?;
-    let _invalidation = crate::tiles::invalidate::spawn(state.pool.clone(), state.tiles.clone()).await?;
-    println!("Qala is serving on http://{local}/");
-    axum::serve(listener, app(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
-    Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    let check = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool);
+    match tokio::time::timeout(std::time::Duration::from_secs(3), check).await {
+        Ok(Ok(_)) => {
+            (StatusCode::OK, Json(serde_json::json!({"status": "ok", "database": "ok"}))).into_response()
         }
-    };
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutting down");
+        Ok(Err(e)) => ApiError::database(lang, e).into_response(),
+        Err(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, crate::i18n::Msg::DatabaseUnavailable, lang)
+            .into_response(),
+    }
 }

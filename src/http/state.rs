@@ -1,0 +1,162 @@
+//! The server's settings and the state every handler shares.
+
+use std::net::IpAddr;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use sqlx::PgPool;
+
+use super::limits::{RateLimitSettings, RateLimits};
+use crate::layers::Catalog;
+
+/// HTTP settings of the server.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// Memory for cached tiles, in bytes (0: no cache).
+    pub tile_cache_bytes: u64,
+    /// `Cache-Control` of public tiles (restricted ones are always `private`).
+    pub cache_control: String,
+    /// Origins allowed by CORS; `*` for any.
+    pub cors_origins: Vec<String>,
+    /// Directory of MapLibre styles (`*.json`).
+    pub styles_dir: std::path::PathBuf,
+    /// Directory of TrueType fonts for label glyphs.
+    pub fonts_dir: std::path::PathBuf,
+    /// Where attachments are stored, content-addressed (`<data-dir>/attachments`).
+    pub attachments_dir: std::path::PathBuf,
+    /// Largest accepted attachment, in bytes.
+    pub max_upload_bytes: usize,
+    /// The address clients reach the server at (`https://gis.almaty.kz`, no trailing slash): every
+    /// absolute URL Qala writes (QR codes of documents, `Location`, TileJSON, styles, OGC links)
+    /// starts with it. Never taken from `Host` or `X-Forwarded-*`.
+    pub public_url: String,
+    /// Proxies whose `X-Forwarded-For` is believed (addresses or CIDR networks). A request from
+    /// any other peer is attributed to the peer itself.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Requests per client address and per account on the expensive routes.
+    pub rate_limits: RateLimitSettings,
+    /// Longest time a request may take to produce its response head (408 beyond).
+    pub request_timeout: Duration,
+    /// Longest wait for the next piece of a request body (408 beyond).
+    pub body_read_timeout: Duration,
+    /// Longest time a client may take to send a request's headers, and to start the next request
+    /// on a kept-alive connection; the connection is closed beyond.
+    pub header_read_timeout: Duration,
+    /// A connection without a request in flight and without traffic for this long is closed.
+    pub idle_timeout: Duration,
+    /// Most connections served at once; more wait in the listen queue.
+    pub max_connections: usize,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            tile_cache_bytes: 256 << 20,
+            cache_control: "public, max-age=60".into(),
+            cors_origins: vec!["*".into()],
+            styles_dir: "styles".into(),
+            fonts_dir: "/usr/share/fonts/truetype/dejavu".into(),
+            attachments_dir: "var/attachments".into(),
+            max_upload_bytes: 50 << 20,
+            public_url: "http://localhost".into(),
+            trusted_proxies: Vec::new(),
+            rate_limits: RateLimitSettings::default(),
+            request_timeout: Duration::from_secs(60),
+            body_read_timeout: Duration::from_secs(20),
+            header_read_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 4096,
+        }
+    }
+}
+
+impl HttpSettings {
+    /// Whether `peer` is a configured trusted proxy.
+    pub fn is_trusted_proxy(&self, peer: IpAddr) -> bool {
+        self.trusted_proxies.iter().any(|n| n.contains(&peer))
+    }
+}
+
+/// State shared by every handler.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    catalog: Arc<RwLock<Arc<Catalog>>>,
+    pub tiles: crate::tiles::TileService,
+    pub terrain: crate::tiles::terrain::TerrainService,
+    pub fonts: crate::tiles::fonts::Fonts,
+    pub auth: crate::auth::AuthService,
+    pub settings: Arc<HttpSettings>,
+    pub limits: RateLimits,
+}
+
+impl AppState {
+    /// State with the default settings.
+    pub fn new(pool: PgPool, catalog: Catalog) -> AppState {
+        Self::with_settings(pool, catalog, HttpSettings::default())
+    }
+
+    pub fn with_settings(pool: PgPool, catalog: Catalog, settings: HttpSettings) -> AppState {
+        AppState {
+            tiles: crate::tiles::TileService::new(pool.clone(), settings.tile_cache_bytes),
+            terrain: crate::tiles::terrain::TerrainService::new(pool.clone()),
+            fonts: crate::tiles::fonts::Fonts::load(&settings.fonts_dir),
+            auth: crate::auth::AuthService::new(pool.clone()),
+            limits: RateLimits::new(&settings.rate_limits),
+            pool,
+            catalog: Arc::new(RwLock::new(Arc::new(catalog))),
+            settings: Arc::new(settings),
+        }
+    }
+
+    /// A snapshot of the catalog (cheap; the lock is not held afterwards).
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.catalog
+            .read()
+            .map(|c| Arc::clone(&c))
+            .unwrap_or_else(|poisoned| Arc::clone(&poisoned.into_inner()))
+    }
+
+    /// Replaces the catalog (after `layers sync`); cached tiles are dropped.
+    pub fn set_catalog(&self, catalog: Catalog) {
+        let mut guard = self.catalog.write().unwrap_or_else(|p| p.into_inner());
+        *guard = Arc::new(catalog);
+        self.tiles.invalidate_all();
+    }
+}
+
+/// The public URL from `--public-url`, or `http://<bind>` without it; refused when it is not an
+/// absolute http(s) URL. The trailing slash is dropped.
+///
+/// ```
+/// # use qala::http::state::public_url_of;
+/// assert_eq!(public_url_of(Some("https://gis.almaty.kz/"), "0.0.0.0:8080").unwrap(), "https://gis.almaty.kz");
+/// assert_eq!(public_url_of(None, "127.0.0.1:8080").unwrap(), "http://127.0.0.1:8080");
+/// assert!(public_url_of(Some("gis.almaty.kz"), "127.0.0.1:8080").is_err());
+/// ```
+pub fn public_url_of(given: Option<&str>, bind: &str) -> anyhow::Result<String> {
+    let url = match given.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(u) => u.trim_end_matches('/').to_string(),
+        None => format!("http://{bind}"),
+    };
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains(['?', '#', ' ']) => Ok(url),
+        _ => anyhow::bail!(
+            "--public-url must be an absolute http(s) URL such as https://gis.example.kz, not `{url}`"
+        ),
+    }
+}
+
+/// Addresses and networks, comma-separated (`127.0.0.1, 10.0.0.0/8, ::1`).
+pub fn parse_networks(text: &str) -> anyhow::Result<Vec<ipnet::IpNet>> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| anyhow::anyhow!("`{s}` is not an address or a network (10.0.0.0/8)"))
+        })
+        .collect()
+}
