@@ -90,11 +90,13 @@ impl ApiError {
     /// A body that could not be taken: its status kept (413 too large, 415 not JSON, 400/422
     /// malformed), with axum's reason as detail.
     pub fn rejection(lang: Lang, e: impl Rejection) -> Self {
-        let status = e.status();
-        let msg = match status {
-            StatusCode::PAYLOAD_TOO_LARGE => Msg::PayloadTooLarge,
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => Msg::UnsupportedMediaType,
-            _ => Msg::BadRequest,
+        let (status, msg) = match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => (StatusCode::PAYLOAD_TOO_LARGE, Msg::PayloadTooLarge),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, Msg::UnsupportedMediaType)
+            }
+            // axum says 422 for JSON of the wrong shape; Qala says 400 for every malformed body.
+            _ => (StatusCode::BAD_REQUEST, Msg::BadRequest),
         };
         Self::new(status, msg, lang).with_detail(e.body_text())
     }

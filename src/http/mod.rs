@@ -13,6 +13,7 @@
 pub mod errors;
 pub mod extract;
 pub mod limits;
+pub mod openapi;
 pub mod serve;
 pub mod state;
 
@@ -21,62 +22,13 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use tower_http::trace::TraceLayer;
-use utoipa::OpenApi;
 
 pub use extract::{ClientAddr, PublicUrl, ReqLang, client_addr};
+pub use openapi::openapi;
 pub use serve::{serve, serve_listener};
 pub use state::{AppState, HttpSettings};
 
 use crate::error::ApiError;
-
-#[derive(OpenApi)]
-#[openapi(
-    info(title = "Qala API", description = "GIS tile and geodata server for city governments"),
-    paths(
-        healthz,
-        crate::layers::routes::list_layers,
-        crate::layers::routes::get_layer,
-        crate::layers::routes::get_feature,
-        crate::layers::kato::routes::get_unit,
-        crate::layers::kato::routes::search_units,
-        crate::layers::search::search,
-        crate::auth::routes::login,
-        crate::auth::routes::logout,
-        crate::auth::routes::me,
-        crate::auth::routes::create_token,
-        crate::auth::routes::list_tokens,
-        crate::auth::routes::delete_token,
-        crate::auth::admin::list_users,
-        crate::auth::admin::get_user,
-        crate::auth::admin::create_user,
-        crate::auth::admin::edit_user,
-        crate::auth::admin::remove_user,
-        crate::auth::admin::block_user,
-        crate::auth::admin::unblock_user,
-        crate::auth::admin::list_orgs,
-        crate::auth::admin::put_org,
-        crate::auth::admin::put_dept,
-        crate::auth::admin::list_grants,
-        crate::auth::admin::put_grant,
-        crate::auth::admin::remove_grant,
-        crate::auth::admin::online,
-        crate::auth::admin::journal_search,
-        crate::print::routes::options,
-        crate::print::routes::print,
-        crate::print::routes::passport,
-        crate::print::routes::document_json,
-        crate::print::routes::revoke,
-    ),
-    tags((name = "layers", description = "Layer catalog"), (name = "auth", description = "Log in, sessions, API tokens"),
-        (name = "admin", description = "Users, grants, journal"), (name = "kato", description = "KATO classifier"),
-        (name = "print", description = "Maps to scale (GeoPDF), object passports, document records"))
-)]
-struct ApiDoc;
-
-/// The OpenAPI 3 document of the REST API.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
-}
 
 fn cors(settings: &HttpSettings) -> tower_http::cors::CorsLayer {
     use tower_http::cors::{AllowOrigin, Any, CorsLayer};

@@ -56,11 +56,19 @@ pub struct SearchResults {
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SearchParams {
-    /// What to look for: "абая 10", "Абая, 10", "Есентай", "Алмалинский".
+    /// What to look for: "абая 10", "Абая, 10", "Есентай", "Алмалинский" (2-200 characters
+    /// besides surrounding spaces).
+    #[param(
+        min_length = 2,
+        max_length = 200,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     q: String,
     /// Most results, 1-50 (default 10).
+    #[param(minimum = 1, maximum = 50)]
     limit: Option<i64>,
     /// Language of titles and subtitles (`kk`, `ru`, `en`).
     #[allow(dead_code)]
@@ -298,6 +306,9 @@ pub async fn search(
     let q = p.q.trim();
     if q.chars().count() < 2 {
         return Err(ApiError::bad_request(lang, "`q` must have at least 2 characters"));
+    }
+    if q.contains('\0') {
+        return Err(ApiError::bad_request(lang, "`q` must not contain NUL characters"));
     }
     if q.chars().count() > 200 {
         return Err(ApiError::bad_request(lang, "`q` must have at most 200 characters"));

@@ -44,7 +44,7 @@ fn name_in(u: &Unit, lang: crate::i18n::Lang) -> String {
 
 /// One KATO unit.
 #[utoipa::path(get, path = "/api/kato/{code}", tag = "kato",
-    params(("code" = String, Path, description = "Nine-digit KATO code")),
+    params(("code" = String, Path, pattern = r"^[0-9]{9}$", description = "Nine-digit KATO code")),
     responses((status = 200, body = UnitDetail), (status = 400, body = crate::error::ErrorBody),
               (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get_unit(
@@ -69,11 +69,19 @@ pub async fn get_unit(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SearchParams {
-    /// Text to look for in Russian, Kazakh or English names; typos are tolerated.
+    /// Text to look for in Russian, Kazakh or English names; typos are tolerated (at least 2
+    /// characters besides surrounding spaces).
+    #[param(
+        min_length = 2,
+        max_length = 200,
+        pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*[^\s\u0000][^\u0000]*$"
+    )]
     pub q: String,
     /// At most this many results (1-100, default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// Only this unit and its descendants, e.g. `750000000` for Almaty.
+    #[param(pattern = r"^[0-9]{9}$")]
     pub within: Option<String>,
     /// Language of `name` in the results: kk, ru or en.
     pub lang: Option<String>,
@@ -105,6 +113,9 @@ pub async fn search_units(
     let q = p.q.trim();
     if q.chars().count() < 2 {
         return Err(ApiError::bad_request(lang, "`q` needs at least 2 characters"));
+    }
+    if q.chars().count() > 200 || q.contains('\0') {
+        return Err(ApiError::bad_request(lang, "`q` must have at most 200 characters and no NUL"));
     }
     let limit = p.limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
