@@ -1,8 +1,8 @@
 //! The shape of a GeoJSON geometry sent to a layer, checked before PostGIS reads it (pure): its
 //! type against the layer's, the nesting of its coordinates, and how many numbers each position
-//! carries against the dimensions the layer accepts (`xy` by default, `xyz` when its file says so;
-//! never a fourth, since GeoJSON has no measure). Validity, the extent and the CRS are PostGIS's
-//! (see `edit.rs`).
+//! carries against the dimensions the layer accepts (`xy` by default; `xyz` when its file says so,
+//! the height then being dropped on storage; never a fourth, since GeoJSON has no measure).
+//! Validity, the extent and the CRS are PostGIS's (see `edit.rs`).
 //!
 //! ```
 //! use qala::features::geojson::check;

@@ -75,14 +75,15 @@ pub struct GeometryCheck {
 }
 
 /// Reads a GeoJSON geometry in `crs` and checks it: validity, type, inside `extent` (WGS84). Its
-/// shape and dimensions are checked before (`geojson::check`); a height (Z) is kept.
+/// shape and dimensions are checked before (`geojson::check`); a height that a layer accepts is
+/// dropped here (features are stored in 2D).
 pub async fn check_geometry<'e>(
     db: impl PgExecutor<'e>,
     geojson: &str,
     crs: &Crs,
     extent: [f64; 4],
 ) -> Result<GeometryCheck, sqlx::Error> {
-    let g = crs.to_wgs84_sql("ST_GeomFromGeoJSON($1)");
+    let g = crs.to_wgs84_sql("ST_Force2D(ST_GeomFromGeoJSON($1))");
     let sql = format!(
         "SELECT ST_IsValid(g) AS valid, ST_IsValidReason(g) AS reason, GeometryType(g) AS geom_type,
                 ST_CoveredBy(g, ST_MakeEnvelope($2, $3, $4, $5, 4326)) AS inside, ST_AsBinary(g) AS wkb

@@ -233,8 +233,8 @@ pub struct LayerDef {
     /// are refused. Kazakhstan when not given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extent: Option<[f64; 4]>,
-    /// Which coordinates its geometries may carry: `xy` (default) or `xyz`. Positions with more
-    /// coordinates than the layer accepts are refused, never silently dropped.
+    /// Which coordinates written geometries may carry: `xy` (default) or `xyz`. Positions with
+    /// more coordinates than the layer accepts are refused with the reason, never silently dropped.
     #[serde(default)]
     pub dimensions: Dimensions,
     /// How its features are edited through OGC API - Features Part 4.
@@ -251,7 +251,8 @@ pub enum Dimensions {
     /// Longitude and latitude (or easting and northing) only.
     #[default]
     Xy,
-    /// Also a height (Z), stored as given.
+    /// Also a height (Z), accepted and dropped: features are stored in 2D (the geometry columns
+    /// of `features` are two-dimensional), as `qala ingest` stores them.
     Xyz,
 }
 
