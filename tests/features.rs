@@ -734,9 +734,14 @@ async fn attachments_follow_the_feature_and_keep_their_limits() {
     user(&db, "vi", &["viewer"], None, None).await;
     let dir = tempfile::tempdir().unwrap();
     let app = qala::http::app(state_for(&db, layers, dir.path()));
-    let r =
-        call(&app, "POST", "/ogc/collections/places/items", &[basic("ed"), geo()], point(76.9, 43.25, "with files"))
-            .await;
+    let r = call(
+        &app,
+        "POST",
+        "/ogc/collections/places/items",
+        &[basic("ed"), geo()],
+        point(76.9, 43.25, "with files"),
+    )
+    .await;
     let id = r.json()["id"].as_i64().unwrap();
     let base = format!("/ogc/collections/places/items/{id}/attachments");
 

@@ -135,7 +135,8 @@ async fn deep_filters_child() {
     }
     // The server keeps serving, deep-but-reasonable filters included.
     let ok = format!("{}floors = 1 OR floors = 2{}", "(".repeat(20), ")".repeat(20));
-    let r = call(&app, "GET", &format!("/ogc/collections/places/items?filter={}", enc(&ok)), &[], vec![]).await;
+    let r =
+        call(&app, "GET", &format!("/ogc/collections/places/items?filter={}", enc(&ok)), &[], vec![]).await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["numberReturned"], 3);
     println!("deep filters answered 400");
@@ -179,7 +180,8 @@ async fn errors_only_the_database_detects_are_400_in_the_callers_language() {
     let ids = seed(&db, "places", 30).await;
     user(&db, "ed", &["editor"], None, None).await;
     // A cursor from a `next` link, edited by hand.
-    let page = call(&app, "GET", "/ogc/collections/places/items?limit=2&sortby=-floors", &[], vec![]).await.json();
+    let page =
+        call(&app, "GET", "/ogc/collections/places/items?limit=2&sortby=-floors", &[], vec![]).await.json();
     let next = page["links"].as_array().unwrap().iter().find(|l| l["rel"] == "next").unwrap()["href"]
         .as_str()
         .unwrap()
@@ -199,8 +201,14 @@ async fn errors_only_the_database_detects_are_400_in_the_callers_language() {
         (f("updated_at > TIMESTAMP('0000-01-01T00:00:00Z')"), "invalid_datetime"),
         ("/ogc/collections/parcels/items?filter=built%20%3E%20DATE('2020-13-01')".into(), "invalid_datetime"),
         ("/ogc/collections/parcels/items?built=2020-13-01".into(), "invalid_datetime"),
-        (format!("/ogc/collections/places/items?limit=2&sortby=-floors&cursor={}", enc(&edited)), "invalid_cursor"),
-        (format!("/ogc/collections/places/items?limit=2&sortby=-floors&cursor={}", enc(&overflowing)), "invalid_cursor"),
+        (
+            format!("/ogc/collections/places/items?limit=2&sortby=-floors&cursor={}", enc(&edited)),
+            "invalid_cursor",
+        ),
+        (
+            format!("/ogc/collections/places/items?limit=2&sortby=-floors&cursor={}", enc(&overflowing)),
+            "invalid_cursor",
+        ),
         (format!("/ogc/collections/places/items?limit=2&cursor={cursor}"), "invalid_cursor"),
         ("/ogc/collections/places/items?cursor=nonsense".into(), "invalid_cursor"),
         ("/ogc/collections/places/items?name=a%00b".into(), "nul_character"),
@@ -220,7 +228,14 @@ async fn errors_only_the_database_detects_are_400_in_the_callers_language() {
         }
     }
     // The unedited cursor still pages.
-    let r = call(&app, "GET", &format!("/ogc/collections/places/items?limit=2&sortby=-floors&cursor={cursor}"), &[], vec![]).await;
+    let r = call(
+        &app,
+        "GET",
+        &format!("/ogc/collections/places/items?limit=2&sortby=-floors&cursor={cursor}"),
+        &[],
+        vec![],
+    )
+    .await;
     assert_eq!((r.status, r.json()["numberReturned"].clone()), (200, json!(2)), "{}", r.text());
     // A NUL character in a written string property is named, in the caller's language.
     let body = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [76.9, 43.2]}, "properties": {"name": "a\u{0}b"}});
@@ -247,7 +262,9 @@ async fn errors_only_the_database_detects_are_400_in_the_callers_language() {
         let page = r.json();
         seen += page["numberReturned"].as_u64().unwrap();
         match page["links"].as_array().unwrap().iter().find(|l| l["rel"] == "next") {
-            Some(l) => uri = l["href"].as_str().unwrap().split_once("/ogc").map(|(_, p)| format!("/ogc{p}")).unwrap(),
+            Some(l) => {
+                uri = l["href"].as_str().unwrap().split_once("/ogc").map(|(_, p)| format!("/ogc{p}")).unwrap()
+            }
             None => break,
         }
     }
@@ -349,7 +366,8 @@ async fn dimensions_a_layer_accepts_are_declared_and_the_rest_refused() {
             .to_string()
             .into_bytes()
     };
-    let reason = |r: &common::Resp| r.json()["error"]["details"][0]["reason"].as_str().unwrap_or("").to_string();
+    let reason =
+        |r: &common::Resp| r.json()["error"]["details"][0]["reason"].as_str().unwrap_or("").to_string();
     let xyz = json!([76.9, 43.2, 850.0]);
     let xyzm = json!([76.9, 43.2, 850.0, 3.0]);
     let r = call(&app, "POST", "/ogc/collections/places/items", &ed, body(xyz.clone())).await;
@@ -376,13 +394,17 @@ async fn dimensions_a_layer_accepts_are_declared_and_the_rest_refused() {
     let patch = json!({"geometry": {"type": "Point", "coordinates": xyzm}}).to_string().into_bytes();
     let r = call(&app, "PATCH", &path, &h, patch).await;
     assert_eq!((r.status, reason(&r).contains("no measure")), (400, true), "{}", r.text());
-    let dims: Vec<i32> = sqlx::query_scalar("SELECT ST_NDims(geom)::int FROM features ORDER BY id").fetch_all(&db.pool).await.unwrap();
+    let dims: Vec<i32> = sqlx::query_scalar("SELECT ST_NDims(geom)::int FROM features ORDER BY id")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
     assert_eq!(dims, [2, 2], "features are stored in 2D");
 }
 
 #[test]
 fn layer_file_options_are_validated_like_the_others() {
-    let refused = |extra: &str, tail: &str| parse_layer("places.toml", &layer_toml("places", extra, tail)).unwrap_err();
+    let refused =
+        |extra: &str, tail: &str| parse_layer("places.toml", &layer_toml("places", extra, tail)).unwrap_err();
     let e = refused("dimensions = \"xyzm\"", "");
     assert_eq!((e.file.as_str(), e.field.as_str()), ("places.toml", "dimensions"), "{e}");
     assert!(e.reason.contains("measure"), "{e}");
@@ -392,11 +414,20 @@ fn layer_file_options_are_validated_like_the_others() {
     assert_eq!(e.field, "editing.require_if_match", "{e}");
     let e = refused("", "[editing]\nrequire_etag = false");
     assert_eq!(e.field, "editing.require_etag", "{e}");
-    let ok = parse_layer("places.toml", &layer_toml("places", "dimensions = \"xyz\"", "[editing]\nrequire_if_match = false"));
+    let ok = parse_layer(
+        "places.toml",
+        &layer_toml("places", "dimensions = \"xyz\"", "[editing]\nrequire_if_match = false"),
+    );
     let v = serde_json::to_value(ok.unwrap()).unwrap();
-    assert_eq!((v["dimensions"].clone(), v["editing"]["require_if_match"].clone()), (json!("xyz"), json!(false)));
+    assert_eq!(
+        (v["dimensions"].clone(), v["editing"]["require_if_match"].clone()),
+        (json!("xyz"), json!(false))
+    );
     let default = serde_json::to_value(places()).unwrap();
-    assert_eq!((default["dimensions"].clone(), default["editing"]["require_if_match"].clone()), (json!("xy"), json!(true)));
+    assert_eq!(
+        (default["dimensions"].clone(), default["editing"]["require_if_match"].clone()),
+        (json!("xy"), json!(true))
+    );
 }
 
 /// A layer with an unbounded integer, a date and a text, for the attribute rule.
@@ -453,17 +484,42 @@ async fn one_attribute_rule_on_every_write_path() {
     for (row, (attr, value, _)) in cases.iter().enumerate() {
         let mut props = json!({"name": format!("row {row}")});
         props[*attr] = value.clone();
-        loader.push(row as u64 + 1, Some(&format!("k{row}")), &wkb_point(76.9, 43.2), props.as_object().unwrap()).await.unwrap();
+        loader
+            .push(
+                row as u64 + 1,
+                Some(&format!("k{row}")),
+                &wkb_point(76.9, 43.2),
+                props.as_object().unwrap(),
+            )
+            .await
+            .unwrap();
         let body = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [76.9, 43.2]}, "properties": props});
-        let r = call(&app, "POST", "/ogc/collections/counts/items", &[basic("ed"), geo()], body.to_string().into_bytes()).await;
+        let r = call(
+            &app,
+            "POST",
+            "/ogc/collections/counts/items",
+            &[basic("ed"), geo()],
+            body.to_string().into_bytes(),
+        )
+        .await;
         posted.push(r);
     }
     let summary = loader.finish().await.unwrap();
     let rejected: Vec<u64> = summary.rejected.iter().map(|r| r.row).collect();
     for (row, ((attr, value, want), r)) in cases.iter().zip(&posted).enumerate() {
         let row = row as u64 + 1;
-        assert_eq!(rejected.contains(&row), want.is_none(), "ingest of {attr} = {value}: {:?}", summary.rejected);
-        assert_eq!(r.status, if want.is_some() { 201 } else { 400 }, "POST of {attr} = {value}: {}", r.text());
+        assert_eq!(
+            rejected.contains(&row),
+            want.is_none(),
+            "ingest of {attr} = {value}: {:?}",
+            summary.rejected
+        );
+        assert_eq!(
+            r.status,
+            if want.is_some() { 201 } else { 400 },
+            "POST of {attr} = {value}: {}",
+            r.text()
+        );
         if let Some(w) = want {
             let by_ingest: Value = sqlx::query_scalar("SELECT attrs->$1 FROM features WHERE source_key = $2")
                 .bind(*attr)
@@ -505,23 +561,85 @@ async fn part4_options_media_types_prefer_and_timestamps() {
     assert_eq!((o.status, o.header("allow")), (200, "GET, HEAD, OPTIONS, POST".into()));
     assert_eq!(o.header("accept-post"), "application/geo+json, application/json");
     let o = call(&app, "OPTIONS", "/ogc/collections/places/items", &[], vec![]).await;
-    assert_eq!((o.status, o.header("allow"), o.header("accept-post")), (200, "GET, HEAD, OPTIONS".into(), String::new()));
+    assert_eq!(
+        (o.status, o.header("allow"), o.header("accept-post")),
+        (200, "GET, HEAD, OPTIONS".into(), String::new())
+    );
     // Media types come before If-Match: none is 400, another is 415.
     let r = call(&app, "POST", "/ogc/collections/places/items", &ed, point(76.9, 43.2, "a")).await;
-    assert_eq!((r.status, r.json()["error"]["code"].clone()), (400, json!("content_type_required")), "{}", r.text());
-    let r = call(&app, "POST", "/ogc/collections/places/items", &with(&[("content-type", "text/xml")]), point(76.9, 43.2, "a")).await;
-    assert_eq!((r.status, r.json()["error"]["code"].clone()), (415, json!("unsupported_media_type")), "{}", r.text());
+    assert_eq!(
+        (r.status, r.json()["error"]["code"].clone()),
+        (400, json!("content_type_required")),
+        "{}",
+        r.text()
+    );
+    let r = call(
+        &app,
+        "POST",
+        "/ogc/collections/places/items",
+        &with(&[("content-type", "text/xml")]),
+        point(76.9, 43.2, "a"),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json()["error"]["code"].clone()),
+        (415, json!("unsupported_media_type")),
+        "{}",
+        r.text()
+    );
+    // A body beyond the limit is a 413 with the JSON error body.
+    let big = format!("{{\"type\": \"Feature\", \"id\": \"{}\"}}", "x".repeat(3 << 20)).into_bytes();
+    let r = call(
+        &app,
+        "POST",
+        "/ogc/collections/places/items",
+        &with(&[("content-type", "application/geo+json")]),
+        big,
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json()["error"]["code"].clone()),
+        (413, json!("body_too_large")),
+        "{}",
+        &r.text()[..100.min(r.text().len())]
+    );
     // Prefer: return=minimal (no body) and return=representation (the feature as stored).
-    let r = call(&app, "POST", "/ogc/collections/places/items", &with(&[("content-type", "application/geo+json"), ("prefer", "return=minimal")]), point(76.9, 43.2, "a")).await;
+    let r = call(
+        &app,
+        "POST",
+        "/ogc/collections/places/items",
+        &with(&[("content-type", "application/geo+json"), ("prefer", "return=minimal")]),
+        point(76.9, 43.2, "a"),
+    )
+    .await;
     assert_eq!((r.status, r.body.len(), r.header("preference-applied")), (201, 0, "return=minimal".into()));
     assert!(r.header("location").contains("/ogc/collections/places/items/") && r.header("etag") == "\"v1\"");
     let path = r.header("location").split_once("/ogc").map(|(_, p)| format!("/ogc{p}")).unwrap();
     let o = call(&app, "OPTIONS", &path, &ed, vec![]).await;
     assert_eq!((o.status, o.header("allow")), (200, "GET, HEAD, OPTIONS, PUT, PATCH, DELETE".into()));
-    assert!(o.header("accept-patch").contains("application/merge-patch+json"), "{}", o.header("accept-patch"));
-    let r = call(&app, "POST", "/ogc/collections/places/items", &with(&[("content-type", "application/json; charset=utf-8"), ("prefer", "return=representation")]), point(76.91, 43.21, "b")).await;
-    assert_eq!((r.status, r.header("preference-applied")), (201, "return=representation".into()), "{}", r.text());
-    assert_eq!((r.json()["type"].clone(), r.json()["properties"]["name"].clone()), (json!("Feature"), json!("b")));
+    assert!(
+        o.header("accept-patch").contains("application/merge-patch+json"),
+        "{}",
+        o.header("accept-patch")
+    );
+    let r = call(
+        &app,
+        "POST",
+        "/ogc/collections/places/items",
+        &with(&[("content-type", "application/json; charset=utf-8"), ("prefer", "return=representation")]),
+        point(76.91, 43.21, "b"),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.header("preference-applied")),
+        (201, "return=representation".into()),
+        "{}",
+        r.text()
+    );
+    assert_eq!(
+        (r.json()["type"].clone(), r.json()["properties"]["name"].clone()),
+        (json!("Feature"), json!("b"))
+    );
     assert!(!r.header("last-modified").is_empty());
     // GET: ETag and Last-Modified.
     let got = call(&app, "GET", &path, &[], vec![]).await;
@@ -531,44 +649,128 @@ async fn part4_options_media_types_prefer_and_timestamps() {
     // A PUT without Content-Type and without If-Match: the media type is told first.
     let put_body = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [76.95, 43.2]}, "properties": {"name": "c"}}).to_string().into_bytes();
     assert_eq!(call(&app, "PUT", &path, &ed, put_body.clone()).await.status, 400);
-    assert_eq!(call(&app, "PUT", &path, &with(&[("content-type", "text/plain"), ("if-match", "\"v7\"")]), put_body.clone()).await.status, 415);
+    assert_eq!(
+        call(
+            &app,
+            "PUT",
+            &path,
+            &with(&[("content-type", "text/plain"), ("if-match", "\"v7\"")]),
+            put_body.clone()
+        )
+        .await
+        .status,
+        415
+    );
     // This layer requires If-Match: If-Unmodified-Since alone is not enough.
-    let r = call(&app, "PUT", &path, &with(&[("content-type", "application/geo+json"), ("if-unmodified-since", &last_modified)]), put_body.clone()).await;
+    let r = call(
+        &app,
+        "PUT",
+        &path,
+        &with(&[("content-type", "application/geo+json"), ("if-unmodified-since", &last_modified)]),
+        put_body.clone(),
+    )
+    .await;
     assert_eq!(r.status, 428);
-    let r = call(&app, "PUT", &path, &with(&[("content-type", "application/geo+json"), ("if-match", "\"v1\""), ("prefer", "return=minimal")]), put_body.clone()).await;
+    let r = call(
+        &app,
+        "PUT",
+        &path,
+        &with(&[
+            ("content-type", "application/geo+json"),
+            ("if-match", "\"v1\""),
+            ("prefer", "return=minimal"),
+        ]),
+        put_body.clone(),
+    )
+    .await;
     assert_eq!((r.status, r.header("etag"), r.body.len()), (204, "\"v2\"".into(), 0));
-    let r = call(&app, "PATCH", &path, &with(&[("content-type", "application/merge-patch+json"), ("if-match", "\"v2\""), ("prefer", "return=representation")]), json!({"properties": {"floors": 4}}).to_string().into_bytes()).await;
-    assert_eq!((r.status, r.json()["properties"].clone()), (200, json!({"name": "c", "floors": 4})), "{}", r.text());
+    let r = call(
+        &app,
+        "PATCH",
+        &path,
+        &with(&[
+            ("content-type", "application/merge-patch+json"),
+            ("if-match", "\"v2\""),
+            ("prefer", "return=representation"),
+        ]),
+        json!({"properties": {"floors": 4}}).to_string().into_bytes(),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json()["properties"].clone()),
+        (200, json!({"name": "c", "floors": 4})),
+        "{}",
+        r.text()
+    );
 
     // A layer whose file does not require If-Match: desktop clients write without it, and
     // If-Unmodified-Since is honoured.
-    let r = call(&app, "POST", "/ogc/collections/desk/items", &with(&[("content-type", "application/geo+json")]), point(76.9, 43.2, "d")).await;
+    let r = call(
+        &app,
+        "POST",
+        "/ogc/collections/desk/items",
+        &with(&[("content-type", "application/geo+json")]),
+        point(76.9, 43.2, "d"),
+    )
+    .await;
     let desk_path = format!("/ogc/collections/desk/items/{}", r.json()["id"]);
     let lm = call(&app, "GET", &desk_path, &[], vec![]).await.header("last-modified");
     let earlier = chrono::DateTime::parse_from_rfc2822(&lm).unwrap() - chrono::Duration::days(1);
     let earlier = earlier.to_utc().format("%a, %d %b %Y %H:%M:%S GMT").to_string();
-    let r = call(&app, "PUT", &desk_path, &with(&[("content-type", "application/geo+json"), ("if-unmodified-since", &earlier)]), put_body.clone()).await;
+    let r = call(
+        &app,
+        "PUT",
+        &desk_path,
+        &with(&[("content-type", "application/geo+json"), ("if-unmodified-since", &earlier)]),
+        put_body.clone(),
+    )
+    .await;
     assert_eq!((r.status, r.header("etag")), (412, "\"v1\"".into()), "{}", r.text());
     assert_eq!(r.header("last-modified"), lm);
-    let r = call(&app, "PUT", &desk_path, &with(&[("content-type", "application/geo+json"), ("if-unmodified-since", &lm)]), put_body.clone()).await;
+    let r = call(
+        &app,
+        "PUT",
+        &desk_path,
+        &with(&[("content-type", "application/geo+json"), ("if-unmodified-since", &lm)]),
+        put_body.clone(),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text());
     let other = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [76.96, 43.2]}, "properties": {"name": "e"}});
-    let r = call(&app, "PUT", &desk_path, &with(&[("content-type", "application/geo+json")]), other.to_string().into_bytes()).await;
+    let r = call(
+        &app,
+        "PUT",
+        &desk_path,
+        &with(&[("content-type", "application/geo+json")]),
+        other.to_string().into_bytes(),
+    )
+    .await;
     assert_eq!((r.status, r.header("etag")), (200, "\"v3\"".into()), "no If-Match needed: {}", r.text());
-    let r = call(&app, "PATCH", &desk_path, &with(&[("content-type", "application/merge-patch+json"), ("if-match", "\"v1\"")]), b"{}".to_vec()).await;
+    let r = call(
+        &app,
+        "PATCH",
+        &desk_path,
+        &with(&[("content-type", "application/merge-patch+json"), ("if-match", "\"v1\"")]),
+        b"{}".to_vec(),
+    )
+    .await;
     assert_eq!(r.status, 412, "an If-Match that is sent is still held to");
     assert_eq!(call(&app, "DELETE", &desk_path, &ed, vec![]).await.status, 204);
-    let ops: i64 = sqlx::query_scalar("SELECT count(*) FROM feature_history WHERE changed_by = 'ed' AND layer_id = 'desk'")
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+    let ops: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM feature_history WHERE changed_by = 'ed' AND layer_id = 'desk'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
     assert_eq!(ops, 4, "every write is in the history");
 }
 
 // ------------------------------------------------------------------ 6. the OpenAPI document
 
 fn names(params: &Value) -> std::collections::BTreeSet<String> {
-    params.as_array().map_or_else(Default::default, |a| a.iter().map(|p| p["name"].as_str().unwrap().to_string()).collect())
+    params.as_array().map_or_else(Default::default, |a| {
+        a.iter().map(|p| p["name"].as_str().unwrap().to_string()).collect()
+    })
 }
 
 fn statuses(op: &Value) -> std::collections::BTreeSet<String> {
@@ -586,39 +788,105 @@ async fn the_openapi_document_says_what_the_server_does() {
     let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<std::collections::BTreeSet<_>>();
     assert_eq!(
         names(&items["get"]["parameters"]),
-        set(&["lang", "f", "limit", "bbox", "bbox-crs", "crs", "datetime", "filter", "filter-lang", "filter-crs", "sortby", "cursor", "name", "floors", "kind"])
+        set(&[
+            "lang",
+            "f",
+            "limit",
+            "bbox",
+            "bbox-crs",
+            "crs",
+            "datetime",
+            "filter",
+            "filter-lang",
+            "filter-crs",
+            "sortby",
+            "cursor",
+            "name",
+            "floors",
+            "kind"
+        ])
     );
-    assert_eq!(names(&item["get"]["parameters"]), set(&["featureId", "lang", "f", "crs", "at", "If-None-Match"]));
-    for (method, types) in [("put", &["application/geo+json", "application/json"][..]), ("patch", &["application/merge-patch+json", "application/geo+json", "application/json"][..])] {
+    assert_eq!(
+        names(&item["get"]["parameters"]),
+        set(&["featureId", "lang", "f", "crs", "at", "If-None-Match"])
+    );
+    for (method, types) in [
+        ("put", &["application/geo+json", "application/json"][..]),
+        ("patch", &["application/merge-patch+json", "application/geo+json", "application/json"][..]),
+    ] {
         let op = &item[method];
         let declared: Vec<&String> = op["requestBody"]["content"].as_object().unwrap().keys().collect();
-        assert_eq!(declared, types.iter().map(|t| t.to_string()).collect::<Vec<_>>().iter().collect::<Vec<_>>(), "{method}");
-        assert_eq!(names(&op["parameters"]), set(&["featureId", "Content-Crs", "Prefer", "If-Match", "If-Unmodified-Since"]), "{method}");
-        assert_eq!(statuses(op), set(&["200", "204", "400", "401", "403", "404", "412", "413", "415", "428", "429", "503"]), "{method}");
+        assert_eq!(
+            declared,
+            types.iter().map(|t| t.to_string()).collect::<Vec<_>>().iter().collect::<Vec<_>>(),
+            "{method}"
+        );
+        assert_eq!(
+            names(&op["parameters"]),
+            set(&["featureId", "Content-Crs", "Prefer", "If-Match", "If-Unmodified-Since"]),
+            "{method}"
+        );
+        assert_eq!(
+            statuses(op),
+            set(&["200", "204", "400", "401", "403", "404", "412", "413", "415", "428", "429", "503"]),
+            "{method}"
+        );
     }
     assert_eq!(statuses(&item["delete"]), set(&["204", "401", "403", "404", "412", "428", "429", "503"]));
-    assert_eq!(statuses(&items["post"]), set(&["201", "400", "401", "403", "404", "413", "415", "429", "503"]));
-    assert!(items["post"]["requestBody"]["content"]["application/geo+json"]["schema"]["properties"]["properties"]["required"] == json!(["name"]));
+    assert_eq!(
+        statuses(&items["post"]),
+        set(&["201", "400", "401", "403", "404", "413", "415", "429", "503"])
+    );
+    assert!(
+        items["post"]["requestBody"]["content"]["application/geo+json"]["schema"]["properties"]["properties"]
+            ["required"]
+            == json!(["name"])
+    );
     // Every parameter it declares is accepted with a value its schema allows, every CRS spelling
     // it lists is read, and one it does not declare is refused.
     for q in [
-        "lang=en", "f=json", "limit=5", "bbox=76,43,78,44", "bbox=76,43,0,78,44,100", "datetime=2020-01-01/..",
-        "filter=floors%20%3E%201", "filter-lang=cql2-text&filter=floors%20%3E%201", "sortby=-floors,%2Bname",
-        "name=Place%201", "floors=3", "kind=school",
+        "lang=en",
+        "f=json",
+        "limit=5",
+        "bbox=76,43,78,44",
+        "bbox=76,43,0,78,44,100",
+        "datetime=2020-01-01/..",
+        "filter=floors%20%3E%201",
+        "filter-lang=cql2-text&filter=floors%20%3E%201",
+        "sortby=-floors,%2Bname",
+        "name=Place%201",
+        "floors=3",
+        "kind=school",
     ] {
         let r = call(&app, "GET", &format!("/ogc/collections/places/items?{q}"), &[], vec![]).await;
         assert_eq!(r.status, 200, "{q}: {}", r.text());
     }
-    let crs_param = items["get"]["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "crs").unwrap();
+    let crs_param =
+        items["get"]["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "crs").unwrap();
     for spelling in crs_param["schema"]["enum"].as_array().unwrap() {
         let s = spelling.as_str().unwrap();
-        let r = call(&app, "GET", &format!("/ogc/collections/places/items?crs={}&bbox-crs={}&bbox=1,2,3,4", enc(s), enc(s)), &[], vec![]).await;
+        let r = call(
+            &app,
+            "GET",
+            &format!("/ogc/collections/places/items?crs={}&bbox-crs={}&bbox=1,2,3,4", enc(s), enc(s)),
+            &[],
+            vec![],
+        )
+        .await;
         assert_eq!(r.status, 200, "{s}: {}", r.text());
     }
-    let filter_crs = items["get"]["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "filter-crs").unwrap();
+    let filter_crs =
+        items["get"]["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "filter-crs").unwrap();
     for spelling in filter_crs["schema"]["enum"].as_array().unwrap() {
         let s = spelling.as_str().unwrap();
-        let r = call(&app, "GET", &format!("/ogc/collections/places/items?filter-crs={}&filter=floors%3E1", enc(s)), &[], vec![]).await;
+        let r = call(
+            &app,
+            "GET",
+            &format!("/ogc/collections/places/items?filter-crs={}&filter=floors%3E1", enc(s)),
+            &[],
+            vec![],
+        )
+        .await;
         assert_eq!(r.status, 200, "{s}: {}", r.text());
     }
     assert_eq!(call(&app, "GET", "/ogc/collections/places/items?offset=5", &[], vec![]).await.status, 400);
@@ -635,7 +903,10 @@ async fn conformance_declares_what_is_tested() {
         ("ogcapi-features-1/1.0/conf/oas30", "the_openapi_document_says_what_the_server_does"),
         ("ogcapi-features-2/1.0/conf/crs", "features.rs: crs_of_responses_and_of_bboxes"),
         ("ogcapi-features-3/1.0/conf/filter", "features.rs: cql2_filters_select_what_the_same_sql_selects"),
-        ("ogcapi-features-3/1.0/conf/features-filter", "features.rs: cql2_filters_select_what_the_same_sql_selects"),
+        (
+            "ogcapi-features-3/1.0/conf/features-filter",
+            "features.rs: cql2_filters_select_what_the_same_sql_selects",
+        ),
         ("ogcapi-features-3/1.0/conf/queryables", "features.rs: crs_of_responses_and_of_bboxes"),
         ("ogcapi-features-3/1.0/conf/queryables-query-parameters", "features.rs: cql2_filters (floors=3)"),
         ("cql2/1.0/conf/cql2-text", "features.rs: cql2_filters_select_what_the_same_sql_selects"),
@@ -644,19 +915,28 @@ async fn conformance_declares_what_is_tested() {
         ("cql2/1.0/conf/advanced-comparison-operators", "features.rs: LIKE, BETWEEN, IN"),
         ("cql2/1.0/conf/case-insensitive-comparison", "features.rs: CASEI"),
         ("cql2/1.0/conf/basic-spatial-functions", "features.rs: S_INTERSECTS with BBOX"),
-        ("cql2/1.0/conf/basic-spatial-functions-plus", "features.rs: S_INTERSECTS, S_WITHIN on points and polygons"),
+        (
+            "cql2/1.0/conf/basic-spatial-functions-plus",
+            "features.rs: S_INTERSECTS, S_WITHIN on points and polygons",
+        ),
         ("cql2/1.0/conf/spatial-functions", "this test: the other spatial functions"),
         ("cql2/1.0/conf/property-property", "features.rs: id = floors"),
         ("ogcapi-features-5/1.0/conf/sorting", "features.rs: sortby, keyset pages"),
         ("ogcapi-features-4/1.0/conf/create-replace-delete", "features.rs: part4_round_trip_with_etags"),
         ("ogcapi-features-4/1.0/conf/update", "features.rs: part4_round_trip_with_etags (PATCH)"),
         ("ogcapi-features-4/1.0/conf/optimistic-locking-etags", "features.rs: part4_round_trip_with_etags"),
-        ("ogcapi-features-4/1.0/conf/optimistic-locking-timestamps", "part4_options_media_types_prefer_and_timestamps"),
+        (
+            "ogcapi-features-4/1.0/conf/optimistic-locking-timestamps",
+            "part4_options_media_types_prefer_and_timestamps",
+        ),
         ("ogcapi-features-4/1.0/conf/features", "part4_options_media_types_prefer_and_timestamps"),
         ("ogcapi-common-5/1.0/conf/create-replace-delete", "features.rs: part4_round_trip_with_etags"),
         ("ogcapi-common-5/1.0/conf/update", "features.rs: part4_round_trip_with_etags"),
         ("ogcapi-common-5/1.0/conf/optimistic-locking-etags", "features.rs: part4_round_trip_with_etags"),
-        ("ogcapi-common-5/1.0/conf/optimistic-locking-timestamps", "part4_options_media_types_prefer_and_timestamps"),
+        (
+            "ogcapi-common-5/1.0/conf/optimistic-locking-timestamps",
+            "part4_options_media_types_prefer_and_timestamps",
+        ),
     ];
     let db = test_db().await;
     let parcels = common::parcels_layer();
@@ -682,7 +962,9 @@ async fn conformance_declares_what_is_tested() {
     let shifted = "POLYGON((76.905 43.205, 76.915 43.205, 76.915 43.215, 76.905 43.215, 76.905 43.205))";
     let inner = "POLYGON((76.931 43.221, 76.932 43.221, 76.932 43.222, 76.931 43.221))";
     let line = "LINESTRING(76.935 43.21, 76.935 43.24)";
-    for (op, wkt) in [("S_TOUCHES", square), ("S_OVERLAPS", shifted), ("S_CONTAINS", inner), ("S_CROSSES", line)] {
+    for (op, wkt) in
+        [("S_TOUCHES", square), ("S_OVERLAPS", shifted), ("S_CONTAINS", inner), ("S_CROSSES", line)]
+    {
         let sql_fn = format!("ST_{}", &op[2..]);
         let want: Vec<i64> = sqlx::query_scalar(&format!(
             "SELECT id FROM features WHERE layer_id = 'parcels' AND {sql_fn}(geom, ST_GeomFromText($1, 4326)) ORDER BY id"
@@ -692,9 +974,17 @@ async fn conformance_declares_what_is_tested() {
         .await
         .unwrap();
         assert!(!want.is_empty(), "{op} selects something");
-        let r = call(&app, "GET", &format!("/ogc/collections/parcels/items?filter={}", enc(&format!("{op}(geometry, {wkt})"))), &[], vec![]).await;
+        let r = call(
+            &app,
+            "GET",
+            &format!("/ogc/collections/parcels/items?filter={}", enc(&format!("{op}(geometry, {wkt})"))),
+            &[],
+            vec![],
+        )
+        .await;
         assert_eq!(r.status, 200, "{op}: {}", r.text());
-        let got: Vec<i64> = r.json()["features"].as_array().unwrap().iter().map(|f| f["id"].as_i64().unwrap()).collect();
+        let got: Vec<i64> =
+            r.json()["features"].as_array().unwrap().iter().map(|f| f["id"].as_i64().unwrap()).collect();
         assert_eq!(got, want, "{op}");
     }
 }

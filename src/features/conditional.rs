@@ -28,7 +28,8 @@ pub const GEOJSON: &str = "application/geo+json";
 /// What a POST (create) or PUT (replace) body may be.
 pub const ACCEPT_POST: &[&str] = &["application/geo+json", "application/json"];
 /// What a PATCH body may be: a JSON merge-patch (RFC 7396) of the feature, whichever type it says.
-pub const ACCEPT_PATCH: &[&str] = &["application/merge-patch+json", "application/geo+json", "application/json"];
+pub const ACCEPT_PATCH: &[&str] =
+    &["application/merge-patch+json", "application/geo+json", "application/json"];
 
 /// Checks the `Content-Type` of a body against the media types `accepted` (parameters such as
 /// `charset=utf-8` are allowed; another charset is not): 400 without one, 415 otherwise.
@@ -158,7 +159,10 @@ mod tests {
         assert!(ok("application/geo+json").is_ok());
         assert!(ok("Application/JSON; charset=UTF-8").is_ok());
         assert_eq!(ok("text/xml").unwrap_err().status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-        assert_eq!(ok("application/json; charset=latin1").unwrap_err().status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+        assert_eq!(
+            ok("application/json; charset=latin1").unwrap_err().status,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE
+        );
         assert_eq!(ok("nonsense").unwrap_err().status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
         let none = check_content_type(&HeaderMap::new(), ACCEPT_POST, Lang::En).unwrap_err();
         assert_eq!(none.status, StatusCode::BAD_REQUEST);

@@ -105,7 +105,12 @@ pub fn queryable_names(layer: &LayerDef) -> Vec<String> {
 /// (4326 for CRS84); they are transformed to WGS84 in SQL. The translation checks what the
 /// database would otherwise refuse at run time (operators on the wrong types, dates out of range,
 /// NUL characters) and bounds its own depth and the number of values it binds.
-pub fn translate(expr: &Expr, layer: &LayerDef, params: &mut Params, srid: i32) -> Result<String, QueryError> {
+pub fn translate(
+    expr: &Expr,
+    layer: &LayerDef,
+    params: &mut Params,
+    srid: i32,
+) -> Result<String, QueryError> {
     let first = params.binds.len();
     let mut t = Translator { layer, params, srid, depth: 0 };
     let (sql, kind) = t.expr(expr, Kind::Unknown)?;
@@ -259,7 +264,10 @@ impl Translator<'_> {
         match e {
             Expr::Geometry(g) => {
                 let wkt = g.to_wkt().map_err(|err| {
-                    QueryError::new(Msg::InvalidGeometryLiteral, format!("a geometry could not be read: {err}"))
+                    QueryError::new(
+                        Msg::InvalidGeometryLiteral,
+                        format!("a geometry could not be read: {err}"),
+                    )
                 })?;
                 let p = self.params.push(Bind::Text(wkt));
                 Ok(self.to_wgs84(&format!("ST_GeomFromText({p})")))
@@ -283,7 +291,9 @@ impl Translator<'_> {
             }
             other => match self.expr(other, Kind::Geometry)? {
                 (sql, Kind::Geometry) => Ok(sql),
-                (_, k) => Err(mismatch(format!("a spatial predicate takes geometries, not {}", kind_name(k)))),
+                (_, k) => {
+                    Err(mismatch(format!("a spatial predicate takes geometries, not {}", kind_name(k))))
+                }
             },
         }
     }
@@ -347,7 +357,11 @@ impl Translator<'_> {
                     return Err(mismatch(format!("`{op}` does not compare geometries; use S_EQUALS")));
                 }
                 if !comparable(lk, rk) {
-                    return Err(mismatch(format!("`{op}` compares {} with {}", kind_name(lk), kind_name(rk))));
+                    return Err(mismatch(format!(
+                        "`{op}` compares {} with {}",
+                        kind_name(lk),
+                        kind_name(rk)
+                    )));
                 }
                 Ok((format!("({l} {op} {r})"), Kind::Bool))
             }
@@ -366,7 +380,11 @@ impl Translator<'_> {
                 let mut bound = |e: &Expr| -> Result<String, QueryError> {
                     let (sql, bk) = self.expr(e, k)?;
                     if !comparable(k, bk) {
-                        return Err(mismatch(format!("BETWEEN compares {} with {}", kind_name(k), kind_name(bk))));
+                        return Err(mismatch(format!(
+                            "BETWEEN compares {} with {}",
+                            kind_name(k),
+                            kind_name(bk)
+                        )));
                     }
                     Ok(sql)
                 };
@@ -479,12 +497,18 @@ mod tests {
         let e = cql2::parse_text("floors LIKE '5%'").unwrap();
         let err = translate(&e, &layer(), &mut Params::new(0), 4326).unwrap_err();
         assert_eq!(err.msg, Msg::TypeMismatch, "{err:?}");
-        for f in ["name = floors", "floors + name > 1", "NOT floors", "CASEI(floors) = 'x'", "floors IN (1, name)"] {
+        for f in
+            ["name = floors", "floors + name > 1", "NOT floors", "CASEI(floors) = 'x'", "floors IN (1, name)"]
+        {
             let e = cql2::parse_text(f).unwrap();
             let err = translate(&e, &layer(), &mut Params::new(0), 4326).unwrap_err();
             assert_eq!(err.msg, Msg::TypeMismatch, "{f}: {err:?}");
         }
-        for f in ["built = DATE('0000-01-01')", "built > '2020-13-01'", "updated_at > TIMESTAMP('0000-01-01T00:00:00Z')"] {
+        for f in [
+            "built = DATE('0000-01-01')",
+            "built > '2020-13-01'",
+            "updated_at > TIMESTAMP('0000-01-01T00:00:00Z')",
+        ] {
             let e = cql2::parse_text(f).unwrap();
             let err = translate(&e, &layer(), &mut Params::new(0), 4326).unwrap_err();
             assert_eq!(err.msg, Msg::InvalidDateTime, "{f}: {err:?}");

@@ -72,7 +72,9 @@ fn is_timestamp(v: &str) -> bool {
 /// (independent of the session's `DateStyle`).
 pub fn key_text_sql(sql: &str, t: KeyType) -> String {
     match t {
-        KeyType::Timestamptz => format!("to_char(({sql}) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"),
+        KeyType::Timestamptz => {
+            format!("to_char(({sql}) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')")
+        }
         KeyType::Date => format!("coalesce(nullif(to_char({sql}, 'YYYY-MM-DD'), ''), '-infinity')"),
         _ => format!("({sql})::text"),
     }
@@ -114,14 +116,22 @@ mod tests {
         let t = |k: KeyType, v: &str| k.accepts(v);
         assert!(t(KeyType::Float8, "1e+20") && t(KeyType::Float8, "-Infinity") && t(KeyType::Float8, "-0"));
         assert!(!t(KeyType::Float8, "1e400") && !t(KeyType::Float8, "x") && !t(KeyType::Float8, "inf"));
-        assert!(t(KeyType::Bigint, "-17") && !t(KeyType::Bigint, "1.5") && !t(KeyType::Bigint, "99999999999999999999"));
+        assert!(
+            t(KeyType::Bigint, "-17")
+                && !t(KeyType::Bigint, "1.5")
+                && !t(KeyType::Bigint, "99999999999999999999")
+        );
         assert!(t(KeyType::Int, "-1") && !t(KeyType::Int, "3000000000"));
         assert!(t(KeyType::Date, "2026-11-22") && t(KeyType::Date, "-infinity"));
         assert!(!t(KeyType::Date, "0000-01-01") && !t(KeyType::Date, "2026-13-01"));
         assert!(t(KeyType::Timestamptz, "2026-11-22T10:00:00.123456Z"));
-        assert!(!t(KeyType::Timestamptz, "0000-11-22T10:00:00.000000Z") && !t(KeyType::Timestamptz, "yesterday"));
+        assert!(
+            !t(KeyType::Timestamptz, "0000-11-22T10:00:00.000000Z") && !t(KeyType::Timestamptz, "yesterday")
+        );
         assert!(!t(KeyType::Text, "a\u{0}b"));
         assert!(decode("!!!", &[KeyType::Bigint]).unwrap_err().contains("base64"));
-        assert!(decode(&encode(&["1".into()]), &[KeyType::Int, KeyType::Bigint]).unwrap_err().contains("keys"));
+        assert!(
+            decode(&encode(&["1".into()]), &[KeyType::Int, KeyType::Bigint]).unwrap_err().contains("keys")
+        );
     }
 }

@@ -101,7 +101,10 @@ async fn check_body(
         Ok(c) => c,
         Err(sqlx::Error::Database(e)) => {
             tracing::info!(cause = %e.message(), "geometry refused by PostGIS");
-            problems.push(problem("geometry", format!("cannot be read or transformed from {} to WGS84", crs.uri)));
+            problems.push(problem(
+                "geometry",
+                format!("cannot be read or transformed from {} to WGS84", crs.uri),
+            ));
             return Ok(None);
         }
         Err(e) => return Err(ApiError::database(lang, e)),
@@ -208,7 +211,8 @@ pub async fn change(
         Change::Update(body) => {
             let wkb = check_body(pool, layer, body, crs, false, &mut problems, lang).await?;
             let patch = properties(body, &mut problems);
-            let present: Map<String, Value> = patch.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect();
+            let present: Map<String, Value> =
+                patch.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k.clone(), v.clone())).collect();
             attributes(layer, &present, Some(&present), &mut problems);
             (wkb, Some(patch), None)
         }

@@ -120,7 +120,9 @@ mod tests {
         let short = poly(json!([[0, 0], [1, 0], [0, 0]]));
         assert!(check(&short, GeometryType::Polygon, Dimensions::Xy).unwrap_err().contains("at least 4"));
         let line = json!({"type": "LineString", "coordinates": [[0, 0], [1, 1]]});
-        assert!(check(&line, GeometryType::Point, Dimensions::Xy).unwrap_err().contains("this layer holds POINT"));
+        assert!(
+            check(&line, GeometryType::Point, Dimensions::Xy).unwrap_err().contains("this layer holds POINT")
+        );
         let crs = json!({"type": "Point", "coordinates": [0, 0], "crs": {}});
         assert!(check(&crs, GeometryType::Point, Dimensions::Xy).unwrap_err().contains("Content-Crs"));
         let text = json!({"type": "Point", "coordinates": ["0", "0"]});

@@ -39,8 +39,9 @@ pub async fn history(
 ) -> Result<Json<Value>, ApiError> {
     let (layer, _, scope) = readable(&state, &caller, &id, lang)?;
     let fid = parse_fid(&fid, lang)?;
-    let versions =
-        store::history(&state.pool, &layer.id, fid, &scope).await.map_err(|e| ApiError::from_query(lang, e))?;
+    let versions = store::history(&state.pool, &layer.id, fid, &scope)
+        .await
+        .map_err(|e| ApiError::from_query(lang, e))?;
     if versions.is_empty() {
         return Err(ApiError::not_found(Msg::NotFound, lang));
     }
@@ -70,10 +71,11 @@ pub async fn restore(
         return Err(ApiError::not_found(Msg::NotFound, lang));
     }
     let mut tx = store::begin(&state.pool, &caller).await.map_err(db)?;
-    let version = store::restore(&mut tx, &layer.id, fid, body.version).await.map_err(db)?.ok_or_else(|| {
-        ApiError::not_found(Msg::NotFound, lang)
-            .with_detail(format!("version {} has no state to restore", body.version))
-    })?;
+    let version =
+        store::restore(&mut tx, &layer.id, fid, body.version).await.map_err(db)?.ok_or_else(|| {
+            ApiError::not_found(Msg::NotFound, lang)
+                .with_detail(format!("version {} has no state to restore", body.version))
+        })?;
     store::journal_edit(&mut tx, &caller, &format!("restore v{}", body.version), &layer.id, fid, version)
         .await
         .map_err(db)?;

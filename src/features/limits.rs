@@ -309,7 +309,8 @@ fn geometry_body(b: &[u8], mut i: usize) -> Option<(usize, usize)> {
             }
             _ if c.is_ascii_alphabetic() => {
                 let (end, w) = word_at(i);
-                if !(GEOMETRY_WORDS.contains(&w.as_str()) || matches!(w.as_str(), "z" | "m" | "zm" | "empty")) {
+                if !(GEOMETRY_WORDS.contains(&w.as_str()) || matches!(w.as_str(), "z" | "m" | "zm" | "empty"))
+                {
                     return None;
                 }
                 i = end;
@@ -369,9 +370,14 @@ mod tests {
     #[test]
     fn json_depth() {
         assert_eq!(check_json(r#"{"op": "=", "args": [{"property": "floors"}, 5]}"#), Ok(()));
-        let deep = format!("{}{{\"property\": \"x\"}}{}", "{\"op\": \"not\", \"args\": [".repeat(40), "]}".repeat(40));
+        let deep = format!(
+            "{}{{\"property\": \"x\"}}{}",
+            "{\"op\": \"not\", \"args\": [".repeat(40),
+            "]}".repeat(40)
+        );
         assert!(matches!(check_json(&deep), Err(FilterLimit::TooDeep { .. })));
-        let braces_in_text = format!("{{\"op\": \"=\", \"args\": [{{\"property\": \"name\"}}, \"{}\"]}}", "[{".repeat(200));
+        let braces_in_text =
+            format!("{{\"op\": \"=\", \"args\": [{{\"property\": \"name\"}}, \"{}\"]}}", "[{".repeat(200));
         assert_eq!(check_json(&braces_in_text), Ok(()));
     }
 }

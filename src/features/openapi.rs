@@ -92,7 +92,9 @@ fn geometry_schema(layer: &LayerDef) -> Value {
     let list = |inner: Value, min: usize| json!({"type": "array", "items": inner, "minItems": min});
     let (single, multi, coords_single, coords_multi) = match layer.geometry {
         GeometryType::Point => ("Point", "MultiPoint", position.clone(), list(position, 1)),
-        GeometryType::Line => ("LineString", "MultiLineString", list(position.clone(), 2), list(list(position, 2), 1)),
+        GeometryType::Line => {
+            ("LineString", "MultiLineString", list(position.clone(), 2), list(list(position, 2), 1))
+        }
         GeometryType::Polygon => {
             let ring = list(position, 4);
             ("Polygon", "MultiPolygon", list(ring.clone(), 1), list(list(ring, 1), 1))
@@ -169,12 +171,18 @@ fn property_param(a: &crate::layers::catalog::AttributeDef) -> Value {
 fn collection_paths(layer: &LayerDef, common: &Common, paths: &mut Map<String, Value>) {
     let id = &layer.id;
     let fid = param("featureId", "path", "Feature id", json!({"type": "integer"}));
-    let sortable: Vec<String> = super::cql::queryable_names(layer).into_iter().filter(|n| n != "geometry").collect();
+    let sortable: Vec<String> =
+        super::cql::queryable_names(layer).into_iter().filter(|n| n != "geometry").collect();
     let key = format!("[+-]?({})", sortable.join("|"));
     let mut items_params = vec![
         common.lang.clone(),
         common.f.clone(),
-        param("limit", "query", "Page size", json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT})),
+        param(
+            "limit",
+            "query",
+            "Page size",
+            json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
+        ),
         query_array(
             "bbox",
             "Bounding box: lower corner, upper corner (4 numbers, or 6 with heights)",
@@ -185,18 +193,41 @@ fn collection_paths(layer: &LayerDef, common: &Common, paths: &mut Map<String, V
         ),
         param("bbox-crs", "query", "CRS of bbox (needs bbox)", common.crs_enum.clone()),
         common.crs.clone(),
-        param("datetime", "query", "Instant or interval on the last change", json!({"type": "string", "pattern": datetime_pattern()})),
+        param(
+            "datetime",
+            "query",
+            "Instant or interval on the last change",
+            json!({"type": "string", "pattern": datetime_pattern()}),
+        ),
         param("filter", "query", "CQL2 filter", json!({"type": "string", "maxLength": MAX_FILTER_BYTES})),
-        param("filter-lang", "query", "cql2-text or cql2-json (needs filter)", json!({"type": "string", "enum": ["cql2-text", "cql2-json"]})),
-        param("filter-crs", "query", "CRS of geometries in the filter (needs filter)", common.filter_crs_enum.clone()),
-        param("sortby", "query", "Properties to sort by, `-` for descending", json!({"type": "string", "pattern": format!("^{key}(,{key})*$")})),
+        param(
+            "filter-lang",
+            "query",
+            "cql2-text or cql2-json (needs filter)",
+            json!({"type": "string", "enum": ["cql2-text", "cql2-json"]}),
+        ),
+        param(
+            "filter-crs",
+            "query",
+            "CRS of geometries in the filter (needs filter)",
+            common.filter_crs_enum.clone(),
+        ),
+        param(
+            "sortby",
+            "query",
+            "Properties to sort by, `-` for descending",
+            json!({"type": "string", "pattern": format!("^{key}(,{key})*$")}),
+        ),
         param("cursor", "query", "Position of the next page (from a `next` link)", json!({"type": "string"})),
     ];
     items_params.extend(layer.attributes.iter().map(property_param));
     let collection = format!("/collections/{id}");
-    paths.insert(collection.clone(), json!({"get": {
+    paths.insert(
+        collection.clone(),
+        json!({"get": {
         "operationId": format!("{id}.collection"), "parameters": [common.lang],
-        "responses": responses(&[("200", json!({"description": "The collection"}))], &with(&[404]))}}));
+        "responses": responses(&[("200", json!({"description": "The collection"}))], &with(&[404]))}}),
+    );
     paths.insert(format!("{collection}/queryables"), json!({"get": {
         "operationId": format!("{id}.queryables"), "parameters": [common.lang],
         "responses": responses(&[("200", json!({"description": "JSON Schema of the queryables", "content": {"application/schema+json": {"schema": {"type": "object"}}}}))], &with(&[404]))}}));
@@ -210,7 +241,8 @@ fn collection_paths(layer: &LayerDef, common: &Common, paths: &mut Map<String, V
         v
     };
     let geojson = |d: &str| json!({"description": d, "content": {GEOJSON: {"schema": {"type": "object"}}}});
-    let etag_headers = json!({"ETag": header("Version of the feature"), "Last-Modified": header("Last change")});
+    let etag_headers =
+        json!({"ETag": header("Version of the feature"), "Last-Modified": header("Last change")});
     let written = |d: &str| {
         json!({"description": d, "headers": etag_headers, "content": {
             "application/json": {"schema": {"type": "object", "properties": {"id": {"type": "integer"}, "version": {"type": "integer"}}}},
@@ -230,7 +262,12 @@ fn collection_paths(layer: &LayerDef, common: &Common, paths: &mut Map<String, V
         common.lang.clone(),
         common.f.clone(),
         common.crs.clone(),
-        param("at", "query", "The feature as it was at this moment", json!({"type": "string", "pattern": date_time_pattern()})),
+        param(
+            "at",
+            "query",
+            "The feature as it was at this moment",
+            json!({"type": "string", "pattern": date_time_pattern()}),
+        ),
         param("If-None-Match", "header", "ETag held by the caller", json!({"type": "string"})),
     ];
     let with_fid = |mut v: Vec<Value>| {
@@ -281,23 +318,57 @@ pub fn document(base: &str, layers: &[&LayerDef]) -> Value {
     let mut content_crs: Vec<String> = crs::spellings(|_| true);
     content_crs.extend(crs::uris().iter().map(|u| format!("<{u}>")));
     let common = Common {
-        lang: param("lang", "query", "Language of messages and titles (kk, ru, en)", json!({"type": "string"})),
+        lang: param(
+            "lang",
+            "query",
+            "Language of messages and titles (kk, ru, en)",
+            json!({"type": "string"}),
+        ),
         f: param("f", "query", "Format", json!({"type": "string", "enum": ["json", "geojson"]})),
         crs: param("crs", "query", "CRS of the response geometries", crs_enum.clone()),
         filter_crs_enum: json!({"type": "string", "enum": crs::spellings(|c| !c.flip)}),
         crs_enum,
-        content_crs: param("Content-Crs", "header", "CRS of the body's coordinates (CRS84 without)", json!({"type": "string", "enum": content_crs})),
-        prefer: param("Prefer", "header", "return=minimal or return=representation (RFC 7240); Preference-Applied says which was honoured", json!({"type": "string", "enum": ["return=minimal", "return=representation"]})),
-        if_match: param("If-Match", "header", "The feature's ETag (required unless the collection says otherwise)", json!({"type": "string"})),
-        if_unmodified_since: param("If-Unmodified-Since", "header", "An HTTP-date: refused (412) when the feature changed after it", json!({"type": "string"})),
+        content_crs: param(
+            "Content-Crs",
+            "header",
+            "CRS of the body's coordinates (CRS84 without)",
+            json!({"type": "string", "enum": content_crs}),
+        ),
+        prefer: param(
+            "Prefer",
+            "header",
+            "return=minimal or return=representation (RFC 7240); Preference-Applied says which was honoured",
+            json!({"type": "string", "enum": ["return=minimal", "return=representation"]}),
+        ),
+        if_match: param(
+            "If-Match",
+            "header",
+            "The feature's ETag (required unless the collection says otherwise)",
+            json!({"type": "string"}),
+        ),
+        if_unmodified_since: param(
+            "If-Unmodified-Since",
+            "header",
+            "An HTTP-date: refused (412) when the feature changed after it",
+            json!({"type": "string"}),
+        ),
     };
     let ok = |d: &str| json!({"description": d});
     let mut paths = Map::new();
-    paths.insert("/".into(), json!({"get": {"operationId": "landing", "responses": {"200": ok("Landing page")}}}));
-    paths.insert("/conformance".into(), json!({"get": {"operationId": "conformance", "responses": {"200": ok("Conformance classes")}}}));
+    paths.insert(
+        "/".into(),
+        json!({"get": {"operationId": "landing", "responses": {"200": ok("Landing page")}}}),
+    );
+    paths.insert(
+        "/conformance".into(),
+        json!({"get": {"operationId": "conformance", "responses": {"200": ok("Conformance classes")}}}),
+    );
     paths.insert("/api".into(), json!({"get": {"operationId": "api", "responses": responses(&[("200", ok("This document"))], &AUTH)}}));
-    paths.insert("/collections".into(), json!({"get": {"operationId": "collections", "parameters": [common.lang],
-        "responses": responses(&[("200", ok("The collections the caller may read"))], &AUTH)}}));
+    paths.insert(
+        "/collections".into(),
+        json!({"get": {"operationId": "collections", "parameters": [common.lang],
+        "responses": responses(&[("200", ok("The collections the caller may read"))], &AUTH)}}),
+    );
     for l in layers {
         collection_paths(l, &common, &mut paths);
     }

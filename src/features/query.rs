@@ -79,7 +79,8 @@ impl From<QueryError> for String {
 
 impl From<FilterLimit> for QueryError {
     fn from(l: FilterLimit) -> QueryError {
-        let msg = if matches!(l, FilterLimit::TooLong { .. }) { Msg::FilterTooLong } else { Msg::FilterTooComplex };
+        let msg =
+            if matches!(l, FilterLimit::TooLong { .. }) { Msg::FilterTooLong } else { Msg::FilterTooComplex };
         QueryError::new(msg, l.to_string())
     }
 }
@@ -125,7 +126,9 @@ fn bad(msg: impl Into<String>) -> QueryError {
 fn parse_bbox(s: &str) -> Result<[f64; 4], QueryError> {
     let nums: Vec<f64> = s
         .split(',')
-        .map(|p| p.trim().parse::<f64>().map_err(|_| QueryError::from(format!("bbox: `{p}` is not a number"))))
+        .map(|p| {
+            p.trim().parse::<f64>().map_err(|_| QueryError::from(format!("bbox: `{p}` is not a number")))
+        })
         .collect::<Result<_, _>>()?;
     let b = match nums.as_slice() {
         [a, b, c, d] => [*a, *b, *c, *d],
@@ -150,8 +153,11 @@ fn parse_datetime(s: &str) -> Result<(Option<String>, Option<String>), QueryErro
         }
         let ok = match chrono::DateTime::parse_from_rfc3339(t) {
             Ok(d) => years.contains(&d.year()),
-            Err(_) => t.len() == 10
-                && chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").is_ok_and(|d| years.contains(&d.year())),
+            Err(_) => {
+                t.len() == 10
+                    && chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                        .is_ok_and(|d| years.contains(&d.year()))
+            }
         };
         if !ok {
             return Err(QueryError::new(
@@ -177,7 +183,11 @@ pub fn encode_cursor(keys: &[String]) -> String {
 
 impl ItemsQuery {
     /// Parses the query string pairs of an items request (`paged`: limit and cursor allowed).
-    pub fn parse(pairs: &[(String, String)], layer: &LayerDef, paged: bool) -> Result<ItemsQuery, QueryError> {
+    pub fn parse(
+        pairs: &[(String, String)],
+        layer: &LayerDef,
+        paged: bool,
+    ) -> Result<ItemsQuery, QueryError> {
         let mut seen = std::collections::BTreeSet::new();
         for (k, v) in pairs {
             if !seen.insert(k.as_str()) {
@@ -193,7 +203,7 @@ impl ItemsQuery {
         let mut echo = Vec::new();
 
         let limit = match get("limit") {
-            Some(_) if !paged => return Err(bad("`limit` does not apply here").into()),
+            Some(_) if !paged => return Err(bad("`limit` does not apply here")),
             Some(l) => {
                 echo.push(("limit".to_string(), l.to_string()));
                 match l.parse::<usize>() {
@@ -204,7 +214,7 @@ impl ItemsQuery {
             None => DEFAULT_LIMIT,
         };
         if !paged && get("cursor").is_some() {
-            return Err(bad("`cursor` does not apply here").into());
+            return Err(bad("`cursor` does not apply here"));
         }
         if let Some(f) = get("f")
             && !["json", "geojson"].contains(&f)
@@ -235,7 +245,7 @@ impl ItemsQuery {
             // A box spanning a projected CRS is not a box in WGS84: intersect with its outline.
             conds.push(format!("f.geom && {env} AND ST_Intersects(f.geom, {env})"));
         } else if get("bbox-crs").is_some() {
-            return Err(bad("`bbox-crs` needs `bbox`").into());
+            return Err(bad("`bbox-crs` needs `bbox`"));
         }
         if let Some(d) = get("datetime") {
             echo.push(("datetime".into(), d.into()));
@@ -267,7 +277,9 @@ impl ItemsQuery {
                     cql2::parse_json(text).map_err(|e| format!("filter: {e}"))?
                 }
                 other => {
-                    return Err(format!("filter-lang: `{other}` is not supported (cql2-text, cql2-json)").into());
+                    return Err(
+                        format!("filter-lang: `{other}` is not supported (cql2-text, cql2-json)").into()
+                    );
                 }
             };
             if let Some(l) = get("filter-lang") {
@@ -281,13 +293,13 @@ impl ItemsQuery {
                 None => CRS84,
             };
             if fcrs.flip {
-                return Err(bad("filter-crs: only CRSs with easting first are supported in filters").into());
+                return Err(bad("filter-crs: only CRSs with easting first are supported in filters"));
             }
             let translated = cql::translate(&expr, layer, &mut params, fcrs.srid)
                 .map_err(|e| QueryError::new(e.msg, format!("filter: {}", e.detail)))?;
             conds.push(translated);
         } else if get("filter-lang").is_some() || get("filter-crs").is_some() {
-            return Err(bad("`filter-lang` and `filter-crs` need `filter`").into());
+            return Err(bad("`filter-lang` and `filter-crs` need `filter`"));
         }
         // Property filters: `name=value` on an attribute, equality.
         for (k, v) in pairs {
@@ -318,7 +330,10 @@ impl ItemsQuery {
                 Kind::Date => {
                     let d = v.len() == 10 && crate::layers::schema::date(v).is_some();
                     if !d {
-                        return Err(QueryError::new(Msg::InvalidDateTime, format!("{k}: `{v}` is not a date YYYY-MM-DD")));
+                        return Err(QueryError::new(
+                            Msg::InvalidDateTime,
+                            format!("{k}: `{v}` is not a date YYYY-MM-DD"),
+                        ));
                     }
                     format!("{}::date", params.push(Bind::Text(v.clone())))
                 }
@@ -344,7 +359,7 @@ impl ItemsQuery {
                     Kind::Bool => (format!("coalesce(({sql})::int, -1)"), KeyType::Int),
                     Kind::Timestamp => (sql, KeyType::Timestamptz),
                     Kind::Date => (format!("coalesce({sql}, '-infinity')"), KeyType::Date),
-                    Kind::Geometry => return Err(bad("sortby: geometries cannot be sorted").into()),
+                    Kind::Geometry => return Err(bad("sortby: geometries cannot be sorted")),
                     _ => (format!("coalesce({sql}, '')"), KeyType::Text),
                 };
                 order.push(SortKey { sql, cast, desc });

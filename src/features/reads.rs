@@ -323,4 +323,3 @@ pub async fn item(
     )
         .into_response())
 }
-

@@ -217,9 +217,11 @@ pub async fn as_of(
     type Row = (String, i32, chrono::DateTime<chrono::Utc>, String);
     let row: Option<Row> =
         sqlx::query_as(&sql).bind(scope.param()).bind(layer).bind(fid).bind(at).fetch_optional(pool).await?;
-    Ok(row
-        .filter(|(_, _, _, op)| op != "delete")
-        .map(|(json, version, modified, _)| Stored { json, version, modified }))
+    Ok(row.filter(|(_, _, _, op)| op != "delete").map(|(json, version, modified, _)| Stored {
+        json,
+        version,
+        modified,
+    }))
 }
 
 /// Restores version `version` of a feature as a new version (undeleting it if needed); returns

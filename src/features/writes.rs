@@ -77,7 +77,8 @@ fn written(status: StatusCode, w: Written, prefer: Return, location: Option<Stri
     if let Some(l) = location {
         set(header::LOCATION, &l);
     }
-    if let Some(applied) = prefer.applied().filter(|_| prefer != Return::Representation || w.stored.is_some()) {
+    if let Some(applied) = prefer.applied().filter(|_| prefer != Return::Representation || w.stored.is_some())
+    {
         set(header::HeaderName::from_static("preference-applied"), applied);
     }
     r
@@ -125,8 +126,19 @@ pub async fn write_item(
     let require = layer.editing.require_if_match;
     let preconditions = |v| conditional::check_preconditions(&headers, v, require, lang);
     let representation = prefer == Return::Representation;
-    let w = edit::change(&state.pool, &caller, &layer, &scope, fid, &change, &crs, preconditions, representation, lang)
-        .await?;
+    let w = edit::change(
+        &state.pool,
+        &caller,
+        &layer,
+        &scope,
+        fid,
+        &change,
+        &crs,
+        preconditions,
+        representation,
+        lang,
+    )
+    .await?;
     if matches!(change, Change::Delete) {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
