@@ -121,6 +121,39 @@ impl ApiError {
             Self::internal(lang, e)
         }
     }
+
+    // issue 12: features
+    /// The error of a query built from the caller's input (filters, cursors, dates, geometry
+    /// literals, written values): what only the database detects there is the caller's mistake, a
+    /// 400 whose message says which kind (in the caller's language) and never carries PostgreSQL's
+    /// or PostGIS's own text, which is logged instead. Anything else is [`ApiError::database`].
+    pub fn from_query(lang: Lang, e: sqlx::Error) -> Self {
+        if let sqlx::Error::Database(d) = &e
+            && let Some(msg) = d.code().as_deref().and_then(query_error_msg)
+        {
+            tracing::info!(sqlstate = ?d.code(), cause = %d.message(), "request refused by the database");
+            return Self::new(StatusCode::BAD_REQUEST, msg, lang);
+        }
+        Self::database(lang, e)
+    }
+}
+
+// issue 12: features
+/// The message of a SQLSTATE that a request's own input causes: data exceptions (class 22),
+/// operators or functions applied to the wrong types (42883, 42804, 42725), PostGIS's errors
+/// (XX000: a geometry literal it cannot read, transform or compare) and an expression too deep
+/// for PostgreSQL's stack (54001).
+fn query_error_msg(sqlstate: &str) -> Option<Msg> {
+    Some(match sqlstate {
+        "22012" => Msg::DivisionByZero,
+        "22007" | "22008" | "22009" => Msg::InvalidDateTime,
+        "22021" | "22P05" => Msg::NulCharacter,
+        "42883" | "42804" | "42725" => Msg::TypeMismatch,
+        "XX000" => Msg::InvalidGeometryLiteral,
+        "54001" => Msg::FilterTooComplex,
+        c if c.starts_with("22") => Msg::InvalidValue,
+        _ => return None,
+    })
 }
 
 /// Whether an error means the database cannot be reached now (rather than a wrong query): no

@@ -100,6 +100,19 @@ pub enum Msg {
     UnsupportedMediaType,
     MethodNotAllowed,
     RequestTimeout,
+    // issue 12: features
+    FilterTooLong,
+    FilterTooComplex,
+    InvalidValue,
+    InvalidDateTime,
+    DivisionByZero,
+    TypeMismatch,
+    InvalidGeometryLiteral,
+    NulCharacter,
+    InvalidCursor,
+    ContentTypeRequired,
+    UnsupportedMediaType,
+    BodyTooLarge,
 }
 
 impl Msg {
@@ -132,6 +145,19 @@ impl Msg {
             Msg::UnsupportedMediaType => "unsupported_media_type",
             Msg::MethodNotAllowed => "method_not_allowed",
             Msg::RequestTimeout => "request_timeout",
+            // issue 12: features
+            Msg::FilterTooLong => "filter_too_long",
+            Msg::FilterTooComplex => "filter_too_complex",
+            Msg::InvalidValue => "invalid_value",
+            Msg::InvalidDateTime => "invalid_datetime",
+            Msg::DivisionByZero => "division_by_zero",
+            Msg::TypeMismatch => "type_mismatch",
+            Msg::InvalidGeometryLiteral => "invalid_geometry",
+            Msg::NulCharacter => "nul_character",
+            Msg::InvalidCursor => "invalid_cursor",
+            Msg::ContentTypeRequired => "content_type_required",
+            Msg::UnsupportedMediaType => "unsupported_media_type",
+            Msg::BodyTooLarge => "body_too_large",
         }
     }
 
@@ -218,6 +244,71 @@ impl Msg {
             (Msg::RequestTimeout, Kk) => "Сұрау тым ұзақ орындалды",
             (Msg::RequestTimeout, Ru) => "Запрос выполнялся слишком долго",
             (Msg::RequestTimeout, En) => "The request took too long",
+            // issue 12: features
+            (Msg::FilterTooLong, Kk) => "Сүзгі тым ұзын (байт)",
+            (Msg::FilterTooLong, Ru) => "Фильтр слишком длинный (байт)",
+            (Msg::FilterTooLong, En) => "The filter is too long (bytes)",
+            (Msg::FilterTooComplex, Kk) => {
+                "Сүзгі тым терең кірістірілген немесе операторлары не мәндері тым көп"
+            }
+            (Msg::FilterTooComplex, Ru) => {
+                "Фильтр слишком глубоко вложен или содержит слишком много операторов или значений"
+            }
+            (Msg::FilterTooComplex, En) => {
+                "The filter is nested too deeply or has too many operators or values"
+            }
+            (Msg::InvalidValue, Kk) => "Сұраудағы мән өз түріне немесе ауқымына сәйкес келмейді",
+            (Msg::InvalidValue, Ru) => "Значение в запросе не соответствует своему типу или диапазону",
+            (Msg::InvalidValue, En) => "A value in the request does not fit its type or range",
+            (Msg::InvalidDateTime, Kk) => {
+                "Сұраудағы күн немесе уақыт қате не рұқсат етілген ауқымнан тыс (1–9999 жылдар)"
+            }
+            (Msg::InvalidDateTime, Ru) => {
+                "Дата или время в запросе неверны или вне допустимого диапазона (годы с 1 по 9999)"
+            }
+            (Msg::InvalidDateTime, En) => {
+                "A date or time in the request is invalid or out of range (years 1 to 9999)"
+            }
+            (Msg::DivisionByZero, Kk) => "Сүзгі нөлге бөледі",
+            (Msg::DivisionByZero, Ru) => "Фильтр делит на ноль",
+            (Msg::DivisionByZero, En) => "The filter divides by zero",
+            (Msg::TypeMismatch, Kk) => {
+                "Оператор сәйкес емес түрдегі мәндерге қолданылған (мысалы, LIKE санға)"
+            }
+            (Msg::TypeMismatch, Ru) => {
+                "Оператор применён к значениям неподходящего типа (например, LIKE к числу)"
+            }
+            (Msg::TypeMismatch, En) => {
+                "An operator is applied to values of the wrong type (e.g. LIKE on a number)"
+            }
+            (Msg::InvalidGeometryLiteral, Kk) => "Сұраудағы геометрияны оқу немесе пайдалану мүмкін емес",
+            (Msg::InvalidGeometryLiteral, Ru) => "Геометрию в запросе невозможно прочитать или использовать",
+            (Msg::InvalidGeometryLiteral, En) => "A geometry in the request cannot be read or used",
+            (Msg::NulCharacter, Kk) => "Сұраудағы мәтінде сақтауға болмайтын NUL (U+0000) таңбасы бар",
+            (Msg::NulCharacter, Ru) => {
+                "Текст в запросе содержит символ NUL (U+0000), который нельзя сохранить"
+            }
+            (Msg::NulCharacter, En) => {
+                "Text in the request contains a NUL character (U+0000), which cannot be stored"
+            }
+            (Msg::InvalidCursor, Kk) => "Курсор бұл сұрауға жатпайды (оны `next` сілтемесінен алыңыз)",
+            (Msg::InvalidCursor, Ru) => "Курсор не относится к этому запросу (берите его из ссылки `next`)",
+            (Msg::InvalidCursor, En) => "The cursor is not one of this query (take it from a `next` link)",
+            (Msg::ContentTypeRequired, Kk) => "Content-Type тақырыбы қажет",
+            (Msg::ContentTypeRequired, Ru) => "Требуется заголовок Content-Type",
+            (Msg::ContentTypeRequired, En) => "A Content-Type header is required",
+            (Msg::UnsupportedMediaType, Kk) => {
+                "Сұрау денесінің түрі мұнда қабылданбайды (Accept-Post / Accept-Patch қараңыз)"
+            }
+            (Msg::UnsupportedMediaType, Ru) => {
+                "Тип содержимого запроса здесь не принимается (см. Accept-Post / Accept-Patch)"
+            }
+            (Msg::UnsupportedMediaType, En) => {
+                "The media type of the body is not accepted here (see Accept-Post / Accept-Patch)"
+            }
+            (Msg::BodyTooLarge, Kk) => "Сұрау денесі тым үлкен",
+            (Msg::BodyTooLarge, Ru) => "Тело запроса слишком большое",
+            (Msg::BodyTooLarge, En) => "The request body is too large",
         }
     }
 }
@@ -273,6 +364,19 @@ mod tests {
             Msg::PayloadTooLarge,
             Msg::Conflict,
             Msg::NotAcceptable,
+            // issue 12: features
+            Msg::FilterTooLong,
+            Msg::FilterTooComplex,
+            Msg::InvalidValue,
+            Msg::InvalidDateTime,
+            Msg::DivisionByZero,
+            Msg::TypeMismatch,
+            Msg::InvalidGeometryLiteral,
+            Msg::NulCharacter,
+            Msg::InvalidCursor,
+            Msg::ContentTypeRequired,
+            Msg::UnsupportedMediaType,
+            Msg::BodyTooLarge,
         ] {
             let texts = [m.text(Lang::Kk), m.text(Lang::Ru), m.text(Lang::En)];
             assert!(texts.iter().all(|t| !t.is_empty()));

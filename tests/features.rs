@@ -27,6 +27,11 @@ fn point(lon: f64, lat: f64, name: &str) -> Vec<u8> {
         .into_bytes()
 }
 
+/// The media type of a feature body (writes without one are a 400).
+fn geo() -> (&'static str, String) {
+    ("content-type", "application/geo+json".to_string())
+}
+
 fn state_for(db: &TestDb, layers: Vec<LayerDef>, attachments: &std::path::Path) -> AppState {
     let settings = HttpSettings {
         attachments_dir: attachments.to_path_buf(),
@@ -64,7 +69,7 @@ async fn the_access_matrix_holds_for_tiles_features_and_exports() {
     let app = qala::http::app(state_for(&db, layers, dir.path()));
     let admin_hdr = {
         user(&db, "root", &["admin"], None, None).await;
-        vec![basic("root")]
+        vec![basic("root"), geo()]
     };
     for layer in ["places", "pipes"] {
         let r = call(
@@ -90,7 +95,7 @@ async fn the_access_matrix_holds_for_tiles_features_and_exports() {
     ];
     let t = qala::tiles::coords::TileCoord::containing(76.9, 43.25, 14);
     for (who, layer, read, write) in cases {
-        let h: Vec<(&str, String)> = if *who == "anonymous" { vec![] } else { vec![basic(who)] };
+        let h: Vec<(&str, String)> = if *who == "anonymous" { vec![geo()] } else { vec![basic(who), geo()] };
         let tile =
             call(&app, "GET", &format!("/tiles/{layer}/{}/{}/{}.mvt", t.z, t.x, t.y), &h, vec![]).await;
         let items = call(&app, "GET", &format!("/ogc/collections/{layer}/items"), &h, vec![]).await;
@@ -192,7 +197,7 @@ async fn part4_round_trip_with_etags() {
     user(&db, "ed", &["editor"], None, None).await;
     let dir = tempfile::tempdir().unwrap();
     let app = qala::http::app(state_for(&db, layers, dir.path()));
-    let ed = vec![basic("ed")];
+    let ed = vec![basic("ed"), geo()];
     let r = call(&app, "POST", "/ogc/collections/places/items", &ed, point(76.9, 43.25, "Мектеп")).await;
     assert_eq!(r.status, 201);
     let location = r.header("location");
@@ -273,7 +278,7 @@ async fn bad_features_are_refused_field_by_field_and_nothing_is_stored() {
     user(&db, "ed", &["editor"], None, None).await;
     let dir = tempfile::tempdir().unwrap();
     let app = qala::http::app(state_for(&db, layers, dir.path()));
-    let ed = vec![basic("ed"), ("accept-language", "en".to_string())];
+    let ed = vec![basic("ed"), ("accept-language", "en".to_string()), geo()];
     let cases = [
         (
             "places",
@@ -637,7 +642,7 @@ async fn crs_of_responses_and_of_bboxes() {
     );
     let api = call(&app, "GET", "/ogc/api", &[], vec![]).await.json();
     assert_eq!(api["openapi"], "3.0.3");
-    assert!(api["paths"]["/collections/{collectionId}/items"]["post"].is_object());
+    assert!(api["paths"]["/collections/places/items"]["post"]["requestBody"].is_object());
 }
 
 #[tokio::test]
@@ -648,7 +653,7 @@ async fn history_as_of_and_restore() {
     user(&db, "ed", &["editor"], None, None).await;
     let dir = tempfile::tempdir().unwrap();
     let app = qala::http::app(state_for(&db, layers, dir.path()));
-    let ed = vec![basic("ed")];
+    let ed = vec![basic("ed"), geo()];
     let r = call(&app, "POST", "/ogc/collections/places/items", &ed, point(76.9, 43.25, "first")).await;
     let id = r.json()["id"].as_i64().unwrap();
     let path = format!("/ogc/collections/places/items/{id}");
@@ -729,9 +734,14 @@ async fn attachments_follow_the_feature_and_keep_their_limits() {
     user(&db, "vi", &["viewer"], None, None).await;
     let dir = tempfile::tempdir().unwrap();
     let app = qala::http::app(state_for(&db, layers, dir.path()));
-    let r =
-        call(&app, "POST", "/ogc/collections/places/items", &[basic("ed")], point(76.9, 43.25, "with files"))
-            .await;
+    let r = call(
+        &app,
+        "POST",
+        "/ogc/collections/places/items",
+        &[basic("ed"), geo()],
+        point(76.9, 43.25, "with files"),
+    )
+    .await;
     let id = r.json()["id"].as_i64().unwrap();
     let base = format!("/ogc/collections/places/items/{id}/attachments");
 
@@ -923,7 +933,7 @@ async fn features_per_department_stay_in_their_department() {
         &app,
         "POST",
         "/ogc/collections/works/items",
-        &[basic("road1")],
+        &[basic("road1"), geo()],
         point(76.9, 43.25, "road works"),
     )
     .await
@@ -934,7 +944,7 @@ async fn features_per_department_stay_in_their_department() {
         &app,
         "POST",
         "/ogc/collections/works/items",
-        &[basic("water1")],
+        &[basic("water1"), geo()],
         point(76.9001, 43.2501, "pipe works"),
     )
     .await
@@ -1049,8 +1059,9 @@ async fn logins_sessions_csrf_tokens_lockout_and_the_admin_api() {
     let csrf = r.json()["csrf"].as_str().unwrap().to_string();
     let me = call(&app, "GET", "/api/auth/me", &[("cookie", session.clone())], vec![]).await.json();
     assert_eq!((me["login"].as_str(), me["full_name"].as_str()), (Some("ed"), Some("Айгүл Сәрсенова")));
-    let write = |h: Vec<(&'static str, String)>| {
+    let write = |mut h: Vec<(&'static str, String)>| {
         let app = app.clone();
+        h.push(geo());
         async move {
             call(&app, "POST", "/ogc/collections/places/items", &h, point(76.9, 43.25, "via session"))
                 .await

@@ -2,9 +2,11 @@
 
 Usage: owslib_client.py BASE_URL LOGIN PASSWORD. Creates a feature in `places`, replaces it and
 deletes it, each time checking the result through OWSLib's own reads; exits non-zero on failure.
-OWSLib sends no If-Match of its own, so the script passes the ETag it read, as a header.
+OWSLib sends no If-Match of its own, so the script passes the ETag it read, as a header. Features
+go to OWSLib as dicts: it then sends them as application/geo+json (POST) and application/json
+(PUT); a JSON text would go as text/xml (POST) or without a media type (PUT), which Qala refuses
+(415, 400) as OGC API - Features Part 4 says.
 """
-import json
 import sys
 
 import requests
@@ -19,7 +21,7 @@ assert "places" in api.feature_collections(), api.feature_collections()
 
 feature = {"type": "Feature", "geometry": {"type": "Point", "coordinates": [76.93, 43.24]},
            "properties": {"name": "OWSLib school", "floors": 2}}
-api.collection_item_create("places", json.dumps(feature))
+api.collection_item_create("places", feature)
 found = api.collection_items("places", filter="name = 'OWSLib school'", limit=10)["features"]
 assert len(found) == 1, found
 fid = found[0]["id"]
@@ -34,7 +36,7 @@ def etag(fid):
 
 feature["properties"] = {"name": "OWSLib school", "floors": 5}
 api.headers["If-Match"] = etag(fid)
-api.collection_item_update("places", fid, json.dumps(feature))
+api.collection_item_update("places", fid, feature)
 assert api.collection_item("places", fid)["properties"]["floors"] == 5
 print("updated", fid)
 

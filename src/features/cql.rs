@@ -20,6 +20,9 @@
 
 use cql2::Expr;
 
+use super::limits::{self, FilterLimit};
+use super::query::QueryError;
+use crate::i18n::Msg;
 use crate::layers::catalog::{AttrType, LayerDef};
 
 /// A value bound to a `$n` placeholder.
@@ -99,20 +102,36 @@ pub fn queryable_names(layer: &LayerDef) -> Vec<String> {
 }
 
 /// Translates a CQL2 expression into a SQL condition. Geometry literals are in the CRS `srid`
-/// (4326 for CRS84); they are transformed to WGS84 in SQL.
-pub fn translate(expr: &Expr, layer: &LayerDef, params: &mut Params, srid: i32) -> Result<String, String> {
-    let mut t = Translator { layer, params, srid };
+/// (4326 for CRS84); they are transformed to WGS84 in SQL. The translation checks what the
+/// database would otherwise refuse at run time (operators on the wrong types, dates out of range,
+/// NUL characters) and bounds its own depth and the number of values it binds.
+pub fn translate(
+    expr: &Expr,
+    layer: &LayerDef,
+    params: &mut Params,
+    srid: i32,
+) -> Result<String, QueryError> {
+    let first = params.binds.len();
+    let mut t = Translator { layer, params, srid, depth: 0 };
     let (sql, kind) = t.expr(expr, Kind::Unknown)?;
     if kind != Kind::Bool && kind != Kind::Unknown {
-        return Err("the filter is not a condition (true or false)".into());
+        return Err(QueryError::new(Msg::TypeMismatch, "the filter is not a condition (true or false)"));
+    }
+    let count = params.binds.len() - first;
+    if count > limits::MAX_FILTER_VALUES {
+        return Err(FilterLimit::TooManyValues { count }.into());
     }
     Ok(sql)
 }
+
+/// How deep the translation may recurse (cql2-json nests two levels per expression).
+const MAX_TRANSLATE_DEPTH: usize = limits::MAX_FILTER_DEPTH + limits::MAX_JSON_DEPTH;
 
 struct Translator<'a> {
     layer: &'a LayerDef,
     params: &'a mut Params,
     srid: i32,
+    depth: usize,
 }
 
 fn spatial_fn(op: &str) -> Option<&'static str> {
@@ -129,22 +148,80 @@ fn spatial_fn(op: &str) -> Option<&'static str> {
     })
 }
 
+/// Whether values of two kinds can be compared in SQL.
+fn comparable(a: Kind, b: Kind) -> bool {
+    use Kind::*;
+    a == b || a == Unknown || b == Unknown || matches!((a, b), (Date, Timestamp) | (Timestamp, Date))
+}
+
+fn kind_name(k: Kind) -> &'static str {
+    match k {
+        Kind::Text => "a text",
+        Kind::Number => "a number",
+        Kind::Bool => "a boolean",
+        Kind::Date => "a date",
+        Kind::Timestamp => "a timestamp",
+        Kind::Geometry => "a geometry",
+        Kind::Unknown => "a value",
+    }
+}
+
+fn mismatch(detail: String) -> QueryError {
+    QueryError::new(Msg::TypeMismatch, detail)
+}
+
+/// An RFC 3339 date-time or a date (`YYYY-MM-DD`), years 1 to 9999, as PostgreSQL reads it.
+fn timestamp_text(s: &str) -> Option<String> {
+    use chrono::Datelike;
+    let s = s.trim();
+    match chrono::DateTime::parse_from_rfc3339(s) {
+        Ok(t) if crate::layers::schema::YEARS.contains(&t.year()) => Some(t.to_rfc3339()),
+        Ok(_) => None,
+        Err(_) => date_text(s),
+    }
+}
+
+/// A date `YYYY-MM-DD`, years 1 to 9999.
+fn date_text(s: &str) -> Option<String> {
+    use chrono::Datelike;
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .ok()
+        .filter(|d| crate::layers::schema::YEARS.contains(&d.year()))
+        .map(|d| d.format("%Y-%m-%d").to_string())
+}
+
 impl Translator<'_> {
-    fn literal_text(&mut self, s: &str, hint: Kind) -> Result<(String, Kind), String> {
+    fn literal_text(&mut self, s: &str, hint: Kind) -> Result<(String, Kind), QueryError> {
+        if s.contains('\0') {
+            return Err(QueryError::new(Msg::NulCharacter, format!("filter: `{}`", s.replace('\0', "\\0"))));
+        }
         Ok(match hint {
             Kind::Number => {
-                let n: f64 = s.trim().parse().map_err(|_| format!("`{s}` is not a number"))?;
+                let n: f64 = s
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|n: &f64| n.is_finite())
+                    .ok_or_else(|| format!("`{s}` is not a number"))?;
                 (format!("{}::float8", self.params.push(Bind::Float(n))), Kind::Number)
             }
-            Kind::Date => (format!("{}::date", self.params.push(Bind::Text(s.into()))), Kind::Date),
+            Kind::Date => {
+                let d = date_text(s).ok_or_else(|| {
+                    QueryError::new(Msg::InvalidDateTime, format!("`{s}` is not a date YYYY-MM-DD"))
+                })?;
+                (format!("{}::date", self.params.push(Bind::Text(d))), Kind::Date)
+            }
             Kind::Timestamp => {
-                (format!("{}::timestamptz", self.params.push(Bind::Text(s.into()))), Kind::Timestamp)
+                let t = timestamp_text(s).ok_or_else(|| {
+                    QueryError::new(Msg::InvalidDateTime, format!("`{s}` is not an RFC 3339 date-time"))
+                })?;
+                (format!("{}::timestamptz", self.params.push(Bind::Text(t))), Kind::Timestamp)
             }
             Kind::Bool => {
                 let b = match s.to_lowercase().as_str() {
                     "true" => true,
                     "false" => false,
-                    _ => return Err(format!("`{s}` is not a boolean")),
+                    _ => return Err(format!("`{s}` is not a boolean").into()),
                 };
                 (format!("{}::boolean", self.params.push(Bind::Bool(b))), Kind::Bool)
             }
@@ -152,16 +229,16 @@ impl Translator<'_> {
         })
     }
 
-    fn args<'e>(&self, op: &str, args: &'e [Box<Expr>], n: usize) -> Result<&'e [Box<Expr>], String> {
+    fn args<'e>(&self, op: &str, args: &'e [Box<Expr>], n: usize) -> Result<&'e [Box<Expr>], QueryError> {
         if args.len() == n {
             Ok(args)
         } else {
-            Err(format!("`{op}` takes {n} arguments, not {}", args.len()))
+            Err(format!("`{op}` takes {n} arguments, not {}", args.len()).into())
         }
     }
 
     /// Translates a pair whose literal side takes the kind of the other side.
-    fn pair(&mut self, a: &Expr, b: &Expr) -> Result<(Typed, Typed), String> {
+    fn pair(&mut self, a: &Expr, b: &Expr) -> Result<(Typed, Typed), QueryError> {
         let is_lit = |e: &Expr| matches!(e, Expr::Literal(_) | Expr::Float(_) | Expr::Bool(_));
         if is_lit(a) && !is_lit(b) {
             let rb = self.expr(b, Kind::Unknown)?;
@@ -174,10 +251,24 @@ impl Translator<'_> {
         }
     }
 
-    fn geometry(&mut self, e: &Expr) -> Result<String, String> {
+    /// Translates an operand that must be of kind `want` (or of no known kind, as `NULL`).
+    fn operand(&mut self, op: &str, e: &Expr, want: Kind) -> Result<String, QueryError> {
+        let (sql, k) = self.expr(e, want)?;
+        if k != want && k != Kind::Unknown {
+            return Err(mismatch(format!("`{op}` takes {}, not {}", kind_name(want), kind_name(k))));
+        }
+        Ok(sql)
+    }
+
+    fn geometry(&mut self, e: &Expr) -> Result<String, QueryError> {
         match e {
             Expr::Geometry(g) => {
-                let wkt = g.to_wkt().map_err(|err| format!("a geometry could not be read: {err}"))?;
+                let wkt = g.to_wkt().map_err(|err| {
+                    QueryError::new(
+                        Msg::InvalidGeometryLiteral,
+                        format!("a geometry could not be read: {err}"),
+                    )
+                })?;
                 let p = self.params.push(Bind::Text(wkt));
                 Ok(self.to_wgs84(&format!("ST_GeomFromText({p})")))
             }
@@ -185,8 +276,8 @@ impl Translator<'_> {
                 let nums: Vec<f64> = bbox
                     .iter()
                     .map(|b| match **b {
-                        Expr::Float(f) => Ok(f),
-                        _ => Err("BBOX takes numbers".to_string()),
+                        Expr::Float(f) if f.is_finite() => Ok(f),
+                        _ => Err(QueryError::from("BBOX takes numbers")),
                     })
                     .collect::<Result<_, _>>()?;
                 let [x0, y0, x1, y1] = match nums.as_slice() {
@@ -200,7 +291,9 @@ impl Translator<'_> {
             }
             other => match self.expr(other, Kind::Geometry)? {
                 (sql, Kind::Geometry) => Ok(sql),
-                _ => Err("a spatial predicate needs geometries".into()),
+                (_, k) => {
+                    Err(mismatch(format!("a spatial predicate takes geometries, not {}", kind_name(k))))
+                }
             },
         }
     }
@@ -212,10 +305,21 @@ impl Translator<'_> {
         }
     }
 
-    fn expr(&mut self, e: &Expr, hint: Kind) -> Result<(String, Kind), String> {
+    fn expr(&mut self, e: &Expr, hint: Kind) -> Result<(String, Kind), QueryError> {
+        self.depth += 1;
+        if self.depth > MAX_TRANSLATE_DEPTH {
+            return Err(FilterLimit::TooDeep { depth: self.depth }.into());
+        }
+        let r = self.expr_at_depth(e, hint);
+        self.depth -= 1;
+        r
+    }
+
+    fn expr_at_depth(&mut self, e: &Expr, hint: Kind) -> Result<(String, Kind), QueryError> {
         match e {
-            Expr::Property { property: name } => property(self.layer, name)
-                .ok_or_else(|| format!("`{name}` is not a queryable of this layer (see its /queryables)")),
+            Expr::Property { property: name } => property(self.layer, name).ok_or_else(|| {
+                format!("`{name}` is not a queryable of this layer (see its /queryables)").into()
+            }),
             Expr::Literal(s) => self.literal_text(s, hint),
             Expr::Float(f) => Ok((format!("{}::float8", self.params.push(Bind::Float(*f))), Kind::Number)),
             Expr::Bool(b) => Ok((format!("{}::boolean", self.params.push(Bind::Bool(*b))), Kind::Bool)),
@@ -235,44 +339,74 @@ impl Translator<'_> {
         }
     }
 
-    fn operation(&mut self, op: &str, args: &[Box<Expr>]) -> Result<(String, Kind), String> {
+    fn operation(&mut self, op: &str, args: &[Box<Expr>]) -> Result<(String, Kind), QueryError> {
         match op {
             "and" | "or" => {
                 let parts: Vec<String> =
-                    args.iter().map(|a| self.expr(a, Kind::Bool).map(|r| r.0)).collect::<Result<_, _>>()?;
+                    args.iter().map(|a| self.operand(op, a, Kind::Bool)).collect::<Result<_, _>>()?;
                 Ok((format!("({})", parts.join(if op == "and" { " AND " } else { " OR " })), Kind::Bool))
             }
             "not" => {
                 let a = self.args(op, args, 1)?;
-                Ok((format!("(NOT {})", self.expr(&a[0], Kind::Bool)?.0), Kind::Bool))
+                Ok((format!("(NOT {})", self.operand(op, &a[0], Kind::Bool)?), Kind::Bool))
             }
             "=" | "<>" | "<" | "<=" | ">" | ">=" => {
                 let a = self.args(op, args, 2)?;
                 let ((l, lk), (r, rk)) = self.pair(&a[0], &a[1])?;
                 if lk == Kind::Geometry || rk == Kind::Geometry {
-                    return Err(format!("`{op}` does not compare geometries; use S_EQUALS"));
+                    return Err(mismatch(format!("`{op}` does not compare geometries; use S_EQUALS")));
+                }
+                if !comparable(lk, rk) {
+                    return Err(mismatch(format!(
+                        "`{op}` compares {} with {}",
+                        kind_name(lk),
+                        kind_name(rk)
+                    )));
                 }
                 Ok((format!("({l} {op} {r})"), Kind::Bool))
             }
             "like" => {
                 let a = self.args(op, args, 2)?;
-                let (l, _) = self.expr(&a[0], Kind::Text)?;
-                let (r, _) = self.expr(&a[1], Kind::Text)?;
+                let l = self.operand("LIKE", &a[0], Kind::Text)?;
+                let r = self.operand("LIKE", &a[1], Kind::Text)?;
                 Ok((format!("({l} LIKE {r})"), Kind::Bool))
             }
             "between" => {
                 let a = self.args(op, args, 3)?;
                 let (x, k) = self.expr(&a[0], Kind::Unknown)?;
-                let (lo, _) = self.expr(&a[1], k)?;
-                let (hi, _) = self.expr(&a[2], k)?;
+                if matches!(k, Kind::Geometry | Kind::Bool) {
+                    return Err(mismatch(format!("BETWEEN does not apply to {}", kind_name(k))));
+                }
+                let mut bound = |e: &Expr| -> Result<String, QueryError> {
+                    let (sql, bk) = self.expr(e, k)?;
+                    if !comparable(k, bk) {
+                        return Err(mismatch(format!(
+                            "BETWEEN compares {} with {}",
+                            kind_name(k),
+                            kind_name(bk)
+                        )));
+                    }
+                    Ok(sql)
+                };
+                let lo = bound(&a[1])?;
+                let hi = bound(&a[2])?;
                 Ok((format!("({x} BETWEEN {lo} AND {hi})"), Kind::Bool))
             }
             "in" => {
                 let a = self.args(op, args, 2)?;
                 let (x, k) = self.expr(&a[0], Kind::Unknown)?;
+                if k == Kind::Geometry {
+                    return Err(mismatch("IN does not apply to geometries".into()));
+                }
                 let Expr::Array(items) = &*a[1] else { return Err("IN takes a list on its right".into()) };
-                let list: Vec<String> =
-                    items.iter().map(|i| self.expr(i, k).map(|r| r.0)).collect::<Result<_, _>>()?;
+                let mut list = Vec::with_capacity(items.len());
+                for i in items {
+                    let (sql, ik) = self.expr(i, k)?;
+                    if !comparable(k, ik) {
+                        return Err(mismatch(format!("IN compares {} with {}", kind_name(k), kind_name(ik))));
+                    }
+                    list.push(sql);
+                }
                 if list.is_empty() {
                     return Ok(("false".into(), Kind::Bool));
                 }
@@ -284,13 +418,13 @@ impl Translator<'_> {
             }
             "casei" => {
                 let a = self.args(op, args, 1)?;
-                Ok((format!("lower({})", self.expr(&a[0], Kind::Text)?.0), Kind::Text))
+                Ok((format!("lower({})", self.operand("CASEI", &a[0], Kind::Text)?), Kind::Text))
             }
             "+" | "-" | "*" | "/" => {
                 let parts: Vec<String> =
-                    args.iter().map(|a| self.expr(a, Kind::Number).map(|r| r.0)).collect::<Result<_, _>>()?;
+                    args.iter().map(|a| self.operand(op, a, Kind::Number)).collect::<Result<_, _>>()?;
                 if parts.len() < 2 {
-                    return Err(format!("`{op}` needs two operands"));
+                    return Err(format!("`{op}` needs two operands").into());
                 }
                 let joined = parts
                     .iter()
@@ -305,7 +439,7 @@ impl Translator<'_> {
                 let r = self.geometry(&a[1])?;
                 Ok((format!("{}({l}, {r})", spatial_fn(op).unwrap_or("ST_Intersects")), Kind::Bool))
             }
-            other => Err(format!("the operator `{other}` is not supported")),
+            other => Err(format!("the operator `{other}` is not supported").into()),
         }
     }
 }
@@ -321,7 +455,7 @@ mod tests {
     fn sql(text: &str) -> Result<(String, Vec<Bind>), String> {
         let e = cql2::parse_text(text).map_err(|e| e.to_string())?;
         let mut p = Params::new(2);
-        translate(&e, &layer(), &mut p, 4326).map(|s| (s, p.binds))
+        translate(&e, &layer(), &mut p, 4326).map(|s| (s, p.binds)).map_err(|e| e.detail)
     }
 
     #[test]
@@ -356,5 +490,32 @@ mod tests {
                 .unwrap_err()
                 .contains("not supported")
         );
+    }
+
+    #[test]
+    fn what_the_database_would_refuse_is_refused_here() {
+        let e = cql2::parse_text("floors LIKE '5%'").unwrap();
+        let err = translate(&e, &layer(), &mut Params::new(0), 4326).unwrap_err();
+        assert_eq!(err.msg, Msg::TypeMismatch, "{err:?}");
+        for f in
+            ["name = floors", "floors + name > 1", "NOT floors", "CASEI(floors) = 'x'", "floors IN (1, name)"]
+        {
+            let e = cql2::parse_text(f).unwrap();
+            let err = translate(&e, &layer(), &mut Params::new(0), 4326).unwrap_err();
+            assert_eq!(err.msg, Msg::TypeMismatch, "{f}: {err:?}");
+        }
+        for f in [
+            "built = DATE('0000-01-01')",
+            "built > '2020-13-01'",
+            "updated_at > TIMESTAMP('0000-01-01T00:00:00Z')",
+        ] {
+            let e = cql2::parse_text(f).unwrap();
+            let err = translate(&e, &layer(), &mut Params::new(0), 4326).unwrap_err();
+            assert_eq!(err.msg, Msg::InvalidDateTime, "{f}: {err:?}");
+        }
+        let e = cql2::parse_text("updated_at > '2020-01-01' AND built < DATE('2020-01-31')").unwrap();
+        let mut p = Params::new(0);
+        translate(&e, &layer(), &mut p, 4326).unwrap();
+        assert_eq!(p.binds, vec![Bind::Text("2020-01-01".into()), Bind::Text("2020-01-31".into())]);
     }
 }

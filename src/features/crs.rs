@@ -69,3 +69,24 @@ impl Crs {
 pub fn uris() -> Vec<&'static str> {
     SUPPORTED.iter().map(|c| c.uri).collect()
 }
+
+/// Every spelling [`Crs::from_uri`] reads for the CRSs that `keep` keeps: the URI (also with
+/// `https`), the short form (`EPSG:3857`, `CRS84`, `OGC:CRS84`) and the short form in brackets
+/// (a safe CURIE). For the OpenAPI document, whose enums list exactly what is accepted.
+pub fn spellings(keep: impl Fn(&Crs) -> bool) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in SUPPORTED.iter().filter(|c| keep(c)) {
+        let shorts: Vec<String> = if *c == CRS84 {
+            vec!["CRS84".into(), "OGC:CRS84".into()]
+        } else {
+            vec![format!("EPSG:{}", c.srid)]
+        };
+        out.push(c.uri.to_string());
+        out.push(c.uri.replace("http://", "https://"));
+        for s in shorts {
+            out.push(format!("[{s}]"));
+            out.push(s);
+        }
+    }
+    out
+}

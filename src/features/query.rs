@@ -14,10 +14,12 @@
 //! assert!(ItemsQuery::parse(&[("colour".into(), "red".into())], &layer, true).is_err());
 //! ```
 
-use base64::Engine;
-
 use super::cql::{self, Bind, Kind, Params};
 use super::crs::{CRS84, Crs};
+use super::cursor::{self, KeyType};
+use super::limits::{self, FilterLimit};
+use crate::error::ApiError;
+use crate::i18n::{Lang, Msg};
 use crate::layers::catalog::LayerDef;
 
 /// Default and largest page size.
@@ -28,8 +30,59 @@ pub const MAX_LIMIT: usize = 10_000;
 #[derive(Debug, Clone, PartialEq)]
 pub struct SortKey {
     pub sql: String,
-    pub cast: &'static str,
+    pub cast: KeyType,
     pub desc: bool,
+}
+
+/// Why the parameters of an items request are refused (always a 400): the message, in the
+/// caller's language once it is an [`ApiError`], and a detail naming the parameter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryError {
+    pub msg: Msg,
+    pub detail: String,
+}
+
+impl QueryError {
+    pub fn new(msg: Msg, detail: impl Into<String>) -> QueryError {
+        QueryError { msg, detail: detail.into() }
+    }
+
+    /// The 400 answer.
+    pub fn into_api(self, lang: Lang) -> ApiError {
+        ApiError::new(axum::http::StatusCode::BAD_REQUEST, self.msg, lang).with_detail(self.detail)
+    }
+}
+
+impl std::fmt::Display for QueryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.detail)
+    }
+}
+
+impl From<String> for QueryError {
+    fn from(detail: String) -> QueryError {
+        QueryError::new(Msg::BadRequest, detail)
+    }
+}
+
+impl From<&str> for QueryError {
+    fn from(detail: &str) -> QueryError {
+        QueryError::new(Msg::BadRequest, detail)
+    }
+}
+
+impl From<QueryError> for String {
+    fn from(e: QueryError) -> String {
+        e.detail
+    }
+}
+
+impl From<FilterLimit> for QueryError {
+    fn from(l: FilterLimit) -> QueryError {
+        let msg =
+            if matches!(l, FilterLimit::TooLong { .. }) { Msg::FilterTooLong } else { Msg::FilterTooComplex };
+        QueryError::new(msg, l.to_string())
+    }
 }
 
 /// A parsed items query.
@@ -65,15 +118,17 @@ const RESERVED: &[&str] = &[
     "lang",
 ];
 
-fn bad(msg: impl Into<String>) -> String {
-    msg.into()
+fn bad(msg: impl Into<String>) -> QueryError {
+    QueryError::from(msg.into())
 }
 
 /// Parses `bbox` (4 or 6 numbers) into min x, min y, max x, max y in the given CRS's axis order.
-fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
+fn parse_bbox(s: &str) -> Result<[f64; 4], QueryError> {
     let nums: Vec<f64> = s
         .split(',')
-        .map(|p| p.trim().parse::<f64>().map_err(|_| format!("bbox: `{p}` is not a number")))
+        .map(|p| {
+            p.trim().parse::<f64>().map_err(|_| QueryError::from(format!("bbox: `{p}` is not a number")))
+        })
         .collect::<Result<_, _>>()?;
     let b = match nums.as_slice() {
         [a, b, c, d] => [*a, *b, *c, *d],
@@ -86,17 +141,31 @@ fn parse_bbox(s: &str) -> Result<[f64; 4], String> {
     Ok(b)
 }
 
-/// A datetime instant or interval (`a/b`, `../b`, `a/..`) as bounds on `updated_at`.
-fn parse_datetime(s: &str) -> Result<(Option<String>, Option<String>), String> {
-    let check = |t: &str| -> Result<Option<String>, String> {
+/// A datetime instant or interval (`a/b`, `../b`, `a/..`) as bounds on `updated_at`; years 1 to
+/// 9999 (PostgreSQL has no year 0).
+fn parse_datetime(s: &str) -> Result<(Option<String>, Option<String>), QueryError> {
+    use chrono::Datelike;
+    let years = crate::layers::schema::YEARS;
+    let check = |t: &str| -> Result<Option<String>, QueryError> {
         let t = t.trim();
         if t.is_empty() || t == ".." {
             return Ok(None);
         }
-        chrono::DateTime::parse_from_rfc3339(t)
-            .map(|_| Some(t.to_string()))
-            .or_else(|_| chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").map(|_| Some(t.to_string())))
-            .map_err(|_| format!("datetime: `{t}` is not an RFC 3339 date-time or a date"))
+        let ok = match chrono::DateTime::parse_from_rfc3339(t) {
+            Ok(d) => years.contains(&d.year()),
+            Err(_) => {
+                t.len() == 10
+                    && chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
+                        .is_ok_and(|d| years.contains(&d.year()))
+            }
+        };
+        if !ok {
+            return Err(QueryError::new(
+                Msg::InvalidDateTime,
+                format!("datetime: `{t}` is not an RFC 3339 date-time or a date YYYY-MM-DD"),
+            ));
+        }
+        Ok(Some(t.to_string()))
     };
     match s.split_once('/') {
         Some((a, b)) => Ok((check(a)?, check(b)?)),
@@ -109,25 +178,23 @@ fn parse_datetime(s: &str) -> Result<(Option<String>, Option<String>), String> {
 
 /// Encodes the keys of a row as a cursor (URL-safe base64 of a JSON array).
 pub fn encode_cursor(keys: &[String]) -> String {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(keys).unwrap_or_default())
-}
-
-fn decode_cursor(s: &str, n: usize) -> Result<Vec<String>, String> {
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(s.trim())
-        .ok()
-        .and_then(|b| serde_json::from_slice::<Vec<String>>(&b).ok())
-        .filter(|k| k.len() == n)
-        .ok_or_else(|| bad("cursor: not a cursor of this query (take it from a `next` link)"))
+    cursor::encode(keys)
 }
 
 impl ItemsQuery {
     /// Parses the query string pairs of an items request (`paged`: limit and cursor allowed).
-    pub fn parse(pairs: &[(String, String)], layer: &LayerDef, paged: bool) -> Result<ItemsQuery, String> {
+    pub fn parse(
+        pairs: &[(String, String)],
+        layer: &LayerDef,
+        paged: bool,
+    ) -> Result<ItemsQuery, QueryError> {
         let mut seen = std::collections::BTreeSet::new();
-        for (k, _) in pairs {
+        for (k, v) in pairs {
             if !seen.insert(k.as_str()) {
-                return Err(format!("`{k}` is given twice"));
+                return Err(format!("`{k}` is given twice").into());
+            }
+            if v.contains('\0') || k.contains('\0') {
+                return Err(QueryError::new(Msg::NulCharacter, format!("`{}`", k.replace('\0', "\\0"))));
             }
         }
         let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
@@ -141,7 +208,7 @@ impl ItemsQuery {
                 echo.push(("limit".to_string(), l.to_string()));
                 match l.parse::<usize>() {
                     Ok(n) if (1..=MAX_LIMIT).contains(&n) => n,
-                    _ => return Err(format!("limit: `{l}` is not a number from 1 to {MAX_LIMIT}")),
+                    _ => return Err(format!("limit: `{l}` is not a number from 1 to {MAX_LIMIT}").into()),
                 }
             }
             None => DEFAULT_LIMIT,
@@ -152,7 +219,7 @@ impl ItemsQuery {
         if let Some(f) = get("f")
             && !["json", "geojson"].contains(&f)
         {
-            return Err(format!("f: `{f}` is not served here (json, geojson)"));
+            return Err(format!("f: `{f}` is not served here (json, geojson)").into());
         }
         let crs = match get("crs") {
             Some(c) => {
@@ -199,11 +266,20 @@ impl ItemsQuery {
         if let Some(text) = get("filter") {
             echo.push(("filter".into(), text.into()));
             let lang = get("filter-lang").unwrap_or("cql2-text");
+            // The bounds come before the parser: a filter too deep for them would exhaust its stack.
             let expr = match lang {
-                "cql2-text" => cql2::parse_text(text).map_err(|e| format!("filter: {e}"))?,
-                "cql2-json" => cql2::parse_json(text).map_err(|e| format!("filter: {e}"))?,
+                "cql2-text" => {
+                    limits::check_text(text)?;
+                    cql2::parse_text(text).map_err(|e| format!("filter: {e}"))?
+                }
+                "cql2-json" => {
+                    limits::check_json(text)?;
+                    cql2::parse_json(text).map_err(|e| format!("filter: {e}"))?
+                }
                 other => {
-                    return Err(format!("filter-lang: `{other}` is not supported (cql2-text, cql2-json)"));
+                    return Err(
+                        format!("filter-lang: `{other}` is not supported (cql2-text, cql2-json)").into()
+                    );
                 }
             };
             if let Some(l) = get("filter-lang") {
@@ -219,9 +295,9 @@ impl ItemsQuery {
             if fcrs.flip {
                 return Err(bad("filter-crs: only CRSs with easting first are supported in filters"));
             }
-            conds.push(
-                cql::translate(&expr, layer, &mut params, fcrs.srid).map_err(|e| format!("filter: {e}"))?,
-            );
+            let translated = cql::translate(&expr, layer, &mut params, fcrs.srid)
+                .map_err(|e| QueryError::new(e.msg, format!("filter: {}", e.detail)))?;
+            conds.push(translated);
         } else if get("filter-lang").is_some() || get("filter-crs").is_some() {
             return Err(bad("`filter-lang` and `filter-crs` need `filter`"));
         }
@@ -233,20 +309,34 @@ impl ItemsQuery {
             let Some(attr) = layer.attribute(k) else {
                 return Err(format!(
                     "`{k}` is neither a parameter of this operation nor a property of the layer"
-                ));
+                )
+                .into());
             };
             echo.push((k.clone(), v.clone()));
             let Some((sql, kind)) = cql::property(layer, &attr.name) else { continue };
             let p = match kind {
                 Kind::Number => {
-                    let n: f64 = v.parse().map_err(|_| format!("{k}: `{v}` is not a number"))?;
+                    let n: f64 = v
+                        .parse()
+                        .ok()
+                        .filter(|n: &f64| n.is_finite())
+                        .ok_or_else(|| format!("{k}: `{v}` is not a number"))?;
                     format!("{}::float8", params.push(Bind::Float(n)))
                 }
                 Kind::Bool => {
                     let b: bool = v.parse().map_err(|_| format!("{k}: `{v}` is not true or false"))?;
                     format!("{}::boolean", params.push(Bind::Bool(b)))
                 }
-                Kind::Date => format!("{}::date", params.push(Bind::Text(v.clone()))),
+                Kind::Date => {
+                    let d = v.len() == 10 && crate::layers::schema::date(v).is_some();
+                    if !d {
+                        return Err(QueryError::new(
+                            Msg::InvalidDateTime,
+                            format!("{k}: `{v}` is not a date YYYY-MM-DD"),
+                        ));
+                    }
+                    format!("{}::date", params.push(Bind::Text(v.clone())))
+                }
                 _ => params.push(Bind::Text(v.clone())),
             };
             conds.push(format!("{sql} = {p}"));
@@ -265,20 +355,21 @@ impl ItemsQuery {
                 let (sql, kind) = cql::property(layer, name)
                     .ok_or_else(|| format!("sortby: `{name}` is not a property of the layer"))?;
                 let (sql, cast) = match kind {
-                    Kind::Number => (format!("coalesce(({sql})::float8, '-Infinity')"), "float8"),
-                    Kind::Bool => (format!("coalesce(({sql})::int, -1)"), "int"),
-                    Kind::Timestamp => (sql, "timestamptz"),
-                    Kind::Date => (format!("coalesce({sql}, '-infinity')"), "date"),
+                    Kind::Number => (format!("coalesce(({sql})::float8, '-Infinity')"), KeyType::Float8),
+                    Kind::Bool => (format!("coalesce(({sql})::int, -1)"), KeyType::Int),
+                    Kind::Timestamp => (sql, KeyType::Timestamptz),
+                    Kind::Date => (format!("coalesce({sql}, '-infinity')"), KeyType::Date),
                     Kind::Geometry => return Err(bad("sortby: geometries cannot be sorted")),
-                    _ => (format!("coalesce({sql}, '')"), "text"),
+                    _ => (format!("coalesce({sql}, '')"), KeyType::Text),
                 };
                 order.push(SortKey { sql, cast, desc });
             }
         }
-        order.push(SortKey { sql: "f.id".into(), cast: "bigint", desc: false });
+        order.push(SortKey { sql: "f.id".into(), cast: KeyType::Bigint, desc: false });
         let cursor = match get("cursor") {
             Some(c) => {
-                let keys = decode_cursor(c, order.len())?;
+                let types: Vec<KeyType> = order.iter().map(|k| k.cast).collect();
+                let keys = cursor::decode(c, &types).map_err(|e| QueryError::new(Msg::InvalidCursor, e))?;
                 conds.push(keyset_condition(&order, &keys, &mut params));
                 Some(keys)
             }
@@ -298,7 +389,7 @@ impl ItemsQuery {
 
     /// The keys of a row as text, to select beside it for the next cursor.
     pub fn key_columns(&self) -> String {
-        self.order.iter().map(|k| format!("({})::text", k.sql)).collect::<Vec<_>>().join(", ")
+        self.order.iter().map(|k| cursor::key_text_sql(&k.sql, k.cast)).collect::<Vec<_>>().join(", ")
     }
 
     /// The WHERE clause (after `f.deleted_at IS NULL` and the scope).
@@ -320,11 +411,11 @@ fn keyset_condition(order: &[SortKey], keys: &[String], params: &mut Params) -> 
     for i in 0..order.len() {
         let mut ands = Vec::new();
         for (k, v) in order.iter().zip(keys).take(i) {
-            ands.push(format!("{} = {}::{}", k.sql, params.push(Bind::Text(v.clone())), k.cast));
+            ands.push(format!("{} = {}::{}", k.sql, params.push(Bind::Text(v.clone())), k.cast.sql()));
         }
         let k = &order[i];
         let op = if k.desc { "<" } else { ">" };
-        ands.push(format!("{} {op} {}::{}", k.sql, params.push(Bind::Text(keys[i].clone())), k.cast));
+        ands.push(format!("{} {op} {}::{}", k.sql, params.push(Bind::Text(keys[i].clone())), k.cast.sql()));
         ors.push(format!("({})", ands.join(" AND ")));
     }
     ors.join(" OR ")
@@ -385,7 +476,7 @@ mod tests {
 
     #[test]
     fn refuses_what_it_does_not_serve() {
-        let e = |pairs: &[(&str, &str)]| ItemsQuery::parse(&p(pairs), &layer(), true).unwrap_err();
+        let e = |pairs: &[(&str, &str)]| ItemsQuery::parse(&p(pairs), &layer(), true).unwrap_err().detail;
         assert!(e(&[("limit", "0")]).contains("limit"));
         assert!(e(&[("limit", "10001")]).contains("limit"));
         assert!(e(&[("crs", "EPSG:2154")]).contains("crs"));

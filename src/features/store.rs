@@ -3,43 +3,53 @@
 //! (`qala.actor`, `qala.dept`): the triggers then write the history row in the same transaction.
 
 use serde_json::Value;
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
 
 use super::crs::Crs;
 use crate::auth::policy::FeatureScope;
 use crate::auth::{Caller, journal};
 
-/// One live feature: GeoJSON text and version.
-pub async fn item(
-    pool: &PgPool,
+/// A stored state of a feature: its GeoJSON text, version and when it was last changed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Stored {
+    pub json: String,
+    pub version: i32,
+    pub modified: chrono::DateTime<chrono::Utc>,
+}
+
+/// One live feature (on a pool, or on the connection of a write transaction).
+pub async fn item<'e>(
+    db: impl PgExecutor<'e>,
     layer: &str,
     fid: i64,
     scope: &FeatureScope,
     crs: &Crs,
-) -> Result<Option<(String, i32)>, sqlx::Error> {
+) -> Result<Option<Stored>, sqlx::Error> {
     let sql = format!(
         "SELECT json_build_object('type', 'Feature', 'id', f.id, 'geometry', ST_AsGeoJSON({geom}, {prec})::json,
-                'properties', f.attrs)::text, f.version
+                'properties', f.attrs)::text AS json, f.version, f.updated_at AS modified
          FROM \"features_{layer}\" f WHERE f.deleted_at IS NULL AND {scope} AND f.id = $2",
         geom = crs.from_wgs84_sql("f.geom"),
         prec = crs.precision(),
         scope = scope.sql(1),
     );
-    sqlx::query_as(&sql).bind(scope.param()).bind(fid).fetch_optional(pool).await
+    sqlx::query_as(&sql).bind(scope.param()).bind(fid).fetch_optional(db).await
 }
 
-/// The version of a live feature in the caller's scope, locked for the transaction.
+/// The version and last change of a live feature in the caller's scope, locked for the
+/// transaction.
 pub async fn lock_version(
     tx: &mut Transaction<'_, Postgres>,
     layer: &str,
     fid: i64,
     scope: &FeatureScope,
-) -> Result<Option<i32>, sqlx::Error> {
+) -> Result<Option<(i32, chrono::DateTime<chrono::Utc>)>, sqlx::Error> {
     let sql = format!(
-        "SELECT f.version FROM \"features_{layer}\" f WHERE f.deleted_at IS NULL AND {} AND f.id = $2 FOR UPDATE",
+        "SELECT f.version, f.updated_at FROM \"features_{layer}\" f
+         WHERE f.deleted_at IS NULL AND {} AND f.id = $2 FOR UPDATE",
         scope.sql(1)
     );
-    sqlx::query_scalar(&sql).bind(scope.param()).bind(fid).fetch_optional(&mut **tx).await
+    sqlx::query_as(&sql).bind(scope.param()).bind(fid).fetch_optional(&mut **tx).await
 }
 
 /// Opens a write transaction in the caller's name.
@@ -64,9 +74,11 @@ pub struct GeometryCheck {
     pub wkb: Option<Vec<u8>>,
 }
 
-/// Reads a GeoJSON geometry in `crs` and checks it: validity, type, inside `extent` (WGS84).
-pub async fn check_geometry(
-    pool: &PgPool,
+/// Reads a GeoJSON geometry in `crs` and checks it: validity, type, inside `extent` (WGS84). Its
+/// shape and dimensions are checked before (`geojson::check`); a height that a layer accepts is
+/// dropped here (features are stored in 2D).
+pub async fn check_geometry<'e>(
+    db: impl PgExecutor<'e>,
     geojson: &str,
     crs: &Crs,
     extent: [f64; 4],
@@ -83,7 +95,7 @@ pub async fn check_geometry(
         .bind(extent[1])
         .bind(extent[2])
         .bind(extent[3])
-        .fetch_one(pool)
+        .fetch_one(db)
         .await
 }
 
@@ -181,8 +193,8 @@ pub async fn history(
     sqlx::query_scalar(&sql).bind(scope.param()).bind(layer).bind(fid).fetch_all(pool).await
 }
 
-/// The feature as it was at `at` (its last change at or before then): GeoJSON text and version.
-/// `None` when it did not exist yet or was deleted at that moment.
+/// The feature as it was at `at` (its last change at or before then), with the moment of that
+/// change. `None` when it did not exist yet or was deleted at that moment.
 pub async fn as_of(
     pool: &PgPool,
     layer: &str,
@@ -190,10 +202,10 @@ pub async fn as_of(
     scope: &FeatureScope,
     at: chrono::DateTime<chrono::Utc>,
     crs: &Crs,
-) -> Result<Option<(String, i32)>, sqlx::Error> {
+) -> Result<Option<Stored>, sqlx::Error> {
     let sql = format!(
         "SELECT json_build_object('type', 'Feature', 'id', h.feature_id, 'geometry', ST_AsGeoJSON({geom}, {prec})::json,
-                'properties', h.attrs_after)::text, h.version, h.op
+                'properties', h.attrs_after)::text, h.version, h.changed_at, h.op
          FROM feature_history h
          WHERE h.layer_id = $2 AND h.feature_id = $3 AND h.changed_at <= $4
            AND EXISTS (SELECT 1 FROM \"features_{layer}\" f WHERE f.id = $3 AND {scope})
@@ -202,9 +214,14 @@ pub async fn as_of(
         prec = crs.precision(),
         scope = scope.sql(1),
     );
-    let row: Option<(String, i32, String)> =
+    type Row = (String, i32, chrono::DateTime<chrono::Utc>, String);
+    let row: Option<Row> =
         sqlx::query_as(&sql).bind(scope.param()).bind(layer).bind(fid).bind(at).fetch_optional(pool).await?;
-    Ok(row.filter(|(_, _, op)| op != "delete").map(|(f, v, _)| (f, v)))
+    Ok(row.filter(|(_, _, _, op)| op != "delete").map(|(json, version, modified, _)| Stored {
+        json,
+        version,
+        modified,
+    }))
 }
 
 /// Restores version `version` of a feature as a new version (undeleting it if needed); returns

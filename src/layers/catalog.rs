@@ -233,6 +233,73 @@ pub struct LayerDef {
     /// are refused. Kazakhstan when not given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extent: Option<[f64; 4]>,
+    /// Which coordinates written geometries may carry: `xy` (default) or `xyz`. Positions with
+    /// more coordinates than the layer accepts are refused with the reason, never silently dropped.
+    #[serde(default)]
+    pub dimensions: Dimensions,
+    /// How its features are edited through OGC API - Features Part 4.
+    #[serde(default)]
+    pub editing: EditingDef,
+}
+
+/// The coordinates a layer's positions may carry. GeoJSON (RFC 7946) positions are x, y and an
+/// optional height; it has no measure (M), so a layer never accepts one: a fourth number in a
+/// position is refused whatever the file says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Dimensions {
+    /// Longitude and latitude (or easting and northing) only.
+    #[default]
+    Xy,
+    /// Also a height (Z), accepted and dropped: features are stored in 2D (the geometry columns
+    /// of `features` are two-dimensional), as `qala ingest` stores them.
+    Xyz,
+}
+
+impl Dimensions {
+    /// The largest number of coordinates in one position.
+    pub fn max_coordinates(self) -> usize {
+        match self {
+            Dimensions::Xy => 2,
+            Dimensions::Xyz => 3,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Dimensions {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        match s.as_str() {
+            "xy" => Ok(Dimensions::Xy),
+            "xyz" => Ok(Dimensions::Xyz),
+            "xym" | "xyzm" => Err(serde::de::Error::custom(format!(
+                "`{s}` is not accepted: GeoJSON positions carry no measure (M), so a layer holds `xy` or `xyz`"
+            ))),
+            _ => Err(serde::de::Error::custom(format!("`{s}` is not `xy` or `xyz`"))),
+        }
+    }
+}
+
+/// Editing options of a layer (`[editing]` in its file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditingDef {
+    /// Whether PUT, PATCH and DELETE must carry `If-Match` (428 without). `true` by default; a
+    /// layer edited from desktop clients that cannot send it (QGIS, GDAL, OWSLib) may say `false`:
+    /// a write without `If-Match` then replaces whatever is stored (an `If-Match` or
+    /// `If-Unmodified-Since` that is sent is still honoured).
+    #[serde(default = "yes")]
+    pub require_if_match: bool,
+}
+
+impl Default for EditingDef {
+    fn default() -> Self {
+        EditingDef { require_if_match: true }
+    }
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The extent of a layer that declares none: Kazakhstan.

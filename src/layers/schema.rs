@@ -1,7 +1,23 @@
-//! Attribute validation against a layer's schema: pure, shared by ingest and editing.
+//! Attribute validation against a layer's schema: pure, and the one rule of every write path
+//! (OGC API - Features POST, PUT and PATCH, and `qala ingest` / demo loads through
+//! [`crate::layers::store::BulkLoader`] both call [`validate`]).
 //!
-//! Values are coerced where the meaning is unambiguous (the text `"12"` for an integer, `"да"` or
-//! `"true"` for a boolean, a date-time for a date) and refused otherwise, with one message per field.
+//! The rule, per declared type (a value that fits none of these is refused with its reason):
+//! - `string`: a JSON text; a JSON number or boolean is written as its JSON text (`5` → `"5"`);
+//!   at most `max_length` characters; never a NUL character (U+0000, PostgreSQL cannot store it);
+//! - `integer`: a JSON integer, a JSON number without a fractional part within ±2^53 (`5.0`), or a
+//!   text holding a whole decimal number, optional sign and surrounding spaces allowed (`"5"`,
+//!   `" -3 "`); `"5.5"`, `"5 floors"`, `"1e3"`, `true` and numbers beyond ±2^53 are refused;
+//! - `number`: a finite JSON number, or a text holding a decimal number with `.` or `,` as the
+//!   decimal separator (`"12,5"`);
+//! - `boolean`: `true`/`false`, the numbers `1`/`0`, and the texts `true`/`false`, `t`/`f`,
+//!   `yes`/`no`, `y`/`n`, `1`/`0`, `да`/`нет`, `иә`/`жоқ` (any case);
+//! - `date`: a text `YYYY-MM-DD`, `YYYY/MM/DD` or `DD.MM.YYYY`, or an RFC 3339 date-time whose
+//!   date is kept; years 1 to 9999;
+//! - `enum`: one of the declared values, as text (a JSON number is compared as its text).
+//!
+//! `null` and empty or blank texts mean "no value" (a `required` attribute is then missing);
+//! `min` and `max` bound integers and numbers. Every problem is reported, one per field.
 //!
 //! ```
 //! use qala::layers::catalog::parse_layer;
@@ -11,6 +27,8 @@
 //! let raw = serde_json::json!({"name": "A", "floors": "5"});
 //! let attrs = validate(&layer, raw.as_object().unwrap()).unwrap();
 //! assert_eq!(attrs["floors"], 5);
+//! let raw = serde_json::json!({"name": "A", "floors": "5.5"});
+//! assert!(validate(&layer, raw.as_object().unwrap()).is_err());
 //! ```
 
 use serde_json::{Map, Value};
@@ -67,11 +85,22 @@ fn is_empty(v: &Value) -> bool {
     }
 }
 
+/// The largest integer a JSON number holds exactly (2^53).
+const MAX_EXACT_INTEGER: f64 = 9_007_199_254_740_992.0;
+
+/// Years a date may have: PostgreSQL has no year 0, and four digits keep dates comparable as text.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1..=9999;
+
 fn coerce(def: &AttributeDef, value: &Value) -> Result<Value, String> {
     let shown = || match value {
         Value::String(s) => format!("`{s}`"),
         other => other.to_string(),
     };
+    if let Value::String(s) = value
+        && s.contains('\0')
+    {
+        return Err("contains a NUL character (U+0000), which cannot be stored".into());
+    }
     let v = match def.kind {
         AttrType::String => {
             let s = match value {
@@ -88,14 +117,7 @@ fn coerce(def: &AttributeDef, value: &Value) -> Result<Value, String> {
             Value::String(s)
         }
         AttrType::Integer => {
-            let n = match value {
-                Value::Number(n) => {
-                    n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
-                }
-                Value::String(s) => s.trim().parse::<i64>().ok(),
-                _ => None,
-            }
-            .ok_or_else(|| format!("{} is not an integer", shown()))?;
+            let n = integer(value).ok_or_else(|| format!("{} is not an integer", shown()))?;
             check_range(def, n as f64)?;
             Value::from(n)
         }
@@ -129,12 +151,10 @@ fn coerce(def: &AttributeDef, value: &Value) -> Result<Value, String> {
             Value::Bool(b)
         }
         AttrType::Date => {
-            let s = value.as_str().ok_or_else(|| format!("{} is not a date YYYY-MM-DD", shown()))?.trim();
-            let date_part = s.get(..10).unwrap_or(s);
-            let d = chrono::NaiveDate::parse_from_str(date_part, "%Y-%m-%d")
-                .or_else(|_| chrono::NaiveDate::parse_from_str(date_part, "%Y/%m/%d"))
-                .or_else(|_| chrono::NaiveDate::parse_from_str(date_part, "%d.%m.%Y"))
-                .map_err(|_| format!("{} is not a date YYYY-MM-DD", shown()))?;
+            let d = value
+                .as_str()
+                .and_then(|s| date(s.trim()))
+                .ok_or_else(|| format!("{} is not a date YYYY-MM-DD (years 1 to 9999)", shown()))?;
             Value::String(d.format("%Y-%m-%d").to_string())
         }
         AttrType::Enum => {
@@ -151,6 +171,37 @@ fn coerce(def: &AttributeDef, value: &Value) -> Result<Value, String> {
         }
     };
     Ok(v)
+}
+
+/// An integer by the rule of the module documentation.
+fn integer(value: &Value) -> Option<i64> {
+    match value {
+        Value::Number(n) if n.is_i64() || n.is_u64() => {
+            n.as_i64().filter(|i| i.unsigned_abs() <= MAX_EXACT_INTEGER as u64)
+        }
+        Value::Number(n) => {
+            n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() <= MAX_EXACT_INTEGER).map(|f| f as i64)
+        }
+        Value::String(s) => {
+            let t = s.trim();
+            let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            t.parse::<i64>().ok().filter(|i| i.unsigned_abs() <= MAX_EXACT_INTEGER as u64)
+        }
+        _ => None,
+    }
+}
+
+/// A calendar date by the rule of the module documentation (years 1 to 9999).
+pub fn date(s: &str) -> Option<chrono::NaiveDate> {
+    use chrono::Datelike;
+    ["%Y-%m-%d", "%Y/%m/%d", "%d.%m.%Y"]
+        .iter()
+        .find_map(|f| chrono::NaiveDate::parse_from_str(s, f).ok())
+        .or_else(|| chrono::DateTime::parse_from_rfc3339(s).ok().map(|t| t.date_naive()))
+        .filter(|d| YEARS.contains(&d.year()))
 }
 
 fn check_range(def: &AttributeDef, n: f64) -> Result<(), String> {
@@ -210,5 +261,29 @@ mod tests {
         let long = "я".repeat(201);
         let errs = validate(&layer(), &obj(json!({"name": long}))).unwrap_err();
         assert_eq!(errs[0].reason, "is longer than 200 characters");
+    }
+
+    #[test]
+    fn the_documented_rule_of_integers_dates_and_nul() {
+        let one = |v: Value| validate(&layer(), &obj(json!({"name": "x", "floors": v})));
+        for ok in [json!(5), json!(5.0), json!("5"), json!(" 5 "), json!("+5")] {
+            assert_eq!(one(ok.clone()).unwrap()["floors"], json!(5), "{ok}");
+        }
+        for bad in [json!(5.5), json!("5.5"), json!("5 floors"), json!("1e3"), json!(true), json!("0x10")] {
+            assert!(one(bad.clone()).is_err(), "{bad}");
+        }
+        let mut big = layer();
+        big.attributes[1].max = None;
+        for bad in [json!(1e300), json!(9_007_199_254_740_993_i64), json!("99999999999999999999")] {
+            let e = validate(&big, &obj(json!({"name": "x", "floors": bad}))).unwrap_err();
+            assert!(e[0].reason.contains("not an integer"), "{bad}: {e:?}");
+        }
+        let built = |v: &str| validate(&layer(), &obj(json!({"name": "x", "built": v})));
+        assert_eq!(built("2020-02-01T10:00:00+05:00").unwrap()["built"], json!("2020-02-01"));
+        for bad in ["0000-01-01", "2020-13-01", "2020-01-01garbage", "10000-01-01"] {
+            assert!(built(bad).is_err(), "{bad}");
+        }
+        let e = validate(&layer(), &obj(json!({"name": "a\u{0}b"}))).unwrap_err();
+        assert!(e[0].reason.contains("NUL"), "{e:?}");
     }
 }
