@@ -111,7 +111,6 @@ pub enum Msg {
     NulCharacter,
     InvalidCursor,
     ContentTypeRequired,
-    UnsupportedMediaType,
     BodyTooLarge,
 }
 
@@ -156,7 +155,6 @@ impl Msg {
             Msg::NulCharacter => "nul_character",
             Msg::InvalidCursor => "invalid_cursor",
             Msg::ContentTypeRequired => "content_type_required",
-            Msg::UnsupportedMediaType => "unsupported_media_type",
             Msg::BodyTooLarge => "body_too_large",
         }
     }
@@ -297,15 +295,6 @@ impl Msg {
             (Msg::ContentTypeRequired, Kk) => "Content-Type тақырыбы қажет",
             (Msg::ContentTypeRequired, Ru) => "Требуется заголовок Content-Type",
             (Msg::ContentTypeRequired, En) => "A Content-Type header is required",
-            (Msg::UnsupportedMediaType, Kk) => {
-                "Сұрау денесінің түрі мұнда қабылданбайды (Accept-Post / Accept-Patch қараңыз)"
-            }
-            (Msg::UnsupportedMediaType, Ru) => {
-                "Тип содержимого запроса здесь не принимается (см. Accept-Post / Accept-Patch)"
-            }
-            (Msg::UnsupportedMediaType, En) => {
-                "The media type of the body is not accepted here (see Accept-Post / Accept-Patch)"
-            }
             (Msg::BodyTooLarge, Kk) => "Сұрау денесі тым үлкен",
             (Msg::BodyTooLarge, Ru) => "Тело запроса слишком большое",
             (Msg::BodyTooLarge, En) => "The request body is too large",

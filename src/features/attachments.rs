@@ -117,7 +117,7 @@ async fn list(
     State(state): State<AppState>,
     caller: Caller,
     ReqLang(lang): ReqLang,
-    headers: axum::http::HeaderMap,
+    public: crate::http::PublicUrl,
     Path((id, fid)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     let (layer, fid, _) = feature_access(&state, &caller, &id, &fid, lang).await?;
@@ -129,10 +129,7 @@ async fn list(
     .fetch_all(&state.pool)
     .await
     .map_err(|e| ApiError::database(lang, e))?;
-    let base = format!(
-        "{}/ogc/collections/{layer}/items/{fid}/attachments",
-        crate::tiles::routes::base_url(&headers)
-    );
+    let base = format!("{}/ogc/collections/{layer}/items/{fid}/attachments", public.0);
     Ok(Json(json!({"attachments": rows.iter().map(|r| row_json(r, &base)).collect::<Vec<_>>()})))
 }
 
@@ -140,7 +137,7 @@ async fn upload(
     State(state): State<AppState>,
     caller: Caller,
     ReqLang(lang): ReqLang,
-    headers: axum::http::HeaderMap,
+    public: crate::http::PublicUrl,
     Path((id, fid)): Path<(String, String)>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, ApiError> {
@@ -233,10 +230,7 @@ async fn upload(
     if created.is_empty() {
         return Err(ApiError::bad_request(lang, "no file was sent (multipart field `file`)"));
     }
-    let base = format!(
-        "{}/ogc/collections/{layer}/items/{fid}/attachments",
-        crate::tiles::routes::base_url(&headers)
-    );
+    let base = format!("{}/ogc/collections/{layer}/items/{fid}/attachments", public.0);
     Ok((
         StatusCode::CREATED,
         Json(json!({"attachments": created.iter().map(|r| row_json(r, &base)).collect::<Vec<_>>()})),

@@ -19,18 +19,18 @@ use super::store;
 use crate::auth::Caller;
 use crate::auth::policy::FeatureScope;
 use crate::error::ApiError;
+use crate::http::PublicUrl;
 use crate::http::{AppState, ReqLang};
 use crate::i18n::{Lang, Msg};
 use crate::layers::catalog::{GeometryType, LayerDef};
-use crate::tiles::routes::base_url;
 
 fn link(href: String, rel: &str, typ: &str, title: &str) -> Value {
     json!({"href": href, "rel": rel, "type": typ, "title": title})
 }
 
 /// The landing page.
-pub async fn landing(headers: HeaderMap) -> Json<Value> {
-    let b = format!("{}/ogc", base_url(&headers));
+pub async fn landing(public: PublicUrl) -> Json<Value> {
+    let b = format!("{}/ogc", public.0);
     Json(json!({
         "title": "Qala",
         "description": "OGC API - Features of Qala, the GIS server of the city of Almaty",
@@ -49,8 +49,8 @@ pub async fn conformance() -> Json<Value> {
 }
 
 /// The OpenAPI 3.0 description of `/ogc`, with the collections the caller may read.
-pub async fn api(State(state): State<AppState>, caller: Caller, headers: HeaderMap) -> Response {
-    let b = format!("{}/ogc", base_url(&headers));
+pub async fn api(State(state): State<AppState>, caller: Caller, public: PublicUrl) -> Response {
+    let b = format!("{}/ogc", public.0);
     let catalog = state.catalog();
     let layers: Vec<&LayerDef> = catalog.readable_all(&caller).map(|l| l.as_ref()).collect();
     let doc = super::openapi::document(&b, &layers);
@@ -98,9 +98,9 @@ pub async fn collections(
     State(state): State<AppState>,
     caller: Caller,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
+    public: PublicUrl,
 ) -> Json<Value> {
-    let base = base_url(&headers);
+    let base = public.0;
     let catalog = state.catalog();
     let mut list = Vec::new();
     for l in catalog.readable_all(&caller) {
@@ -117,12 +117,12 @@ pub async fn collection(
     State(state): State<AppState>,
     caller: Caller,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
+    public: PublicUrl,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let (layer, _, _) = readable(&state, &caller, &id, lang)?;
     let extent = estimated_extent(&state, &layer.id).await;
-    Ok(Json(collection_json(&layer, &base_url(&headers), lang, extent)))
+    Ok(Json(collection_json(&layer, &public.0, lang, extent)))
 }
 
 /// JSON Schema of a layer's queryables (its attributes, typed, with labels).
@@ -130,7 +130,7 @@ pub async fn queryables(
     State(state): State<AppState>,
     caller: Caller,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
+    public: PublicUrl,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let (layer, _, _) = readable(&state, &caller, &id, lang)?;
@@ -149,7 +149,7 @@ pub async fn queryables(
     );
     let doc = json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": format!("{}/ogc/collections/{}/queryables", base_url(&headers), layer.id),
+        "$id": format!("{}/ogc/collections/{}/queryables", public.0, layer.id),
         "type": "object",
         "title": layer.title.get(lang),
         "properties": props,
@@ -178,7 +178,7 @@ pub async fn items(
     State(state): State<AppState>,
     caller: Caller,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
+    public: PublicUrl,
     Path(id): Path<String>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
@@ -204,13 +204,13 @@ pub async fn items(
         .map_err(|e| ApiError::from_query(lang, e))?;
     let more = rows.len() > q.limit;
     let shown = &rows[..rows.len().min(q.limit)];
-    let base = format!("{}/ogc/collections/{}/items", base_url(&headers), layer.id);
+    let base = format!("{}/ogc/collections/{}/items", public.0, layer.id);
     let mut links = vec![link(base.clone(), "self", GEOJSON, "This page")];
     if more && let Some((_, keys)) = shown.last() {
         links.push(link(format!("{base}?{}", q.next_query(keys)), "next", GEOJSON, "Next page"));
     }
     links.push(link(
-        format!("{}/ogc/collections/{}", base_url(&headers), layer.id),
+        format!("{}/ogc/collections/{}", public.0, layer.id),
         "collection",
         "application/json",
         "The collection",
@@ -278,6 +278,7 @@ pub async fn item(
     State(state): State<AppState>,
     caller: Caller,
     ReqLang(lang): ReqLang,
+    public: PublicUrl,
     headers: HeaderMap,
     Path((id, fid)): Path<(String, String)>,
     Query(pairs): Query<Vec<(String, String)>>,
@@ -301,7 +302,7 @@ pub async fn item(
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, tag), (header::LAST_MODIFIED, modified)])
             .into_response());
     }
-    let base = format!("{}/ogc/collections/{}", base_url(&headers), layer.id);
+    let base = format!("{}/ogc/collections/{}", public.0, layer.id);
     let links = json!([
         link(format!("{base}/items/{fid}"), "self", GEOJSON, "This feature"),
         link(base.clone(), "collection", "application/json", "The collection"),

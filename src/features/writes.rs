@@ -17,9 +17,9 @@ use super::edit::{self, Change, Written};
 use crate::auth::Caller;
 use crate::auth::policy::Access;
 use crate::error::ApiError;
+use crate::http::PublicUrl;
 use crate::http::{AppState, ReqLang};
 use crate::i18n::{Lang, Msg};
-use crate::tiles::routes::base_url;
 
 /// The CRS of a body's coordinates: `Content-Crs`, CRS84 without one.
 fn request_crs(headers: &HeaderMap, lang: Lang) -> Result<Crs, ApiError> {
@@ -89,6 +89,7 @@ pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
     ReqLang(lang): ReqLang,
+    public: PublicUrl,
     headers: HeaderMap,
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
@@ -99,7 +100,7 @@ pub async fn create(
     let prefer = conditional::prefer_return(&headers);
     let w = edit::create(&state.pool, &caller, &layer, &body, &crs, prefer == Return::Representation, lang)
         .await?;
-    let location = format!("{}/ogc/collections/{}/items/{}", base_url(&headers), layer.id, w.fid);
+    let location = format!("{}/ogc/collections/{}/items/{}", public.0, layer.id, w.fid);
     Ok(written(StatusCode::CREATED, w, prefer, Some(location)))
 }
 
