@@ -36,6 +36,16 @@ pub struct HttpSettings {
     pub attachments_dir: std::path::PathBuf,
     /// Largest accepted attachment, in bytes.
     pub max_upload_bytes: usize,
+    // issue 12: print, exports, attachments
+    /// Most bytes of all the files of one upload request together (never less than
+    /// `max_upload_bytes`).
+    pub max_upload_request_bytes: usize,
+    /// Most files in one upload request.
+    pub max_upload_files: usize,
+    /// Concurrent PDF rendering and image decoding, and how long a request waits for its turn.
+    pub render: crate::print::limits::RenderGate,
+    /// Database connections one print or passport uses at once to read its layers.
+    pub print_connections: usize,
 }
 
 impl Default for HttpSettings {
@@ -48,6 +58,11 @@ impl Default for HttpSettings {
             fonts_dir: "/usr/share/fonts/truetype/dejavu".into(),
             attachments_dir: "var/attachments".into(),
             max_upload_bytes: 50 << 20,
+            // issue 12: print, exports, attachments
+            max_upload_request_bytes: 100 << 20,
+            max_upload_files: 10,
+            render: crate::print::limits::RenderGate::default(),
+            print_connections: 2,
         }
     }
 }

@@ -95,6 +95,11 @@ pub enum Msg {
     PayloadTooLarge,
     Conflict,
     NotAcceptable,
+    // issue 12: print, exports, attachments
+    ServerBusy,
+    ImageTooLarge,
+    TooManyFiles,
+    UploadTooLarge,
 }
 
 impl Msg {
@@ -122,6 +127,11 @@ impl Msg {
             Msg::PayloadTooLarge => "payload_too_large",
             Msg::Conflict => "conflict",
             Msg::NotAcceptable => "not_acceptable",
+            // issue 12: print, exports, attachments
+            Msg::ServerBusy => "server_busy",
+            Msg::ImageTooLarge => "image_too_large",
+            Msg::TooManyFiles => "too_many_files",
+            Msg::UploadTooLarge => "upload_too_large",
         }
     }
 
@@ -195,6 +205,19 @@ impl Msg {
             (Msg::NotAcceptable, Kk) => "Сұралған пішім қолдау көрсетілмейді",
             (Msg::NotAcceptable, Ru) => "Запрошенный формат не поддерживается",
             (Msg::NotAcceptable, En) => "The requested format is not supported",
+            // issue 12: print, exports, attachments
+            (Msg::ServerBusy, Kk) => "Сервер бос емес, сәлден кейін қайталап көріңіз",
+            (Msg::ServerBusy, Ru) => "Сервер занят, повторите попытку чуть позже",
+            (Msg::ServerBusy, En) => "The server is busy; try again in a moment",
+            (Msg::ImageTooLarge, Kk) => "Сурет тым үлкен, оны өңдеу мүмкін емес",
+            (Msg::ImageTooLarge, Ru) => "Изображение слишком велико для обработки",
+            (Msg::ImageTooLarge, En) => "The image is too large to process",
+            (Msg::TooManyFiles, Kk) => "Бір сұрауда файлдар тым көп",
+            (Msg::TooManyFiles, Ru) => "Слишком много файлов в одном запросе",
+            (Msg::TooManyFiles, En) => "Too many files in one request",
+            (Msg::UploadTooLarge, Kk) => "Бір сұраудағы файлдардың жалпы көлемі тым үлкен",
+            (Msg::UploadTooLarge, Ru) => "Общий размер файлов в одном запросе слишком велик",
+            (Msg::UploadTooLarge, En) => "The files of one request are too large together",
         }
     }
 }
@@ -250,6 +273,11 @@ mod tests {
             Msg::PayloadTooLarge,
             Msg::Conflict,
             Msg::NotAcceptable,
+            // issue 12: print, exports, attachments
+            Msg::ServerBusy,
+            Msg::ImageTooLarge,
+            Msg::TooManyFiles,
+            Msg::UploadTooLarge,
         ] {
             let texts = [m.text(Lang::Kk), m.text(Lang::Ru), m.text(Lang::En)];
             assert!(texts.iter().all(|t| !t.is_empty()));

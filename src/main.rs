@@ -356,6 +356,8 @@ async fn run(cli: Cli) -> Result<()> {
                 fonts_dir,
                 attachments_dir: settings.data_dir.join("attachments"),
                 max_upload_bytes: max_upload_mb << 20,
+                // issue 12: upload totals, the render gate, connections per print
+                ..Default::default()
             };
             let state = qala::http::AppState::with_settings(db.pool.clone(), Catalog::new(layers), http);
             let result = qala::http::serve(state, &bind).await;
