@@ -283,23 +283,31 @@ async fn exports_hold_no_connection_while_a_slow_client_reads() {
     let pool = small_pool(&db, 1, Duration::from_secs(10)).await;
     let app = app(&pool, layers, HttpSettings::default());
     for format in ["csv", "geojson", "xlsx", "gpkg"] {
+        use http_body_util::BodyExt;
         let req = axum::http::Request::get(format!("/ogc/collections/places/export?format={format}"))
             .body(axum::body::Body::empty())
             .unwrap();
-        // The response arrives; its body is not read yet (a client that reads slowly).
         let resp = tower::ServiceExt::oneshot(app.clone(), req).await.unwrap();
         assert_eq!(resp.status(), 200, "{format}");
-        // Meanwhile the only connection serves others.
+        // The client reads the first bytes (so the export is under way), then nothing more for a
+        // while: the export finishes with the database all the same and gives its connection back.
+        let mut body = resp.into_body();
+        let mut bytes = body.frame().await.unwrap().unwrap().into_data().unwrap().to_vec();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while pool.num_idle() < pool.size() as usize {
+            assert!(tokio::time::Instant::now() < deadline, "{format}: the export holds its connection");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
         let health = call(&app, "GET", "/healthz", &[], vec![]).await;
         assert_eq!(health.status, 200, "{format}: {}", health.text());
-        let body = http_body_util::BodyExt::collect(resp.into_body()).await.unwrap().to_bytes();
+        bytes.extend_from_slice(&body.collect().await.unwrap().to_bytes());
         match format {
-            "csv" => assert_eq!(String::from_utf8(body.to_vec()).unwrap().lines().count(), 3001),
+            "csv" => assert_eq!(String::from_utf8(bytes).unwrap().lines().count(), 3001),
             "geojson" => {
-                let v: Value = serde_json::from_slice(&body).unwrap();
+                let v: Value = serde_json::from_slice(&bytes).unwrap();
                 assert_eq!(v["features"].as_array().unwrap().len(), 3000);
             }
-            _ => assert!(body.len() > 1000 && (body.starts_with(b"PK") || body.starts_with(b"SQLite format 3"))),
+            _ => assert!(bytes.len() > 1000 && (bytes.starts_with(b"PK") || bytes.starts_with(b"SQLite format 3"))),
         }
     }
 }
