@@ -29,7 +29,12 @@ fn app(pool: &sqlx::PgPool, layers: Vec<LayerDef>, settings: HttpSettings) -> ax
 
 /// A pool of `max` connections that gives up waiting for one after `wait`.
 async fn small_pool(db: &TestDb, max: u32, wait: Duration) -> sqlx::PgPool {
-    sqlx::postgres::PgPoolOptions::new().max_connections(max).acquire_timeout(wait).connect(&db.url).await.unwrap()
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(wait)
+        .connect(&db.url)
+        .await
+        .unwrap()
 }
 
 async fn print(app: &axum::Router, body: Value, auth: &[(&str, String)]) -> Resp {
@@ -195,7 +200,11 @@ async fn decompression_bombs_are_refused_never_decoded() {
         let thumb = call(&app, "GET", &format!("{base}/{}/thumbnail", a["id"]), &[], vec![]).await;
         assert_eq!(thumb.status, 422, "{w}×{h}: {}", thumb.text());
         assert_eq!(thumb.json()["error"]["code"], "image_too_large", "{w}×{h}");
-        assert!(thumb.json()["error"]["message"].as_str().unwrap().contains("10000 pixels"), "{}", thumb.text());
+        assert!(
+            thumb.json()["error"]["message"].as_str().unwrap().contains("10000 pixels"),
+            "{}",
+            thumb.text()
+        );
     }
     // The passport is made without the photos, and says so in their place.
     let r = call(&app, "GET", &format!("/api/layers/places/items/{fid}/passport.pdf"), &[], vec![]).await;
@@ -232,12 +241,28 @@ async fn an_upload_request_is_all_or_nothing_and_bounded() {
             call(&app, "POST", &base, &h, body).await
         }
     };
-    let cases: Vec<(Vec<(&'static str, Vec<u8>)>, u16, &str, Option<&str>)> = vec![
+    type Files = Vec<(&'static str, Vec<u8>)>;
+    let cases: Vec<(Files, u16, &str, Option<&str>)> = vec![
         // The second file is over the limit of a file: the first is not kept either.
-        (vec![("a.txt", b"first".to_vec()), ("b.bin", vec![7; 5000])], 413, "payload_too_large", Some("max_upload_bytes")),
+        (
+            vec![("a.txt", b"first".to_vec()), ("b.bin", vec![7; 5000])],
+            413,
+            "payload_too_large",
+            Some("max_upload_bytes"),
+        ),
         // Each file fits, both together do not.
-        (vec![("a.bin", vec![1; 3500]), ("b.bin", vec![2; 3500])], 413, "upload_too_large", Some("max_upload_request_bytes")),
-        (vec![("a", b"1".to_vec()), ("b", b"2".to_vec()), ("c", b"3".to_vec())], 413, "too_many_files", Some("max_upload_files")),
+        (
+            vec![("a.bin", vec![1; 3500]), ("b.bin", vec![2; 3500])],
+            413,
+            "upload_too_large",
+            Some("max_upload_request_bytes"),
+        ),
+        (
+            vec![("a", b"1".to_vec()), ("b", b"2".to_vec()), ("c", b"3".to_vec())],
+            413,
+            "too_many_files",
+            Some("max_upload_files"),
+        ),
         (vec![("a.txt", b"first".to_vec()), ("empty.txt", Vec::new())], 400, "bad_request", None),
     ];
     for (parts, status, code, limit) in cases {
@@ -247,7 +272,9 @@ async fn an_upload_request_is_all_or_nothing_and_bounded() {
         assert_eq!(r.json()["error"]["code"], code, "{names:?}");
         if let Some(limit) = limit {
             assert_eq!(r.json()["error"]["details"]["limit"], limit, "{names:?}");
-            assert!(r.json()["error"]["message"].as_str().unwrap().contains("limit") || code == "too_many_files");
+            assert!(
+                r.json()["error"]["message"].as_str().unwrap().contains("limit") || code == "too_many_files"
+            );
         }
         assert_eq!(count(&db, "SELECT count(*) FROM attachments").await, 0, "{names:?}: no row kept");
         assert_eq!(files_under(files.path()), Vec::<std::path::PathBuf>::new(), "{names:?}: no file kept");
@@ -307,7 +334,9 @@ async fn exports_hold_no_connection_while_a_slow_client_reads() {
                 let v: Value = serde_json::from_slice(&bytes).unwrap();
                 assert_eq!(v["features"].as_array().unwrap().len(), 3000);
             }
-            _ => assert!(bytes.len() > 1000 && (bytes.starts_with(b"PK") || bytes.starts_with(b"SQLite format 3"))),
+            _ => assert!(
+                bytes.len() > 1000 && (bytes.starts_with(b"PK") || bytes.starts_with(b"SQLite format 3"))
+            ),
         }
     }
 }
@@ -335,19 +364,34 @@ async fn xlsx_exports_cut_overlong_texts_and_list_them() {
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("Layer name: places") && text.contains("Layer name: notes"), "{}", &text[..2000.min(text.len())]);
+    assert!(
+        text.contains("Layer name: places") && text.contains("Layer name: notes"),
+        "{}",
+        &text[..2000.min(text.len())]
+    );
     let cut = text.lines().find(|l| l.contains("Name (String) = жжж")).expect("the long name");
     let value = cut.split(" = ").nth(1).unwrap();
     assert_eq!(value.chars().count(), 32_767);
     assert!(value.ends_with("[…]"), "{}", &value[value.len() - 20..]);
     let notes = &text[text.find("Layer name: notes").unwrap()..];
-    assert!(notes.contains(&format!("id (Integer) = {long_id}")) || notes.contains(&format!("id (Real) = {long_id}")), "{notes}");
+    assert!(
+        notes.contains(&format!("id (Integer) = {long_id}"))
+            || notes.contains(&format!("id (Real) = {long_id}")),
+        "{notes}"
+    );
     assert!(notes.contains("40000") && notes.contains("Name"), "{notes}");
 
     // A filter the data cannot evaluate is the caller's mistake in every format.
     for format in ["csv", "xlsx", "geojson", "gpkg"] {
         let q = qala::features::query::urlencode("floors / 0 > 1");
-        let r = call(&app, "GET", &format!("/ogc/collections/places/export?format={format}&filter={q}"), &[], vec![]).await;
+        let r = call(
+            &app,
+            "GET",
+            &format!("/ogc/collections/places/export?format={format}&filter={q}"),
+            &[],
+            vec![],
+        )
+        .await;
         assert_eq!(r.status, 400, "{format}: {}", r.text());
         let msg = r.json()["error"]["message"].as_str().unwrap().to_string();
         assert!(msg.contains("division by zero") && !msg.contains("ERROR"), "{msg}");
@@ -414,15 +458,23 @@ async fn a_passport_is_recorded_once_per_content() {
     assert_eq!(again.body, first.body, "the recorded document, byte for byte");
     assert_eq!(docs().await, 1);
     let sha: String = Sha256::digest(&again.body).iter().map(|b| format!("{b:02x}")).collect();
-    let record = call(&app, "GET", &format!("/api/documents/{}", first.header("qala-document")), &[], vec![]).await;
+    let record =
+        call(&app, "GET", &format!("/api/documents/{}", first.header("qala-document")), &[], vec![]).await;
     assert_eq!(record.json()["sha256"], sha);
 
     // Another issuer, a new version of the object, a revoked record: new records.
     let clerk = call(&app, "GET", &uri, &[basic("clerk")], vec![]).await;
     assert_ne!(clerk.header("qala-document"), first.header("qala-document"));
-    assert_eq!(call(&app, "GET", &uri, &[basic("clerk")], vec![]).await.header("qala-document"), clerk.header("qala-document"));
+    assert_eq!(
+        call(&app, "GET", &uri, &[basic("clerk")], vec![]).await.header("qala-document"),
+        clerk.header("qala-document")
+    );
     assert_eq!(docs().await, 2);
-    sqlx::query("UPDATE features SET attrs = attrs || '{\"floors\": 4}' WHERE id = $1").bind(fid).execute(&db.pool).await.unwrap();
+    sqlx::query("UPDATE features SET attrs = attrs || '{\"floors\": 4}' WHERE id = $1")
+        .bind(fid)
+        .execute(&db.pool)
+        .await
+        .unwrap();
     let changed = call(&app, "GET", &uri, &[], vec![]).await;
     assert_ne!(changed.header("qala-document"), first.header("qala-document"));
     assert_eq!(docs().await, 3);
@@ -445,12 +497,15 @@ async fn public_document_records_do_not_name_staff() {
     user(&db, "su-admin", &["org_admin"], Some("almaty-su"), None).await;
     user(&db, "other", &["viewer"], Some("akimat"), None).await;
     let app = app(&db.pool, layers, HttpSettings::default());
-    let r = print(&app, json!({"center": CENTRE, "scale": 2000, "layers": ["buildings"]}), &[basic("engineer")]).await;
+    let r =
+        print(&app, json!({"center": CENTRE, "scale": 2000, "layers": ["buildings"]}), &[basic("engineer")])
+            .await;
     assert_eq!(r.status, 200, "{}", r.text());
     let code = r.header("qala-document");
     let body = serde_json::to_vec(&json!({"reason": "replaced"})).unwrap();
     let ct = ("content-type", "application/json".to_string());
-    let revoked = call(&app, "POST", &format!("/api/documents/{code}/revoke"), &[ct, basic("boss")], body).await;
+    let revoked =
+        call(&app, "POST", &format!("/api/documents/{code}/revoke"), &[ct, basic("boss")], body).await;
     assert_eq!(revoked.status, 200);
     assert_eq!(revoked.json()["revoked_by"], "boss", "the administrator sees who revoked");
 
@@ -466,7 +521,10 @@ async fn public_document_records_do_not_name_staff() {
     }
     for lang in ["kk", "ru", "en"] {
         let page = call(&app, "GET", &format!("/verify/{code}?lang={lang}"), &[], vec![]).await.text();
-        assert!(page.contains("almaty-su · networks") && !page.contains("engineer") && !page.contains("boss"), "{page}");
+        assert!(
+            page.contains("almaty-su · networks") && !page.contains("engineer") && !page.contains("boss"),
+            "{page}"
+        );
     }
     let pdf = pdf_text(&r.body);
     assert!(!pdf.contains("engineer"), "{pdf}");
@@ -496,7 +554,12 @@ async fn callers_mistakes_in_documents_are_400s_in_json() {
     // A body over the limit is a JSON error too.
     let big = vec![b' '; 3 << 20];
     let r = call(&app, "POST", "/api/print", &[("content-type", "application/json".into())], big).await;
-    assert_eq!((r.status, r.json()["error"]["code"].clone()), (413, json!("payload_too_large")), "{}", r.text());
+    assert_eq!(
+        (r.status, r.json()["error"]["code"].clone()),
+        (413, json!("payload_too_large")),
+        "{}",
+        r.text()
+    );
     assert_eq!(count(&db, "SELECT count(*) FROM documents").await, 0);
 
     let ok = print(&app, json!({"center": CENTRE, "scale": 2000, "layers": ["buildings"]}), &[]).await;
@@ -507,6 +570,7 @@ async fn callers_mistakes_in_documents_are_400s_in_json() {
         let r = call(&app, "POST", &revoke, &[ct, basic("boss")], body).await;
         assert_eq!(r.status, 400, "{reason:?}: {}", r.text());
     }
-    let record = call(&app, "GET", &format!("/api/documents/{}", ok.header("qala-document")), &[], vec![]).await;
+    let record =
+        call(&app, "GET", &format!("/api/documents/{}", ok.header("qala-document")), &[], vec![]).await;
     assert_eq!(record.json()["status"], "valid");
 }

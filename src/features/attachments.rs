@@ -208,7 +208,13 @@ async fn receive(
             let tmp = dir.join("tmp").join(crate::auth::new_secret("up-"));
             let mut file = tokio::fs::File::create(&tmp).await.map_err(|e| ApiError::internal(lang, e))?;
             // Registered at once, so that a refusal below removes it with the others.
-            files.push(Received { tmp, name: name.clone(), sha: String::new(), size: 0, media: String::new() });
+            files.push(Received {
+                tmp,
+                name: name.clone(),
+                sha: String::new(),
+                size: 0,
+                media: String::new(),
+            });
             let mut hasher = Sha256::new();
             let mut size = 0usize;
             let mut head = Vec::new();
@@ -300,7 +306,9 @@ async fn keep(
     }
     for f in files {
         let path = stored_path(dir, &f.sha);
-        tokio::fs::create_dir_all(path.parent().unwrap_or(dir)).await.map_err(|e| ApiError::internal(lang, e))?;
+        tokio::fs::create_dir_all(path.parent().unwrap_or(dir))
+            .await
+            .map_err(|e| ApiError::internal(lang, e))?;
         if tokio::fs::try_exists(&path).await.unwrap_or(false) {
             let _ = tokio::fs::remove_file(&f.tmp).await;
         } else {
@@ -460,10 +468,12 @@ async fn thumbnail(
             .map_err(|e| ApiError::internal(lang, e))?;
             made.map_err(|e| match e {
                 ThumbError::Image(ImageRefusal::TooLarge(why)) => {
-                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Msg::ImageTooLarge, lang).with_detail(format!(
-                        "at most {MAX_IMAGE_SIDE} pixels a side and {} MiB decoded ({why})",
-                        MAX_IMAGE_ALLOC >> 20
-                    ))
+                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Msg::ImageTooLarge, lang).with_detail(
+                        format!(
+                            "at most {MAX_IMAGE_SIDE} pixels a side and {} MiB decoded ({why})",
+                            MAX_IMAGE_ALLOC >> 20
+                        ),
+                    )
                 }
                 ThumbError::Image(ImageRefusal::Unreadable(why)) => {
                     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Msg::BadRequest, lang)

@@ -259,7 +259,8 @@ async fn export(
     }
     let (tx, rx) = mpsc::channel::<Row>(256);
     let (first_tx, first_rx) = oneshot::channel();
-    let reader = tokio::spawn(read_rows(state.pool.clone(), sql, scope.param(), q.params.binds.clone(), tx, first_tx));
+    let reader =
+        tokio::spawn(read_rows(state.pool.clone(), sql, scope.param(), q.params.binds.clone(), tx, first_tx));
     let failed = |e: &dyn std::fmt::Display| ApiError::internal(lang, e);
     match format {
         Format::Csv | Format::GeoJson => {

@@ -105,7 +105,10 @@ pub enum ImageRefusal {
 
 /// Decodes the image at `path` within [`image_limits`]. Blocking: call it from a blocking thread.
 pub fn decode_image(path: &Path) -> Result<image::DynamicImage, ImageRefusal> {
-    let mut reader = image::ImageReader::open(path).map_err(ImageRefusal::Io)?.with_guessed_format().map_err(ImageRefusal::Io)?;
+    let mut reader = image::ImageReader::open(path)
+        .map_err(ImageRefusal::Io)?
+        .with_guessed_format()
+        .map_err(ImageRefusal::Io)?;
     reader.limits(image_limits());
     reader.decode().map_err(|e| match e {
         image::ImageError::Limits(l) => ImageRefusal::TooLarge(l.to_string()),

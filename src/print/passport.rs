@@ -140,7 +140,8 @@ pub async fn render(
     })
     .await
     .map_err(|e| ApiError::internal(lang, e))?;
-    let existing = store::document_by_content(&state.pool, &key).await.map_err(|e| ApiError::database(lang, e))?;
+    let existing =
+        store::document_by_content(&state.pool, &key).await.map_err(|e| ApiError::database(lang, e))?;
     let (code, issued) = match &existing {
         Some(d) => (d.code.clone(), d.issued_at),
         None => (super::new_code(), chrono::Utc::now()),
@@ -154,8 +155,10 @@ pub async fn render(
     if let Some(d) = existing {
         if d.sha256 == rendered.sha256 {
             drop(turn);
-            super::routes::journal_issue(state, &issuer, &d.code, "passport", &title, &subject, &rendered, "copy")
-                .await;
+            super::routes::journal_issue(
+                state, &issuer, &d.code, "passport", &title, &subject, &rendered, "copy",
+            )
+            .await;
             return Ok(Issued { code: d.code, pdf: rendered.pdf, sha256: rendered.sha256 });
         }
         tracing::warn!(code = %d.code, "a passport drawn again from its record differs from it; recording a new one");
@@ -182,12 +185,14 @@ pub async fn render(
         issued_at: issued,
         content_key: (!had_record).then_some(key.as_str()),
     };
-    let recorded = store::record_document(&state.pool, &doc).await.map_err(|e| ApiError::database(lang, e))?;
+    let recorded =
+        store::record_document(&state.pool, &doc).await.map_err(|e| ApiError::database(lang, e))?;
     if !recorded {
         doc.content_key = None;
         store::record_document(&state.pool, &doc).await.map_err(|e| ApiError::database(lang, e))?;
     }
-    super::routes::journal_issue(state, &issuer, &code, "passport", &title, &subject, &rendered, "issue").await;
+    super::routes::journal_issue(state, &issuer, &code, "passport", &title, &subject, &rendered, "issue")
+        .await;
     Ok(Issued { code, pdf: rendered.pdf, sha256: rendered.sha256 })
 }
 
@@ -219,15 +224,26 @@ async fn gather(
     // Where the inset sits is known once the attribute table is drawn; the control points only
     // need its size now (the viewport's box is replaced then).
     let inset_box = Box2 { x0: MARGIN, y0: 0.0, x1: page_w - MARGIN, y1: INSET_H };
-    let placed = store::place_frame(&state.pool, crs, center, scale, inset_box, inset_mm).await.map_err(db)?;
+    let placed =
+        store::place_frame(&state.pool, crs, center, scale, inset_box, inset_mm).await.map_err(db)?;
     let (style, style_digest) = super::routes::load_style(state, doc_lang)?;
     let z = layout::style_zoom(scale, lat);
     let catalog = state.catalog();
     let layers = super::routes::printable_layers(&style, catalog.readable_all(caller).cloned().collect());
     let tolerance = 0.000_05 * scale * placed.k;
-    let raw = super::routes::layer_data(state, caller, &style, &layers, z, crs, placed.crs_box, tolerance, doc_lang)
-        .await
-        .map_err(db)?;
+    let raw = super::routes::layer_data(
+        state,
+        caller,
+        &style,
+        &layers,
+        z,
+        crs,
+        placed.crs_box,
+        tolerance,
+        doc_lang,
+    )
+    .await
+    .map_err(db)?;
     // The object to outline: from the inset's data when its layer is drawn at this scale, else
     // read for the outline alone.
     let own: Vec<store::RawFeature> = match raw.iter().find(|d| d.id == layer.id) {
@@ -249,7 +265,8 @@ async fn gather(
             name,
         })
         .collect();
-    let issuer = store::issuer(&state.pool, caller.principal().map(|p| p.login.as_str())).await.map_err(db)?;
+    let issuer =
+        store::issuer(&state.pool, caller.principal().map(|p| p.login.as_str())).await.map_err(db)?;
     let page = PassportPage {
         layer: Arc::clone(layer),
         fid,

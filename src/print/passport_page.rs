@@ -107,8 +107,12 @@ pub fn draw(
         rows.push((l.word(Word::Length), format!("{:.1} {}", len, l.word(Word::M))));
     }
     if let Some(k) = &f.kato {
-        let names =
-            [&f.kato_names[0], &f.kato_names[1]].into_iter().flatten().cloned().collect::<Vec<_>>().join(" / ");
+        let names = [&f.kato_names[0], &f.kato_names[1]]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" / ");
         rows.push((l.word(Word::Kato), format!("{k} {names}")));
     }
     rows.push((l.word(Word::Location), format!("{:.6}° N, {:.6}° E (WGS 84)", f.point.1, f.point.0)));
@@ -183,7 +187,13 @@ pub fn draw(
     c.qr(page_w - MARGIN - qr, MARGIN + 4.0 * PT_PER_MM, qr, verify_url)?;
     let code_text = format!("{} {code}", l.word(Word::Verify));
     let cw = c.text_width(&code_text, &small);
-    c.text((page_w - MARGIN - qr / 2.0 - cw / 2.0).min(page_w - MARGIN - cw), MARGIN, 0.0, &code_text, &small);
+    c.text(
+        (page_w - MARGIN - qr / 2.0 - cw / 2.0).min(page_w - MARGIN - cw),
+        MARGIN,
+        0.0,
+        &code_text,
+        &small,
+    );
     let m = &layer_def.metadata;
     let mut fy = footer_top - 2.0;
     c.text(MARGIN, fy, 0.0, &l.word(Word::LayerMetadata), &TextStyle::plain(9.0, Weight::Bold));
@@ -219,8 +229,9 @@ fn highlight(c: &mut Canvas, frame: &Frame, layer: &LayerData) {
     use geo::Geometry;
     c.stroke(HIGHLIGHT);
     c.line_style(1.6, LineCapStyle::RoundCap, LineJoinStyle::RoundJoin, &[]);
-    let ring =
-        |ls: &geo::LineString<f64>| -> Vec<(f64, f64)> { ls.0.iter().map(|p| frame.to_page(p.x, p.y)).collect() };
+    let ring = |ls: &geo::LineString<f64>| -> Vec<(f64, f64)> {
+        ls.0.iter().map(|p| frame.to_page(p.x, p.y)).collect()
+    };
     for f in &layer.features {
         let mut lines: Vec<Vec<(f64, f64)>> = Vec::new();
         let mut points = Vec::new();

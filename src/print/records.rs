@@ -86,7 +86,11 @@ pub async fn document_json(
 }
 
 /// The record of `raw` (a code as typed), if one was issued.
-async fn document_by_code(state: &AppState, raw: &str, lang: Lang) -> Result<Option<DocumentRecord>, ApiError> {
+async fn document_by_code(
+    state: &AppState,
+    raw: &str,
+    lang: Lang,
+) -> Result<Option<DocumentRecord>, ApiError> {
     match super::normalise_code(raw) {
         Some(code) => store::document(&state.pool, &code).await.map_err(|e| ApiError::database(lang, e)),
         None => Ok(None),
@@ -228,7 +232,8 @@ async fn verify_upload(
     } else {
         let mut body = req.into_body().into_data_stream();
         while let Some(chunk) = body.next().await {
-            let chunk = chunk.map_err(|e| ApiError::bad_request(lang, format!("the upload broke off: {e}")))?;
+            let chunk =
+                chunk.map_err(|e| ApiError::bad_request(lang, format!("the upload broke off: {e}")))?;
             file.add(&chunk, lang)?;
         }
     }

@@ -27,7 +27,12 @@ pub struct PrintCrs {
 /// The CRSs offered: Web Mercator (as the web map), UTM zone 43N (Almaty, true scale), and the
 /// local Pulkovo 1942 Gauss-Krüger zone 13 of older city plans.
 pub const PRINT_CRS: [PrintCrs; 3] = [
-    PrintCrs { srid: 3857, geographic: 4326, title: "WGS 84 / Pseudo-Mercator", area: [-180.0, -85.0, 180.0, 85.0] },
+    PrintCrs {
+        srid: 3857,
+        geographic: 4326,
+        title: "WGS 84 / Pseudo-Mercator",
+        area: [-180.0, -85.0, 180.0, 85.0],
+    },
     PrintCrs { srid: 32643, geographic: 4326, title: "WGS 84 / UTM zone 43N", area: [69.0, 0.0, 81.0, 84.0] },
     PrintCrs {
         srid: 28413,

@@ -58,10 +58,13 @@ pub fn page(
             };
             // Staff are named by their organisation and department, never by login.
             let issuer = match (&d.issuer, &d.issuer_unit) {
-                (None, _) => t(lang, "анонимді пайдаланушы", "анонимный пользователь", "anonymous user").into(),
+                (None, _) => {
+                    t(lang, "анонимді пайдаланушы", "анонимный пользователь", "anonymous user").into()
+                }
                 (Some(_), Some(unit)) => unit.clone(),
                 (Some(_), None) => {
-                    t(lang, "тіркелген пайдаланушы", "зарегистрированный пользователь", "registered user").into()
+                    t(lang, "тіркелген пайдаланушы", "зарегистрированный пользователь", "registered user")
+                        .into()
                 }
             };
             let rows = [

@@ -1,7 +1,9 @@
 //! The GeoPackage export: GDAL writes the rows as they arrive into a file in a temporary
 //! directory (in one transaction), which is then sent.
 
-use gdal::vector::{Feature, FieldValue, Geometry, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType};
+use gdal::vector::{
+    Feature, FieldValue, Geometry, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType,
+};
 use serde_json::Value;
 use tokio::sync::mpsc::Receiver;
 
@@ -49,7 +51,9 @@ pub(super) fn write(layer: &LayerDef, srid: i32, mut rows: Receiver<Row>) -> any
                     (_, None | Some(Value::Null)) => None,
                     (AttrType::Integer, Some(v)) => v.as_i64().map(FieldValue::Integer64Value),
                     (AttrType::Number, Some(v)) => v.as_f64().map(FieldValue::RealValue),
-                    (AttrType::Boolean, Some(v)) => v.as_bool().map(|b| FieldValue::IntegerValue(i32::from(b))),
+                    (AttrType::Boolean, Some(v)) => {
+                        v.as_bool().map(|b| FieldValue::IntegerValue(i32::from(b)))
+                    }
                     (_, v) => Some(FieldValue::StringValue(cell(v))),
                 };
                 if let Some(v) = v {

@@ -146,7 +146,9 @@ fn notes_sheet(wb: &mut Workbook, report: &Report, lang: crate::i18n::Lang) -> a
         ws.write_string(row, 1, column)?;
         ws.write_number(row, 2, *len as f64)?;
         let what = match *what {
-            "cut" => format!("cut to {CELL_MAX} characters (Excel's limit), ending with \"{}\"", CUT_MARK.trim()),
+            "cut" => {
+                format!("cut to {CELL_MAX} characters (Excel's limit), ending with \"{}\"", CUT_MARK.trim())
+            }
             _ => format!("left out: longer than {CELL_MAX} characters (Excel's limit)"),
         };
         ws.write_string(row, 3, what)?;
