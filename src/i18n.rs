@@ -112,6 +112,11 @@ pub enum Msg {
     InvalidCursor,
     ContentTypeRequired,
     BodyTooLarge,
+    // issue 12: print, exports, attachments
+    ServerBusy,
+    ImageTooLarge,
+    TooManyFiles,
+    UploadTooLarge,
 }
 
 impl Msg {
@@ -156,6 +161,11 @@ impl Msg {
             Msg::InvalidCursor => "invalid_cursor",
             Msg::ContentTypeRequired => "content_type_required",
             Msg::BodyTooLarge => "body_too_large",
+            // issue 12: print, exports, attachments
+            Msg::ServerBusy => "server_busy",
+            Msg::ImageTooLarge => "image_too_large",
+            Msg::TooManyFiles => "too_many_files",
+            Msg::UploadTooLarge => "upload_too_large",
         }
     }
 
@@ -298,6 +308,19 @@ impl Msg {
             (Msg::BodyTooLarge, Kk) => "Сұрау денесі тым үлкен",
             (Msg::BodyTooLarge, Ru) => "Тело запроса слишком большое",
             (Msg::BodyTooLarge, En) => "The request body is too large",
+            // issue 12: print, exports, attachments
+            (Msg::ServerBusy, Kk) => "Сервер бос емес, сәлден кейін қайталап көріңіз",
+            (Msg::ServerBusy, Ru) => "Сервер занят, повторите попытку чуть позже",
+            (Msg::ServerBusy, En) => "The server is busy; try again in a moment",
+            (Msg::ImageTooLarge, Kk) => "Сурет тым үлкен, оны өңдеу мүмкін емес",
+            (Msg::ImageTooLarge, Ru) => "Изображение слишком велико для обработки",
+            (Msg::ImageTooLarge, En) => "The image is too large to process",
+            (Msg::TooManyFiles, Kk) => "Бір сұрауда файлдар тым көп",
+            (Msg::TooManyFiles, Ru) => "Слишком много файлов в одном запросе",
+            (Msg::TooManyFiles, En) => "Too many files in one request",
+            (Msg::UploadTooLarge, Kk) => "Бір сұраудағы файлдардың жалпы көлемі тым үлкен",
+            (Msg::UploadTooLarge, Ru) => "Общий размер файлов в одном запросе слишком велик",
+            (Msg::UploadTooLarge, En) => "The files of one request are too large together",
         }
     }
 }
@@ -366,6 +389,11 @@ mod tests {
             Msg::ContentTypeRequired,
             Msg::UnsupportedMediaType,
             Msg::BodyTooLarge,
+            // issue 12: print, exports, attachments
+            Msg::ServerBusy,
+            Msg::ImageTooLarge,
+            Msg::TooManyFiles,
+            Msg::UploadTooLarge,
         ] {
             let texts = [m.text(Lang::Kk), m.text(Lang::Ru), m.text(Lang::En)];
             assert!(texts.iter().all(|t| !t.is_empty()));

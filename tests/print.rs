@@ -295,7 +295,9 @@ async fn maps_print_to_scale_as_geopdf_and_verify() {
     let engineer_code = r.header("qala-document");
     assert_eq!(qr_text(&png), format!("http://{HOST}/verify/{engineer_code}"));
     let record = call(&app, "GET", &format!("/api/documents/{engineer_code}"), &[], vec![]).await.json();
-    assert_eq!(record["issuer"], "engineer");
+    // The public record names the issuer's organisation, never its login.
+    assert_eq!(record["issued_by"], "almaty-su");
+    assert!(record.get("issuer").is_none(), "{record}");
 
     // The local system of older city plans: Pulkovo 1942 / Gauss-Kruger zone 13. The control
     // points are on the Pulkovo datum; GDAL's reading agrees with the extent Qala reports within

@@ -1,11 +1,15 @@
 //! Files attached to features: documents of any format, photos, video, audio.
 //!
-//! Uploads are multipart (`file` field), streamed to disk while hashed and counted; beyond the
-//! size limit the upload is a 413 and nothing is kept. Files are stored content-addressed
-//! (`<attachments-dir>/<sha256[..2]>/<sha256>`), their type sniffed from their bytes (the name's
-//! extension is not trusted), their names sanitised. Downloads answer range requests (video and
-//! audio seek), images have thumbnails. Access follows the feature: reading it lets one list and
-//! download, writing it lets one add and delete.
+//! Uploads are multipart (`file` fields), streamed to temporary files while hashed and counted.
+//! A request is all or nothing: within `max_upload_bytes` a file, `max_upload_request_bytes` all
+//! files and `max_upload_files` files (413 naming the limit beyond them), and when any file is
+//! refused none is kept; the rows of a request are written in one transaction. Files are stored
+//! content-addressed (`<attachments-dir>/<sha256[..2]>/<sha256>`), their type sniffed from their
+//! bytes (the name's extension is not trusted), their names sanitised. Downloads answer range
+//! requests (video and audio seek). Images have thumbnails, decoded within the image limits of
+//! [`crate::print::limits`] (a decompression bomb is a 422 `image_too_large`, never decoded) and
+//! behind the render gate. Access follows the feature: reading it lets one list and download,
+//! writing it lets one add and delete.
 
 use std::path::{Path as FsPath, PathBuf};
 
@@ -25,6 +29,7 @@ use crate::auth::{Caller, journal};
 use crate::error::ApiError;
 use crate::http::{AppState, ReqLang};
 use crate::i18n::{Lang, Msg};
+use crate::print::limits::{ImageRefusal, MAX_IMAGE_ALLOC, MAX_IMAGE_SIDE, decode_image};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -133,6 +138,184 @@ async fn list(
     Ok(Json(json!({"attachments": rows.iter().map(|r| row_json(r, &base)).collect::<Vec<_>>()})))
 }
 
+/// A file of an upload request received into a temporary file, not yet kept.
+#[derive(Debug)]
+struct Received {
+    tmp: PathBuf,
+    name: String,
+    sha: String,
+    size: usize,
+    media: String,
+}
+
+/// Removes the temporary files of an upload that is not kept.
+async fn discard(files: &[Received]) {
+    for f in files {
+        let _ = tokio::fs::remove_file(&f.tmp).await;
+    }
+}
+
+/// The bounds of one upload request.
+#[derive(Debug, Clone, Copy)]
+struct UploadLimits {
+    /// Bytes of one file.
+    file: usize,
+    /// Bytes of all files together.
+    total: usize,
+    /// Files.
+    files: usize,
+}
+
+/// 413 naming the limit that was passed.
+fn too_large(msg: Msg, lang: Lang, limit: &str, value: usize, detail: String) -> ApiError {
+    ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, msg, lang)
+        .with_detail(detail)
+        .with_details(json!({"limit": limit, "value": value}))
+}
+
+/// Streams the form's `file` fields into temporary files under `dir/tmp`, hashed, counted and
+/// sniffed, within `limits`. On any refusal every file received so far is removed.
+async fn receive(
+    multipart: &mut Multipart,
+    dir: &FsPath,
+    limits: UploadLimits,
+    lang: Lang,
+) -> Result<Vec<Received>, ApiError> {
+    let mut files: Vec<Received> = Vec::new();
+    let mut total = 0usize;
+    let result: Result<(), ApiError> = async {
+        tokio::fs::create_dir_all(dir.join("tmp")).await.map_err(|e| ApiError::internal(lang, e))?;
+        while let Some(mut field) = multipart.next_field().await.map_err(|e| multipart_error(lang, e))? {
+            if field.name() != Some("file") {
+                return Err(ApiError::bad_request(
+                    lang,
+                    format!("unexpected form field `{}` (send files as `file`)", field.name().unwrap_or("")),
+                ));
+            }
+            if files.len() == limits.files {
+                return Err(too_large(
+                    Msg::TooManyFiles,
+                    lang,
+                    "max_upload_files",
+                    limits.files,
+                    format!("at most {} files per request", limits.files),
+                ));
+            }
+            let name = sanitize_name(field.file_name().unwrap_or("file"));
+            let tmp = dir.join("tmp").join(crate::auth::new_secret("up-"));
+            let mut file = tokio::fs::File::create(&tmp).await.map_err(|e| ApiError::internal(lang, e))?;
+            // Registered at once, so that a refusal below removes it with the others.
+            files.push(Received {
+                tmp,
+                name: name.clone(),
+                sha: String::new(),
+                size: 0,
+                media: String::new(),
+            });
+            let mut hasher = Sha256::new();
+            let mut size = 0usize;
+            let mut head = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(|e| multipart_error(lang, e))? {
+                size += chunk.len();
+                total += chunk.len();
+                if size > limits.file {
+                    return Err(too_large(
+                        Msg::PayloadTooLarge,
+                        lang,
+                        "max_upload_bytes",
+                        limits.file,
+                        format!("`{name}`: the limit is {} bytes a file", limits.file),
+                    ));
+                }
+                if total > limits.total {
+                    return Err(too_large(
+                        Msg::UploadTooLarge,
+                        lang,
+                        "max_upload_request_bytes",
+                        limits.total,
+                        format!("the limit is {} bytes for all files of a request", limits.total),
+                    ));
+                }
+                if head.len() < 8192 {
+                    head.extend_from_slice(&chunk[..chunk.len().min(8192 - head.len())]);
+                }
+                hasher.update(&chunk);
+                file.write_all(&chunk).await.map_err(|e| ApiError::internal(lang, e))?;
+            }
+            file.flush().await.map_err(|e| ApiError::internal(lang, e))?;
+            if size == 0 {
+                return Err(ApiError::bad_request(lang, format!("`{name}` is empty")));
+            }
+            if let Some(last) = files.last_mut() {
+                last.sha = crate::layers::sync::hex(&hasher.finalize());
+                last.size = size;
+                last.media = sniff(&head);
+            }
+        }
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => Ok(files),
+        Err(e) => {
+            discard(&files).await;
+            Err(e)
+        }
+    }
+}
+
+/// A broken multipart body: 413 when a size limit stopped it, 400 otherwise.
+fn multipart_error(lang: Lang, e: axum::extract::multipart::MultipartError) -> ApiError {
+    crate::print::records::multipart_error(lang, e)
+}
+
+/// Records received files and moves them to their content-addressed places, all or nothing: the
+/// rows are written in one transaction that commits only once every file is in place. Stored
+/// files are never removed here (another request may have just attached the same content): a
+/// failed commit can at worst leave a file no row names.
+async fn keep(
+    state: &AppState,
+    caller: &Caller,
+    layer: &str,
+    fid: i64,
+    files: &[Received],
+    lang: Lang,
+) -> Result<Vec<AttachmentRow>, ApiError> {
+    let dir = &state.settings.attachments_dir;
+    let mut tx = state.pool.begin().await.map_err(|e| ApiError::database(lang, e))?;
+    let mut rows = Vec::with_capacity(files.len());
+    for f in files {
+        let row: AttachmentRow = sqlx::query_as(&format!(
+            "INSERT INTO attachments (layer_id, feature_id, sha256, file_name, media_type, size_bytes, created_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {ROW_COLUMNS}"
+        ))
+        .bind(layer)
+        .bind(fid)
+        .bind(&f.sha)
+        .bind(&f.name)
+        .bind(&f.media)
+        .bind(f.size as i64)
+        .bind(caller.login())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| ApiError::database(lang, e))?;
+        rows.push(row);
+    }
+    for f in files {
+        let path = stored_path(dir, &f.sha);
+        tokio::fs::create_dir_all(path.parent().unwrap_or(dir))
+            .await
+            .map_err(|e| ApiError::internal(lang, e))?;
+        if tokio::fs::try_exists(&path).await.unwrap_or(false) {
+            let _ = tokio::fs::remove_file(&f.tmp).await;
+        } else {
+            tokio::fs::rename(&f.tmp, &path).await.map_err(|e| ApiError::internal(lang, e))?;
+        }
+    }
+    tx.commit().await.map_err(|e| ApiError::database(lang, e))?;
+    Ok(rows)
+}
+
 async fn upload(
     State(state): State<AppState>,
     caller: Caller,
@@ -148,73 +331,25 @@ async fn upload(
         return Err(super::routes::write_refused(&caller, lang));
     }
     let mut multipart = multipart.map_err(|e| ApiError::rejection(lang, e))?;
-    let dir = state.settings.attachments_dir.clone();
-    let limit = state.settings.max_upload_bytes;
-    let mut created = Vec::new();
-    while let Some(mut field) = multipart.next_field().await.map_err(|e| ApiError::rejection(lang, e))? {
-        if field.name() != Some("file") {
-            return Err(ApiError::bad_request(
-                lang,
-                format!("unexpected form field `{}` (send files as `file`)", field.name().unwrap_or("")),
-            ));
-        }
-        let name = sanitize_name(field.file_name().unwrap_or("file"));
-        tokio::fs::create_dir_all(dir.join("tmp")).await.map_err(|e| ApiError::internal(lang, e))?;
-        let tmp = dir.join("tmp").join(crate::auth::new_secret("up-"));
-        let mut file = tokio::fs::File::create(&tmp).await.map_err(|e| ApiError::internal(lang, e))?;
-        let mut hasher = Sha256::new();
-        let mut size = 0usize;
-        let mut head = Vec::new();
-        let result: Result<(), ApiError> = async {
-            while let Some(chunk) = field.chunk().await.map_err(|e| ApiError::rejection(lang, e))? {
-                size += chunk.len();
-                if size > limit {
-                    return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, Msg::PayloadTooLarge, lang)
-                        .with_detail(format!("the limit is {} bytes", limit)));
-                }
-                if head.len() < 8192 {
-                    head.extend_from_slice(&chunk[..chunk.len().min(8192 - head.len())]);
-                }
-                hasher.update(&chunk);
-                file.write_all(&chunk).await.map_err(|e| ApiError::internal(lang, e))?;
-            }
-            file.flush().await.map_err(|e| ApiError::internal(lang, e))
-        }
-        .await;
-        drop(file);
-        if let Err(e) = result {
-            let _ = tokio::fs::remove_file(&tmp).await;
+    let s = &state.settings;
+    let limits = UploadLimits {
+        file: s.max_upload_bytes,
+        total: s.max_upload_request_bytes.max(s.max_upload_bytes),
+        files: s.max_upload_files.max(1),
+    };
+    let files = receive(&mut multipart, &s.attachments_dir, limits, lang).await?;
+    if files.is_empty() {
+        return Err(ApiError::bad_request(lang, "no file was sent (multipart field `file`)"));
+    }
+    let created = match keep(&state, &caller, &layer, fid, &files, lang).await {
+        Ok(rows) => rows,
+        Err(e) => {
+            // The rows were rolled back; files still in the temporary directory go.
+            discard(&files).await;
             return Err(e);
         }
-        if size == 0 {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(ApiError::bad_request(lang, format!("`{name}` is empty")));
-        }
-        let sha = crate::layers::sync::hex(&hasher.finalize());
-        let path = stored_path(&dir, &sha);
-        tokio::fs::create_dir_all(path.parent().unwrap_or(&dir))
-            .await
-            .map_err(|e| ApiError::internal(lang, e))?;
-        if tokio::fs::try_exists(&path).await.unwrap_or(false) {
-            let _ = tokio::fs::remove_file(&tmp).await;
-        } else {
-            tokio::fs::rename(&tmp, &path).await.map_err(|e| ApiError::internal(lang, e))?;
-        }
-        let media = sniff(&head);
-        let row: AttachmentRow = sqlx::query_as(&format!(
-            "INSERT INTO attachments (layer_id, feature_id, sha256, file_name, media_type, size_bytes, created_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING {ROW_COLUMNS}"
-        ))
-        .bind(&layer)
-        .bind(fid)
-        .bind(&sha)
-        .bind(&name)
-        .bind(&media)
-        .bind(size as i64)
-        .bind(caller.login())
-        .fetch_one(&state.pool)
-        .await
-        .map_err(|e| ApiError::database(lang, e))?;
+    };
+    for row in &created {
         journal::record(
             &state.pool,
             "attachment",
@@ -222,13 +357,9 @@ async fn upload(
             None,
             Some(&format!("{layer}/{fid}")),
             "ok",
-            json!({"op": "add", "name": name, "sha256": sha, "size": size}),
+            json!({"op": "add", "name": row.file_name, "sha256": row.sha256, "size": row.size_bytes}),
         )
         .await;
-        created.push(row);
-    }
-    if created.is_empty() {
-        return Err(ApiError::bad_request(lang, "no file was sent (multipart field `file`)"));
     }
     let base = format!("{}/ogc/collections/{layer}/items/{fid}/attachments", public.0);
     Ok((
@@ -315,24 +446,47 @@ async fn thumbnail(
     let png = match tokio::fs::read(&thumb).await {
         Ok(b) => b,
         Err(_) => {
+            // Decoding is CPU and memory work: it waits for a turn like rendering does.
+            let _turn = state.settings.render.enter(lang).await?;
             let (src, dst) = (path.clone(), thumb.clone());
-            let made = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<u8>> {
-                let img = image::ImageReader::open(&src)?.with_guessed_format()?.decode()?;
+            let made = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, ThumbError> {
+                let img = decode_image(&src).map_err(ThumbError::Image)?;
                 let mut out = std::io::Cursor::new(Vec::new());
-                img.thumbnail(256, 256).write_to(&mut out, image::ImageFormat::Png)?;
-                std::fs::write(&dst, out.get_ref())?;
+                img.thumbnail(256, 256)
+                    .write_to(&mut out, image::ImageFormat::Png)
+                    .map_err(|e| ThumbError::Server(e.to_string()))?;
+                std::fs::write(&dst, out.get_ref()).map_err(|e| ThumbError::Server(e.to_string()))?;
                 Ok(out.into_inner())
             })
             .await
             .map_err(|e| ApiError::internal(lang, e))?;
-            made.map_err(|e| {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Msg::BadRequest, lang)
-                    .with_detail(format!("the image cannot be read: {e}"))
+            made.map_err(|e| match e {
+                ThumbError::Image(ImageRefusal::TooLarge(why)) => {
+                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Msg::ImageTooLarge, lang).with_detail(
+                        format!(
+                            "at most {MAX_IMAGE_SIDE} pixels a side and {} MiB decoded ({why})",
+                            MAX_IMAGE_ALLOC >> 20
+                        ),
+                    )
+                }
+                ThumbError::Image(ImageRefusal::Unreadable(why)) => {
+                    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Msg::BadRequest, lang)
+                        .with_detail(format!("the image cannot be read: {why}"))
+                }
+                ThumbError::Image(ImageRefusal::Io(e)) => ApiError::internal(lang, e),
+                ThumbError::Server(e) => ApiError::internal(lang, e),
             })?
         }
     };
     Ok(([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "private, max-age=3600")], png)
         .into_response())
+}
+
+/// Why a thumbnail was not made: the image's fault (422) or the server's (500).
+#[derive(Debug)]
+enum ThumbError {
+    Image(ImageRefusal),
+    Server(String),
 }
 
 async fn remove(

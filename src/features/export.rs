@@ -1,20 +1,33 @@
 //! Exports of a layer's features, with the filters of the items API (bbox, datetime, property
 //! filters, CQL2, sortby, crs): `GET /ogc/collections/{id}/export?format=csv|xlsx|geojson|gpkg`.
 //!
-//! CSV and GeoJSON are streamed row by row as the database returns them, so a large export starts
-//! at once and holds little memory; XLSX and GeoPackage are files by nature and are written whole
-//! (the GeoPackage by GDAL in a blocking thread) before they are sent. CSV and XLSX headers are the
-//! attribute labels in the caller's language; GeoJSON and GeoPackage keep the attribute names
-//! (machine-readable). Only the features the caller may read are exported.
+//! Every format goes through a temporary file ([`spool`]), never a whole layer in memory, and a
+//! slow client never holds a database connection: one query reads the rows from the database's
+//! cursor as fast as it sends them (one snapshot), they are written to the file as they come, and
+//! the connection goes back to the pool when the query ends, whatever the client's pace.
+//! - CSV and GeoJSON: the response follows the file as it grows, so it starts at once. Its status
+//!   is decided by the query's first answer (a filter the data cannot evaluate, such as a division
+//!   by zero, is a 400); a failure after the first rows breaks the transfer off.
+//! - XLSX ([`xlsx`], constant memory; over-long texts cut and listed on a `notes` sheet) and
+//!   GeoPackage ([`gpkg`], GDAL): rows are written into the file in a blocking thread; the file is
+//!   sent, with its length, once complete.
+//!
+//! CSV and XLSX headers are the attribute labels in the caller's language; GeoJSON and GeoPackage
+//! keep the attribute names (machine-readable). Only the features the caller may read are exported.
+
+mod gpkg;
+mod spool;
+pub mod xlsx;
 
 use axum::Router;
-use axum::body::Body;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
+use tokio::sync::{mpsc, oneshot};
 
 use super::query::ItemsQuery;
 use super::routes::readable;
@@ -22,7 +35,7 @@ use crate::auth::{Caller, journal};
 use crate::error::ApiError;
 use crate::http::{AppState, ReqLang};
 use crate::i18n::Lang;
-use crate::layers::catalog::{AttrType, LayerDef};
+use crate::layers::catalog::LayerDef;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/ogc/collections/{id}/export", get(export))
@@ -84,7 +97,8 @@ pub fn headers(layer: &LayerDef, lang: Lang) -> Vec<String> {
     h
 }
 
-/// One exported row: id, attributes, KATO, version, last change, geometry as WKT and GeoJSON.
+/// One exported row: id, attributes, KATO, version, last change, and the geometry in the form
+/// its format needs (WKT for CSV and XLSX, GeoJSON, WKB for GeoPackage; the others are NULL).
 #[derive(Debug, sqlx::FromRow)]
 struct Row {
     id: i64,
@@ -92,18 +106,23 @@ struct Row {
     kato: Option<String>,
     version: i32,
     updated_at: chrono::DateTime<chrono::Utc>,
-    wkt: String,
-    geojson: String,
-    wkb: Vec<u8>,
+    wkt: Option<String>,
+    geojson: Option<String>,
+    wkb: Option<Vec<u8>>,
 }
 
-fn select_sql(layer: &LayerDef, q: &ItemsQuery, scope_sql: &str) -> String {
+fn select_sql(layer: &LayerDef, q: &ItemsQuery, scope_sql: &str, format: Format) -> String {
     let g = q.crs.from_wgs84_sql("f.geom");
+    let p = q.crs.precision();
+    let (wkt, geojson, wkb) = match format {
+        Format::Csv | Format::Xlsx => (format!("ST_AsText({g}, {p})"), "NULL".into(), "NULL".into()),
+        Format::GeoJson => ("NULL".into(), format!("ST_AsGeoJSON({g}, {p})"), "NULL".into()),
+        Format::Gpkg => ("NULL".into(), "NULL".into(), format!("ST_AsBinary(ST_Multi({g}))")),
+    };
     format!(
-        "SELECT f.id, f.attrs, f.kato::text AS kato, f.version, f.updated_at, ST_AsText({g}, {p}) AS wkt,
-                ST_AsGeoJSON({g}, {p}) AS geojson, ST_AsBinary(ST_Multi({g})) AS wkb
+        "SELECT f.id, f.attrs, f.kato::text AS kato, f.version, f.updated_at, {wkt}::text AS wkt,
+                {geojson}::text AS geojson, {wkb}::bytea AS wkb
          FROM \"features_{layer}\" f WHERE f.deleted_at IS NULL AND {scope_sql}{where_} ORDER BY {order}",
-        p = q.crs.precision(),
         layer = layer.id,
         where_ = q.where_sql(),
         order = q.order_by(),
@@ -130,8 +149,68 @@ fn row_fields(layer: &LayerDef, r: &Row) -> Vec<String> {
     f.push(r.kato.clone().unwrap_or_default());
     f.push(r.version.to_string());
     f.push(r.updated_at.to_rfc3339());
-    f.push(r.wkt.clone());
+    f.push(r.wkt.clone().unwrap_or_default());
     f
+}
+
+/// A query error as the caller's mistake when the data cannot be evaluated as the filter asks
+/// (division by zero, an impossible date or number, a comparison of a text with a number, an
+/// invalid pattern): 400 naming the kind, never PostgreSQL's text. Anything else is the server's.
+fn query_error(lang: Lang, e: sqlx::Error) -> ApiError {
+    let code = match &e {
+        sqlx::Error::Database(d) => d.code().map(|c| c.to_string()),
+        _ => None,
+    };
+    let what = match code.as_deref() {
+        Some("22012") => "a division by zero",
+        Some("22007" | "22008") => "an invalid date or time",
+        Some("22003") => "a number out of range",
+        Some("22P02") => "a value that is not of the type compared with",
+        Some("2201B") => "an invalid pattern",
+        Some("42883" | "42804") => "an operation on values of types it does not apply to",
+        Some(c) if c.starts_with("22") => "a value the filter cannot use",
+        _ => return ApiError::database(lang, e),
+    };
+    tracing::info!(error = %e, "export filter refused by the database");
+    ApiError::bad_request(lang, format!("the filter cannot be evaluated on this layer's data: {what}"))
+}
+
+/// Reads the rows from the database's cursor into `tx` as fast as it sends them, until the end,
+/// an error, or the receiver is gone. `first` learns of the query's first answer.
+async fn read_rows(
+    pool: sqlx::PgPool,
+    sql: String,
+    scope: Option<String>,
+    binds: Vec<super::cql::Bind>,
+    tx: mpsc::Sender<Row>,
+    first: oneshot::Sender<Result<(), sqlx::Error>>,
+) -> Result<(), sqlx::Error> {
+    let query = sqlx::query_as::<_, Row>(&sql).bind(scope);
+    let mut rows = super::query::bind_all(query, &binds).fetch(&pool);
+    let mut first = Some(first);
+    while let Some(r) = rows.next().await {
+        match r {
+            Ok(row) => {
+                if let Some(f) = first.take() {
+                    let _ = f.send(Ok(()));
+                }
+                if tx.send(row).await.is_err() {
+                    return Ok(());
+                }
+            }
+            Err(e) => {
+                if let Some(f) = first.take() {
+                    let _ = f.send(Err(e));
+                    return Ok(());
+                }
+                return Err(e);
+            }
+        }
+    }
+    if let Some(f) = first.take() {
+        let _ = f.send(Ok(()));
+    }
+    Ok(())
 }
 
 async fn export(
@@ -139,8 +218,9 @@ async fn export(
     caller: Caller,
     ReqLang(lang): ReqLang,
     Path(id): Path<String>,
-    Query(mut pairs): Query<Vec<(String, String)>>,
+    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
 ) -> Result<Response, ApiError> {
+    let Query(mut pairs) = query.map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
     let (layer, _, scope) = readable(&state, &caller, &id, lang)?;
     let format = match pairs.iter().position(|(k, _)| k == "format") {
         Some(i) => {
@@ -166,7 +246,7 @@ async fn export(
         json!({"format": format.extension(), "query": pairs}),
     )
     .await;
-    let sql = select_sql(&layer, &q, &scope.sql(1));
+    let sql = select_sql(&layer, &q, &scope.sql(1), format);
     let file_name =
         format!("{}-{}.{}", layer.id, chrono::Utc::now().format("%Y%m%d-%H%M%S"), format.extension());
     let mut h = HeaderMap::new();
@@ -177,182 +257,110 @@ async fn export(
     if !layer.access.public {
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     }
-    let scope_param = scope.param();
+    let (tx, rx) = mpsc::channel::<Row>(256);
+    let (first_tx, first_rx) = oneshot::channel();
+    let reader =
+        tokio::spawn(read_rows(state.pool.clone(), sql, scope.param(), q.params.binds.clone(), tx, first_tx));
+    let failed = |e: &dyn std::fmt::Display| ApiError::internal(lang, e);
     match format {
         Format::Csv | Format::GeoJson => {
-            // Rows flow from the database through a channel into the response body.
-            let (tx, rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(64);
-            let pool = state.pool.clone();
-            let layer2 = layer.clone();
+            let (writer, file) = spool::spool().map_err(|e| failed(&e))?;
             let head = headers(&layer, lang);
-            tokio::spawn(async move {
-                let query = sqlx::query_as::<_, Row>(&sql).bind(scope_param);
-                let mut rows = super::query::bind_all(query, &q.params.binds).fetch(&pool);
-                let start = match format {
-                    Format::Csv => format!("\u{feff}{}", csv_line(&head)),
-                    _ => "{\"type\":\"FeatureCollection\",\"features\":[\n".to_string(),
-                };
-                if tx.send(Ok(start)).await.is_err() {
-                    return;
-                }
-                let mut first = true;
-                while let Some(r) = rows.next().await {
-                    let chunk = match r {
-                        Ok(r) if format == Format::Csv => csv_line(&row_fields(&layer2, &r)),
-                        Ok(r) => {
-                            let f = format!(
-                                "{}{{\"type\":\"Feature\",\"id\":{},\"geometry\":{},\"properties\":{}}}",
-                                if first { "" } else { ",\n" },
-                                r.id,
-                                r.geojson,
-                                r.attrs
-                            );
-                            first = false;
-                            f
-                        }
-                        Err(e) => {
-                            tracing::error!(error = %e, "export failed midway");
-                            let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
-                            return;
-                        }
-                    };
-                    if tx.send(Ok(chunk)).await.is_err() {
-                        return;
-                    }
-                }
-                if format == Format::GeoJson {
-                    let _ = tx.send(Ok("\n]}\n".to_string())).await;
-                }
-            });
-            let stream =
-                futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) });
-            Ok((h, Body::from_stream(stream)).into_response())
+            tokio::spawn(write_text(writer, rx, format, layer.clone(), head, reader));
+            // The status follows the query's first answer; later failures break the body off.
+            match first_rx.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(query_error(lang, e)),
+                Err(e) => return Err(failed(&e)),
+            }
+            Ok((h, file.into_body()).into_response())
         }
         Format::Xlsx | Format::Gpkg => {
-            let query = sqlx::query_as::<_, Row>(&sql).bind(scope_param);
-            let rows = super::query::bind_all(query, &q.params.binds)
-                .fetch_all(&state.pool)
-                .await
-                .map_err(|e| ApiError::database(lang, e))?;
-            let layer2 = layer.clone();
-            let srid = q.crs.srid;
-            let head = headers(&layer, lang);
-            let bytes = tokio::task::spawn_blocking(move || match format {
-                Format::Xlsx => xlsx(&layer2, &head, &rows),
-                _ => gpkg(&layer2, &rows, srid),
-            })
-            .await
-            .map_err(|e| ApiError::internal(lang, e))?
-            .map_err(|e| ApiError::internal(lang, e))?;
-            Ok((h, bytes).into_response())
-        }
-    }
-}
-
-/// Excel keeps at most this many characters in a cell.
-const XLSX_CELL_MAX: usize = 32_767;
-
-fn xlsx(layer: &LayerDef, head: &[String], rows: &[Row]) -> anyhow::Result<Vec<u8>> {
-    use rust_xlsxwriter::{Format as XFormat, Workbook};
-    let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name(layer.id.chars().take(31).collect::<String>())?;
-    let bold = XFormat::new().set_bold();
-    for (c, h) in head.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, h, &bold)?;
-    }
-    for (i, r) in rows.iter().enumerate() {
-        let row = (i + 1) as u32;
-        ws.write_number(row, 0, r.id as f64)?;
-        for (j, a) in layer.attributes.iter().enumerate() {
-            let col = (j + 1) as u16;
-            match (a.kind, r.attrs.get(&a.name)) {
-                (_, None | Some(Value::Null)) => {}
-                (AttrType::Integer | AttrType::Number, Some(Value::Number(n))) => {
-                    ws.write_number(row, col, n.as_f64().unwrap_or_default())?;
-                }
-                (AttrType::Boolean, Some(Value::Bool(b))) => {
-                    ws.write_boolean(row, col, *b)?;
-                }
-                (_, v) => {
-                    ws.write_string(row, col, cell(v))?;
-                }
+            let (layer2, srid, head) = (layer.clone(), q.crs.srid, headers(&layer, lang));
+            let written = tokio::task::spawn_blocking(move || match format {
+                Format::Xlsx => xlsx::write(&layer2, &head, lang, rx).map(|(f, r)| (f, Some(r))),
+                _ => gpkg::write(&layer2, srid, rx).map(|f| (f, None)),
+            });
+            // The database's answer first: a refused filter is the caller's mistake.
+            match reader.await.map_err(|e| failed(&e))? {
+                Ok(()) => {}
+                Err(e) => return Err(query_error(lang, e)),
             }
-        }
-        let n = layer.attributes.len() as u16;
-        ws.write_string(row, n + 1, r.kato.clone().unwrap_or_default())?;
-        ws.write_number(row, n + 2, f64::from(r.version))?;
-        ws.write_string(row, n + 3, r.updated_at.to_rfc3339())?;
-        if r.wkt.len() <= XLSX_CELL_MAX {
-            ws.write_string(row, n + 4, &r.wkt)?;
+            if let Ok(Err(e)) = first_rx.await {
+                return Err(query_error(lang, e));
+            }
+            let (file, report) = written.await.map_err(|e| failed(&e))?.map_err(|e| failed(&e))?;
+            let (body, len) = spool::file_body(file).map_err(|e| failed(&e))?;
+            h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+            if let Some(r) = report.filter(|r| r.cut_cells > 0 || r.rows_left_out > 0) {
+                h.insert("qala-truncated-cells", HeaderValue::from(r.cut_cells));
+                h.insert("qala-rows-left-out", HeaderValue::from(r.rows_left_out));
+            }
+            Ok((StatusCode::OK, h, body).into_response())
         }
     }
-    ws.autofilter(0, 0, rows.len() as u32, (head.len() - 1) as u16)?;
-    ws.set_freeze_panes(1, 0)?;
-    Ok(wb.save_to_buffer()?)
 }
 
-fn gpkg(layer: &LayerDef, rows: &[Row], srid: i32) -> anyhow::Result<Vec<u8>> {
-    use gdal::vector::{
-        Feature, FieldValue, Geometry, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType,
+/// Encodes CSV or GeoJSON rows into the spool as they come; stops when the client is gone.
+async fn write_text(
+    mut w: spool::SpoolWriter,
+    mut rows: mpsc::Receiver<Row>,
+    format: Format,
+    layer: std::sync::Arc<LayerDef>,
+    head: Vec<String>,
+    reader: tokio::task::JoinHandle<Result<(), sqlx::Error>>,
+) {
+    let start = match format {
+        Format::Csv => format!("\u{feff}{}", csv_line(&head)),
+        _ => "{\"type\":\"FeatureCollection\",\"features\":[\n".to_string(),
     };
-    let dir = tempfile::tempdir()?;
-    let path = dir.path().join(format!("{}.gpkg", layer.id));
-    {
-        let driver = gdal::DriverManager::get_driver_by_name("GPKG")?;
-        let mut ds = driver.create_vector_only(&path)?;
-        let mut srs = gdal::spatial_ref::SpatialRef::from_epsg(srid as u32)?;
-        srs.set_axis_mapping_strategy(gdal::spatial_ref::AxisMappingStrategy::TraditionalGisOrder);
-        let ty = match layer.geometry {
-            crate::layers::catalog::GeometryType::Point => OGRwkbGeometryType::wkbMultiPoint,
-            crate::layers::catalog::GeometryType::Line => OGRwkbGeometryType::wkbMultiLineString,
-            crate::layers::catalog::GeometryType::Polygon => OGRwkbGeometryType::wkbMultiPolygon,
-        };
-        let mut txn = ds.start_transaction()?;
-        let lyr = txn.create_layer(LayerOptions { name: &layer.id, srs: Some(&srs), ty, options: None })?;
-        let mut defs: Vec<(&str, OGRFieldType::Type)> = layer
-            .attributes
-            .iter()
-            .map(|a| {
-                let t = match a.kind {
-                    AttrType::Integer => OGRFieldType::OFTInteger64,
-                    AttrType::Number => OGRFieldType::OFTReal,
-                    AttrType::Boolean => OGRFieldType::OFTInteger,
-                    _ => OGRFieldType::OFTString,
-                };
-                (a.name.as_str(), t)
-            })
-            .collect();
-        defs.push(("qala_id", OGRFieldType::OFTInteger64));
-        defs.push(("kato", OGRFieldType::OFTString));
-        defs.push(("version", OGRFieldType::OFTInteger));
-        lyr.create_defn_fields(&defs)?;
-        for r in rows {
-            let mut f = Feature::new(lyr.defn())?;
-            for (i, a) in layer.attributes.iter().enumerate() {
-                let v = match (a.kind, r.attrs.get(&a.name)) {
-                    (_, None | Some(Value::Null)) => None,
-                    (AttrType::Integer, Some(v)) => v.as_i64().map(FieldValue::Integer64Value),
-                    (AttrType::Number, Some(v)) => v.as_f64().map(FieldValue::RealValue),
-                    (AttrType::Boolean, Some(v)) => {
-                        v.as_bool().map(|b| FieldValue::IntegerValue(i32::from(b)))
-                    }
-                    (_, v) => Some(FieldValue::StringValue(cell(v))),
-                };
-                if let Some(v) = v {
-                    f.set_field(i, &v)?;
-                }
-            }
-            let n = layer.attributes.len();
-            f.set_field_integer64(n, r.id)?;
-            if let Some(k) = &r.kato {
-                f.set_field_string(n + 1, k)?;
-            }
-            f.set_field_integer(n + 2, r.version)?;
-            f.set_geometry(Geometry::from_wkb(&r.wkb)?)?;
-            f.create(&lyr)?;
+    let mut result = w.write(start.as_bytes()).await;
+    let mut first = true;
+    while result.is_ok() {
+        let Some(r) = rows.recv().await else { break };
+        if w.abandoned() {
+            // Dropping the receiver stops the database read.
+            return;
         }
-        txn.commit()?;
+        let chunk = match format {
+            Format::Csv => csv_line(&row_fields(&layer, &r)),
+            _ => {
+                let f = format!(
+                    "{}{{\"type\":\"Feature\",\"id\":{},\"geometry\":{},\"properties\":{}}}",
+                    if first { "" } else { ",\n" },
+                    r.id,
+                    r.geojson.as_deref().unwrap_or("null"),
+                    r.attrs
+                );
+                first = false;
+                f
+            }
+        };
+        result = w.write(chunk.as_bytes()).await;
     }
-    Ok(std::fs::read(&path)?)
+    drop(rows);
+    match (result, reader.await) {
+        (Ok(()), Ok(Ok(()))) => {
+            let end = if format == Format::GeoJson { "\n]}\n" } else { "" };
+            let finished = match w.write(end.as_bytes()).await {
+                Ok(()) => w.finish().await,
+                Err(e) => Err(e),
+            };
+            if let Err(e) = finished {
+                tracing::error!(error = %e, "export spool failed");
+            }
+        }
+        (Err(e), _) => {
+            tracing::error!(error = %e, "export spool failed");
+            w.fail("export failed");
+        }
+        (_, Ok(Err(e))) => {
+            tracing::error!(error = %e, "export failed midway");
+            w.fail("export failed");
+        }
+        (_, Err(e)) => {
+            tracing::error!(error = %e, "export reader failed");
+            w.fail("export failed");
+        }
+    }
 }

@@ -46,6 +46,15 @@ pub struct HttpSettings {
     pub idle_timeout: Duration,
     /// Most connections served at once; more wait in the listen queue.
     pub max_connections: usize,
+    /// Most bytes of all the files of one upload request together (never less than
+    /// `max_upload_bytes`).
+    pub max_upload_request_bytes: usize,
+    /// Most files in one upload request.
+    pub max_upload_files: usize,
+    /// Concurrent PDF rendering and image decoding, and how long a request waits for its turn.
+    pub render: crate::print::limits::RenderGate,
+    /// Database connections one print or passport uses at once to read its layers.
+    pub print_connections: usize,
 }
 
 impl Default for HttpSettings {
@@ -66,6 +75,10 @@ impl Default for HttpSettings {
             header_read_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
             max_connections: 4096,
+            max_upload_request_bytes: 100 << 20,
+            max_upload_files: 10,
+            render: crate::print::limits::RenderGate::default(),
+            print_connections: 2,
         }
     }
 }

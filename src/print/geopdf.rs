@@ -35,6 +35,9 @@ pub struct DocInfo {
     pub author: String,
     /// Keywords, e.g. the verification code.
     pub keywords: String,
+    /// When the document was issued (its creation date; the same moment as its record, so that
+    /// a document rendered again from its record is the same file).
+    pub issued: chrono::DateTime<chrono::Utc>,
 }
 
 /// Writes one page of size `page_w` × `page_h` points.
@@ -155,7 +158,7 @@ pub fn write(
     let content = super::deflate(&canvas.content.finish());
     pdf.stream(content_id, &content).filter(Filter::FlateDecode);
 
-    let now = chrono::Utc::now();
+    let now = info.issued;
     use chrono::{Datelike, Timelike};
     let date = Date::new(now.year() as u16)
         .month(now.month() as u8)

@@ -5,16 +5,21 @@
 //! [`layout`] (paper, frame, scale), [`map`] (drawing features and labels), [`page`] (legend,
 //! scale bar, north arrow, QR code), [`passport`], [`font`] (DejaVu subsets), [`canvas`] and
 //! [`geopdf`] (the PDF with layers and the ISO 32000 geospatial encoding), [`verify`] (the
-//! verification page). IO: [`store`] (SQL) and [`routes`]. Drawing runs in `spawn_blocking`.
+//! verification page). IO: [`store`] (SQL), [`routes`] (prints and passports) and [`records`]
+//! (document records and verification). Drawing runs in `spawn_blocking`, behind the
+//! [`limits::RenderGate`]; images are decoded within [`limits::image_limits`].
 
 pub mod canvas;
 pub mod expr;
 pub mod font;
 pub mod geopdf;
 pub mod layout;
+pub mod limits;
 pub mod map;
 pub mod page;
 pub mod passport;
+pub mod passport_page;
+pub mod records;
 pub mod routes;
 pub mod store;
 pub mod style;

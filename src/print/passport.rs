@@ -1,31 +1,35 @@
-//! The passport of one object (`GET /api/layers/{id}/items/{fid}/passport.pdf`): an A4 page
-//! with its attributes labelled in Kazakh and Russian, a georeferenced map inset at a fitting
-//! scale with the object outlined, its photos, the layer's metadata and a QR code to its record.
+//! The passport of one object (`GET /api/layers/{id}/items/{fid}/passport.pdf`): its data read
+//! under the one access policy, drawn by [`super::passport_page`], recorded once per content.
+//!
+//! Every GET of the same object would otherwise add a document record. A passport's content is
+//! keyed by a SHA-256 over everything the page shows but its code and moment: the object (its
+//! version, attributes, KATO unit, geometry), the inset's features as the caller sees them, the
+//! photos (by their content hashes), the layer file, the style, the document's language, the
+//! issuer and the verification address. A request whose key has a live record gets that record's
+//! document again: it is drawn with the recorded code and moment, and it is the same file (its
+//! hash is checked against the record; should it differ, a new record is made). A new version
+//! of the object, a changed neighbour, another photo or another issuer make a new record.
 
 use std::sync::Arc;
 
 use axum::http::HeaderMap;
-use pdf_writer::types::{LineCapStyle, LineJoinStyle};
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
-use super::canvas::{Canvas, ImageData, PageImage, TextStyle};
-use super::font::Weight;
 use super::layout::{self, Box2, PT_PER_MM, Paper};
-use super::map::{Frame, LayerData};
-use super::store::{self, PRINT_CRS};
-use super::style::Rgba;
+use super::passport_page::{INSET_H, MARGIN, PassportPage, Photo};
+use super::routes::{Issued, RawLayer};
+use super::store::{self, Issuer, NewDocument, PRINT_CRS};
 use super::texts::{DocLang, Word};
 use crate::auth::Caller;
 use crate::auth::policy::FeatureScope;
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::i18n::{Lang, Msg};
-use crate::layers::catalog::{AttrType, LayerDef};
+use crate::layers::catalog::LayerDef;
 
-const MARGIN: f64 = 10.0 * PT_PER_MM;
-const INSET_H: f64 = 85.0 * PT_PER_MM;
-const HIGHLIGHT: Rgba = Rgba { r: 0.85, g: 0.1, b: 0.1, a: 1.0 };
-const GREY: Rgba = Rgba { r: 0.4, g: 0.4, b: 0.4, a: 1.0 };
+/// Changes whenever what a passport shows for the same data changes (new records then).
+const PAGE_VERSION: &str = "passport-2";
 
 /// The smallest offered scale at which `ground` (width, height in metres, with a margin) fits
 /// a frame of `frame_mm`.
@@ -44,16 +48,79 @@ pub fn fitting_scale(ground: (f64, f64), frame_mm: (f64, f64)) -> u32 {
         .unwrap_or(layout::SCALES[layout::SCALES.len() - 1])
 }
 
-/// A value as people read it: enum labels in the document's language(s), numbers as written.
-fn value_text(layer: &LayerDef, name: &str, v: &Value, lang: DocLang) -> String {
-    let attr = layer.attribute(name);
-    match (attr, v) {
-        (Some(a), Value::String(s)) if a.kind == AttrType::Enum => {
-            a.value_label(s).map(|t| lang.pick(t)).unwrap_or_else(|| s.clone())
-        }
-        (_, Value::Bool(b)) => if *b { "✓" } else { "—" }.to_string(),
-        (_, v) => super::expr::to_text(v),
+/// The object's name (or address) for the title.
+fn object_title(layer: &LayerDef, attrs: &Value, fid: i64, lang: DocLang) -> String {
+    let name = ["name_kk", "name_ru", "name", "address_kk", "address_ru", "address"]
+        .iter()
+        .filter_map(|k| attrs.get(*k).and_then(Value::as_str))
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" / ");
+    // Objects without a name are known by their address.
+    let name = if name.is_empty() {
+        [attrs.get("street"), attrs.get("house_number")]
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        name
+    };
+    if name.is_empty() {
+        format!("{} #{fid}", lang.pick(&layer.title))
+    } else {
+        format!("{} — {name}", lang.pick(&layer.title))
     }
+}
+
+/// How the issuer is printed and shown publicly: its organisation and department, never its login.
+pub(crate) fn issued_by_text(issuer: &Issuer, lang: DocLang) -> String {
+    match (&issuer.login, &issuer.unit) {
+        (None, _) => lang.word(Word::Anonymous),
+        (Some(_), Some(unit)) => unit.clone(),
+        (Some(_), None) => lang.word(Word::RegisteredUser),
+    }
+}
+
+/// What a passport is drawn from, before its features are decoded.
+struct Gathered {
+    page: PassportPage,
+    raw: Vec<RawLayer>,
+    own: Vec<store::RawFeature>,
+    style_digest: String,
+    issuer: Issuer,
+    verify_base: String,
+}
+
+/// The content key: SHA-256 over everything the page shows but its code and moment.
+fn content_key(g: &Gathered) -> String {
+    let p = &g.page;
+    let f = &p.feature;
+    let mut h = Sha256::new();
+    let head = json!({
+        "page": PAGE_VERSION, "qala": env!("CARGO_PKG_VERSION"), "lang": p.lang.tag(),
+        "layer": &*p.layer, "fid": p.fid, "title": p.title,
+        "feature": {"attrs": f.attrs, "version": f.version, "updated_at": f.updated_at, "updated_by": f.updated_by,
+                    "kato": f.kato, "kato_names": f.kato_names, "bbox": f.bbox, "area": f.area_m2,
+                    "length": f.length_m, "point": [f.point.0, f.point.1]},
+        "scale": p.scale, "z": p.z, "crs_box": p.crs_box, "georef": format!("{:?}", p.georef),
+        "style": g.style_digest, "fonts": p.fonts_dir, "issuer": [&g.issuer.login, &g.issuer.unit],
+        "verify": g.verify_base,
+        "photos": p.photos.iter().map(|ph| [&ph.sha256, &ph.name]).collect::<Vec<_>>(),
+    });
+    h.update(head.to_string().as_bytes());
+    let own = RawLayer { id: String::new(), title: String::new(), features: g.own.clone() };
+    for l in g.raw.iter().chain(std::iter::once(&own)) {
+        h.update(format!("\nlayer {} {} {}\n", l.id.len(), l.id, l.title).as_bytes());
+        for r in &l.features {
+            let attrs = r.attrs.to_string();
+            h.update(format!("{} {} {} ", r.id, attrs.len(), r.wkb.len()).as_bytes());
+            h.update(attrs.as_bytes());
+            h.update(&r.wkb);
+        }
+    }
+    crate::layers::sync::hex(&h.finalize())
 }
 
 pub async fn render(
@@ -64,16 +131,89 @@ pub async fn render(
     layer: &Arc<LayerDef>,
     scope: &FeatureScope,
     fid: i64,
-) -> Result<super::routes::Issued, ApiError> {
+) -> Result<Issued, ApiError> {
+    let turn = state.settings.render.enter(lang).await?;
+    let g = gather(state, caller, lang, headers, layer, scope, fid).await?;
+    let (g, key) = tokio::task::spawn_blocking(move || {
+        let key = content_key(&g);
+        (g, key)
+    })
+    .await
+    .map_err(|e| ApiError::internal(lang, e))?;
+    let existing =
+        store::document_by_content(&state.pool, &key).await.map_err(|e| ApiError::database(lang, e))?;
+    let (code, issued) = match &existing {
+        Some(d) => (d.code.clone(), d.issued_at),
+        None => (super::new_code(), chrono::Utc::now()),
+    };
+    let (issuer, verify_base) = (g.issuer.clone(), g.verify_base.clone());
+    let page = Arc::new(decode(g).await.map_err(|e| ApiError::internal(lang, e))?);
+    let rendered = draw(&page, &code, issued, &verify_base).await.map_err(|e| ApiError::internal(lang, e))?;
+    let subject = json!({"layer": layer.id, "feature": fid, "version": page.feature.version});
+    let title = format!("{} {}/{fid}", DocLang::KkRu.word(Word::Passport), layer.id);
+    let had_record = existing.is_some();
+    if let Some(d) = existing {
+        if d.sha256 == rendered.sha256 {
+            drop(turn);
+            super::routes::journal_issue(
+                state, &issuer, &d.code, "passport", &title, &subject, &rendered, "copy",
+            )
+            .await;
+            return Ok(Issued { code: d.code, pdf: rendered.pdf, sha256: rendered.sha256 });
+        }
+        tracing::warn!(code = %d.code, "a passport drawn again from its record differs from it; recording a new one");
+    }
+    // A new record; when another request recorded the same content meanwhile, or the recorded
+    // document could not be drawn again identically, this document is recorded without the key.
+    let (code, issued, rendered) = if had_record {
+        let code = super::new_code();
+        let issued = chrono::Utc::now();
+        let r = draw(&page, &code, issued, &verify_base).await.map_err(|e| ApiError::internal(lang, e))?;
+        (code, issued, r)
+    } else {
+        (code, issued, rendered)
+    };
+    drop(turn);
+    let mut doc = NewDocument {
+        code: &code,
+        kind: "passport",
+        sha256: &rendered.sha256,
+        size: rendered.pdf.len(),
+        title: &title,
+        subject: &subject,
+        issuer: &issuer,
+        issued_at: issued,
+        content_key: (!had_record).then_some(key.as_str()),
+    };
+    let recorded =
+        store::record_document(&state.pool, &doc).await.map_err(|e| ApiError::database(lang, e))?;
+    if !recorded {
+        doc.content_key = None;
+        store::record_document(&state.pool, &doc).await.map_err(|e| ApiError::database(lang, e))?;
+    }
+    super::routes::journal_issue(state, &issuer, &code, "passport", &title, &subject, &rendered, "issue")
+        .await;
+    Ok(Issued { code, pdf: rendered.pdf, sha256: rendered.sha256 })
+}
+
+/// Reads what the passport shows, as the caller may see it.
+async fn gather(
+    state: &AppState,
+    caller: &Caller,
+    lang: Lang,
+    headers: &HeaderMap,
+    layer: &Arc<LayerDef>,
+    scope: &FeatureScope,
+    fid: i64,
+) -> Result<Gathered, ApiError> {
     let doc_lang = DocLang::KkRu;
+    let db = |e| ApiError::database(lang, e);
     let f = store::passport_feature(&state.pool, &layer.id, fid)
         .await
-        .map_err(|e| ApiError::database(lang, e))?
+        .map_err(db)?
         .ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))?;
-
     // The inset: Web Mercator, centred on the object, at the offered scale it fits.
     let page_w = Paper::A4.portrait_mm().0 * PT_PER_MM;
-    let page_h = Paper::A4.portrait_mm().1 * PT_PER_MM;
     let [w, s, e, n] = f.bbox;
     let lat = (s + n) / 2.0;
     let ground = ((e - w) * 111_320.0 * lat.to_radians().cos(), (n - s) * 110_574.0);
@@ -84,15 +224,14 @@ pub async fn render(
     // Where the inset sits is known once the attribute table is drawn; the control points only
     // need its size now (the viewport's box is replaced then).
     let inset_box = Box2 { x0: MARGIN, y0: 0.0, x1: page_w - MARGIN, y1: INSET_H };
-    let placed = store::place_frame(&state.pool, crs, center, scale, inset_box, inset_mm)
-        .await
-        .map_err(|e| ApiError::database(lang, e))?;
-    let style = super::routes::load_style(state, doc_lang)?;
+    let placed =
+        store::place_frame(&state.pool, crs, center, scale, inset_box, inset_mm).await.map_err(db)?;
+    let (style, style_digest) = super::routes::load_style(state, doc_lang)?;
     let z = layout::style_zoom(scale, lat);
     let catalog = state.catalog();
     let layers = super::routes::printable_layers(&style, catalog.readable_all(caller).cloned().collect());
     let tolerance = 0.000_05 * scale * placed.k;
-    let data = super::routes::layer_data(
+    let raw = super::routes::layer_data(
         state,
         caller,
         &style,
@@ -104,245 +243,74 @@ pub async fn render(
         doc_lang,
     )
     .await
-    .map_err(|e| ApiError::database(lang, e))?;
+    .map_err(db)?;
     // The object to outline: from the inset's data when its layer is drawn at this scale, else
     // read for the outline alone.
-    let own: Vec<_> = match data.iter().find(|d| d.id == layer.id) {
+    let own: Vec<store::RawFeature> = match raw.iter().find(|d| d.id == layer.id) {
         Some(d) => d.features.iter().filter(|x| x.id == fid).cloned().collect(),
         None => store::features_in_frame(&state.pool, layer, scope, crs, placed.crs_box, tolerance)
             .await
-            .map_err(|e| ApiError::database(lang, e))?
+            .map_err(db)?
             .into_iter()
             .filter(|x| x.id == fid)
             .collect(),
     };
-
-    let mut photos = Vec::new();
-    for (sha, _name, _media) in
-        store::passport_photos(&state.pool, &layer.id, fid).await.map_err(|e| ApiError::database(lang, e))?
-    {
-        photos.push(crate::features::attachments::stored_path(&state.settings.attachments_dir, &sha));
-    }
-
-    let code = super::new_code();
-    let verify_url = format!("{}/verify/{code}", crate::tiles::routes::base_url(headers));
-    let issued = chrono::Utc::now();
-    let fonts_dir = state.settings.fonts_dir.clone();
-    let name = ["name_kk", "name_ru", "name", "address_kk", "address_ru", "address"]
-        .iter()
-        .filter_map(|k| f.attrs.get(*k).and_then(Value::as_str))
-        .take(2)
-        .collect::<Vec<_>>()
-        .join(" / ");
-    // Objects without a name are known by their address.
-    let name = if name.is_empty() {
-        [f.attrs.get("street"), f.attrs.get("house_number")]
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect::<Vec<_>>()
-            .join(" ")
-    } else {
-        name
+    let photos = store::passport_photos(&state.pool, &layer.id, fid)
+        .await
+        .map_err(db)?
+        .into_iter()
+        .map(|(sha, name, _media)| Photo {
+            path: crate::features::attachments::stored_path(&state.settings.attachments_dir, &sha),
+            sha256: sha,
+            name,
+        })
+        .collect();
+    let issuer =
+        store::issuer(&state.pool, caller.principal().map(|p| p.login.as_str())).await.map_err(db)?;
+    let page = PassportPage {
+        layer: Arc::clone(layer),
+        fid,
+        title: object_title(layer, &f.attrs, fid, doc_lang),
+        feature: f,
+        lang: doc_lang,
+        scale,
+        z,
+        crs_box: placed.crs_box,
+        georef: placed.georef,
+        style,
+        data: Vec::new(),
+        own: super::map::LayerData { id: layer.id.clone(), title: String::new(), features: Vec::new() },
+        photos,
+        issued_by: issued_by_text(&issuer, doc_lang),
+        fonts_dir: state.settings.fonts_dir.clone(),
     };
-    let title = if name.is_empty() {
-        format!("{} #{fid}", doc_lang.pick(&layer.title))
-    } else {
-        format!("{} — {name}", doc_lang.pick(&layer.title))
-    };
-    let layer_def = Arc::clone(layer);
-    let attribution = style.credit();
-    let code2 = code.clone();
-    let issuer = caller.principal().map(|p| p.login.clone());
-    let pdf = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<u8>> {
-        let fonts = super::font::Fonts::load(&fonts_dir)?;
-        let mut c = Canvas::new(fonts);
-        let l = doc_lang;
-        let mut y = page_h - MARGIN;
-        // Title.
-        let head = TextStyle::plain(14.0, Weight::Bold);
-        y -= 14.0;
-        c.text(MARGIN, y, 0.0, &l.word(Word::Passport), &head);
-        let sub = TextStyle::plain(10.5, Weight::Regular);
-        y = c.paragraph(MARGIN, y - 15.0, page_w - 2.0 * MARGIN - 60.0, &title, &sub, 13.0);
-        let small = TextStyle { color: GREY, ..TextStyle::plain(7.5, Weight::Regular) };
-        let date = format!("{}: {}", l.word(Word::Date), issued.format("%Y-%m-%d %H:%M UTC"));
-        let dw = c.text_width(&date, &small);
-        c.text(page_w - MARGIN - dw, page_h - MARGIN - 12.0, 0.0, &date, &small);
+    let verify_base = crate::tiles::routes::base_url(headers);
+    Ok(Gathered { page, raw, own, style_digest, issuer, verify_base })
+}
 
-        // Attributes.
-        let mut rows: Vec<(String, String)> =
-            vec![(l.word(Word::Identifier), format!("{}/{fid}", layer_def.id))];
-        for a in &layer_def.attributes {
-            if let Some(v) = f.attrs.get(&a.name).filter(|v| !v.is_null()) {
-                rows.push((l.pick(&a.label), value_text(&layer_def, &a.name, v, l)));
-            }
-        }
-        if let Some(area) = f.area_m2 {
-            rows.push((l.word(Word::Area), format!("{:.1} м²", area)));
-        }
-        if let Some(len) = f.length_m {
-            rows.push((l.word(Word::Length), format!("{:.1} {}", len, l.word(Word::M))));
-        }
-        if let Some(k) = &f.kato {
-            let names = [&f.kato_names[0], &f.kato_names[1]]
-                .into_iter()
-                .flatten()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(" / ");
-            rows.push((l.word(Word::Kato), format!("{k} {names}")));
-        }
-        rows.push((l.word(Word::Location), format!("{:.6}° N, {:.6}° E (WGS 84)", f.point.1, f.point.0)));
-        rows.push((l.word(Word::Version), f.version.to_string()));
-        rows.push((
-            l.word(Word::LastChange),
-            format!("{} · {}", f.updated_at.format("%Y-%m-%d %H:%M UTC"), f.updated_by),
-        ));
-        y -= 8.0;
-        let label_w = 70.0 * PT_PER_MM;
-        let cell = TextStyle::plain(8.0, Weight::Regular);
-        let cell_b = TextStyle { color: GREY, ..TextStyle::plain(8.0, Weight::Regular) };
-        c.text(MARGIN, y - 10.0, 0.0, &l.word(Word::Attributes), &TextStyle::plain(10.0, Weight::Bold));
-        y -= 16.0;
-        for (k, v) in &rows {
-            let kl = c.wrap(k, label_w - 6.0, &cell_b);
-            let vl = c.wrap(v, page_w - 2.0 * MARGIN - label_w, &cell);
-            let h = kl.len().max(vl.len()) as f64 * 10.0 + 4.0;
-            for (i, t) in kl.iter().enumerate() {
-                c.text(MARGIN, y - 10.0 - i as f64 * 10.0, 0.0, t, &cell_b);
-            }
-            for (i, t) in vl.iter().enumerate() {
-                c.text(MARGIN + label_w, y - 10.0 - i as f64 * 10.0, 0.0, t, &cell);
-            }
-            y -= h;
-            c.stroke(Rgba { r: 0.85, g: 0.85, b: 0.85, a: 1.0 });
-            c.line_style(0.4, LineCapStyle::ButtCap, LineJoinStyle::MiterJoin, &[]);
-            c.path([[(MARGIN, y + 1.0), (page_w - MARGIN, y + 1.0)].as_slice()], false);
-            c.content.stroke();
-        }
-
-        // Map inset under the table.
-        y -= 8.0;
-        let inset = Box2 { x0: MARGIN, y0: y - INSET_H, x1: page_w - MARGIN, y1: y };
-        let frame = Frame { page: inset, crs: placed.crs_box };
-        super::map::draw(&mut c, &style, z, &frame, &data);
-        let hl = LayerData { id: layer_def.id.clone(), title: String::new(), features: own };
-        highlight(&mut c, &frame, &hl);
-        let caption =
-            format!("{} {} · EPSG:3857 · {}", l.word(Word::Scale), layout::format_scale(scale), attribution);
-        y = c.paragraph(MARGIN, inset.y0 - 9.0, page_w - 2.0 * MARGIN, &caption, &small, 9.0);
-
-        // Photos, as many as fit above the footer.
-        let footer_top = MARGIN + 32.0 * PT_PER_MM;
-        let (pw, ph) = (60.0 * PT_PER_MM, 45.0 * PT_PER_MM);
-        if !photos.is_empty() && y - ph - 14.0 > footer_top {
-            c.text(MARGIN, y - 8.0, 0.0, &l.word(Word::Photos), &TextStyle::plain(10.0, Weight::Bold));
-            let mut x = MARGIN;
-            for p in photos.iter().take(3) {
-                if let Some(img) = photo(p) {
-                    c.image(img, x, y - 14.0 - ph, pw, ph);
-                    x += pw + 5.0 * PT_PER_MM;
-                }
-            }
-        }
-
-        // Footer: layer metadata, QR code.
-        let qr = 28.0 * PT_PER_MM;
-        c.qr(page_w - MARGIN - qr, MARGIN + 4.0 * PT_PER_MM, qr, &verify_url)?;
-        let code_text = format!("{} {code2}", l.word(Word::Verify));
-        let cw = c.text_width(&code_text, &small);
-        c.text(
-            (page_w - MARGIN - qr / 2.0 - cw / 2.0).min(page_w - MARGIN - cw),
-            MARGIN,
-            0.0,
-            &code_text,
-            &small,
-        );
-        let m = &layer_def.metadata;
-        let mut fy = footer_top - 2.0;
-        c.text(MARGIN, fy, 0.0, &l.word(Word::LayerMetadata), &TextStyle::plain(9.0, Weight::Bold));
-        fy -= 11.0;
-        let meta_w = page_w - 2.0 * MARGIN - qr - 8.0 * PT_PER_MM;
-        for (k, v) in [
-            (l.word(Word::Layer), format!("{} ({})", l.pick(&layer_def.title), layer_def.id)),
-            (l.word(Word::Source), m.source.clone()),
-            (l.word(Word::Owner), m.owner.clone()),
-            (l.word(Word::DataDate), m.date.clone()),
-            (l.word(Word::Accuracy), m.accuracy.clone()),
-            (l.word(Word::Licence), m.licence.clone()),
-            (l.word(Word::IssuedBy), issuer.clone().unwrap_or_else(|| l.word(Word::Anonymous))),
-        ] {
-            if v.trim().is_empty() {
-                continue;
-            }
-            fy = c.paragraph(MARGIN, fy, meta_w, &format!("{k}: {v}"), &small, 9.0);
-        }
-        let info = super::geopdf::DocInfo {
-            title: title.clone(),
-            subject: format!("{}/{fid}", layer_def.id),
-            author: issuer.clone().unwrap_or_else(|| "Qala".into()),
-            keywords: code2.clone(),
-        };
-        let georef = super::geopdf::GeoRef { frame: inset, ..placed.georef.clone() };
-        super::geopdf::write(c, page_w, page_h, &[georef], &info)
+/// Decodes the gathered features into the page (blocking thread).
+async fn decode(g: Gathered) -> anyhow::Result<PassportPage> {
+    tokio::task::spawn_blocking(move || {
+        let mut page = g.page;
+        page.data = super::routes::decode_layers(g.raw);
+        page.own.features = store::decode_features(g.own);
+        page
     })
     .await
-    .map_err(|e| ApiError::internal(lang, e))?
-    .map_err(|e| ApiError::internal(lang, e))?;
-    let subject = json!({"layer": layer.id, "feature": fid, "version": f.version});
-    let title = format!("{} {}/{fid}", DocLang::KkRu.word(Word::Passport), layer.id);
-    super::routes::issue(state, caller, code, pdf, "passport", &title, &subject, lang).await
+    .map_err(anyhow::Error::from)
 }
 
-/// Outlines the object on the inset.
-fn highlight(c: &mut Canvas, frame: &Frame, layer: &LayerData) {
-    use geo::Geometry;
-    c.stroke(HIGHLIGHT);
-    c.line_style(1.6, LineCapStyle::RoundCap, LineJoinStyle::RoundJoin, &[]);
-    let ring = |ls: &geo::LineString<f64>| -> Vec<(f64, f64)> {
-        ls.0.iter().map(|p| frame.to_page(p.x, p.y)).collect()
-    };
-    for f in &layer.features {
-        let mut lines: Vec<Vec<(f64, f64)>> = Vec::new();
-        let mut points = Vec::new();
-        let polys: Vec<&geo::Polygon<f64>> = match &f.geom {
-            Geometry::Polygon(p) => vec![p],
-            Geometry::MultiPolygon(m) => m.0.iter().collect(),
-            _ => Vec::new(),
-        };
-        for p in polys {
-            lines.push(ring(p.exterior()));
-            lines.extend(p.interiors().iter().map(ring));
-        }
-        match &f.geom {
-            Geometry::LineString(l) => lines.push(ring(l)),
-            Geometry::MultiLineString(m) => lines.extend(m.0.iter().map(ring)),
-            Geometry::Point(p) => points.push(frame.to_page(p.x(), p.y())),
-            Geometry::MultiPoint(m) => points.extend(m.0.iter().map(|p| frame.to_page(p.x(), p.y()))),
-            _ => {}
-        }
-        c.path(lines.iter().map(Vec::as_slice), false);
-        c.content.stroke();
-        for (x, y) in points {
-            c.circle(x, y, 7.0);
-            c.content.stroke();
-        }
-    }
-}
-
-/// A photo scaled to at most 1200 pixels and written as an RGB JPEG.
-fn photo(path: &std::path::Path) -> Option<PageImage> {
-    let img = image::ImageReader::open(path).ok()?.with_guessed_format().ok()?.decode().ok()?;
-    let img = if img.width().max(img.height()) > 1200 { img.thumbnail(1200, 1200) } else { img };
-    let rgb = image::DynamicImage::ImageRgb8(img.to_rgb8());
-    let mut out = std::io::Cursor::new(Vec::new());
-    let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85);
-    rgb.write_with_encoder(enc).ok()?;
-    Some(PageImage {
-        name: String::new(),
-        width: rgb.width(),
-        height: rgb.height(),
-        data: ImageData::Jpeg(out.into_inner()),
+/// Draws the page with a code and moment, and hashes it (blocking thread).
+async fn draw(
+    page: &Arc<PassportPage>,
+    code: &str,
+    issued: chrono::DateTime<chrono::Utc>,
+    verify_base: &str,
+) -> anyhow::Result<super::routes::Rendered> {
+    let (page, code) = (Arc::clone(page), code.to_string());
+    let verify_url = format!("{verify_base}/verify/{code}");
+    tokio::task::spawn_blocking(move || {
+        super::passport_page::draw(&page, &code, issued, &verify_url).map(super::routes::Rendered::of)
     })
+    .await?
 }

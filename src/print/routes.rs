@@ -1,22 +1,29 @@
-//! `/api/print` (maps to scale), `/api/print/options`, object passports, `/verify/{code}` and
-//! `/api/documents/{code}` (records and revocation). Every layer and feature in a document has
-//! passed the one access policy ([`crate::layers::Catalog::readable`], `feature_scope`).
+//! `/api/print` (maps to scale), `/api/print/options` and object passports; the records and
+//! verification are in [`super::records`]. Every layer and feature in a document has passed the
+//! one access policy ([`crate::layers::Catalog::readable`], `feature_scope`).
+//!
+//! Bounds (issue 12): a print or passport renders only with a turn of the
+//! [`super::limits::RenderGate`] (503 with `Retry-After` when none comes in time); its layers are
+//! read at most `print_connections` at a time, so one print cannot take the whole pool; decoding
+//! geometries, drawing and hashing run in blocking threads.
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use futures_util::{StreamExt, TryStreamExt};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::layout::{self, Orientation, PageLayout, Paper};
 use super::map::{Frame, LayerData};
-use super::store::{self, PrintCrs};
+use super::store::{self, Issuer, NewDocument, PrintCrs, RawFeature};
 use super::style::PrintStyle;
 use super::texts::DocLang;
 use crate::auth::Caller;
@@ -26,14 +33,15 @@ use crate::http::{AppState, ReqLang};
 use crate::i18n::{Lang, Msg};
 use crate::layers::catalog::LayerDef;
 
+// The records' routes live in `records`; the OpenAPI document names them here.
+pub use super::records::{__path_document_json, __path_revoke, document_json, revoke};
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/print", post(print))
         .route("/api/print/options", get(options))
         .route("/api/layers/{id}/items/{fid}/passport.pdf", get(passport))
-        .route("/api/documents/{code}", get(document_json))
-        .route("/api/documents/{code}/revoke", post(revoke))
-        .route("/verify/{code}", get(verify_page).post(verify_upload))
+        .merge(super::records::router())
 }
 
 /// The style printed maps are drawn with: the web map's.
@@ -66,10 +74,12 @@ fn default_paper() -> Paper {
     Paper::A4
 }
 
-pub(crate) fn load_style(state: &AppState, lang: DocLang) -> Result<PrintStyle, ApiError> {
+/// The style in `lang`, and the SHA-256 of its file (what a passport's content key names).
+pub(crate) fn load_style(state: &AppState, lang: DocLang) -> Result<(PrintStyle, String), ApiError> {
     let path = state.settings.styles_dir.join(STYLE_FILE);
     let text = std::fs::read_to_string(&path)
         .map_err(|e| ApiError::internal(lang.primary(), format!("{}: {e}", path.display())))?;
+    let digest = crate::layers::sync::hex(&Sha256::digest(text.as_bytes()));
     let v: Value = serde_json::from_str(&text)
         .map_err(|e| ApiError::internal(lang.primary(), format!("{}: {e}", path.display())))?;
     let name_field = match lang.primary() {
@@ -77,7 +87,7 @@ pub(crate) fn load_style(state: &AppState, lang: DocLang) -> Result<PrintStyle, 
         Lang::Ru => "name_ru",
         Lang::En => "name_en",
     };
-    Ok(PrintStyle::parse(&v, name_field))
+    Ok((PrintStyle::parse(&v, name_field), digest))
 }
 
 #[utoipa::path(get, path = "/api/print/options", tag = "print",
@@ -87,7 +97,7 @@ pub async fn options(
     caller: Caller,
     ReqLang(lang): ReqLang,
 ) -> Result<Response, ApiError> {
-    let style = load_style(&state, DocLang::from_lang(lang))?;
+    let (style, _) = load_style(&state, DocLang::from_lang(lang))?;
     let catalog = state.catalog();
     let layers: Vec<Value> = printable_layers(&style, catalog.readable_all(&caller).cloned().collect())
         .iter()
@@ -197,6 +207,14 @@ fn plan(
             store::PRINT_CRS.iter().map(|c| format!("EPSG:{}", c.srid)).collect::<Vec<_>>().join(", ")
         ))
     })?;
+    let [w, s, e, n] = crs.area;
+    if !(w..=e).contains(&center.0) || !(s..=n).contains(&center.1) {
+        return Err(bad(format!(
+            "the centre {:?} is outside the area of EPSG:{} (longitude {w} … {e}, latitude {s} … {n})",
+            [center.0, center.1],
+            crs.srid
+        )));
+    }
     let readable: Vec<Arc<LayerDef>> = catalog.readable_all(caller).cloned().collect();
     let printable = printable_layers(style, readable);
     let layers = match req.layers {
@@ -241,6 +259,9 @@ fn plan(
     if title.chars().count() > 200 {
         return Err(bad("`title` is longer than 200 characters".into()));
     }
+    if title.chars().any(char::is_control) {
+        return Err(bad("`title` contains control characters".into()));
+    }
     Ok(PrintPlan {
         center,
         scale,
@@ -253,7 +274,22 @@ fn plan(
     })
 }
 
-/// A rendered document.
+/// A rendered document: the PDF and its SHA-256 (hex), hashed in the rendering thread.
+#[derive(Debug)]
+pub struct Rendered {
+    pub pdf: Vec<u8>,
+    pub sha256: String,
+}
+
+impl Rendered {
+    /// Hashes a finished PDF (CPU work: in a blocking thread).
+    pub fn of(pdf: Vec<u8>) -> Rendered {
+        let sha256 = crate::layers::sync::hex(&Sha256::digest(&pdf));
+        Rendered { pdf, sha256 }
+    }
+}
+
+/// A recorded document.
 #[derive(Debug)]
 pub struct Issued {
     pub code: String,
@@ -261,17 +297,29 @@ pub struct Issued {
     pub sha256: String,
 }
 
+/// The rejection of a request body as the JSON error every route answers with (413 beyond the
+/// body limit, 400 otherwise).
+pub(crate) fn body_rejection(lang: Lang, e: BytesRejection) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, Msg::PayloadTooLarge, lang)
+    } else {
+        ApiError::bad_request(lang, e.body_text())
+    }
+}
+
 #[utoipa::path(post, path = "/api/print", tag = "print",
     request_body(content = String, description = "JSON: center [lon, lat] or bbox [w, s, e, n]; scale 500..500000; paper A4|A3|A2|A1; orientation portrait|landscape; layers [ids]; title; lang kk|ru|en|kk+ru; crs EPSG:3857|EPSG:32643|EPSG:28413", content_type = "application/json"),
     responses((status = 200, description = "A vector GeoPDF; headers Qala-Document, Qala-Map-Frame, Qala-Map-Extent", content_type = "application/pdf"),
-        (status = 400, body = crate::error::ErrorBody)))]
+        (status = 400, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody),
+        (status = 503, description = "Busy rendering other documents (Retry-After), or the database is unavailable", body = crate::error::ErrorBody)))]
 pub async fn print(
     State(state): State<AppState>,
     caller: Caller,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let body = body.map_err(|e| body_rejection(lang, e))?;
     let req: PrintRequest = {
         let de = &mut serde_json::Deserializer::from_slice(&body);
         serde_path_to_error::deserialize(de).map_err(|e| {
@@ -285,10 +333,11 @@ pub async fn print(
             )
         })?
     };
-    let style = load_style(&state, req.lang.unwrap_or(DocLang::from_lang(lang)))?;
+    let (style, _) = load_style(&state, req.lang.unwrap_or(DocLang::from_lang(lang)))?;
     let catalog = state.catalog();
     let p = plan(req, &caller, &catalog, &style, lang)?;
     let elang = p.lang.primary();
+    let turn = state.settings.render.enter(elang).await?;
     let layout = PageLayout::new(p.paper, p.orientation);
     let placed = store::place_frame(&state.pool, p.crs, p.center, p.scale, layout.frame, layout.frame_mm())
         .await
@@ -296,13 +345,16 @@ pub async fn print(
     let z = layout::style_zoom(p.scale, p.center.1);
     // A twentieth of a millimetre on paper, in CRS units.
     let tolerance = 0.000_05 * p.scale * placed.k;
-    let data = layer_data(&state, &caller, &style, &p.layers, z, p.crs, placed.crs_box, tolerance, p.lang)
+    let raw = layer_data(&state, &caller, &style, &p.layers, z, p.crs, placed.crs_box, tolerance, p.lang)
+        .await
+        .map_err(|e| ApiError::database(elang, e))?;
+    let issuer = store::issuer(&state.pool, caller.principal().map(|pr| pr.login.as_str()))
         .await
         .map_err(|e| ApiError::database(elang, e))?;
     let legend: Vec<super::page::LegendGroup> = p
         .layers
         .iter()
-        .filter(|l| data.iter().any(|d| d.id == l.id))
+        .filter(|l| raw.iter().any(|d| d.id == l.id))
         .map(|l| super::page::legend(&style, z, l, p.lang))
         .collect();
     let code = super::new_code();
@@ -312,20 +364,22 @@ pub async fn print(
     let fonts_dir = state.settings.fonts_dir.clone();
     let crs_text = format!("EPSG:{} · {}", p.crs.srid, p.crs.title);
     let frame = Frame { page: layout.frame, crs: placed.crs_box };
-    let issuer = caller.principal().map(|pr| pr.login.clone());
     let info = super::geopdf::DocInfo {
         title: p.title.clone(),
         subject: format!("{} {}, {}", p.paper.name(), layout::format_scale(p.scale), crs_text),
-        author: issuer.clone().unwrap_or_else(|| "Qala".into()),
+        author: super::passport::issued_by_text(&issuer, p.lang),
         keywords: code.clone(),
+        issued,
     };
     let (title, doc_lang, scale, north) = (p.title.clone(), p.lang, p.scale, placed.north_deg);
     let georef = placed.georef.clone();
     let code2 = code.clone();
-    let pdf = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<u8>> {
+    let rendered = tokio::task::spawn_blocking(move || -> anyhow::Result<Rendered> {
+        let data = decode_layers(raw);
         let fonts = super::font::Fonts::load(&fonts_dir)?;
         let mut canvas = super::canvas::Canvas::new(fonts);
         super::map::draw(&mut canvas, &style, z, &frame, &data);
+        drop(data);
         let issued_text = issued.format("%Y-%m-%d %H:%M UTC").to_string();
         let furniture = super::page::Furniture {
             title: &title,
@@ -340,17 +394,30 @@ pub async fn print(
             legend: &legend,
         };
         super::page::draw(&mut canvas, &layout, &furniture)?;
-        super::geopdf::write(canvas, layout.page_w, layout.page_h, &[georef], &info)
+        super::geopdf::write(canvas, layout.page_w, layout.page_h, &[georef], &info).map(Rendered::of)
     })
     .await
     .map_err(|e| ApiError::internal(elang, e))?
     .map_err(|e| ApiError::internal(elang, e))?;
+    drop(turn);
     let subject = json!({
         "paper": p.paper.name(), "orientation": match p.orientation { Orientation::Portrait => "portrait", Orientation::Landscape => "landscape" },
         "scale": p.scale, "crs": format!("EPSG:{}", p.crs.srid), "center": [p.center.0, p.center.1],
         "extent": placed.crs_box, "layers": p.layers.iter().map(|l| l.id.clone()).collect::<Vec<_>>(), "lang": p.lang.tag(),
     });
-    let issued = issue(&state, &caller, code, pdf, "print", &p.title, &subject, elang).await?;
+    let doc = NewDocument {
+        code: &code,
+        kind: "print",
+        sha256: &rendered.sha256,
+        size: rendered.pdf.len(),
+        title: &p.title,
+        subject: &subject,
+        issuer: &issuer,
+        issued_at: issued,
+        content_key: None,
+    };
+    store::record_document(&state.pool, &doc).await.map_err(|e| ApiError::database(elang, e))?;
+    journal_issue(&state, &issuer, &code, "print", &p.title, &subject, &rendered, "issue").await;
     let (fw, fh) = layout.frame_mm();
     let frame_hdr = format!(
         "x={:.3};y={:.3};width={:.3};height={:.3};unit=mm;origin=top-left",
@@ -360,8 +427,9 @@ pub async fn print(
         fh
     );
     let extent_hdr = placed.crs_box.iter().map(|v| format!("{v:.4}")).collect::<Vec<_>>().join(",");
+    let issued = Issued { code, pdf: rendered.pdf, sha256: rendered.sha256 };
     Ok(pdf_response(
-        &issued,
+        issued,
         "attachment",
         &[
             ("qala-map-frame", frame_hdr),
@@ -371,8 +439,24 @@ pub async fn print(
     ))
 }
 
+/// A data layer as read for a print, before its geometries are decoded.
+#[derive(Debug, Clone)]
+pub struct RawLayer {
+    pub id: String,
+    pub title: String,
+    pub features: Vec<RawFeature>,
+}
+
+/// Layers ready to draw (CPU work: in a blocking thread).
+pub(crate) fn decode_layers(raw: Vec<RawLayer>) -> Vec<LayerData> {
+    raw.into_iter()
+        .map(|l| LayerData { id: l.id, title: l.title, features: store::decode_features(l.features) })
+        .collect()
+}
+
 /// The features of the layers the style draws at zoom `z`, inside a frame, as the caller may see
-/// them (the one policy's feature scope), fetched concurrently.
+/// them (the one policy's feature scope): at most `print_connections` layers are read at once,
+/// in the style's order.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn layer_data(
     state: &AppState,
@@ -384,62 +468,61 @@ pub(crate) async fn layer_data(
     crs_box: [f64; 4],
     tolerance: f64,
     lang: DocLang,
-) -> sqlx::Result<Vec<LayerData>> {
-    let mut fetches = Vec::new();
-    for l in layers.iter().filter(|l| style.for_layer(&l.id, z).next().is_some()) {
-        let scope = feature_scope(caller, l);
-        let (pool, l) = (state.pool.clone(), Arc::clone(l));
-        let title = lang.pick(&l.title);
-        fetches.push(async move {
-            store::features_in_frame(&pool, &l, &scope, crs, crs_box, tolerance)
-                .await
-                .map(|features| LayerData { id: l.id.clone(), title, features })
-        });
-    }
-    futures_util::future::try_join_all(fetches).await
+) -> sqlx::Result<Vec<RawLayer>> {
+    let at_once = state.settings.print_connections.max(1);
+    let fetches: Vec<_> = layers
+        .iter()
+        .filter(|l| style.for_layer(&l.id, z).next().is_some())
+        .map(|l| {
+            let scope = feature_scope(caller, l);
+            let (pool, l) = (state.pool.clone(), Arc::clone(l));
+            let title = lang.pick(&l.title);
+            async move {
+                store::features_in_frame(&pool, &l, &scope, crs, crs_box, tolerance)
+                    .await
+                    .map(|features| RawLayer { id: l.id.clone(), title, features })
+            }
+        })
+        .collect();
+    futures_util::stream::iter(fetches).buffered(at_once).try_collect().await
 }
 
-/// Hashes, records and journals a document.
+/// Journals the issue (or the copy, for a passport served again from its record) of a document.
 #[allow(clippy::too_many_arguments)]
-pub(crate) async fn issue(
+pub(crate) async fn journal_issue(
     state: &AppState,
-    caller: &Caller,
-    code: String,
-    pdf: Vec<u8>,
+    issuer: &Issuer,
+    code: &str,
     kind: &str,
     title: &str,
     subject: &Value,
-    lang: Lang,
-) -> Result<Issued, ApiError> {
-    let sha256 = crate::layers::sync::hex(&Sha256::digest(&pdf));
-    let issuer = caller.principal().map(|p| p.login.as_str());
-    store::record_document(&state.pool, &code, kind, &sha256, pdf.len(), title, subject, issuer)
-        .await
-        .map_err(|e| ApiError::database(lang, e))?;
+    doc: &Rendered,
+    op: &str,
+) {
     crate::auth::journal::record(
         &state.pool,
         "document",
-        issuer,
+        issuer.login.as_deref(),
         None,
-        Some(&code),
+        Some(code),
         "ok",
-        json!({"op": "issue", "kind": kind, "title": title, "sha256": sha256, "size": pdf.len(), "subject": subject}),
+        json!({"op": op, "kind": kind, "title": title, "sha256": doc.sha256, "size": doc.pdf.len(), "subject": subject}),
     )
     .await;
-    Ok(Issued { code, pdf, sha256 })
 }
 
-pub(crate) fn pdf_response(doc: &Issued, disposition: &str, extra: &[(&'static str, String)]) -> Response {
-    let mut res = (StatusCode::OK, doc.pdf.clone()).into_response();
+pub(crate) fn pdf_response(doc: Issued, disposition: &str, extra: &[(&'static str, String)]) -> Response {
+    let headers: Vec<(&str, String)> =
+        [("qala-document", doc.code.clone()), ("qala-sha256", doc.sha256.clone())].into_iter().collect();
+    let name = format!("{disposition}; filename=\"qala-{}.pdf\"", doc.code);
+    let mut res = (StatusCode::OK, doc.pdf).into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
-    if let Ok(v) = HeaderValue::from_str(&format!("{disposition}; filename=\"qala-{}.pdf\"", doc.code)) {
+    if let Ok(v) = HeaderValue::from_str(&name) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    for (k, v) in
-        [("qala-document", doc.code.clone()), ("qala-sha256", doc.sha256.clone())].iter().chain(extra)
-    {
+    for (k, v) in headers.iter().chain(extra) {
         if let Ok(v) = HeaderValue::from_str(v) {
             h.insert(*k, v);
         }
@@ -449,7 +532,9 @@ pub(crate) fn pdf_response(doc: &Issued, disposition: &str, extra: &[(&'static s
 
 #[utoipa::path(get, path = "/api/layers/{id}/items/{fid}/passport.pdf", tag = "print",
     params(("id" = String, Path, description = "Layer id"), ("fid" = i64, Path, description = "Feature id")),
-    responses((status = 200, description = "The object's passport (PDF)", content_type = "application/pdf"), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, description = "The object's passport (PDF); the same content gets the same record and code", content_type = "application/pdf"),
+        (status = 404, body = crate::error::ErrorBody),
+        (status = 503, description = "Busy rendering other documents (Retry-After), or the database is unavailable", body = crate::error::ErrorBody)))]
 pub async fn passport(
     State(state): State<AppState>,
     caller: Caller,
@@ -460,161 +545,5 @@ pub async fn passport(
     let fid = crate::layers::routes::parse_fid(&fid, lang)?;
     let (layer, _, scope) = crate::features::routes::visible_feature(&state, &caller, &id, fid, lang).await?;
     let doc = super::passport::render(&state, &caller, lang, &headers, &layer, &scope, fid).await?;
-    Ok(pdf_response(&doc, "inline", &[]))
-}
-
-#[utoipa::path(get, path = "/api/documents/{code}", tag = "print",
-    params(("code" = String, Path, description = "Document code, XXXX-XXXX-XXXX")),
-    responses((status = 200, description = "The record of an issued document with its status (valid, revoked)"), (status = 404, body = crate::error::ErrorBody)))]
-pub async fn document_json(
-    State(state): State<AppState>,
-    ReqLang(lang): ReqLang,
-    Path(code): Path<String>,
-) -> Result<Response, ApiError> {
-    let doc = document_by_code(&state, &code, lang)
-        .await?
-        .ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))?;
-    Ok(record_json(&doc))
-}
-
-/// The record of `raw` (a code as typed), if one was issued.
-async fn document_by_code(
-    state: &AppState,
-    raw: &str,
-    lang: Lang,
-) -> Result<Option<store::DocumentRecord>, ApiError> {
-    match super::normalise_code(raw) {
-        Some(code) => store::document(&state.pool, &code).await.map_err(|e| ApiError::database(lang, e)),
-        None => Ok(None),
-    }
-}
-
-/// A record as JSON, with its `status` (`valid` or `revoked`).
-fn record_json(doc: &store::DocumentRecord) -> Response {
-    let status = if doc.revoked_at.is_some() { "revoked" } else { "valid" };
-    let mut v = serde_json::to_value(doc).unwrap_or(Value::Null);
-    if let Value::Object(m) = &mut v {
-        m.insert("status".into(), json!(status));
-    }
-    axum::Json(v).into_response()
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RevokeBody {
-    reason: String,
-}
-
-#[utoipa::path(post, path = "/api/documents/{code}/revoke", tag = "print",
-    params(("code" = String, Path, description = "Document code")),
-    request_body(content = String, description = "JSON {\"reason\": \"...\"}", content_type = "application/json"),
-    responses((status = 200, description = "The revoked record"), (status = 403, body = crate::error::ErrorBody)))]
-pub async fn revoke(
-    State(state): State<AppState>,
-    caller: Caller,
-    ReqLang(lang): ReqLang,
-    Path(code): Path<String>,
-    body: Bytes,
-) -> Result<Response, ApiError> {
-    if caller.principal().is_none() {
-        return Err(ApiError::unauthorized(lang));
-    }
-    if !caller.is_admin() {
-        return Err(ApiError::forbidden(lang));
-    }
-    let b: RevokeBody = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request(lang, format!("expected {{\"reason\": \"…\"}}: {e}")))?;
-    let code = super::normalise_code(&code).ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))?;
-    let doc = store::revoke_document(&state.pool, &code, caller.login(), &b.reason)
-        .await
-        .map_err(|e| ApiError::database(lang, e))?
-        .ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))?;
-    crate::auth::journal::record(
-        &state.pool,
-        "document",
-        Some(caller.login()),
-        None,
-        Some(&code),
-        "ok",
-        json!({"op": "revoke", "reason": b.reason}),
-    )
-    .await;
-    Ok(record_json(&doc))
-}
-
-async fn verify_page(
-    State(state): State<AppState>,
-    ReqLang(lang): ReqLang,
-    Path(code): Path<String>,
-) -> Result<Response, ApiError> {
-    let doc = document_by_code(&state, &code, lang).await?;
-    Ok(render_verify(lang, &code, doc.as_ref(), None))
-}
-
-/// The verification page: 404 when no document has the code.
-fn render_verify(
-    lang: Lang,
-    raw: &str,
-    doc: Option<&store::DocumentRecord>,
-    compared: Option<(super::verify::Comparison, &str)>,
-) -> Response {
-    let status = if doc.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND };
-    let code = doc.map_or(raw, |d| d.code.as_str());
-    let mut res = (status, Html(super::verify::page(lang, code, doc, compared))).into_response();
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res
-}
-
-/// `POST /verify/{code}`: a file (multipart field `file`, or the raw body) compared with the
-/// record by SHA-256. Nothing is stored.
-async fn verify_upload(
-    State(state): State<AppState>,
-    ReqLang(lang): ReqLang,
-    Path(code): Path<String>,
-    req: Request,
-) -> Result<Response, ApiError> {
-    let is_multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let limit = state.settings.max_upload_bytes;
-    let mut hasher = Sha256::new();
-    let mut size = 0usize;
-    if is_multipart {
-        let mut mp = Multipart::from_request(req, &state).await.map_err(|e| ApiError::rejection(lang, e))?;
-        let mut found = false;
-        while let Some(mut field) = mp.next_field().await.map_err(|e| ApiError::rejection(lang, e))? {
-            if field.name() != Some("file") {
-                continue;
-            }
-            found = true;
-            while let Some(chunk) = field.chunk().await.map_err(|e| ApiError::rejection(lang, e))? {
-                size += chunk.len();
-                if size > limit {
-                    return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, Msg::PayloadTooLarge, lang));
-                }
-                hasher.update(&chunk);
-            }
-        }
-        if !found {
-            return Err(ApiError::bad_request(lang, "the form has no `file` field"));
-        }
-    } else {
-        let body = axum::body::to_bytes(req.into_body(), limit)
-            .await
-            .map_err(|_| ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, Msg::PayloadTooLarge, lang))?;
-        size = body.len();
-        hasher.update(&body);
-    }
-    if size == 0 {
-        return Err(ApiError::bad_request(lang, "the uploaded file is empty"));
-    }
-    let sha = crate::layers::sync::hex(&hasher.finalize());
-    let doc = document_by_code(&state, &code, lang).await?;
-    let cmp = match &doc {
-        Some(d) if d.sha256 == sha => super::verify::Comparison::Matches,
-        _ => super::verify::Comparison::Differs,
-    };
-    Ok(render_verify(lang, &code, doc.as_ref(), Some((cmp, &sha))))
+    Ok(pdf_response(doc, "inline", &[]))
 }

@@ -12,20 +12,34 @@ use crate::auth::policy::FeatureScope;
 use crate::layers::catalog::{GeometryType, LayerDef};
 
 /// A CRS a map can be printed in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PrintCrs {
     pub srid: u32,
     /// The geographic CRS of its datum (the `/GPTS` of the GeoPDF are on it).
     pub geographic: u32,
     pub title: &'static str,
+    /// Where a print may be centred (west, south, east, north, WGS84 degrees): the CRS's area of
+    /// use with 3 degrees to spare. Transverse Mercator zones far from their meridian are not
+    /// maps to scale (and PROJ gives up on them): a centre outside is the caller's mistake.
+    pub area: [f64; 4],
 }
 
 /// The CRSs offered: Web Mercator (as the web map), UTM zone 43N (Almaty, true scale), and the
 /// local Pulkovo 1942 Gauss-Krüger zone 13 of older city plans.
 pub const PRINT_CRS: [PrintCrs; 3] = [
-    PrintCrs { srid: 3857, geographic: 4326, title: "WGS 84 / Pseudo-Mercator" },
-    PrintCrs { srid: 32643, geographic: 4326, title: "WGS 84 / UTM zone 43N" },
-    PrintCrs { srid: 28413, geographic: 4284, title: "Pulkovo 1942 / Gauss-Kruger zone 13" },
+    PrintCrs {
+        srid: 3857,
+        geographic: 4326,
+        title: "WGS 84 / Pseudo-Mercator",
+        area: [-180.0, -85.0, 180.0, 85.0],
+    },
+    PrintCrs { srid: 32643, geographic: 4326, title: "WGS 84 / UTM zone 43N", area: [69.0, 0.0, 81.0, 84.0] },
+    PrintCrs {
+        srid: 28413,
+        geographic: 4284,
+        title: "Pulkovo 1942 / Gauss-Kruger zone 13",
+        area: [69.0, 32.0, 81.0, 84.0],
+    },
 ];
 
 pub fn print_crs(name: &str) -> Option<PrintCrs> {
@@ -106,6 +120,15 @@ pub async fn place_frame(
     })
 }
 
+/// A feature as the database sends it for a print: id, attributes, geometry as WKB in the
+/// print's CRS. Turned into a [`PrintFeature`] by [`decode_features`] in a blocking thread.
+#[derive(Debug, Clone)]
+pub struct RawFeature {
+    pub id: i64,
+    pub attrs: Value,
+    pub wkb: Vec<u8>,
+}
+
 /// The features of `layer` inside the frame, visible to the caller's `scope`.
 pub async fn features_in_frame(
     pool: &PgPool,
@@ -114,7 +137,7 @@ pub async fn features_in_frame(
     crs: PrintCrs,
     crs_box: [f64; 4],
     tolerance: f64,
-) -> sqlx::Result<Vec<PrintFeature>> {
+) -> sqlx::Result<Vec<RawFeature>> {
     let size_filter = if layer.geometry == GeometryType::Point { "TRUE" } else { "f.web_size >= $8" };
     let sql = include_str!("sql/features_in_frame.sql")
         .replace("{table}", &format!("\"features_{}\"", layer.id))
@@ -132,24 +155,28 @@ pub async fn features_in_frame(
         .bind(tolerance * 2.0)
         .fetch_all(pool)
         .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for (id, attrs, wkb) in rows {
-        let Some(wkb) = wkb else { continue };
-        let geom: Option<Geometry<f64>> = geozero::wkb::Wkb(wkb).to_geo().ok();
-        let Some(geom) = geom else { continue };
-        let props = match attrs {
-            Value::Object(m) => m,
-            _ => Default::default(),
-        };
-        out.push(PrintFeature { id, props, geom });
-    }
-    Ok(out)
+    Ok(rows.into_iter().filter_map(|(id, attrs, wkb)| Some(RawFeature { id, attrs, wkb: wkb? })).collect())
 }
 
-use geozero::ToGeo;
+/// Features ready to draw (CPU work: call it from a blocking thread). Geometries that do not
+/// decode are left out.
+pub fn decode_features(raw: Vec<RawFeature>) -> Vec<PrintFeature> {
+    use geozero::ToGeo;
+    raw.into_iter()
+        .filter_map(|r| {
+            let geom: Geometry<f64> = geozero::wkb::Wkb(r.wkb).to_geo().ok()?;
+            let props = match r.attrs {
+                Value::Object(m) => m,
+                _ => Default::default(),
+            };
+            Some(PrintFeature { id: r.id, props, geom })
+        })
+        .collect()
+}
 
-/// A document's record.
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
+/// A document's record. `issuer` and `revoked_by` are staff logins: public views leave them out
+/// (see [`super::records`]).
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct DocumentRecord {
     pub code: String,
     pub kind: String,
@@ -162,34 +189,74 @@ pub struct DocumentRecord {
     pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
     pub revoked_by: Option<String>,
     pub revoke_reason: Option<String>,
+    /// The issuer's organisation (id), for the access policy.
+    pub issuer_org: Option<String>,
+    /// The issuer's organisation and department as shown publicly.
+    pub issuer_unit: Option<String>,
 }
 
-#[allow(clippy::too_many_arguments)]
-pub async fn record_document(
-    pool: &PgPool,
-    code: &str,
-    kind: &str,
-    sha256: &str,
-    size: usize,
-    title: &str,
-    subject: &Value,
-    issuer: Option<&str>,
-) -> sqlx::Result<()> {
-    sqlx::query(include_str!("sql/document_insert.sql"))
-        .bind(code)
-        .bind(kind)
-        .bind(sha256)
-        .bind(size as i64)
-        .bind(title)
-        .bind(subject)
-        .bind(issuer)
-        .execute(pool)
-        .await
-        .map(|_| ())
+/// Who issues a document, as it is recorded.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Issuer {
+    /// The login; `None` for anonymous callers.
+    pub login: Option<String>,
+    /// The organisation's id.
+    pub org: Option<String>,
+    /// "Organisation · Department", as shown publicly.
+    pub unit: Option<String>,
+}
+
+/// The issuer of a document for `login` (`None`: anonymous).
+pub async fn issuer(pool: &PgPool, login: Option<&str>) -> sqlx::Result<Issuer> {
+    let Some(login) = login else { return Ok(Issuer::default()) };
+    let row: Option<(Option<String>, Option<String>)> =
+        sqlx::query_as(include_str!("sql/issuer_unit.sql")).bind(login).fetch_optional(pool).await?;
+    let (org, unit) = row.unwrap_or_default();
+    Ok(Issuer { login: Some(login.to_string()), org, unit })
+}
+
+/// A document about to be recorded.
+#[derive(Debug, Clone)]
+pub struct NewDocument<'a> {
+    pub code: &'a str,
+    pub kind: &'a str,
+    pub sha256: &'a str,
+    pub size: usize,
+    pub title: &'a str,
+    pub subject: &'a Value,
+    pub issuer: &'a Issuer,
+    pub issued_at: chrono::DateTime<chrono::Utc>,
+    /// Passports: the key of their content (one live record per key).
+    pub content_key: Option<&'a str>,
+}
+
+/// Records a document; `false` when a live record of the same content key exists already
+/// (nothing is written then).
+pub async fn record_document(pool: &PgPool, d: &NewDocument<'_>) -> sqlx::Result<bool> {
+    let code: Option<String> = sqlx::query_scalar(include_str!("sql/document_insert.sql"))
+        .bind(d.code)
+        .bind(d.kind)
+        .bind(d.sha256)
+        .bind(d.size as i64)
+        .bind(d.title)
+        .bind(d.subject)
+        .bind(d.issuer.login.as_deref())
+        .bind(d.issued_at)
+        .bind(d.issuer.org.as_deref())
+        .bind(d.issuer.unit.as_deref())
+        .bind(d.content_key)
+        .fetch_optional(pool)
+        .await?;
+    Ok(code.is_some())
 }
 
 pub async fn document(pool: &PgPool, code: &str) -> sqlx::Result<Option<DocumentRecord>> {
     sqlx::query_as(include_str!("sql/document_get.sql")).bind(code).fetch_optional(pool).await
+}
+
+/// The live record of a document with this content key.
+pub async fn document_by_content(pool: &PgPool, key: &str) -> sqlx::Result<Option<DocumentRecord>> {
+    sqlx::query_as(include_str!("sql/document_by_content.sql")).bind(key).fetch_optional(pool).await
 }
 
 /// Revokes a document (once: a second revocation keeps the first's time, author and reason);

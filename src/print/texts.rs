@@ -94,6 +94,10 @@ pub enum Word {
     Length,
     IssuedBy,
     Anonymous,
+    // issue 12: passports
+    RegisteredUser,
+    PhotoTooLarge,
+    PhotoUnreadable,
 }
 
 impl Word {
@@ -130,6 +134,20 @@ impl Word {
             Word::Anonymous => {
                 ("ашық карта (анонимді)", "публичная карта (анонимно)", "public map (anonymous)")
             }
+            // issue 12: passports
+            Word::RegisteredUser => {
+                ("тіркелген пайдаланушы", "зарегистрированный пользователь", "registered user")
+            }
+            Word::PhotoTooLarge => (
+                "Фотосурет көрсетілмеді: сурет тым үлкен",
+                "Фотография не показана: изображение слишком велико",
+                "Photo not shown: the image is too large",
+            ),
+            Word::PhotoUnreadable => (
+                "Фотосурет көрсетілмеді: суретті оқу мүмкін емес",
+                "Фотография не показана: изображение не читается",
+                "Photo not shown: the image cannot be read",
+            ),
         }
     }
 }

@@ -56,9 +56,17 @@ pub fn page(
                 "passport" => t(lang, "Объект паспорты", "Паспорт объекта", "Object passport"),
                 _ => t(lang, "Масштабтағы карта", "Карта в масштабе", "Map to scale"),
             };
-            let issuer = d.issuer.clone().unwrap_or_else(|| {
-                t(lang, "анонимді пайдаланушы", "анонимный пользователь", "anonymous user").into()
-            });
+            // Staff are named by their organisation and department, never by login.
+            let issuer = match (&d.issuer, &d.issuer_unit) {
+                (None, _) => {
+                    t(lang, "анонимді пайдаланушы", "анонимный пользователь", "anonymous user").into()
+                }
+                (Some(_), Some(unit)) => unit.clone(),
+                (Some(_), None) => {
+                    t(lang, "тіркелген пайдаланушы", "зарегистрированный пользователь", "registered user")
+                        .into()
+                }
+            };
             let rows = [
                 (t(lang, "Код", "Код", "Code"), d.code.clone()),
                 (t(lang, "Түрі", "Вид", "Kind"), kind.to_string()),
@@ -167,11 +175,13 @@ mod tests {
             size_bytes: 10,
             title: "<Алматы>".into(),
             subject: json!({"paper": "A3", "orientation": "landscape", "scale": 2000, "crs": "EPSG:3857", "layers": ["buildings"]}),
-            issuer: None,
+            issuer: Some("ivanov".into()),
             issued_at: chrono::Utc::now(),
             revoked_at: revoked.then(chrono::Utc::now),
-            revoked_by: None,
+            revoked_by: Some("petrov".into()),
             revoke_reason: Some("ошибка".into()),
+            issuer_org: Some("akimat".into()),
+            issuer_unit: Some("Акимат · Отдел архитектуры".into()),
         }
     }
 
@@ -182,6 +192,8 @@ mod tests {
             p.contains("data-status=\"valid\"") && p.contains("&lt;Алматы&gt;") && !p.contains("<Алматы>")
         );
         assert!(p.contains("A3 landscape, 1:2000, EPSG:3857, buildings"));
+        // Staff are named by their organisation, never by login.
+        assert!(p.contains("Акимат · Отдел архитектуры") && !p.contains("ivanov") && !p.contains("petrov"));
         let p = page(Lang::Kk, "ABCD-EFGH-JKMN", Some(&record(true)), Some((Comparison::Differs, "ff")));
         assert!(
             p.contains("data-status=\"revoked\"")

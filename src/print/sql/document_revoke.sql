@@ -3,4 +3,5 @@
 UPDATE documents SET revoked_at = COALESCE(revoked_at, now()), revoked_by = COALESCE(revoked_by, $2),
        revoke_reason = COALESCE(revoke_reason, $3)
 WHERE code = $1
-RETURNING code, kind, sha256, size_bytes, title, subject, issuer, issued_at, revoked_at, revoked_by, revoke_reason
+RETURNING code, kind, sha256, size_bytes, title, subject, issuer, issued_at, revoked_at, revoked_by, revoke_reason,
+          issuer_org, issuer_unit
