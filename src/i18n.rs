@@ -95,6 +95,10 @@ pub enum Msg {
     PayloadTooLarge,
     Conflict,
     NotAcceptable,
+    // issue 12: auth
+    LastAdmin,
+    TooManyAttempts,
+    ServerBusy,
 }
 
 impl Msg {
@@ -122,6 +126,10 @@ impl Msg {
             Msg::PayloadTooLarge => "payload_too_large",
             Msg::Conflict => "conflict",
             Msg::NotAcceptable => "not_acceptable",
+            // issue 12: auth
+            Msg::LastAdmin => "last_admin",
+            Msg::TooManyAttempts => "too_many_attempts",
+            Msg::ServerBusy => "server_busy",
         }
     }
 
@@ -195,6 +203,16 @@ impl Msg {
             (Msg::NotAcceptable, Kk) => "Сұралған пішім қолдау көрсетілмейді",
             (Msg::NotAcceptable, Ru) => "Запрошенный формат не поддерживается",
             (Msg::NotAcceptable, En) => "The requested format is not supported",
+            // issue 12: auth
+            (Msg::LastAdmin, Kk) => "Соңғы әкімшіні жоюға, бұғаттауға немесе әкімші рөлінен айыруға болмайды",
+            (Msg::LastAdmin, Ru) => "Нельзя удалить, заблокировать или лишить роли последнего администратора",
+            (Msg::LastAdmin, En) => "The last administrator cannot be deleted, blocked or lose the admin role",
+            (Msg::TooManyAttempts, Kk) => "Әрекеттер тым көп, кейінірек қайталаңыз",
+            (Msg::TooManyAttempts, Ru) => "Слишком много попыток, повторите позже",
+            (Msg::TooManyAttempts, En) => "Too many attempts, try again later",
+            (Msg::ServerBusy, Kk) => "Сервер қазір бос емес, сәлден соң қайталаңыз",
+            (Msg::ServerBusy, Ru) => "Сервер сейчас перегружен, повторите чуть позже",
+            (Msg::ServerBusy, En) => "The server is busy, try again shortly",
         }
     }
 }
@@ -250,6 +268,10 @@ mod tests {
             Msg::PayloadTooLarge,
             Msg::Conflict,
             Msg::NotAcceptable,
+            // issue 12: auth
+            Msg::LastAdmin,
+            Msg::TooManyAttempts,
+            Msg::ServerBusy,
         ] {
             let texts = [m.text(Lang::Kk), m.text(Lang::Ru), m.text(Lang::En)];
             assert!(texts.iter().all(|t| !t.is_empty()));
