@@ -206,7 +206,9 @@ impl Msg {
             // issue 12: auth
             (Msg::LastAdmin, Kk) => "Соңғы әкімшіні жоюға, бұғаттауға немесе әкімші рөлінен айыруға болмайды",
             (Msg::LastAdmin, Ru) => "Нельзя удалить, заблокировать или лишить роли последнего администратора",
-            (Msg::LastAdmin, En) => "The last administrator cannot be deleted, blocked or lose the admin role",
+            (Msg::LastAdmin, En) => {
+                "The last administrator cannot be deleted, blocked or lose the admin role"
+            }
             (Msg::TooManyAttempts, Kk) => "Әрекеттер тым көп, кейінірек қайталаңыз",
             (Msg::TooManyAttempts, Ru) => "Слишком много попыток, повторите позже",
             (Msg::TooManyAttempts, En) => "Too many attempts, try again later",

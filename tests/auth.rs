@@ -19,7 +19,11 @@ use serde_json::{Value, json};
 /// The state of a test server with these auth limits and clock.
 fn state(db: &TestDb, limits: AuthLimits, clock: AuthClock, dir: &std::path::Path) -> AppState {
     let settings = HttpSettings { attachments_dir: dir.to_path_buf(), ..Default::default() };
-    let mut s = AppState::with_settings(db.pool.clone(), qala::layers::Catalog::new(vec![places_layer(true)]), settings);
+    let mut s = AppState::with_settings(
+        db.pool.clone(),
+        qala::layers::Catalog::new(vec![places_layer(true)]),
+        settings,
+    );
     s.auth = AuthService::with_limits(db.pool.clone(), limits, clock);
     s
 }
@@ -64,7 +68,10 @@ fn bearer(token: &str) -> (&'static str, String) {
 
 fn basic_with(login: &str, password: &str) -> (&'static str, String) {
     use base64::Engine;
-    ("authorization", format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{login}:{password}"))))
+    (
+        "authorization",
+        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{login}:{password}"))),
+    )
 }
 
 /// An API token of `login`, straight in the database.
@@ -86,7 +93,10 @@ async fn quick_user(db: &TestDb, hash: &str, login: &str, roles: &[&str], org: &
 }
 
 async fn user_state(db: &TestDb, login: &str) -> Option<(String, String, Vec<String>, String)> {
-    store::user_by_login(&db.pool, login).await.unwrap().map(|u| (u.password_hash, u.status, u.roles, u.full_name))
+    store::user_by_login(&db.pool, login)
+        .await
+        .unwrap()
+        .map(|u| (u.password_hash, u.status, u.roles, u.full_name))
 }
 
 const ROLES: [&str; 6] = ["viewer", "editor", "reviewer", "applicant", "org_admin", "admin"];
@@ -169,7 +179,11 @@ async fn admin_actions_over_every_pair_of_roles() {
                 let r = act(&app, token, action, &target, target_role, "city").await;
                 let want = expected(actor, target_role, action);
                 if r.status != want {
-                    wrong.push(format!("{actor} {action} {target_role}: {} (want {want}) {}", r.status, r.text()));
+                    wrong.push(format!(
+                        "{actor} {action} {target_role}: {} (want {want}) {}",
+                        r.status,
+                        r.text()
+                    ));
                 }
                 if !(200..300).contains(&r.status) && user_state(&db, &target).await != before {
                     wrong.push(format!("{actor} {action} {target_role}: refused but the user changed"));
@@ -248,10 +262,29 @@ async fn the_last_administrator_cannot_be_deleted_blocked_or_demoted() {
     let root_row = store::user_by_login(&db.pool, "root").await.unwrap().unwrap();
     assert_eq!((root_row.status.as_str(), root_row.roles.clone()), ("active", vec!["admin".to_string()]));
     // Other edits of the last administrator are fine, and so is its removal once another exists.
-    let r = call_from(&app, None, "PATCH", "/api/admin/users/root", &h, json!({"full_name": "Root"}).to_string().into_bytes()).await;
+    let r = call_from(
+        &app,
+        None,
+        "PATCH",
+        "/api/admin/users/root",
+        &h,
+        json!({"full_name": "Root"}).to_string().into_bytes(),
+    )
+    .await;
     assert_eq!(r.status, 200);
-    assert_eq!(call_from(&app, None, "POST", "/api/admin/users/dormant/unblock", &h, vec![]).await.status, 204);
-    let r = call_from(&app, None, "PATCH", "/api/admin/users/root", &h, json!({"roles": ["viewer"]}).to_string().into_bytes()).await;
+    assert_eq!(
+        call_from(&app, None, "POST", "/api/admin/users/dormant/unblock", &h, vec![]).await.status,
+        204
+    );
+    let r = call_from(
+        &app,
+        None,
+        "PATCH",
+        "/api/admin/users/root",
+        &h,
+        json!({"roles": ["viewer"]}).to_string().into_bytes(),
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.text());
 
     // Two administrators deleting each other at once: one of them stays.
@@ -261,10 +294,11 @@ async fn the_last_administrator_cannot_be_deleted_blocked_or_demoted() {
     let a = call_from(&app, None, "DELETE", "/api/admin/users/twin", &ha, vec![]);
     let b = call_from(&app, None, "DELETE", "/api/admin/users/dormant", &hb, vec![]);
     let (a, b) = tokio::join!(a, b);
-    let admins: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE 'admin' = ANY (roles) AND status = 'active'")
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+    let admins: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM users WHERE 'admin' = ANY (roles) AND status = 'active'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
     assert_eq!(admins, 1, "{} {}", a.status, b.status);
     assert_eq!([a.status, b.status].iter().filter(|s| **s == 204).count(), 1);
 }
@@ -331,10 +365,20 @@ async fn lockouts_count_per_address_and_login_and_end_with_the_lock() {
     for _ in 0..qala::auth::LOCK_AFTER {
         let before = st.auth.hash_stats().total;
         let r = login(&app, attacker, "ed", "guess").await;
-        known.push((r.status, r.json()["error"].clone(), r.header("retry-after"), st.auth.hash_stats().total - before));
+        known.push((
+            r.status,
+            r.json()["error"].clone(),
+            r.header("retry-after"),
+            st.auth.hash_stats().total - before,
+        ));
         let before = st.auth.hash_stats().total;
         let r = login(&app, attacker, "ghost", "guess").await;
-        unknown.push((r.status, r.json()["error"].clone(), r.header("retry-after"), st.auth.hash_stats().total - before));
+        unknown.push((
+            r.status,
+            r.json()["error"].clone(),
+            r.header("retry-after"),
+            st.auth.hash_stats().total - before,
+        ));
     }
     assert_eq!(known.iter().map(|k| k.0).collect::<Vec<_>>(), [401, 401, 401, 401, 429]);
     assert!(known.iter().all(|k| k.3 == 1), "each attempt verified one password");
@@ -451,7 +495,8 @@ async fn password_hashing_is_bounded_and_answers_503_when_the_queue_is_full() {
     assert_eq!((r.status, r.json()["error"]["code"].as_str()), (503, Some("server_busy")), "{}", r.text());
     assert_eq!(r.header("retry-after"), "1");
     // Basic credentials too.
-    let r = call_from(&app, Some("10.1.0.1"), "GET", "/api/auth/me", &[basic_with("nobody", "x")], vec![]).await;
+    let r =
+        call_from(&app, Some("10.1.0.1"), "GET", "/api/auth/me", &[basic_with("nobody", "x")], vec![]).await;
     assert_eq!(r.status, 503);
     for _ in 0..2 {
         release.send(()).unwrap();
@@ -465,7 +510,9 @@ async fn password_hashing_is_bounded_and_answers_503_when_the_queue_is_full() {
     let tasks: Vec<_> = (0..60)
         .map(|i| {
             let app = app.clone();
-            tokio::spawn(async move { login(&app, &format!("10.2.0.{i}"), &format!("nobody{i}"), "guess").await })
+            tokio::spawn(
+                async move { login(&app, &format!("10.2.0.{i}"), &format!("nobody{i}"), "guess").await },
+            )
         })
         .collect();
     let mut statuses = Vec::new();
@@ -505,7 +552,8 @@ async fn rate_limits_per_address_and_per_account_with_an_injected_clock() {
     assert_eq!((r.status, r.json()["error"]["code"].as_str()), (429, Some("too_many_attempts")));
     assert_eq!(r.header("retry-after"), "10");
     // Failed Basic authentication from that address is limited the same way.
-    let r = call_from(&app, Some("203.0.113.1"), "GET", "/api/auth/me", &[basic_with("ed", "guess")], vec![]).await;
+    let r = call_from(&app, Some("203.0.113.1"), "GET", "/api/auth/me", &[basic_with("ed", "guess")], vec![])
+        .await;
     assert_eq!(r.status, 429);
     clock.advance(Duration::from_secs(10));
     assert_eq!(login(&app, "203.0.113.1", "someone9", "guess").await.status, 401);
@@ -516,7 +564,8 @@ async fn rate_limits_per_address_and_per_account_with_an_injected_clock() {
     assert_eq!(login(&app, "203.0.113.3", "ed", "guess").await.status, 401);
     let r = login(&app, "203.0.113.4", "ed", "guess").await;
     assert_eq!((r.status, r.header("retry-after").as_str()), (429, "30"));
-    let r = call_from(&app, Some("203.0.113.5"), "GET", "/api/auth/me", &[basic_with("ed", "guess")], vec![]).await;
+    let r = call_from(&app, Some("203.0.113.5"), "GET", "/api/auth/me", &[basic_with("ed", "guess")], vec![])
+        .await;
     assert_eq!(r.status, 429, "failed Basic authentication counts too");
     // ...but an address the account has logged in from does not pay it.
     assert_eq!(login(&app, "198.51.100.1", "ed", "ed-password").await.status, 200);
@@ -557,7 +606,9 @@ fn documented_writes(doc: &Value, prefix: &str) -> Vec<(String, String)> {
     for (path, ops) in doc["paths"].as_object().unwrap() {
         for m in ["post", "put", "patch", "delete"] {
             if ops.get(m).is_some() {
-                let p = format!("{prefix}{path}").replace("{collectionId}", "{id}").replace("{featureId}", "{fid}");
+                let p = format!("{prefix}{path}")
+                    .replace("{collectionId}", "{id}")
+                    .replace("{featureId}", "{fid}");
                 out.push((m.to_uppercase(), p));
             }
         }

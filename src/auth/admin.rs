@@ -58,9 +58,10 @@ fn system_admin(caller: &Caller, lang: Lang) -> Result<(), ApiError> {
 /// constraint's name and PostgreSQL's text are never sent).
 fn constraint_reason(constraint: Option<&str>) -> serde_json::Value {
     let (field, reason) = match constraint.unwrap_or("") {
-        "users_login_check" => {
-            ("login", "2 to 64 characters: lowercase letters, digits, `.`, `_`, `@`, `-`, first a letter or digit")
-        }
+        "users_login_check" => (
+            "login",
+            "2 to 64 characters: lowercase letters, digits, `.`, `_`, `@`, `-`, first a letter or digit",
+        ),
         "organisations_id_check" | "departments_id_check" => {
             ("id", "1 to 63 characters: lowercase letters, digits, `_`, `-`, first a letter")
         }
@@ -75,9 +76,12 @@ fn constraint_reason(constraint: Option<&str>) -> serde_json::Value {
 
 fn db(lang: Lang) -> impl Fn(sqlx::Error) -> ApiError {
     move |e| match &e {
-        sqlx::Error::Database(d) if d.is_unique_violation() => ApiError::new(StatusCode::CONFLICT, Msg::Conflict, lang),
+        sqlx::Error::Database(d) if d.is_unique_violation() => {
+            ApiError::new(StatusCode::CONFLICT, Msg::Conflict, lang)
+        }
         sqlx::Error::Database(d) if d.is_foreign_key_violation() || d.is_check_violation() => {
-            ApiError::bad_request(lang, "some fields are not valid").with_details(constraint_reason(d.constraint()))
+            ApiError::bad_request(lang, "some fields are not valid")
+                .with_details(constraint_reason(d.constraint()))
         }
         _ => ApiError::database(lang, e),
     }
@@ -108,7 +112,8 @@ pub fn may_manage(actor: &Caller, roles: &[String], org: Option<&str>) -> Result
     if actor.is_admin() {
         return Ok(());
     }
-    let Some(own_org) = actor.principal().and_then(|p| p.org.as_deref()).filter(|_| actor.has_role("org_admin"))
+    let Some(own_org) =
+        actor.principal().and_then(|p| p.org.as_deref()).filter(|_| actor.has_role("org_admin"))
     else {
         return Err(NotManaged::NotAnAdmin);
     };
@@ -177,7 +182,9 @@ async fn check_input(
     match u.password.clone() {
         Some(p) => match state.auth.hasher().hash(p).await {
             Ok(h) => h.map(Some).map_err(|e| ApiError::internal(lang, e)),
-            Err(busy) => Err(super::LoginRefusal::Busy { retry_after: busy.retry_after }.into_api_error(lang)),
+            Err(busy) => {
+                Err(super::LoginRefusal::Busy { retry_after: busy.retry_after }.into_api_error(lang))
+            }
         },
         None => Ok(None),
     }

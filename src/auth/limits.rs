@@ -84,7 +84,10 @@ impl AuthClock {
 
     /// A clock that moves only when [`AuthClock::advance`] is called.
     pub fn manual() -> AuthClock {
-        AuthClock { start: std::time::Instant::now(), manual: Some((FakeRelativeClock::default(), Utc::now())) }
+        AuthClock {
+            start: std::time::Instant::now(),
+            manual: Some((FakeRelativeClock::default(), Utc::now())),
+        }
     }
 
     /// Moves a manual clock forward (a real clock ignores it).

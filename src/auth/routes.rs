@@ -62,7 +62,8 @@ pub async fn login(
 ) -> Result<Response, ApiError> {
     let Json(body) = body.map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
     let login = body.login.trim().to_lowercase();
-    let user = state.auth.check_password(&login, &body.password, ip).await.map_err(|r| r.into_api_error(lang))?;
+    let user =
+        state.auth.check_password(&login, &body.password, ip).await.map_err(|r| r.into_api_error(lang))?;
     let ip = ip.map(|i| i.to_string());
     let token = super::new_secret("");
     let csrf = super::new_secret("");

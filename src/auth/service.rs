@@ -24,7 +24,9 @@ use sqlx::PgPool;
 
 use super::limits::{AuthClock, AuthLimits, HashStats, Hasher, RateLimits, address_key};
 use super::policy::{AuthMethod, Caller, Principal};
-use super::{Credentials, LOCK_AFTER, LOCKOUT, SLOW_DOWN_AFTER, attempts, journal, password, sha256_hex, store};
+use super::{
+    Credentials, LOCK_AFTER, LOCKOUT, SLOW_DOWN_AFTER, attempts, journal, password, sha256_hex, store,
+};
 use crate::error::ApiError;
 use crate::i18n::{Lang, Msg};
 
@@ -34,13 +36,19 @@ pub enum LoginRefusal {
     /// Wrong password or unknown login (the answer does not say which).
     BadCredentials,
     /// Too many failures from this address on this login.
-    Locked { retry_after: Duration },
+    Locked {
+        retry_after: Duration,
+    },
     /// The account is blocked (said only to whoever knows its password).
     Blocked,
     /// Too many password checks from this address or on this account.
-    RateLimited { retry_after: Duration },
+    RateLimited {
+        retry_after: Duration,
+    },
     /// The password hashing queue is full.
-    Busy { retry_after: Duration },
+    Busy {
+        retry_after: Duration,
+    },
     Database(Arc<sqlx::Error>),
     Internal(String),
 }
@@ -213,7 +221,10 @@ impl AuthService {
         };
         let outcome = self.check_with(login, &key, &addr, pw, ip, reservation.known_address).await;
         if let Err(e) = &outcome.0
-            && !matches!(e, LoginRefusal::BadCredentials | LoginRefusal::Locked { .. } | LoginRefusal::Blocked)
+            && !matches!(
+                e,
+                LoginRefusal::BadCredentials | LoginRefusal::Locked { .. } | LoginRefusal::Blocked
+            )
             && let Err(e) = attempts::release(&self.pool, &key, &addr).await
         {
             tracing::warn!(error = %e, "a login attempt could not be released");
@@ -267,8 +278,13 @@ impl AuthService {
                     Err(e) => return (Err(LoginRefusal::db(e)), 0),
                 };
                 let reason = if user.is_some() { "bad password" } else { "unknown login" };
-                self.journal(login, ip, "failed", serde_json::json!({"reason": reason, "failures": failures}))
-                    .await;
+                self.journal(
+                    login,
+                    ip,
+                    "failed",
+                    serde_json::json!({"reason": reason, "failures": failures}),
+                )
+                .await;
                 if failures >= LOCK_AFTER {
                     (Err(LoginRefusal::Locked { retry_after: LOCKOUT }), failures)
                 } else {
@@ -290,7 +306,12 @@ impl AuthService {
     }
 
     /// The caller of a request with these credentials.
-    pub async fn resolve(&self, creds: &Credentials, ip: Option<IpAddr>, lang: Lang) -> Result<Caller, ApiError> {
+    pub async fn resolve(
+        &self,
+        creds: &Credentials,
+        ip: Option<IpAddr>,
+        lang: Lang,
+    ) -> Result<Caller, ApiError> {
         let key = match creds {
             Credentials::None => return Ok(Caller::Anonymous),
             Credentials::Malformed => return Err(ApiError::unauthorized(lang)),
@@ -318,7 +339,9 @@ impl AuthService {
                     None => return Ok(Caller::Anonymous),
                 }
             }
-            Credentials::Basic { login, password } => (self.basic(login, password, &key, ip, lang).await?, None),
+            Credentials::Basic { login, password } => {
+                (self.basic(login, password, &key, ip, lang).await?, None)
+            }
             Credentials::None | Credentials::Malformed => return Ok(Caller::Anonymous),
         };
         self.principals.insert(key, Arc::new(Cached { principal: principal.clone(), until })).await;

@@ -277,14 +277,18 @@ pub enum ChangeError {
 const ADMINS_LOCK: i64 = 7_201_201;
 
 async fn any_active_admin(tx: &mut sqlx::PgConnection) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE 'admin' = ANY (roles) AND status = 'active')")
-        .fetch_one(tx)
-        .await
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE 'admin' = ANY (roles) AND status = 'active')",
+    )
+    .fetch_one(tx)
+    .await
 }
 
 /// Opens a transaction for a change that may remove an administrator; returns whether there was an
 /// active administrator before it.
-async fn begin_guarded(pool: &PgPool) -> Result<(sqlx::Transaction<'static, sqlx::Postgres>, bool), sqlx::Error> {
+async fn begin_guarded(
+    pool: &PgPool,
+) -> Result<(sqlx::Transaction<'static, sqlx::Postgres>, bool), sqlx::Error> {
     let mut tx = pool.begin().await?;
     sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(ADMINS_LOCK).execute(&mut *tx).await?;
     let before = any_active_admin(&mut tx).await?;
