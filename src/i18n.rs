@@ -117,6 +117,9 @@ pub enum Msg {
     ImageTooLarge,
     TooManyFiles,
     UploadTooLarge,
+    // issue 12: auth
+    LastAdmin,
+    TooManyAttempts,
 }
 
 impl Msg {
@@ -166,6 +169,9 @@ impl Msg {
             Msg::ImageTooLarge => "image_too_large",
             Msg::TooManyFiles => "too_many_files",
             Msg::UploadTooLarge => "upload_too_large",
+            // issue 12: auth
+            Msg::LastAdmin => "last_admin",
+            Msg::TooManyAttempts => "too_many_attempts",
         }
     }
 
@@ -321,6 +327,15 @@ impl Msg {
             (Msg::UploadTooLarge, Kk) => "Бір сұраудағы файлдардың жалпы көлемі тым үлкен",
             (Msg::UploadTooLarge, Ru) => "Общий размер файлов в одном запросе слишком велик",
             (Msg::UploadTooLarge, En) => "The files of one request are too large together",
+            // issue 12: auth
+            (Msg::LastAdmin, Kk) => "Соңғы әкімшіні жоюға, бұғаттауға немесе әкімші рөлінен айыруға болмайды",
+            (Msg::LastAdmin, Ru) => "Нельзя удалить, заблокировать или лишить роли последнего администратора",
+            (Msg::LastAdmin, En) => {
+                "The last administrator cannot be deleted, blocked or lose the admin role"
+            }
+            (Msg::TooManyAttempts, Kk) => "Әрекеттер тым көп, кейінірек қайталаңыз",
+            (Msg::TooManyAttempts, Ru) => "Слишком много попыток, повторите позже",
+            (Msg::TooManyAttempts, En) => "Too many attempts, try again later",
         }
     }
 }
@@ -394,6 +409,9 @@ mod tests {
             Msg::ImageTooLarge,
             Msg::TooManyFiles,
             Msg::UploadTooLarge,
+            // issue 12: auth
+            Msg::LastAdmin,
+            Msg::TooManyAttempts,
         ] {
             let texts = [m.text(Lang::Kk), m.text(Lang::Ru), m.text(Lang::En)];
             assert!(texts.iter().all(|t| !t.is_empty()));

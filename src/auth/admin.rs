@@ -1,9 +1,13 @@
 //! `/api/admin`: users (create, edit, delete, block, unblock, roles), organisations and
 //! departments, layer grants (with an end date), who is online, the event journal.
 //!
-//! A system admin (`admin`) may do everything; an organisation admin (`org_admin`) manages the
-//! users of its own organisation and may not hand out `admin` or `org_admin`. Every change is
-//! journalled and clears the credential cache, so it applies to the next request.
+//! A system admin (`admin`) may do everything; an organisation admin (`org_admin`) manages only the
+//! users of its own organisation whose roles are at most its own: never an `admin` or an
+//! `org_admin` (itself included), and it may not hand out those roles ([`may_manage`]). A user
+//! outside the caller's scope answers 404, one above its roles 403. The last active administrator
+//! cannot be deleted, blocked or lose the `admin` role (409). A new password ends the user's
+//! sessions and API tokens. Every change is journalled and clears the credential cache, so it
+//! applies to the next request.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -50,20 +54,82 @@ fn system_admin(caller: &Caller, lang: Lang) -> Result<(), ApiError> {
     }
 }
 
+/// What the field of a refused value is and why, by the constraint that refused it (the
+/// constraint's name and PostgreSQL's text are never sent).
+fn constraint_reason(constraint: Option<&str>) -> serde_json::Value {
+    let (field, reason) = match constraint.unwrap_or("") {
+        "users_login_check" => (
+            "login",
+            "2 to 64 characters: lowercase letters, digits, `.`, `_`, `@`, `-`, first a letter or digit",
+        ),
+        "organisations_id_check" | "departments_id_check" => {
+            ("id", "1 to 63 characters: lowercase letters, digits, `_`, `-`, first a letter")
+        }
+        "users_org_id_fkey" | "departments_org_id_fkey" => ("org", "no such organisation"),
+        "users_dept_id_fkey" => ("dept", "no such department"),
+        "users_iin_check" => ("iin", "an IIN has 12 digits"),
+        "users_lang_check" => ("lang", "one of kk, ru, en"),
+        _ => ("", "a value is not valid"),
+    };
+    json!([{"field": field, "reason": reason}])
+}
+
 fn db(lang: Lang) -> impl Fn(sqlx::Error) -> ApiError {
     move |e| match &e {
         sqlx::Error::Database(d) if d.is_unique_violation() => {
-            ApiError::new(StatusCode::CONFLICT, Msg::Conflict, lang).with_detail(d.message().to_string())
+            ApiError::new(StatusCode::CONFLICT, Msg::Conflict, lang)
         }
         sqlx::Error::Database(d) if d.is_foreign_key_violation() || d.is_check_violation() => {
-            ApiError::bad_request(lang, d.message().to_string())
+            ApiError::bad_request(lang, "some fields are not valid")
+                .with_details(constraint_reason(d.constraint()))
         }
         _ => ApiError::database(lang, e),
     }
 }
 
-/// Checks the fields of a new or changed user; returns the password hash when one was given.
-fn check_input(
+fn change(lang: Lang) -> impl Fn(store::ChangeError) -> ApiError {
+    move |e| match e {
+        store::ChangeError::LastAdmin => ApiError::new(StatusCode::CONFLICT, Msg::LastAdmin, lang),
+        store::ChangeError::Database(e) => db(lang)(e),
+    }
+}
+
+/// Why an administrator may not manage a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotManaged {
+    /// The user is outside the caller's organisation (answered like a missing user).
+    OutOfScope,
+    /// The user has a role the caller may not manage (`admin`, `org_admin`).
+    RoleAbove,
+    /// The caller administers nobody.
+    NotAnAdmin,
+}
+
+/// Whether `actor` may manage (edit, reset, block, unblock, delete) a user with `roles` in `org`:
+/// an `admin` manages everyone; an `org_admin` with an organisation manages the users of that
+/// organisation that are neither `admin` nor `org_admin` (pure).
+pub fn may_manage(actor: &Caller, roles: &[String], org: Option<&str>) -> Result<(), NotManaged> {
+    if actor.is_admin() {
+        return Ok(());
+    }
+    let Some(own_org) =
+        actor.principal().and_then(|p| p.org.as_deref()).filter(|_| actor.has_role("org_admin"))
+    else {
+        return Err(NotManaged::NotAnAdmin);
+    };
+    if org != Some(own_org) {
+        return Err(NotManaged::OutOfScope);
+    }
+    if roles.iter().any(|r| r == "admin" || r == "org_admin") {
+        return Err(NotManaged::RoleAbove);
+    }
+    Ok(())
+}
+
+/// Checks the fields of a new or changed user; returns the password hash when one was given
+/// (computed in the bounded hashing queue).
+async fn check_input(
+    state: &AppState,
     caller: &Caller,
     org_scope: &Option<String>,
     u: &mut UserInput,
@@ -100,34 +166,51 @@ fn check_input(
             _ => u.org = Some(org.clone()),
         }
     }
-    let hash = match &u.password {
-        Some(p) => {
-            if let Err(reason) = password::check_rule(p, u.login.as_deref().unwrap_or("")) {
-                errors.push(json!({"field": "password", "reason": reason}));
-                None
-            } else {
-                Some(password::hash(p).map_err(|e| ApiError::internal(lang, e))?)
+    if let Some(p) = &u.password
+        && let Err(reason) = password::check_rule(p, u.login.as_deref().unwrap_or(""))
+    {
+        errors.push(json!({"field": "password", "reason": reason}));
+    }
+    if let (Some(org), Some(dept)) = (org_scope, &u.dept)
+        && store::dept_org(&state.pool, dept).await.map_err(db(lang))?.is_some_and(|o| o != *org)
+    {
+        errors.push(json!({"field": "dept", "reason": format!("`{dept}` is not a department of `{org}`")}));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::bad_request(lang, "some fields are not valid").with_details(json!(errors)));
+    }
+    match u.password.clone() {
+        Some(p) => match state.auth.hasher().hash(p).await {
+            Ok(h) => h.map(Some).map_err(|e| ApiError::internal(lang, e)),
+            Err(busy) => {
+                Err(super::LoginRefusal::Busy { retry_after: busy.retry_after }.into_api_error(lang))
             }
-        }
-        None => None,
-    };
-    if errors.is_empty() {
-        Ok(hash)
-    } else {
-        Err(ApiError::bad_request(lang, "some fields are not valid").with_details(json!(errors)))
+        },
+        None => Ok(None),
     }
 }
 
-/// The user `login` if the caller administers it; 404 otherwise.
+/// The user `login` if the caller may manage it: 404 outside its scope, 403 above its roles.
+/// With `to_change` false (reading), users above the caller's roles are shown too.
 async fn administered(
     state: &AppState,
-    org_scope: &Option<String>,
+    caller: &Caller,
     login: &str,
+    to_change: bool,
     lang: Lang,
 ) -> Result<store::UserRow, ApiError> {
-    let u = store::user_by_login(&state.pool, login).await.map_err(db(lang))?;
-    u.filter(|u| org_scope.is_none() || u.org_id == *org_scope)
-        .ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))
+    let u = store::user_by_login(&state.pool, login)
+        .await
+        .map_err(db(lang))?
+        .ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))?;
+    match may_manage(caller, &u.roles, u.org_id.as_deref()) {
+        Ok(()) => Ok(u),
+        Err(NotManaged::RoleAbove) if !to_change => Ok(u),
+        Err(NotManaged::OutOfScope) => Err(ApiError::not_found(Msg::NotFound, lang)),
+        Err(NotManaged::RoleAbove) => Err(ApiError::forbidden(lang)
+            .with_detail("an organisation admin manages users without the admin or org_admin role")),
+        Err(NotManaged::NotAnAdmin) => Err(ApiError::forbidden(lang)),
+    }
 }
 
 async fn changed(state: &AppState, caller: &Caller, what: &str, target: &str, detail: serde_json::Value) {
@@ -163,8 +246,8 @@ pub async fn get_user(
     ReqLang(lang): ReqLang,
     Path(login): Path<String>,
 ) -> Result<Json<UserView>, ApiError> {
-    let org = scope(&caller, lang)?;
-    Ok(Json(UserView::from(&administered(&state, &org, &login, lang).await?)))
+    scope(&caller, lang)?;
+    Ok(Json(UserView::from(&administered(&state, &caller, &login, false, lang).await?)))
 }
 
 #[utoipa::path(post, path = "/api/admin/users", tag = "admin", request_body = UserInput,
@@ -183,7 +266,7 @@ pub async fn create_user(
         return Err(ApiError::bad_request(lang, "`password` is required")
             .with_details(json!([{"field": "password", "reason": "is required"}])));
     }
-    let hash = check_input(&caller, &org, &mut u, lang)?.unwrap_or_default();
+    let hash = check_input(&state, &caller, &org, &mut u, lang).await?.unwrap_or_default();
     let row = store::insert_user(&state.pool, &login, &hash, &u).await.map_err(db(lang))?;
     changed(
         &state,
@@ -197,7 +280,10 @@ pub async fn create_user(
 }
 
 #[utoipa::path(patch, path = "/api/admin/users/{login}", tag = "admin", request_body = UserInput,
-    responses((status = 200, body = UserView), (status = 400, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = UserView), (status = 400, body = crate::error::ErrorBody),
+        (status = 403, description = "A user above the caller's roles", body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody),
+        (status = 409, description = "It would take the admin role from the last administrator", body = crate::error::ErrorBody)))]
 pub async fn edit_user(
     State(state): State<AppState>,
     caller: Caller,
@@ -207,15 +293,15 @@ pub async fn edit_user(
 ) -> Result<Json<UserView>, ApiError> {
     let org = scope(&caller, lang)?;
     let Json(mut u) = body.map_err(|e| ApiError::rejection(lang, e))?;
-    administered(&state, &org, &login, lang).await?;
+    administered(&state, &caller, &login, true, lang).await?;
     if u.login.as_ref().is_some_and(|l| *l != login) {
         return Err(ApiError::bad_request(lang, "a login cannot be changed"));
     }
     u.login = Some(login.clone());
-    let hash = check_input(&caller, &org, &mut u, lang)?;
+    let hash = check_input(&state, &caller, &org, &mut u, lang).await?;
     let row = store::update_user(&state.pool, &login, hash.as_deref(), &u)
         .await
-        .map_err(db(lang))?
+        .map_err(change(lang))?
         .ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))?;
     changed(
         &state,
@@ -228,16 +314,16 @@ pub async fn edit_user(
     Ok(Json(UserView::from(&row)))
 }
 
-#[utoipa::path(delete, path = "/api/admin/users/{login}", tag = "admin", responses((status = 204), (status = 404)))]
+#[utoipa::path(delete, path = "/api/admin/users/{login}", tag = "admin", responses((status = 204), (status = 403), (status = 404), (status = 409, description = "The last administrator")))]
 pub async fn remove_user(
     State(state): State<AppState>,
     caller: Caller,
     ReqLang(lang): ReqLang,
     Path(login): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let org = scope(&caller, lang)?;
-    administered(&state, &org, &login, lang).await?;
-    store::delete_user(&state.pool, &login).await.map_err(db(lang))?;
+    scope(&caller, lang)?;
+    administered(&state, &caller, &login, true, lang).await?;
+    store::delete_user(&state.pool, &login).await.map_err(change(lang))?;
     changed(&state, &caller, "delete user", &login, json!({})).await;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -249,15 +335,15 @@ async fn set_status(
     login: String,
     status: &str,
 ) -> Result<StatusCode, ApiError> {
-    let org = scope(&caller, lang)?;
-    administered(&state, &org, &login, lang).await?;
-    store::set_status(&state.pool, &login, status).await.map_err(db(lang))?;
+    scope(&caller, lang)?;
+    administered(&state, &caller, &login, true, lang).await?;
+    store::set_status(&state.pool, &login, status).await.map_err(change(lang))?;
     changed(&state, &caller, &format!("{status} user"), &login, json!({})).await;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Blocks a user: its sessions end and its tokens and password stop working.
-#[utoipa::path(post, path = "/api/admin/users/{login}/block", tag = "admin", responses((status = 204), (status = 404)))]
+#[utoipa::path(post, path = "/api/admin/users/{login}/block", tag = "admin", responses((status = 204), (status = 403), (status = 404), (status = 409, description = "The last administrator")))]
 pub async fn block_user(
     State(state): State<AppState>,
     caller: Caller,
@@ -268,7 +354,7 @@ pub async fn block_user(
 }
 
 /// Unblocks a user (also lifts a lockout after failed logins).
-#[utoipa::path(post, path = "/api/admin/users/{login}/unblock", tag = "admin", responses((status = 204), (status = 404)))]
+#[utoipa::path(post, path = "/api/admin/users/{login}/unblock", tag = "admin", responses((status = 204), (status = 403), (status = 404), (status = 409, description = "The last administrator")))]
 pub async fn unblock_user(
     State(state): State<AppState>,
     caller: Caller,
@@ -302,9 +388,10 @@ pub async fn put_org(
     State(state): State<AppState>,
     caller: Caller,
     ReqLang(lang): ReqLang,
-    Json(o): Json<OrgInput>,
+    body: Result<Json<OrgInput>, axum::extract::rejection::JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     system_admin(&caller, lang)?;
+    let Json(o) = body.map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
     store::upsert_org(&state.pool, &o.id, &o.name).await.map_err(db(lang))?;
     changed(&state, &caller, "put organisation", &o.id, json!({"name": o.name})).await;
     Ok(StatusCode::NO_CONTENT)
@@ -315,9 +402,10 @@ pub async fn put_dept(
     State(state): State<AppState>,
     caller: Caller,
     ReqLang(lang): ReqLang,
-    Json(d): Json<OrgInput>,
+    body: Result<Json<OrgInput>, axum::extract::rejection::JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
     let org_scope = scope(&caller, lang)?;
+    let Json(d) = body.map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
     let org =
         d.org.clone().ok_or_else(|| ApiError::bad_request(lang, "`org` is required for a department"))?;
     if org_scope.as_ref().is_some_and(|o| *o != org) {

@@ -50,7 +50,9 @@ fn cookie(token: &str, max_age_s: u64) -> String {
 /// Logs in with a login and password: sets the session cookie and returns the CSRF token.
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginBody,
     responses((status = 200, body = Me), (status = 401, body = crate::error::ErrorBody),
-              (status = 429, description = "Locked after repeated failures", body = crate::error::ErrorBody)))]
+              (status = 403, description = "The account is blocked", body = crate::error::ErrorBody),
+              (status = 429, description = "Locked after repeated failures from this address, or too many attempts (`Retry-After`)", body = crate::error::ErrorBody),
+              (status = 503, description = "Too many password checks at once (`Retry-After`)", body = crate::error::ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
@@ -60,11 +62,9 @@ pub async fn login(
 ) -> Result<Response, ApiError> {
     let Json(body) = body.map_err(|e| ApiError::rejection(lang, e))?;
     let login = body.login.trim().to_lowercase();
-    let user = match state.auth.check_password(&login, &body.password, ip.as_deref()).await {
-        Ok(Ok(u)) => u,
-        Ok(Err(refusal)) => return Err(refusal.into_api_error(lang)),
-        Err(e) => return Err(ApiError::database(lang, e)),
-    };
+    let user =
+        state.auth.check_password(&login, &body.password, ip).await.map_err(|r| r.into_api_error(lang))?;
+    let ip = ip.map(|i| i.to_string());
     let token = super::new_secret("");
     let csrf = super::new_secret("");
     let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());

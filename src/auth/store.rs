@@ -59,8 +59,13 @@ impl From<&UserRow> for UserView {
     }
 }
 
+/// The columns of a [`UserRow`]. Failures and lockouts are counted per client address
+/// ([`super::attempts`]): a user shows its most failures from one address and the latest end of a
+/// lockout still running.
 const USER_COLUMNS: &str = "id, login, password_hash, full_name, iin::text AS iin, org_id, dept_id, lang, status, \
-     roles, failed_logins, locked_until, created_at";
+     roles, coalesce((SELECT max(a.failures) FROM login_attempts a WHERE a.login = users.login), 0) AS failed_logins, \
+     (SELECT max(a.locked_until) FROM login_attempts a WHERE a.login = users.login AND a.locked_until > now()) \
+     AS locked_until, created_at";
 
 pub async fn user_by_login(pool: &PgPool, login: &str) -> Result<Option<UserRow>, sqlx::Error> {
     sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE login = $1"))
@@ -75,33 +80,6 @@ pub async fn users(pool: &PgPool, org: Option<&str>) -> Result<Vec<UserRow>, sql
     ))
     .bind(org)
     .fetch_all(pool)
-    .await
-}
-
-pub async fn login_succeeded(pool: &PgPool, id: i64) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1 AND failed_logins > 0")
-        .bind(id)
-        .execute(pool)
-        .await
-        .map(|_| ())
-}
-
-/// Counts a failure and locks the account at `lock_after` failures; returns the failure count.
-pub async fn login_failed(
-    pool: &PgPool,
-    id: i64,
-    lock_after: i32,
-    lockout: std::time::Duration,
-) -> Result<i32, sqlx::Error> {
-    sqlx::query_scalar(
-        "UPDATE users SET failed_logins = failed_logins + 1,
-             locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + make_interval(secs => $3) END
-         WHERE id = $1 RETURNING failed_logins",
-    )
-    .bind(id)
-    .bind(lock_after)
-    .bind(lockout.as_secs_f64())
-    .fetch_one(pool)
     .await
 }
 
@@ -166,18 +144,30 @@ pub async fn principal_by_session(
     principal_of(pool, &u, method).await.map(Some)
 }
 
-/// The active user of a live API token; records its use.
-pub async fn principal_by_token(pool: &PgPool, token_sha256: &str) -> Result<Option<Principal>, sqlx::Error> {
+/// The active user of a token live at `now`, and the token's end; records its use.
+pub async fn principal_by_token(
+    pool: &PgPool,
+    token_sha256: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<(Principal, Option<DateTime<Utc>>)>, sqlx::Error> {
+    let row: Option<(Option<DateTime<Utc>>,)> = sqlx::query_as(
+        "UPDATE api_tokens SET last_used = now()
+         WHERE token_sha256 = $1 AND (expires_at IS NULL OR expires_at > $2) RETURNING expires_at",
+    )
+    .bind(token_sha256)
+    .bind(now)
+    .fetch_optional(pool)
+    .await?;
+    let Some((expires_at,)) = row else { return Ok(None) };
     let u: Option<UserRow> = sqlx::query_as(&format!(
-        "WITH t AS (UPDATE api_tokens SET last_used = now()
-                    WHERE token_sha256 = $1 AND (expires_at IS NULL OR expires_at > now()) RETURNING user_id)
-         SELECT {USER_COLUMNS} FROM users WHERE id = (SELECT user_id FROM t) AND status = 'active'"
+        "SELECT {USER_COLUMNS} FROM users
+         WHERE id = (SELECT user_id FROM api_tokens WHERE token_sha256 = $1) AND status = 'active'"
     ))
     .bind(token_sha256)
     .fetch_optional(pool)
     .await?;
     match u {
-        Some(u) => principal_of(pool, &u, AuthMethod::Token).await.map(Some),
+        Some(u) => Ok(Some((principal_of(pool, &u, AuthMethod::Token).await?, expires_at))),
         None => Ok(None),
     }
 }
@@ -273,14 +263,62 @@ pub async fn insert_user(
     .await
 }
 
-/// Changes the given fields; `None` keeps a field. Returns the user after the change.
+/// Why a change to a user was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum ChangeError {
+    /// The change would leave no active administrator.
+    #[error("the last active administrator cannot be deleted, blocked or lose the admin role")]
+    LastAdmin,
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// Serialises the changes that may remove an administrator (key of a transaction advisory lock).
+const ADMINS_LOCK: i64 = 7_201_201;
+
+async fn any_active_admin(tx: &mut sqlx::PgConnection) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE 'admin' = ANY (roles) AND status = 'active')",
+    )
+    .fetch_one(tx)
+    .await
+}
+
+/// Opens a transaction for a change that may remove an administrator; returns whether there was an
+/// active administrator before it.
+async fn begin_guarded(
+    pool: &PgPool,
+) -> Result<(sqlx::Transaction<'static, sqlx::Postgres>, bool), sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(ADMINS_LOCK).execute(&mut *tx).await?;
+    let before = any_active_admin(&mut tx).await?;
+    Ok((tx, before))
+}
+
+/// Commits unless the change removed the last active administrator (then nothing is changed).
+async fn commit_guarded(
+    mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
+    admins_before: bool,
+) -> Result<(), ChangeError> {
+    if admins_before && !any_active_admin(&mut tx).await? {
+        tx.rollback().await?;
+        return Err(ChangeError::LastAdmin);
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Changes the given fields; `None` keeps a field. Returns the user after the change. A new
+/// password ends the user's sessions and API tokens. Refused when it would take the admin role
+/// from the last active administrator.
 pub async fn update_user(
     pool: &PgPool,
     login: &str,
     password_hash: Option<&str>,
     u: &UserInput,
-) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
+) -> Result<Option<UserRow>, ChangeError> {
+    let (mut tx, admins_before) = begin_guarded(pool).await?;
+    let row: Option<UserRow> = sqlx::query_as(&format!(
         "UPDATE users SET password_hash = coalesce($2, password_hash), full_name = coalesce($3, full_name),
              iin = coalesce($4, iin), org_id = coalesce($5, org_id), dept_id = coalesce($6, dept_id),
              lang = coalesce($7, lang), roles = coalesce($8, roles), updated_at = now()
@@ -294,13 +332,20 @@ pub async fn update_user(
     .bind(&u.dept)
     .bind(&u.lang)
     .bind(&u.roles)
-    .fetch_optional(pool)
-    .await
+    .fetch_optional(&mut *tx)
+    .await?;
+    if let (Some(r), Some(_)) = (&row, password_hash) {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(r.id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM api_tokens WHERE user_id = $1").bind(r.id).execute(&mut *tx).await?;
+    }
+    commit_guarded(tx, admins_before).await?;
+    Ok(row)
 }
 
-/// Blocks or unblocks a user; blocking also ends its sessions. Unblocking clears a lockout.
-pub async fn set_status(pool: &PgPool, login: &str, status: &str) -> Result<bool, sqlx::Error> {
-    let mut tx = pool.begin().await?;
+/// Blocks or unblocks a user; blocking also ends its sessions, unblocking lifts its lockouts.
+/// Refused when it would block the last active administrator.
+pub async fn set_status(pool: &PgPool, login: &str, status: &str) -> Result<bool, ChangeError> {
+    let (mut tx, admins_before) = begin_guarded(pool).await?;
     let id: Option<i64> = sqlx::query_scalar(
         "UPDATE users SET status = $2, failed_logins = 0, locked_until = NULL, updated_at = now()
          WHERE login = $1 RETURNING id",
@@ -309,16 +354,30 @@ pub async fn set_status(pool: &PgPool, login: &str, status: &str) -> Result<bool
     .bind(status)
     .fetch_optional(&mut *tx)
     .await?;
-    if let (Some(id), "blocked") = (id, status) {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+    match (id, status) {
+        (Some(id), "blocked") => {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(id).execute(&mut *tx).await?;
+        }
+        (Some(_), _) => {
+            sqlx::query("DELETE FROM login_attempts WHERE login = $1").bind(login).execute(&mut *tx).await?;
+        }
+        (None, _) => {}
     }
-    tx.commit().await?;
+    commit_guarded(tx, admins_before).await?;
     Ok(id.is_some())
 }
 
-pub async fn delete_user(pool: &PgPool, login: &str) -> Result<bool, sqlx::Error> {
-    let r = sqlx::query("DELETE FROM users WHERE login = $1").bind(login).execute(pool).await?;
+/// Deletes a user; refused when it is the last active administrator.
+pub async fn delete_user(pool: &PgPool, login: &str) -> Result<bool, ChangeError> {
+    let (mut tx, admins_before) = begin_guarded(pool).await?;
+    let r = sqlx::query("DELETE FROM users WHERE login = $1").bind(login).execute(&mut *tx).await?;
+    commit_guarded(tx, admins_before).await?;
     Ok(r.rows_affected() > 0)
+}
+
+/// The organisation of a department, if the department exists.
+pub async fn dept_org(pool: &PgPool, dept: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT org_id FROM departments WHERE id = $1").bind(dept).fetch_optional(pool).await
 }
 
 pub async fn upsert_org(pool: &PgPool, id: &str, name: &str) -> Result<(), sqlx::Error> {
