@@ -782,7 +782,17 @@ async fn the_openapi_document_says_what_the_server_does() {
     let db = test_db().await;
     let app = app_with(&db, vec![places()]).await;
     seed(&db, "places", 5).await;
+    user(&db, "ed", &["editor"], None, None).await;
+    // An anonymous caller's document has no writes (its OPTIONS allow none).
     let doc = call(&app, "GET", "/ogc/api", &[], vec![]).await.json();
+    let item = &doc["paths"]["/collections/places/items/{featureId}"];
+    assert!(
+        doc["paths"]["/collections/places/items"]["post"].is_null()
+            && item["put"].is_null()
+            && item["get"].is_object()
+    );
+    assert!(doc["paths"]["/collections/places/items/{featureId}/restore"].is_null());
+    let doc = call(&app, "GET", "/ogc/api", &[basic("ed")], vec![]).await.json();
     let items = &doc["paths"]["/collections/places/items"];
     let item = &doc["paths"]["/collections/places/items/{featureId}"];
     let set = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<std::collections::BTreeSet<_>>();
