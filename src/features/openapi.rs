@@ -23,11 +23,6 @@ fn param(name: &str, location: &str, description: &str, schema: Value) -> Value 
     json!({"name": name, "in": location, "required": location == "path", "description": description, "schema": schema})
 }
 
-fn query_array(name: &str, description: &str, schema: Value) -> Value {
-    json!({"name": name, "in": "query", "required": false, "style": "form", "explode": false,
-           "description": description, "schema": schema})
-}
-
 /// A response that is an error body.
 fn error(description: &str) -> Value {
     json!({"description": description, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}})
@@ -48,6 +43,7 @@ fn responses(ok: &[(&str, Value)], codes: &[u16]) -> Value {
             412 => "Precondition failed: the feature changed (current ETag and Last-Modified in the headers)",
             413 => "The body is too large",
             415 => "The body's media type is not accepted",
+            414 => "The URI is too long (beyond 64 KiB)",
             428 => "This collection requires If-Match",
             429 => "The account is locked for a while (Retry-After)",
             503 => "The database is unavailable",
@@ -72,8 +68,11 @@ fn header(description: &str) -> Value {
     json!({"description": description, "schema": {"type": "string"}})
 }
 
-/// A year 1 to 9999, a month and a day, as the server reads dates.
-const DATE: &str = r"([1-9]\d{3}|0[1-9]\d{2}|00[1-9]\d|000[1-9])-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])";
+/// A year 1 to 9999, a month and a day that month has (29 February left out: the pattern does not
+/// know leap years), as the server reads dates.
+const DATE: &str = r"([1-9]\d{3}|0[1-9]\d{2}|00[1-9]\d|000[1-9])-((0[13578]|1[02])-(0[1-9]|[12]\d|3[01])|(0[469]|11)-(0[1-9]|[12]\d|30)|02-(0[1-9]|1\d|2[0-8]))";
+/// A number as the server reads one in `bbox`.
+const NUMBER: &str = r"-?\d{1,15}(\.\d{1,15})?";
 const TIME: &str = r"T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?(Z|[+-]([01]\d|2[0-3]):[0-5]\d)";
 
 fn date_time_pattern() -> String {
@@ -117,13 +116,16 @@ fn feature_schema(layer: &LayerDef, patch: bool) -> Value {
         if a.kind == AttrType::String {
             s["pattern"] = json!("^[^\\u0000]*$");
         }
-        if patch {
-            s["nullable"] = json!(true);
-        } else if a.required {
-            required.push(a.name.clone());
+        if a.required {
+            // A required attribute may not be removed by a patch (null) nor left blank.
+            if !patch {
+                required.push(a.name.clone());
+            }
             if a.kind == AttrType::String {
                 s["pattern"] = json!("^[^\\u0000]*\\S[^\\u0000]*$");
             }
+        } else if patch {
+            s["nullable"] = json!(true);
         }
         props.insert(a.name.clone(), s);
     }
@@ -167,8 +169,8 @@ fn property_param(a: &crate::layers::catalog::AttributeDef) -> Value {
     param(&a.name, "query", &format!("Features whose `{}` equals this value", a.name), schema)
 }
 
-/// The paths of one collection.
-fn collection_paths(layer: &LayerDef, common: &Common, paths: &mut Map<String, Value>) {
+/// The paths of one collection; without the writes when the caller may only read it.
+fn collection_paths(layer: &LayerDef, writable: bool, common: &Common, paths: &mut Map<String, Value>) {
     let id = &layer.id;
     let fid = param("featureId", "path", "Feature id", json!({"type": "integer"}));
     let sortable: Vec<String> =
@@ -183,13 +185,11 @@ fn collection_paths(layer: &LayerDef, common: &Common, paths: &mut Map<String, V
             "Page size",
             json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
         ),
-        query_array(
+        param(
             "bbox",
-            "Bounding box: lower corner, upper corner (4 numbers, or 6 with heights)",
-            json!({"oneOf": [
-                {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4},
-                {"type": "array", "items": {"type": "number"}, "minItems": 6, "maxItems": 6},
-            ]}),
+            "query",
+            "Bounding box: lower corner, upper corner, comma-separated (4 numbers, or 6 with heights); the lower corner first",
+            json!({"type": "string", "pattern": format!("^{NUMBER}(,{NUMBER}){{3}}((,{NUMBER}){{2}})?$")}),
         ),
         param("bbox-crs", "query", "CRS of bbox (needs bbox)", common.crs_enum.clone()),
         common.crs.clone(),
@@ -226,11 +226,11 @@ fn collection_paths(layer: &LayerDef, common: &Common, paths: &mut Map<String, V
         collection.clone(),
         json!({"get": {
         "operationId": format!("{id}.collection"), "parameters": [common.lang],
-        "responses": responses(&[("200", json!({"description": "The collection"}))], &with(&[404]))}}),
+        "responses": responses(&[("200", json!({"description": "The collection"}))], &with(&[404, 414]))}}),
     );
     paths.insert(format!("{collection}/queryables"), json!({"get": {
         "operationId": format!("{id}.queryables"), "parameters": [common.lang],
-        "responses": responses(&[("200", json!({"description": "JSON Schema of the queryables", "content": {"application/schema+json": {"schema": {"type": "object"}}}}))], &with(&[404]))}}));
+        "responses": responses(&[("200", json!({"description": "JSON Schema of the queryables", "content": {"application/schema+json": {"schema": {"type": "object"}}}}))], &with(&[404, 414]))}}));
     let feature = feature_schema(layer, false);
     let patch = feature_schema(layer, true);
     let write_headers = |if_match: bool| {
@@ -250,7 +250,7 @@ fn collection_paths(layer: &LayerDef, common: &Common, paths: &mut Map<String, V
     };
     paths.insert(format!("{collection}/items"), json!({
         "get": {"operationId": format!("{id}.items"), "parameters": items_params,
-                "responses": responses(&[("200", geojson("GeoJSON FeatureCollection"))], &with(&[400, 404]))},
+                "responses": responses(&[("200", geojson("GeoJSON FeatureCollection"))], &with(&[400, 404, 414]))},
         "post": {"operationId": format!("{id}.createItem"), "parameters": write_headers(false),
                  "requestBody": body(ACCEPT_POST, &feature),
                  "responses": responses(&[("201", json!({"description": "Created (Location, ETag); the body as Prefer asks", "headers": {"Location": header("The new feature"), "ETag": header("Its version")}, "content": {"application/json": {"schema": {"type": "object"}}, GEOJSON: {"schema": {"type": "object"}}}}))], &with(&[400, 404, 413, 415]))},
@@ -276,7 +276,7 @@ fn collection_paths(layer: &LayerDef, common: &Common, paths: &mut Map<String, V
     };
     paths.insert(format!("{collection}/items/{{featureId}}"), json!({
         "get": {"operationId": format!("{id}.item"), "parameters": item_params,
-                "responses": responses(&[("200", json!({"description": "GeoJSON Feature", "headers": etag_headers, "content": {GEOJSON: {"schema": {"type": "object"}}}})), ("304", json!({"description": "Not modified"}))], &with(&[400, 404]))},
+                "responses": responses(&[("200", json!({"description": "GeoJSON Feature", "headers": etag_headers, "content": {GEOJSON: {"schema": {"type": "object"}}}})), ("304", json!({"description": "Not modified"}))], &with(&[400, 404, 414]))},
         "put": {"operationId": format!("{id}.replaceItem"), "parameters": with_fid(write_headers(true)),
                 "requestBody": body(ACCEPT_POST, &feature),
                 "responses": responses(&[("200", written("Replaced")), ("204", json!({"description": "Replaced (Prefer: return=minimal)"}))], &with(&[400, 404, 412, 413, 415, 428]))},
@@ -290,13 +290,25 @@ fn collection_paths(layer: &LayerDef, common: &Common, paths: &mut Map<String, V
     }));
     paths.insert(format!("{collection}/items/{{featureId}}/history"), json!({"get": {
         "operationId": format!("{id}.itemHistory"), "parameters": [fid, common.lang],
-        "responses": responses(&[("200", json!({"description": "Versions, newest first"}))], &with(&[404]))}}));
+        "responses": responses(&[("200", json!({"description": "Versions, newest first"}))], &with(&[404, 414]))}}));
     let restore = json!({"type": "object", "required": ["version"], "additionalProperties": false,
                          "properties": {"version": {"type": "integer", "minimum": -2147483648_i64, "maximum": 2147483647}}});
     paths.insert(format!("{collection}/items/{{featureId}}/restore"), json!({"post": {
         "operationId": format!("{id}.restoreItem"), "parameters": [fid],
         "requestBody": body(&["application/json"], &restore),
         "responses": responses(&[("200", json!({"description": "Restored as a new version", "headers": {"ETag": header("The new version")}}))], &with(&[400, 404, 413]))}}));
+    if !writable {
+        let items = format!("{collection}/items");
+        let item = format!("{collection}/items/{{featureId}}");
+        for (path, methods) in [(items, &["post"][..]), (item, &["put", "patch", "delete"][..])] {
+            if let Some(Value::Object(p)) = paths.get_mut(&path) {
+                for m in methods {
+                    p.remove(*m);
+                }
+            }
+        }
+        paths.remove(&format!("{collection}/items/{{featureId}}/restore"));
+    }
 }
 
 /// Parameters and headers shared by the paths.
@@ -312,8 +324,10 @@ struct Common {
     if_unmodified_since: Value,
 }
 
-/// The document for the `layers` the caller may read, with `base` (`http://host/ogc`) as server.
-pub fn document(base: &str, layers: &[&LayerDef]) -> Value {
+/// The document for the `layers` the caller may read, each with whether it may write it (the
+/// writes of the others are left out, as their `OPTIONS` leave them out of `Allow`), with `base`
+/// (`http://host/ogc`) as server.
+pub fn document(base: &str, layers: &[(&LayerDef, bool)]) -> Value {
     let crs_enum = json!({"type": "string", "enum": crs::spellings(|_| true)});
     let mut content_crs: Vec<String> = crs::spellings(|_| true);
     content_crs.extend(crs::uris().iter().map(|u| format!("<{u}>")));
@@ -367,10 +381,10 @@ pub fn document(base: &str, layers: &[&LayerDef]) -> Value {
     paths.insert(
         "/collections".into(),
         json!({"get": {"operationId": "collections", "parameters": [common.lang],
-        "responses": responses(&[("200", ok("The collections the caller may read"))], &AUTH)}}),
+        "responses": responses(&[("200", ok("The collections the caller may read"))], &with(&[414]))}}),
     );
-    for l in layers {
-        collection_paths(l, &common, &mut paths);
+    for (l, writable) in layers {
+        collection_paths(l, *writable, &common, &mut paths);
     }
     json!({
         "openapi": "3.0.3",

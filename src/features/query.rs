@@ -328,14 +328,13 @@ impl ItemsQuery {
                     format!("{}::boolean", params.push(Bind::Bool(b)))
                 }
                 Kind::Date => {
-                    let d = v.len() == 10 && crate::layers::schema::date(v).is_some();
-                    if !d {
+                    let Some(d) = crate::layers::schema::date(v.trim()) else {
                         return Err(QueryError::new(
                             Msg::InvalidDateTime,
                             format!("{k}: `{v}` is not a date YYYY-MM-DD"),
                         ));
-                    }
-                    format!("{}::date", params.push(Bind::Text(v.clone())))
+                    };
+                    format!("{}::date", params.push(Bind::Text(d.format("%Y-%m-%d").to_string())))
                 }
                 _ => params.push(Bind::Text(v.clone())),
             };

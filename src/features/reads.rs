@@ -52,7 +52,12 @@ pub async fn conformance() -> Json<Value> {
 pub async fn api(State(state): State<AppState>, caller: Caller, public: PublicUrl) -> Response {
     let b = format!("{}/ogc", public.0);
     let catalog = state.catalog();
-    let layers: Vec<&LayerDef> = catalog.readable_all(&caller).map(|l| l.as_ref()).collect();
+    let layers: Vec<(&LayerDef, bool)> = catalog
+        .readable_all(&caller)
+        .map(|l| {
+            (l.as_ref(), crate::auth::policy::layer_access(&caller, l) >= crate::auth::policy::Access::Write)
+        })
+        .collect();
     let doc = super::openapi::document(&b, &layers);
     ([(header::CONTENT_TYPE, "application/vnd.oai.openapi+json;version=3.0")], Json(doc)).into_response()
 }

@@ -180,9 +180,10 @@ pub async fn options_item(
     State(state): State<AppState>,
     caller: Caller,
     ReqLang(lang): ReqLang,
-    Path((id, _fid)): Path<(String, String)>,
+    Path((id, fid)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let (_, access, _) = readable(&state, &caller, &id, lang)?;
+    parse_fid(&fid, lang)?;
     Ok(if access >= Access::Write {
         allow(&["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"], &[("accept-patch", ACCEPT_PATCH)])
     } else {

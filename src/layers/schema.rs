@@ -12,8 +12,9 @@
 //!   decimal separator (`"12,5"`);
 //! - `boolean`: `true`/`false`, the numbers `1`/`0`, and the texts `true`/`false`, `t`/`f`,
 //!   `yes`/`no`, `y`/`n`, `1`/`0`, `да`/`нет`, `иә`/`жоқ` (any case);
-//! - `date`: a text `YYYY-MM-DD`, `YYYY/MM/DD` or `DD.MM.YYYY`, or an RFC 3339 date-time whose
-//!   date is kept; years 1 to 9999;
+//! - `date`: a text `YYYY-MM-DD`, `YYYY/MM/DD` or `DD.MM.YYYY`, alone or followed by a time of
+//!   day (`2020-01-01 10:00`, `2020/01/01 10:00:00`), or an RFC 3339 date-time; the date is kept,
+//!   the time dropped; years 1 to 9999;
 //! - `enum`: one of the declared values, as text (a JSON number is compared as its text).
 //!
 //! `null` and empty or blank texts mean "no value" (a `required` attribute is then missing);
@@ -194,12 +195,22 @@ fn integer(value: &Value) -> Option<i64> {
     }
 }
 
+/// Dates as texts hold them, alone or followed by a time of day (the time is dropped).
+const DATE_FORMATS: [&str; 3] = ["%Y-%m-%d", "%Y/%m/%d", "%d.%m.%Y"];
+
 /// A calendar date by the rule of the module documentation (years 1 to 9999).
 pub fn date(s: &str) -> Option<chrono::NaiveDate> {
     use chrono::Datelike;
-    ["%Y-%m-%d", "%Y/%m/%d", "%d.%m.%Y"]
+    let with_time = |f: &str| {
+        ["%H:%M", "%H:%M:%S", "%H:%M:%S%.f"].iter().find_map(|t| {
+            [" ", "T"].iter().find_map(|sep| {
+                chrono::NaiveDateTime::parse_from_str(s, &format!("{f}{sep}{t}")).ok().map(|d| d.date())
+            })
+        })
+    };
+    DATE_FORMATS
         .iter()
-        .find_map(|f| chrono::NaiveDate::parse_from_str(s, f).ok())
+        .find_map(|f| chrono::NaiveDate::parse_from_str(s, f).ok().or_else(|| with_time(f)))
         .or_else(|| chrono::DateTime::parse_from_rfc3339(s).ok().map(|t| t.date_naive()))
         .filter(|d| YEARS.contains(&d.year()))
 }
@@ -280,6 +291,8 @@ mod tests {
         }
         let built = |v: &str| validate(&layer(), &obj(json!({"name": "x", "built": v})));
         assert_eq!(built("2020-02-01T10:00:00+05:00").unwrap()["built"], json!("2020-02-01"));
+        assert_eq!(built("2020/02/01 10:00:00").unwrap()["built"], json!("2020-02-01"));
+        assert_eq!(built("01.02.2020 10:00").unwrap()["built"], json!("2020-02-01"));
         for bad in ["0000-01-01", "2020-13-01", "2020-01-01garbage", "10000-01-01"] {
             assert!(built(bad).is_err(), "{bad}");
         }
