@@ -1,5 +1,6 @@
-//! `qala demo-data`: the Almaty layers load completely, inside the city, with KATO codes, and a
-//! second run changes nothing; without the open data the project's own fixtures are used.
+//! `qala demo-data`: the Almaty layers load completely, inside the city, with KATO codes and names
+//! in three languages, and a second run changes nothing; without the open data the project's own
+//! fixtures are used.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -48,6 +49,25 @@ async fn the_demo_loads_almaty_and_a_second_run_changes_nothing() {
     .await
     .unwrap();
     assert_eq!(buildings_without_address, 0);
+
+    // Every named feature is named in Kazakh, Russian and English; parcels have their area on the
+    // ellipsoid (as PostGIS measures it, to the hundredth of a hectare they are rounded to).
+    let unnamed: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM features WHERE layer_id IN ('districts', 'streets', 'hydro_lines', 'hydro_areas', 'poi')
+         AND (coalesce(attrs->>'name_kk', '') = '' OR coalesce(attrs->>'name_ru', '') = '' OR coalesce(attrs->>'name_en', '') = '')",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(unnamed, 0, "named features without a name in one of the languages");
+    let (parcels, worst): (i64, f64) = sqlx::query_as(
+        "SELECT count(*), max(abs((attrs->>'area_ha')::float8 - ST_Area(geom::geography) / 10000))
+         FROM features WHERE layer_id = 'land_fund'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert!(parcels > 0 && worst <= 0.005 + 1e-6, "area_ha differs from PostGIS by up to {worst} ha");
 
     // The API navigates city -> district with boundaries.
     let app = app(&db.pool, catalog.all().map(|l| (**l).clone()).collect());

@@ -123,14 +123,20 @@ async fn search_finds_addresses_streets_and_units_despite_typos() {
     let unit = unit.unwrap_or_else(|| panic!("no KATO unit: {body}"));
     assert_eq!(unit["id"], "751110000");
     assert_eq!(unit["title"], "Алмалы ауданы");
-    let school: String =
-        sqlx::query_scalar("SELECT attrs->>'name' FROM features WHERE layer_id = 'poi' ORDER BY id LIMIT 1")
-            .fetch_one(&db.pool)
-            .await
-            .unwrap();
+    let (school, school_kk, school_en): (String, String, String) = sqlx::query_as(
+        "SELECT attrs->>'name_ru', attrs->>'name_kk', attrs->>'name_en' FROM features WHERE layer_id = 'poi' ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
     let (_, body) = get_json(&app, &search_uri(&school.to_lowercase()), &[]).await;
     assert_eq!(body["results"][0]["title"], school.as_str(), "{body}");
     assert_eq!(body["results"][0]["layer"], "poi");
+    // Found by its Kazakh name too, and titled in the caller's language.
+    let (_, body) = get_json(&app, &format!("{}&lang=kk", search_uri(&school_kk)), &[]).await;
+    assert_eq!(body["results"][0]["title"], school_kk.as_str(), "{body}");
+    let (_, body) = get_json(&app, &format!("{}&lang=en", search_uri(&school)), &[]).await;
+    assert_eq!(body["results"][0]["title"], school_en.as_str(), "{body}");
 
     // The restricted layer is not searched for an anonymous caller, and nothing is found for nonsense.
     let (_, body) = get_json(&app, &search_uri("кабель водопровод газопровод"), &[]).await;
@@ -340,6 +346,78 @@ label = { kk = "Атауы", ru = "Название (каз.)", en = "Name (Kaza
     assert!(!style.to_string().contains("name_kk_latn") && style.to_string().contains("\"name_kk\""));
 }
 
+/// The Kazakh Cyrillic alphabet: 42 letters, the Russian ones included.
+const KAZAKH_ALPHABET: &str = "АӘБВГҒДЕЁЖЗИЙКҚЛМНҢОӨПРСТУҰҮФХҺЦЧШЩЪЫІЬЭЮЯ";
+
+/// The Latin transliteration of each string by the front end (`web/src/translit.ts`, through node).
+async fn kk_latin_in_typescript(inputs: &[String]) -> Vec<String> {
+    use tokio::io::AsyncWriteExt;
+    let mut child = tokio::process::Command::new("node")
+        .arg("tests/translit.mjs")
+        .current_dir(common::repo().join("web"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node runs (make setup installs it)");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(serde_json::to_string(inputs).unwrap().as_bytes()).await.unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().await.unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "web/tests/translit.mjs failed (cd web && npm install):\n{stderr}");
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// The Kazakh Latin table exists twice: `qala_kk_latin` in SQL (migration 0005, for map labels) and
+/// `kkLatin` in TypeScript (the interface). Both must give the same text for every letter.
+#[tokio::test]
+async fn kazakh_latin_is_the_same_in_sql_and_in_the_front_end() {
+    let db = test_db().await;
+    assert_eq!(KAZAKH_ALPHABET.chars().count(), 42);
+    let mut inputs: Vec<String> = KAZAKH_ALPHABET.chars().map(String::from).collect();
+    inputs.extend(KAZAKH_ALPHABET.to_lowercase().chars().map(String::from));
+    inputs.extend([KAZAKH_ALPHABET.to_string(), KAZAKH_ALPHABET.to_lowercase()]);
+    inputs.extend(
+        [
+            "Алматы",
+            "Үлкен Алматы өзені",
+            "Қазақстан Республикасы",
+            "Бұрыңғы өткен заманда, бір данышпан кісі",
+            "Әл-Фараби даңғылы, 77/7",
+            "№ 12 қалалық балалар клиникалық ауруханасы",
+            "Шаңырақ шағын ауданындағы тоған",
+            "Щучинск, Цесна, Ёлка, Юрта, Яблоко, Объект, Подъезд, Һәм",
+            "Qala 2026 — mixed: Абай & Abay; «Жібек жолы»",
+            "",
+        ]
+        .map(String::from),
+    );
+    let sql: Vec<String> = sqlx::query_scalar(
+        "SELECT qala_kk_latin(t) FROM unnest($1::text[]) WITH ORDINALITY AS u(t, i) ORDER BY i",
+    )
+    .bind(&inputs)
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    let ts = kk_latin_in_typescript(&inputs).await;
+    assert_eq!(sql.len(), inputs.len());
+    assert_eq!(ts.len(), inputs.len());
+    for ((input, a), b) in inputs.iter().zip(&sql).zip(&ts) {
+        assert_eq!(a, b, "`{input}`: SQL gives `{a}`, TypeScript `{b}`");
+    }
+    // Neither side leaves a letter untransliterated (two identities would also agree).
+    let cyrillic = |s: &str| s.chars().any(|c| ('\u{400}'..='\u{4ff}').contains(&c));
+    for (input, out) in inputs.iter().zip(&sql).take(2 * 42 + 2) {
+        assert!(!cyrillic(out), "`{input}` gives `{out}`");
+    }
+    assert_eq!(
+        sql[inputs.iter().position(|s| s == "Қазақстан Республикасы").unwrap()],
+        "Qazaqstan Respublikasy"
+    );
+}
+
 #[tokio::test]
 async fn the_web_config_lists_base_maps_terrain_and_the_callers_themes() {
     let db = test_db().await;
@@ -360,8 +438,23 @@ async fn the_web_config_lists_base_maps_terrain_and_the_callers_themes() {
             t.contains("{z}") && t.contains("{x}") && t.contains("{y}") && !t.contains("{TileMatrix}"),
             "{t}"
         );
-        assert!(!b["attribution"].as_str().unwrap().is_empty(), "{b}");
     }
+    // Every base map, Qala's own included, is attributed in each language of the interface.
+    for b in c["basemaps"].as_array().unwrap() {
+        for lang in ["kk", "ru", "en"] {
+            assert!(!b["attribution"][lang].as_str().unwrap_or_default().is_empty(), "{lang}: {b}");
+        }
+    }
+    let attribution = |id: &str, lang: &str| {
+        let b = c["basemaps"].as_array().unwrap().iter().find(|b| b["id"] == id).unwrap();
+        b["attribution"][lang].as_str().unwrap().to_string()
+    };
+    assert!(attribution("qala", "ru").contains("Демонстрационные данные Qala"));
+    assert!(attribution("qala", "kk").contains("Qala демонстрациялық деректері"));
+    assert!(attribution("qala", "en").contains("Qala demo data"));
+    assert_eq!(attribution("osm", "ru"), "© участники OpenStreetMap");
+    assert_eq!(attribution("osm", "en"), "© OpenStreetMap contributors");
+    assert!(c["attribution"]["kk"].as_str().unwrap().contains("ӘАОЖ"), "{}", c["attribution"]);
     assert_eq!(c["terrain"][0]["tilejson"], "/terrain/almaty.json");
     assert!(c["terrain"][0]["attribution"].as_str().unwrap().contains("GEBCO"));
     let themes: Vec<&String> = c["themes"].as_object().unwrap().keys().collect();

@@ -1,7 +1,9 @@
 //! Extra base layers of the web map, from `styles/basemaps.toml` (pure: parsing and validation).
 //!
 //! WMTS REST templates are turned into XYZ templates (`{TileMatrix}` -> `{z}`, `{TileRow}` -> `{y}`,
-//! `{TileCol}` -> `{x}`), so the browser handles one kind.
+//! `{TileCol}` -> `{x}`), so the browser handles one kind. An attribution is one text for every
+//! language (names such as "Esri, Maxar") or a table `{ kk, ru, en }`; the browser always gets the
+//! table and shows the text of the interface language.
 
 use serde::{Deserialize, Serialize};
 
@@ -28,7 +30,25 @@ pub struct BasemapDef {
     pub min_zoom: u8,
     #[serde(default = "default_max_zoom")]
     pub max_zoom: u8,
-    pub attribution: String,
+    pub attribution: AttributionDef,
+}
+
+/// An attribution as written: one text for every language, or a text per language.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum AttributionDef {
+    Same(String),
+    PerLanguage(Translated),
+}
+
+impl AttributionDef {
+    /// The text in each language.
+    pub fn translated(self) -> Translated {
+        match self {
+            AttributionDef::Same(s) => Translated { kk: s.clone(), ru: s.clone(), en: s },
+            AttributionDef::PerLanguage(t) => t,
+        }
+    }
 }
 
 fn default_tile_size() -> u16 {
@@ -58,7 +78,8 @@ pub struct Basemap {
     pub tile_size: u16,
     pub min_zoom: u8,
     pub max_zoom: u8,
-    pub attribution: String,
+    /// The attribution in kk, ru and en.
+    pub attribution: Translated,
 }
 
 /// Parses a base-map file; errors name the base map and what is wrong.
@@ -121,7 +142,7 @@ pub fn parse(text: &str) -> Result<Vec<Basemap>, String> {
             tile_size: b.tile_size,
             min_zoom: b.min_zoom,
             max_zoom: b.max_zoom,
-            attribution: b.attribution,
+            attribution: b.attribution.translated(),
         });
     }
     Ok(out)
@@ -150,5 +171,41 @@ mod tests {
         assert!(parse(&format!("{one}{one}")).unwrap_err().contains("twice"));
         assert!(parse(&one.replace("attribution", "atribution")).is_err());
         assert_eq!(parse(&one).unwrap()[0].tiles[0], "https://h/{z}/{x}/{y}");
+    }
+
+    #[test]
+    fn attributions_are_one_text_or_one_per_language() {
+        let map = |attribution: &str| {
+            format!(
+                "[[basemap]]\nid = \"x\"\nkind = \"xyz\"\n{TITLE}\ntiles = [\"https://h/{{z}}/{{x}}/{{y}}\"]\nattribution = {attribution}\n"
+            )
+        };
+        let same = parse(&map("\"Esri\"")).unwrap();
+        assert_eq!(
+            same[0].attribution,
+            Translated { kk: "Esri".into(), ru: "Esri".into(), en: "Esri".into() }
+        );
+        let each = parse(&map(
+            r#"{ kk = "© OSM қатысушылары", ru = "© участники OSM", en = "© OSM contributors" }"#,
+        ))
+        .unwrap();
+        assert_eq!(each[0].attribution.ru, "© участники OSM");
+        assert_eq!(each[0].attribution.kk, "© OSM қатысушылары");
+        // A table must name all three languages and nothing else.
+        assert!(parse(&map(r#"{ ru = "a", en = "b" }"#)).is_err());
+        assert!(parse(&map(r#"{ kk = "a", ru = "b", en = "c", de = "d" }"#)).is_err());
+    }
+
+    #[test]
+    fn the_shipped_base_maps_are_attributed_in_every_language() {
+        let maps = parse(include_str!("../../styles/basemaps.toml")).unwrap();
+        assert!(maps.len() >= 3);
+        for m in &maps {
+            for text in [&m.attribution.kk, &m.attribution.ru, &m.attribution.en] {
+                assert!(!text.trim().is_empty(), "{}", m.id);
+            }
+        }
+        let osm = maps.iter().find(|m| m.id == "osm").unwrap();
+        assert_ne!(osm.attribution.ru, osm.attribution.en, "OpenStreetMap's credit is translated");
     }
 }

