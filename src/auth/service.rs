@@ -208,7 +208,7 @@ impl AuthService {
         {
             tracing::warn!(error = %e, "old login attempts could not be pruned");
         }
-        let reservation = match attempts::reserve(&self.pool, &key, &addr, now, LOCK_AFTER).await {
+        let reservation = match attempts::reserve(&self.pool, &key, &addr, now, LOCK_AFTER, LOCKOUT).await {
             Ok(Some(r)) => r,
             Ok(None) => {
                 let left = attempts::locked_for(&self.pool, &key, &addr, now).await.unwrap_or(LOCKOUT);
