@@ -390,6 +390,15 @@ async fn lockouts_count_per_address_and_login_and_end_with_the_lock() {
 
     // The owner, elsewhere, is not locked out by the attacker's guesses.
     assert_eq!(login(&app, "198.51.100.20", "ed", "ed-password").await.status, 200);
+    // A successful login between guesses does not reset the count of its address.
+    let owner: Vec<u16> = {
+        let mut v = Vec::new();
+        for pw in ["typo", "typo", "typo", "typo", "ed-password", "typo", "ed-password"] {
+            v.push(login(&app, "198.51.100.20", "ed", pw).await.status);
+        }
+        v
+    };
+    assert_eq!(owner, [401, 401, 401, 401, 200, 429, 429]);
 
     // When the lock ends, the count starts again: one more wrong password is a 401, not a new lock.
     clock.advance(qala::auth::LOCKOUT + Duration::from_secs(1));

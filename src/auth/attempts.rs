@@ -4,11 +4,12 @@
 //! The rule: an attempt first *reserves* a place in its pair's count ([`reserve`], one
 //! `INSERT … ON CONFLICT DO UPDATE … RETURNING`), before Argon2 runs. A pair whose failures and
 //! reserved attempts reach [`super::LOCK_AFTER`] gets no reservation, so however many attempts
-//! arrive at once, at most `LOCK_AFTER` wrong passwords are verified before the lock. A wrong
-//! password turns its reservation into a failure ([`failed`]), and the `LOCK_AFTER`-th failure
-//! locks the pair for [`super::LOCKOUT`]; a right one gives its reservation back and clears the
-//! count when no other attempt of the pair is in flight ([`succeeded`]). When a lock ends the count
-//! starts again from zero. Times come from the service's clock, so tests need not wait.
+//! arrive at once, at most `LOCK_AFTER` wrong passwords are verified per pair before the lock. A
+//! wrong password turns its reservation into a failure ([`failed`]), and the `LOCK_AFTER`-th
+//! failure locks the pair for [`super::LOCKOUT`]; a right one gives its reservation back
+//! ([`succeeded`]) without clearing the count, so that a login between guesses does not buy more
+//! guesses. The count starts again from zero when a lock ends or after `LOCKOUT` without a
+//! failure. Times come from the service's clock, so tests need not wait.
 //!
 //! Counting per pair means an attacker's guesses lock the attacker's address out of the account,
 //! not the account's owner at another address. Attacks spread over many addresses are slowed by
@@ -30,6 +31,10 @@ pub struct Reservation {
 /// Reserved attempts older than this are forgotten (a process that stopped mid-check).
 const STALE_PENDING_S: f64 = 120.0;
 
+/// Whether the pair's count starts again: its lock ended, or no failure for the lockout's length.
+const FRESH: &str = "(a.locked_until <= $3
+     OR (a.locked_until IS NULL AND (a.last_failure IS NULL OR a.last_failure <= $3 - make_interval(secs => $6))))";
+
 /// Reserves an attempt of `login` from `ip`; `None` when the pair is locked or full.
 pub async fn reserve(
     pool: &PgPool,
@@ -37,24 +42,26 @@ pub async fn reserve(
     ip: &str,
     now: DateTime<Utc>,
     lock_after: i32,
+    lockout: std::time::Duration,
 ) -> Result<Option<Reservation>, sqlx::Error> {
-    let row: Option<(i32, Option<DateTime<Utc>>)> = sqlx::query_as(
+    let row: Option<(i32, Option<DateTime<Utc>>)> = sqlx::query_as(&format!(
         "INSERT INTO login_attempts AS a (login, ip, failures, pending, touched_at) VALUES ($1, $2, 0, 1, $3)
          ON CONFLICT (login, ip) DO UPDATE SET
-             failures = CASE WHEN a.locked_until <= $3 THEN 0 ELSE a.failures END,
+             failures = CASE WHEN {FRESH} THEN 0 ELSE a.failures END,
              locked_until = CASE WHEN a.locked_until <= $3 THEN NULL ELSE a.locked_until END,
              pending = CASE WHEN a.touched_at < $3 - make_interval(secs => $5) THEN 0 ELSE a.pending END + 1,
              touched_at = $3
          WHERE (a.locked_until IS NULL OR a.locked_until <= $3)
-           AND CASE WHEN a.locked_until <= $3 THEN 0 ELSE a.failures END
+           AND CASE WHEN {FRESH} THEN 0 ELSE a.failures END
              + CASE WHEN a.touched_at < $3 - make_interval(secs => $5) THEN 0 ELSE a.pending END < $4
-         RETURNING failures, last_success",
-    )
+         RETURNING failures, last_success"
+    ))
     .bind(login)
     .bind(ip)
     .bind(now)
     .bind(lock_after)
     .bind(STALE_PENDING_S)
+    .bind(lockout.as_secs_f64())
     .fetch_optional(pool)
     .await?;
     Ok(row.map(|(failures, last_success)| Reservation {
@@ -94,7 +101,7 @@ pub async fn failed(
     sqlx::query_scalar(
         "UPDATE login_attempts SET pending = greatest(pending - 1, 0), failures = failures + 1,
              locked_until = CASE WHEN failures + 1 >= $4 THEN $3 + make_interval(secs => $5) ELSE locked_until END,
-             touched_at = $3
+             last_failure = $3, touched_at = $3
          WHERE login = $1 AND ip = $2 RETURNING failures",
     )
     .bind(login)
@@ -107,13 +114,11 @@ pub async fn failed(
     .map(|f| f.unwrap_or(1))
 }
 
-/// The right password: the reservation is given back, the address is remembered, and the count is
-/// cleared unless the pair is locked or other attempts are in flight.
+/// The right password: the reservation is given back and the address is remembered; the count
+/// stays (see the module's rule).
 pub async fn succeeded(pool: &PgPool, login: &str, ip: &str, now: DateTime<Utc>) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE login_attempts SET pending = greatest(pending - 1, 0),
-             failures = CASE WHEN pending <= 1 AND locked_until IS NULL THEN 0 ELSE failures END,
-             last_success = $3, touched_at = $3
+        "UPDATE login_attempts SET pending = greatest(pending - 1, 0), last_success = $3, touched_at = $3
          WHERE login = $1 AND ip = $2",
     )
     .bind(login)

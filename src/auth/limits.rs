@@ -150,6 +150,8 @@ struct Counters {
 #[derive(Debug, Clone)]
 pub struct Hasher {
     permits: Arc<Semaphore>,
+    /// Argon2's memory, one per permit, reused.
+    scratch: Arc<std::sync::Mutex<Vec<super::password::Scratch>>>,
     waiting: Arc<AtomicUsize>,
     queue: usize,
     wait: Duration,
@@ -169,6 +171,7 @@ impl Hasher {
     pub fn new(limits: &AuthLimits) -> Hasher {
         Hasher {
             permits: Arc::new(Semaphore::new(limits.hash_permits.max(1))),
+            scratch: Arc::default(),
             waiting: Arc::new(AtomicUsize::new(0)),
             queue: limits.hash_queue,
             wait: limits.hash_wait,
@@ -226,9 +229,18 @@ impl Hasher {
         })
     }
 
-    /// Whether `password` matches the PHC string `phc` (see [`super::password::verify`]).
-    pub async fn verify(&self, phc: String, password: String) -> Result<bool, Busy> {
-        self.run(move || super::password::verify(&phc, &password)).await
+    /// Whether `password` matches the PHC string `phc` (the dummy hash when `None`, for unknown
+    /// logins), computed in memory kept for the permit (see [`super::password::verify_in`]).
+    pub async fn verify(&self, phc: Option<String>, password: String) -> Result<bool, Busy> {
+        let pool = Arc::clone(&self.scratch);
+        self.run(move || {
+            let mut scratch = pool.lock().unwrap_or_else(|p| p.into_inner()).pop().unwrap_or_default();
+            let phc = phc.as_deref().unwrap_or_else(|| super::password::dummy_hash());
+            let ok = super::password::verify_in(&mut scratch, phc, &password);
+            pool.lock().unwrap_or_else(|p| p.into_inner()).push(scratch);
+            ok
+        })
+        .await
     }
 
     /// The PHC string of a new password (see [`super::password::hash`]).

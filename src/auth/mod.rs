@@ -216,6 +216,15 @@ mod tests {
     }
 
     #[test]
+    fn csrf_tokens_match_exactly() {
+        let t = new_secret("");
+        assert!(csrf_matches(&t, &t));
+        assert!(!csrf_matches(&t[..t.len() - 1], &t), "a prefix is not the token");
+        assert!(!csrf_matches(&format!("{t}x"), &t));
+        assert!(!csrf_matches("", ""), "a session always has a token");
+    }
+
+    #[test]
     fn secrets_are_random_and_prefixed() {
         let a = new_secret("qala_");
         assert!(a.starts_with("qala_") && a.len() > 40);

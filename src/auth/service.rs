@@ -24,9 +24,7 @@ use sqlx::PgPool;
 
 use super::limits::{AuthClock, AuthLimits, HashStats, Hasher, RateLimits, address_key};
 use super::policy::{AuthMethod, Caller, Principal};
-use super::{
-    Credentials, LOCK_AFTER, LOCKOUT, SLOW_DOWN_AFTER, attempts, journal, password, sha256_hex, store,
-};
+use super::{Credentials, LOCK_AFTER, LOCKOUT, SLOW_DOWN_AFTER, attempts, journal, sha256_hex, store};
 use crate::error::ApiError;
 use crate::i18n::{Lang, Msg};
 
@@ -210,7 +208,7 @@ impl AuthService {
         {
             tracing::warn!(error = %e, "old login attempts could not be pruned");
         }
-        let reservation = match attempts::reserve(&self.pool, &key, &addr, now, LOCK_AFTER).await {
+        let reservation = match attempts::reserve(&self.pool, &key, &addr, now, LOCK_AFTER, LOCKOUT).await {
             Ok(Some(r)) => r,
             Ok(None) => {
                 let left = attempts::locked_for(&self.pool, &key, &addr, now).await.unwrap_or(LOCKOUT);
@@ -252,10 +250,7 @@ impl AuthService {
             Err(e) => return (Err(LoginRefusal::db(e)), 0),
         };
         let phc = user.as_ref().map(|u| u.password_hash.clone());
-        let verified = self
-            .hasher
-            .run(move || password::verify(phc.as_deref().unwrap_or_else(|| password::dummy_hash()), &pw))
-            .await;
+        let verified = self.hasher.verify(phc, pw).await;
         let ok = match verified {
             Ok(ok) => ok,
             Err(busy) => return (Err(LoginRefusal::Busy { retry_after: busy.retry_after }), 0),
