@@ -478,11 +478,11 @@ async fn per_department_layers_print_only_the_callers_objects() {
     user(&db, "boss", &["admin"], None, None).await;
     // Two objects 60 to 200 m apart: the clerk's department owns the first.
     let (a, b, name_a, name_b, lon, lat): (i64, i64, String, String, f64, f64) = sqlx::query_as(
-        "SELECT p.id, q.id, p.attrs->>'name', q.attrs->>'name',
+        "SELECT p.id, q.id, p.attrs->>'name_ru', q.attrs->>'name_ru',
                 ST_X(ST_Centroid(ST_Collect(p.geom, q.geom))), ST_Y(ST_Centroid(ST_Collect(p.geom, q.geom)))
          FROM features p JOIN features q ON q.layer_id = 'poi' AND q.id <> p.id
               AND ST_DWithin(p.geom::geography, q.geom::geography, 200) AND NOT ST_DWithin(p.geom::geography, q.geom::geography, 60)
-         WHERE p.layer_id = 'poi' AND p.attrs->>'name' <> q.attrs->>'name'
+         WHERE p.layer_id = 'poi' AND p.attrs->>'name_ru' <> q.attrs->>'name_ru'
          ORDER BY p.id, q.id LIMIT 1",
     )
     .fetch_one(&db.pool)

@@ -19,6 +19,7 @@ pub mod map;
 pub mod page;
 pub mod passport;
 pub mod passport_page;
+pub mod plan;
 pub mod records;
 pub mod routes;
 pub mod store;
