@@ -26,7 +26,7 @@ pub mod routes;
 pub mod service;
 pub mod store;
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::time::Duration;
 
 use axum::extract::FromRequestParts;

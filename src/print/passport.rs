@@ -12,7 +12,6 @@
 
 use std::sync::Arc;
 
-use axum::http::HeaderMap;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -127,13 +126,12 @@ pub async fn render(
     state: &AppState,
     caller: &Caller,
     lang: Lang,
-    headers: &HeaderMap,
     layer: &Arc<LayerDef>,
     scope: &FeatureScope,
     fid: i64,
 ) -> Result<Issued, ApiError> {
     let turn = state.settings.render.enter(lang).await?;
-    let g = gather(state, caller, lang, headers, layer, scope, fid).await?;
+    let g = gather(state, caller, lang, layer, scope, fid).await?;
     let (g, key) = tokio::task::spawn_blocking(move || {
         let key = content_key(&g);
         (g, key)
@@ -201,7 +199,6 @@ async fn gather(
     state: &AppState,
     caller: &Caller,
     lang: Lang,
-    headers: &HeaderMap,
     layer: &Arc<LayerDef>,
     scope: &FeatureScope,
     fid: i64,
@@ -284,7 +281,7 @@ async fn gather(
         issued_by: issued_by_text(&issuer, doc_lang),
         fonts_dir: state.settings.fonts_dir.clone(),
     };
-    let verify_base = crate::tiles::routes::base_url(headers);
+    let verify_base = state.settings.public_url.clone();
     Ok(Gathered { page, raw, own, style_digest, issuer, verify_base })
 }
 

@@ -13,7 +13,7 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use futures_util::{StreamExt, TryStreamExt};
@@ -155,7 +155,6 @@ pub async fn print(
     State(state): State<AppState>,
     caller: Caller,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let body = body.map_err(|e| body_rejection(lang, e))?;
@@ -197,7 +196,7 @@ pub async fn print(
         .map(|l| super::page::legend(&style, z, l, p.lang))
         .collect();
     let code = super::new_code();
-    let verify_url = format!("{}/verify/{code}", crate::tiles::routes::base_url(&headers));
+    let verify_url = format!("{}/verify/{code}", state.settings.public_url);
     let issued = chrono::Utc::now();
     let attribution = style.credit();
     let fonts_dir = state.settings.fonts_dir.clone();
@@ -378,11 +377,10 @@ pub async fn passport(
     State(state): State<AppState>,
     caller: Caller,
     ReqLang(lang): ReqLang,
-    headers: HeaderMap,
     Path((id, fid)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
     let fid = crate::layers::routes::parse_fid(&fid, lang)?;
     let (layer, _, scope) = crate::features::routes::visible_feature(&state, &caller, &id, fid, lang).await?;
-    let doc = super::passport::render(&state, &caller, lang, &headers, &layer, &scope, fid).await?;
+    let doc = super::passport::render(&state, &caller, lang, &layer, &scope, fid).await?;
     Ok(pdf_response(doc, "inline", &[]))
 }

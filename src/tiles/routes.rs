@@ -49,13 +49,6 @@ fn readable_layers(
     if layers.is_empty() { Err(ApiError::not_found(Msg::LayerNotFound, lang)) } else { Ok(layers) }
 }
 
-/// `http(s)://host` of the request, for absolute URLs in TileJSON and styles.
-pub fn base_url(headers: &HeaderMap) -> String {
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    let proto = headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).unwrap_or("http");
-    format!("{proto}://{host}")
-}
-
 /// The tile sources the caller may read.
 async fn catalog(
     State(state): State<AppState>,

@@ -203,7 +203,7 @@ pub(super) async fn upload(
     State(state): State<AppState>,
     caller: Caller,
     ReqLang(lang): ReqLang,
-    headers: axum::http::HeaderMap,
+    public: crate::http::PublicUrl,
     Path((id, fid)): Path<(String, String)>,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, ApiError> {
@@ -213,7 +213,7 @@ pub(super) async fn upload(
         crate::features::routes::journal_refusal(&state.pool, &caller, &target, "read only").await;
         return Err(crate::features::routes::write_refused(&caller, lang));
     }
-    let mut multipart = multipart.map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
+    let mut multipart = multipart.map_err(|e| ApiError::rejection(lang, e))?;
     let s = &state.settings;
     let limits = UploadLimits {
         file: s.max_upload_bytes,
@@ -244,10 +244,7 @@ pub(super) async fn upload(
         )
         .await;
     }
-    let base = format!(
-        "{}/ogc/collections/{layer}/items/{fid}/attachments",
-        crate::tiles::routes::base_url(&headers)
-    );
+    let base = format!("{}/ogc/collections/{layer}/items/{fid}/attachments", public.0);
     Ok((
         StatusCode::CREATED,
         Json(json!({"attachments": created.iter().map(|r| row_json(r, &base)).collect::<Vec<_>>()})),
