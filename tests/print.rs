@@ -150,7 +150,11 @@ async fn demo_app(db: &TestDb, attachments: &Path) -> (axum::Router, Catalog) {
     sync::sync(&db.pool, &layers).await.unwrap();
     let catalog = Catalog::new(layers);
     demo::load(&db.pool, &catalog, &common::open_data(), demo::DEFAULT_SEED, false).await.unwrap();
-    let settings = HttpSettings { attachments_dir: attachments.to_path_buf(), ..HttpSettings::default() };
+    let settings = HttpSettings {
+        attachments_dir: attachments.to_path_buf(),
+        public_url: format!("http://{HOST}"),
+        ..HttpSettings::default()
+    };
     let state = AppState::with_settings(db.pool.clone(), catalog.clone(), settings);
     (qala::http::app(state), catalog)
 }

@@ -89,6 +89,7 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
         trusted_proxies,
         request_timeout: std::time::Duration::from_secs(request_timeout_s),
         idle_timeout: std::time::Duration::from_secs(idle_timeout_s),
+        rate_limits: qala::http::limits::RateLimitSettings::server(),
         ..Default::default()
     };
     let state = qala::http::AppState::with_settings(db.pool.clone(), Catalog::new(layers), http);

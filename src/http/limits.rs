@@ -86,7 +86,8 @@ pub struct Rate {
     pub burst: u32,
 }
 
-/// Quotas per route class (0 per minute: unlimited).
+/// Quotas per route class (0 per minute: unlimited). The default limits nothing (a router built
+/// in a test or embedded elsewhere); `qala serve` uses [`RateLimitSettings::server`].
 #[derive(Debug, Clone)]
 pub struct RateLimitSettings {
     pub login: Rate,
@@ -102,6 +103,23 @@ pub struct RateLimitSettings {
 
 impl Default for RateLimitSettings {
     fn default() -> Self {
+        let none = Rate { per_minute: 0, burst: 0 };
+        RateLimitSettings {
+            login: none,
+            basic: none,
+            print: none,
+            passport: none,
+            verify_upload: none,
+            export: none,
+            search: none,
+            clock: LimitClock::real(),
+        }
+    }
+}
+
+impl RateLimitSettings {
+    /// The quotas of `qala serve`.
+    pub fn server() -> Self {
         RateLimitSettings {
             login: Rate { per_minute: 30, burst: 10 },
             // QGIS sends Basic credentials with every tile and item request.
@@ -277,7 +295,7 @@ mod tests {
         let settings = RateLimitSettings {
             export: Rate { per_minute: 2, burst: 2 },
             clock: clock.clone(),
-            ..Default::default()
+            ..RateLimitSettings::server()
         };
         let limits = RateLimits::new(&settings);
         let a = "192.0.2.1".parse().ok();
@@ -288,7 +306,9 @@ mod tests {
         assert_eq!(wait, Duration::from_secs(30));
         // Another address has its own quota; the same account from it shares the account's.
         assert!(limits.check(RouteClass::Export, b, Some([1; 16])).is_ok());
-        assert!(limits.check(RouteClass::Export, b, Some([1; 16])).is_err());
+        assert!(limits.check(RouteClass::Export, b, Some([1; 16])).is_ok());
+        let c = "192.0.2.3".parse().ok();
+        assert!(limits.check(RouteClass::Export, c, Some([1; 16])).is_err(), "the account's quota is spent");
         clock.advance(Duration::from_secs(30));
         assert!(limits.check(RouteClass::Export, a, None).is_ok());
         assert!(limits.check(RouteClass::Export, a, None).is_err());

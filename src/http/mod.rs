@@ -54,6 +54,13 @@ fn cors(settings: &HttpSettings) -> tower_http::cors::CorsLayer {
             axum::http::HeaderName::from_static("qala-map-frame"),
             axum::http::HeaderName::from_static("qala-map-extent"),
             axum::http::HeaderName::from_static("qala-scale-factor"),
+            axum::http::HeaderName::from_static("qala-truncated-cells"),
+            axum::http::HeaderName::from_static("qala-rows-left-out"),
+            axum::http::HeaderName::from_static("preference-applied"),
+            axum::http::HeaderName::from_static("accept-post"),
+            axum::http::HeaderName::from_static("accept-patch"),
+            axum::http::header::LAST_MODIFIED,
+            axum::http::header::RETRY_AFTER,
         ]);
     if settings.cors_origins.iter().any(|o| o == "*") {
         layer.allow_origin(Any)
