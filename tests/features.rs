@@ -1188,6 +1188,7 @@ async fn logins_sessions_csrf_tokens_lockout_and_the_admin_api() {
 async fn serve(state: AppState) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let state = state.with_public_url(format!("http://{addr}"));
     tokio::spawn(async move {
         axum::serve(
             listener,

@@ -513,6 +513,7 @@ async fn the_web_map_works_in_a_real_browser() {
     state.settings = std::sync::Arc::new(settings);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let state = state.with_public_url(format!("http://{addr}"));
     // As `qala serve` does: edits evict the cached tiles they touch.
     let _invalidation = qala::tiles::invalidate::spawn(db.pool.clone(), state.tiles.clone()).await.unwrap();
     let server = tokio::spawn(async move { axum::serve(listener, qala::http::app(state)).await });

@@ -122,6 +122,15 @@ impl AppState {
         }
     }
 
+    /// The same state with another public URL (a server that learns its port after the state
+    /// was built, as tests do).
+    pub fn with_public_url(mut self, url: impl Into<String>) -> AppState {
+        let mut settings = (*self.settings).clone();
+        settings.public_url = url.into();
+        self.settings = Arc::new(settings);
+        self
+    }
+
     /// A snapshot of the catalog (cheap; the lock is not held afterwards).
     pub fn catalog(&self) -> Arc<Catalog> {
         self.catalog
