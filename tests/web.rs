@@ -212,9 +212,10 @@ async fn terrain_tiles_hold_the_dem_heights() {
     .unwrap();
     assert_eq!(dem.bounds, vec![76.6, 42.95, 77.3, 43.5]);
     assert!(dem.min_m < 700.0 && dem.max_m > 4000.0, "{dem:?}");
-    let app = qala::http::app(AppState::with_settings(db.pool.clone(), Catalog::new(vec![]), settings()));
+    let state = AppState::with_settings(db.pool.clone(), Catalog::new(vec![]), settings());
+    let app = qala::http::app(state.with_public_url("http://example.org"));
 
-    let (status, tj) = get_json(&app, "/terrain/almaty.json", &[("host", "example.org")]).await;
+    let (status, tj) = get_json(&app, "/terrain/almaty.json", &[("host", "evil.example")]).await;
     assert_eq!(status, 200);
     assert_eq!(tj["encoding"], "mapbox");
     assert_eq!(tj["tiles"][0], "http://example.org/terrain/almaty/{z}/{x}/{y}.png");
