@@ -1,5 +1,6 @@
 //! The server on a real socket: connection and request time limits, idle sockets, the public URL
 //! and trusted proxies, rate limits, JSON errors, and surviving a database restart.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

@@ -119,11 +119,10 @@ impl Connection {
             let app = app.clone();
             async move {
                 let _guard = guard;
-                let resp = match tokio::time::timeout(timeout, app.oneshot(req)).await {
+                match tokio::time::timeout(timeout, app.oneshot(req)).await {
                     Ok(r) => r,
                     Err(_) => Ok(timeout_response(lang)),
-                };
-                resp
+                }
             }
         });
         let conn = builder.serve_connection_with_upgrades(io, service);
