@@ -6,10 +6,9 @@
 
 mod common;
 
-use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use common::{Resp, TestDb, places_layer, sync_layers, test_db, user};
+use common::{Resp, TestDb, call_from, places_layer, sync_layers, test_db, user};
 use qala::auth::limits::{AuthClock, AuthLimits, quota};
 use qala::auth::{AuthService, store};
 use qala::http::{AppState, HttpSettings};
@@ -26,31 +25,6 @@ fn state(db: &TestDb, limits: AuthLimits, clock: AuthClock, dir: &std::path::Pat
     );
     s.auth = AuthService::with_limits(db.pool.clone(), limits, clock);
     s
-}
-
-/// One request through the router from client address `ip` (as the socket's peer).
-async fn call_from(
-    app: &axum::Router,
-    ip: Option<&str>,
-    method: &str,
-    uri: &str,
-    headers: &[(&str, String)],
-    body: Vec<u8>,
-) -> Resp {
-    let mut req = axum::http::Request::builder().method(method).uri(uri);
-    for (k, v) in headers {
-        req = req.header(*k, v);
-    }
-    let mut req = req.body(axum::body::Body::from(body)).unwrap();
-    if let Some(ip) = ip {
-        let addr = SocketAddr::new(ip.parse::<IpAddr>().unwrap(), 40000);
-        req.extensions_mut().insert(axum::extract::ConnectInfo(addr));
-    }
-    let resp = tower::ServiceExt::oneshot(app.clone(), req).await.unwrap();
-    let status = resp.status().as_u16();
-    let headers = resp.headers().clone();
-    let body = http_body_util::BodyExt::collect(resp.into_body()).await.unwrap().to_bytes().to_vec();
-    Resp { status, headers, body }
 }
 
 fn json_ct() -> (&'static str, String) {

@@ -11,46 +11,9 @@ use common::{TestDb, basic, call, layer_from, sync_layers, test_db, user};
 use qala::layers::catalog::{LayerDef, parse_layer};
 use serde_json::{Value, json};
 
-/// A point layer `id` like the common `places` (name required, floors 1-100, kind enum) plus
-/// `extra` lines at the top level of its file (before `[access]`) and `tail` at its end.
+/// A public point layer `id` like the common `places`, with `extra` top-level lines and `tail`.
 fn layer_toml(id: &str, extra: &str, tail: &str) -> String {
-    format!(
-        r#"
-id = "{id}"
-theme = "test"
-geometry = "point"
-{extra}
-title = {{ kk = "Орындар", ru = "Места", en = "Places" }}
-[access]
-public = true
-[metadata]
-source = "tests"
-date = "2026-11-22"
-owner = "Qala tests"
-licence = "CC0-1.0"
-accuracy = "1 m"
-source_crs = "EPSG:4326"
-description = "test layer"
-synthetic = true
-[[attributes]]
-name = "name"
-type = "string"
-required = true
-label = {{ kk = "Атауы", ru = "Название", en = "Name" }}
-[[attributes]]
-name = "floors"
-type = "integer"
-min = 1
-max = 100
-label = {{ kk = "Қабат", ru = "Этажи", en = "Floors" }}
-[[attributes]]
-name = "kind"
-type = "enum"
-values = ["school", "clinic"]
-label = {{ kk = "Түрі", ru = "Вид", en = "Kind" }}
-{tail}
-"#
-    )
+    common::places_toml(id, extra, "public = true", tail)
 }
 
 fn places() -> LayerDef {

@@ -98,13 +98,18 @@ pub fn layer_from(id: &str, text: &str) -> LayerDef {
 /// A point layer `places` with name (required), floors (integer) and kind (enum), public or not.
 pub fn places_layer(public: bool) -> LayerDef {
     let access = if public { "public = true" } else { "public = false\nroles = [\"editor\"]" };
-    layer_from(
-        "places",
-        &format!(
-            r#"
-id = "places"
+    layer_from("places", &places_toml("places", "", access, ""))
+}
+
+/// The file of a point layer `id` like `places` (name required, floors 1-100, kind enum), with
+/// `extra` lines at the top level (before `[access]`), `access` lines, and `tail` at its end.
+pub fn places_toml(id: &str, extra: &str, access: &str, tail: &str) -> String {
+    format!(
+        r#"
+id = "{id}"
 theme = "test"
 geometry = "point"
+{extra}
 title = {{ kk = "Орындар", ru = "Места", en = "Places" }}
 [access]
 {access}
@@ -133,8 +138,8 @@ name = "kind"
 type = "enum"
 values = ["school", "clinic"]
 label = {{ kk = "Түрі", ru = "Вид", en = "Kind" }}
+{tail}
 "#
-        ),
     )
 }
 
@@ -216,13 +221,28 @@ pub async fn call(
     headers: &[(&str, String)],
     body: Vec<u8>,
 ) -> Resp {
+    call_from(app, None, method, uri, headers, body).await
+}
+
+/// One request through the router from client address `ip` (as the socket's peer), if any.
+pub async fn call_from(
+    app: &axum::Router,
+    ip: Option<&str>,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, String)],
+    body: Vec<u8>,
+) -> Resp {
     let mut req = axum::http::Request::builder().method(method).uri(uri);
     for (k, v) in headers {
         req = req.header(*k, v);
     }
-    let resp = tower::ServiceExt::oneshot(app.clone(), req.body(axum::body::Body::from(body)).unwrap())
-        .await
-        .unwrap();
+    let mut req = req.body(axum::body::Body::from(body)).unwrap();
+    if let Some(ip) = ip {
+        let addr = std::net::SocketAddr::new(ip.parse::<std::net::IpAddr>().unwrap(), 40000);
+        req.extensions_mut().insert(axum::extract::ConnectInfo(addr));
+    }
+    let resp = tower::ServiceExt::oneshot(app.clone(), req).await.unwrap();
     let status = resp.status().as_u16();
     let headers = resp.headers().clone();
     let body = http_body_util::BodyExt::collect(resp.into_body()).await.unwrap().to_bytes().to_vec();
