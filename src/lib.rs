@@ -12,6 +12,7 @@ pub mod features;
 pub mod http;
 pub mod i18n;
 pub mod layers;
+pub mod policy;
 pub mod print;
 pub mod tiles;
 pub mod web;

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::{FromRow, PgPool};
 
-use super::policy::{Access, AuthMethod, Grant, Principal};
+use crate::policy::{Access, AuthMethod, Grant, Principal};
 
 /// A user as stored (the password hash never leaves the server).
 #[derive(Debug, Clone, FromRow)]

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::issue::printable_layers;
 use super::layout::{self, Orientation, PageLayout, Paper};
-use super::routes::printable_layers;
 use super::store::{self, PrintCrs};
 use super::style::PrintStyle;
 use super::texts::DocLang;

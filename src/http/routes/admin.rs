@@ -16,12 +16,13 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::policy::ROLES;
-use super::store::{self, GrantRow, UserInput, UserView};
-use super::{Caller, journal, password};
+use crate::auth::store::{self, GrantRow, UserInput, UserView};
+use crate::auth::{Caller, journal, password};
 use crate::error::ApiError;
 use crate::http::{AppState, ReqLang};
 use crate::i18n::{Lang, Msg};
+use crate::policy::ROLES;
+use crate::policy::{NotManaged, may_manage};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -94,38 +95,6 @@ fn change(lang: Lang) -> impl Fn(store::ChangeError) -> ApiError {
     }
 }
 
-/// Why an administrator may not manage a user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NotManaged {
-    /// The user is outside the caller's organisation (answered like a missing user).
-    OutOfScope,
-    /// The user has a role the caller may not manage (`admin`, `org_admin`).
-    RoleAbove,
-    /// The caller administers nobody.
-    NotAnAdmin,
-}
-
-/// Whether `actor` may manage (edit, reset, block, unblock, delete) a user with `roles` in `org`:
-/// an `admin` manages everyone; an `org_admin` with an organisation manages the users of that
-/// organisation that are neither `admin` nor `org_admin` (pure).
-pub fn may_manage(actor: &Caller, roles: &[String], org: Option<&str>) -> Result<(), NotManaged> {
-    if actor.is_admin() {
-        return Ok(());
-    }
-    let Some(own_org) =
-        actor.principal().and_then(|p| p.org.as_deref()).filter(|_| actor.has_role("org_admin"))
-    else {
-        return Err(NotManaged::NotAnAdmin);
-    };
-    if org != Some(own_org) {
-        return Err(NotManaged::OutOfScope);
-    }
-    if roles.iter().any(|r| r == "admin" || r == "org_admin") {
-        return Err(NotManaged::RoleAbove);
-    }
-    Ok(())
-}
-
 /// Checks the fields of a new or changed user; returns the password hash when one was given
 /// (computed in the bounded hashing queue).
 async fn check_input(
@@ -183,7 +152,7 @@ async fn check_input(
         Some(p) => match state.auth.hasher().hash(p).await {
             Ok(h) => h.map(Some).map_err(|e| ApiError::internal(lang, e)),
             Err(busy) => {
-                Err(super::LoginRefusal::Busy { retry_after: busy.retry_after }.into_api_error(lang))
+                Err(crate::auth::LoginRefusal::Busy { retry_after: busy.retry_after }.into_api_error(lang))
             }
         },
         None => Ok(None),
@@ -456,7 +425,7 @@ pub async fn put_grant(
     if g.grantee_kind == "role" && !ROLES.contains(&g.grantee.as_str()) {
         return Err(ApiError::bad_request(lang, format!("`{}` is not a role", g.grantee)));
     }
-    if super::policy::Access::parse(&g.access).is_none() {
+    if crate::policy::Access::parse(&g.access).is_none() {
         return Err(ApiError::bad_request(lang, "`access` is read or write"));
     }
     g.granted_by = caller.login().to_string();
