@@ -48,7 +48,7 @@ pub const LOCKOUT: Duration = Duration::from_secs(15 * 60);
 
 /// The hex SHA-256 of a secret (session cookies and tokens are stored only this way).
 pub fn sha256_hex(s: &str) -> String {
-    crate::layers::sync::hex(&Sha256::digest(s.as_bytes()))
+    hex::encode(Sha256::digest(s.as_bytes()))
 }
 
 /// A new random secret: 32 bytes, URL-safe base64, with a prefix that says what it is.

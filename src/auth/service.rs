@@ -297,7 +297,7 @@ impl AuthService {
             .chain_update([0u8])
             .chain_update(password.as_bytes())
             .finalize();
-        format!("basic:{}", crate::layers::sync::hex(&digest))
+        format!("basic:{}", hex::encode(digest))
     }
 
     /// The caller of a request with these credentials.

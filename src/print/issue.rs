@@ -65,7 +65,7 @@ pub fn load_style(styles_dir: &Path, lang: DocLang) -> Result<(PrintStyle, Strin
     let path = styles_dir.join(STYLE_FILE);
     let text = std::fs::read_to_string(&path)
         .map_err(|e| ApiError::internal(lang.primary(), format!("{}: {e}", path.display())))?;
-    let digest = crate::layers::sync::hex(&Sha256::digest(text.as_bytes()));
+    let digest = hex::encode(Sha256::digest(text.as_bytes()));
     let v: Value = serde_json::from_str(&text)
         .map_err(|e| ApiError::internal(lang.primary(), format!("{}: {e}", path.display())))?;
     let name_field = match lang.primary() {
@@ -99,7 +99,7 @@ pub struct Rendered {
 impl Rendered {
     /// Hashes a finished PDF (CPU work: in a blocking thread).
     pub fn of(pdf: Vec<u8>) -> Rendered {
-        let sha256 = crate::layers::sync::hex(&Sha256::digest(&pdf));
+        let sha256 = hex::encode(Sha256::digest(&pdf));
         Rendered { pdf, sha256 }
     }
 }

@@ -118,7 +118,7 @@ fn content_key(g: &Gathered) -> String {
             h.update(&r.wkb);
         }
     }
-    crate::layers::sync::hex(&h.finalize())
+    hex::encode(h.finalize())
 }
 
 pub async fn render(

@@ -197,6 +197,6 @@ async fn render(
         bytes.extend_from_slice(mvt.as_deref().unwrap_or_default());
     }
     let digest = Sha256::digest(&bytes);
-    let etag = format!("\"{}\"", crate::layers::sync::hex(&digest[..16]));
+    let etag = format!("\"{}\"", hex::encode(&digest[..16]));
     Ok(Arc::new(Tile { bytes: Bytes::from(bytes), etag }))
 }

@@ -234,7 +234,7 @@ async fn verify_upload(
     if file.size == 0 {
         return Err(ApiError::bad_request(lang, "the uploaded file is empty"));
     }
-    let sha = crate::layers::sync::hex(&file.hasher.finalize());
+    let sha = hex::encode(file.hasher.finalize());
     let doc = document_by_code(&state, &code, lang).await?;
     let cmp = match &doc {
         Some(d) if d.sha256 == sha => crate::print::verify::Comparison::Matches,

@@ -101,7 +101,7 @@ async fn tile(
         .await
         .map_err(|e| ApiError::internal(lang, e))?
         .ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))?;
-    let etag = format!("\"{}\"", crate::layers::sync::hex(&Sha256::digest(&png)[..16]));
+    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&png)[..16]));
     let mut h = HeaderMap::new();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));

@@ -130,7 +130,7 @@ async fn receive(
                 return Err(ApiError::bad_request(lang, format!("`{name}` is empty")));
             }
             if let Some(last) = files.last_mut() {
-                last.sha = crate::layers::sync::hex(&hasher.finalize());
+                last.sha = hex::encode(hasher.finalize());
                 last.size = size;
                 last.media = sniff(&head);
             }
