@@ -233,10 +233,13 @@ fn collection_paths(layer: &LayerDef, writable: bool, common: &Common, paths: &m
         "responses": responses(&[("200", json!({"description": "JSON Schema of the queryables", "content": {"application/schema+json": {"schema": {"type": "object"}}}}))], &with(&[404, 414]))}}));
     let feature = feature_schema(layer, false);
     let patch = feature_schema(layer, true);
-    let write_headers = |if_match: bool| {
+    // A collection that requires If-Match answers 428 without it: the header is required there.
+    let mut if_match = common.if_match.clone();
+    if_match["required"] = json!(layer.editing.require_if_match);
+    let write_headers = |with_if_match: bool| {
         let mut v = vec![common.content_crs.clone(), common.prefer.clone()];
-        if if_match {
-            v.extend([common.if_match.clone(), common.if_unmodified_since.clone()]);
+        if with_if_match {
+            v.extend([if_match.clone(), common.if_unmodified_since.clone()]);
         }
         v
     };
@@ -283,7 +286,7 @@ fn collection_paths(layer: &LayerDef, writable: bool, common: &Common, paths: &m
         "patch": {"operationId": format!("{id}.updateItem"), "parameters": with_fid(write_headers(true)),
                   "requestBody": body(ACCEPT_PATCH, &patch),
                   "responses": responses(&[("200", written("Updated (JSON merge-patch)")), ("204", json!({"description": "Updated (Prefer: return=minimal)"}))], &with(&[400, 404, 412, 413, 415, 428]))},
-        "delete": {"operationId": format!("{id}.deleteItem"), "parameters": with_fid(vec![common.if_match.clone(), common.if_unmodified_since.clone()]),
+        "delete": {"operationId": format!("{id}.deleteItem"), "parameters": with_fid(vec![if_match.clone(), common.if_unmodified_since.clone()]),
                    "responses": responses(&[("204", json!({"description": "Deleted"}))], &with(&[404, 412, 428]))},
         "options": {"operationId": format!("{id}.optionsItem"), "parameters": [fid],
                     "responses": responses(&[("200", json!({"description": "Allow and Accept-Patch", "headers": {"Allow": header("Methods the caller may use"), "Accept-Patch": header("Media types of a PATCH body")}}))], &with(&[404]))},
