@@ -35,7 +35,8 @@ $(PYENV)/.owslib-0.35.0:
 	touch $@
 
 # schemathesis (PyPI), a property-based API tester that tests/openapi_conformance.rs runs against
-# both OpenAPI documents (/api/openapi.json and /ogc/api) of a running server, in the same venv.
+# both OpenAPI documents (/api/openapi.json and /ogc/api) of a running server, in the same venv
+# (the test names the same version).
 SCHEMATHESIS := 4.32.5
 $(PYENV)/.schemathesis-$(SCHEMATHESIS):
 	python3 -m venv $(PYENV)

@@ -826,14 +826,17 @@ async fn the_openapi_document_says_what_the_server_does() {
         assert_eq!(if_match["required"], true, "{method}");
         assert_eq!(
             statuses(op),
-            set(&["200", "204", "400", "401", "403", "404", "412", "413", "415", "428", "429", "503"]),
+            set(&["200", "204", "400", "401", "403", "404", "408", "412", "413", "415", "428", "429", "503"]),
             "{method}"
         );
     }
-    assert_eq!(statuses(&item["delete"]), set(&["204", "401", "403", "404", "412", "428", "429", "503"]));
+    assert_eq!(
+        statuses(&item["delete"]),
+        set(&["204", "401", "403", "404", "408", "412", "428", "429", "503"])
+    );
     assert_eq!(
         statuses(&items["post"]),
-        set(&["201", "400", "401", "403", "404", "413", "415", "429", "503"])
+        set(&["201", "400", "401", "403", "404", "408", "413", "415", "429", "503"])
     );
     assert!(
         items["post"]["requestBody"]["content"]["application/geo+json"]["schema"]["properties"]["properties"]

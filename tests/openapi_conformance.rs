@@ -63,13 +63,14 @@ const SELF_EDITS: &[&str] = &[
     "POST /api/admin/users/{login}/block",
 ];
 
+/// `option` before each of the operation names `ops`, as schemathesis' arguments.
 fn names(option: &str, ops: &[&str]) -> Vec<String> {
     ops.iter().flat_map(|op| [option.to_string(), op.to_string()]).collect()
 }
 
 /// Cases per operation (`QALA_ST_EXAMPLES` explores further by hand).
 fn examples() -> String {
-    std::env::var("QALA_ST_EXAMPLES").unwrap_or_else(|_| "12".into())
+    std::env::var("QALA_ST_EXAMPLES").unwrap_or_else(|_| "20".into())
 }
 
 /// One schemathesis run against the document at `url` with the configuration `config` (in

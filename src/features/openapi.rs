@@ -7,7 +7,8 @@
 //! media types, the headers writes read (`If-Match`, `If-Unmodified-Since`, `Prefer`,
 //! `Content-Crs`), and every status a route can answer: 401, 403 and 429 wherever credentials are
 //! read (wrong ones, a blocked account or a CSRF failure, a locked account), 503 where the
-//! database is asked. What JSON Schema cannot say (a valid polygon, a box with its lower corner
+//! database is asked, 408 beyond the server's time limits, and `If-Match` required where the
+//! collection requires it (428 without). What JSON Schema cannot say (a valid polygon, a box with its lower corner
 //! first, a CQL2 filter's grammar, a cursor from a `next` link) is answered 400 and listed.
 
 use serde_json::{Map, Value, json};
@@ -40,6 +41,7 @@ fn responses(ok: &[(&str, Value)], codes: &[u16]) -> Value {
             401 => "Login required, or wrong credentials",
             403 => "Not allowed (read-only access, a blocked account or a missing CSRF token)",
             404 => "No such collection or feature (or not visible to the caller)",
+            408 => "The request took too long (sending its body, or being answered)",
             412 => "Precondition failed: the feature changed (current ETag and Last-Modified in the headers)",
             413 => "The body is too large",
             415 => "The body's media type is not accepted",
@@ -54,8 +56,9 @@ fn responses(ok: &[(&str, Value)], codes: &[u16]) -> Value {
     Value::Object(r)
 }
 
-/// Statuses of any route that reads credentials, and of any that asks the database.
-const AUTH: [u16; 4] = [401, 403, 429, 503];
+/// Statuses of any route that reads credentials, and of any that asks the database (or takes
+/// longer than the server's request timeout).
+const AUTH: [u16; 5] = [401, 403, 408, 429, 503];
 
 fn with(extra: &[u16]) -> Vec<u16> {
     let mut v: Vec<u16> = extra.iter().chain(AUTH.iter()).copied().collect();
