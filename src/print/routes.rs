@@ -147,7 +147,7 @@ pub(crate) fn body_rejection(lang: Lang, e: BytesRejection) -> ApiError {
 }
 
 #[utoipa::path(post, path = "/api/print", tag = "print",
-    request_body(content = super::plan::PrintRequest, content_type = "application/json"),
+    request_body(content = crate::print::plan::PrintRequest, content_type = "application/json"),
     responses((status = 200, description = "A vector GeoPDF; headers Qala-Document, Qala-Map-Frame, Qala-Map-Extent", content_type = "application/pdf"),
         (status = 400, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody),
         (status = 503, description = "Busy rendering other documents (Retry-After), or the database is unavailable", body = crate::error::ErrorBody)))]
