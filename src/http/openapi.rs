@@ -54,8 +54,67 @@ struct ApiDoc;
 /// The OpenAPI 3 document of the REST API.
 pub fn openapi() -> Value {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|_| json!({}));
+    request_schemas(&mut doc);
     complete(&mut doc);
     doc
+}
+
+/// The bodies of routes that share a type but not its rules, derived from the type's schema: a new
+/// user needs a login and a password, a change cannot rename the user, a department needs its
+/// organisation, a grant to a role names one of the roles; a print has a centre or a box, not both.
+fn request_schemas(doc: &mut Value) {
+    let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) else { return };
+    let mut derived = Vec::new();
+    if let Some(user) = schemas.get("UserInput") {
+        let mut user = user.clone();
+        user["properties"]["roles"]["items"]["enum"] = json!(crate::policy::ROLES);
+        let mut new = user.clone();
+        for f in ["login", "password"] {
+            new["properties"][f]["type"] = json!("string");
+        }
+        new["required"] = json!(["login", "password"]);
+        let mut change = user;
+        if let Some(p) = change["properties"].as_object_mut() {
+            p.remove("login");
+        }
+        derived.push(("NewUser", new, "/api/admin/users", "post"));
+        derived.push(("UserChange", change, "/api/admin/users/{login}", "patch"));
+    }
+    if let Some(org) = schemas.get("OrgInput") {
+        let mut dept = org.clone();
+        dept["properties"]["org"]["type"] = json!("string");
+        dept["required"] = json!(["id", "name", "org"]);
+        derived.push(("DeptInput", dept, "/api/admin/departments", "post"));
+    }
+    if let Some(print) = schemas.get("PrintRequest") {
+        let mut print = print.clone();
+        let given = |f: &str| json!({"required": [f], "properties": {f: {"type": "array"}}});
+        print["oneOf"] = json!([given("center"), given("bbox")]);
+        derived.push(("PrintRequest", print, "/api/print", "post"));
+    }
+    let no_nul = json!({"type": "string", "pattern": "^[^\\u0000]*$"});
+    let grant = |kinds: Value, grantee: Value| {
+        json!({"type": "object", "additionalProperties": false,
+               "required": ["layer_id", "grantee_kind", "grantee", "access"],
+               "properties": {"layer_id": no_nul, "grantee_kind": {"type": "string", "enum": kinds},
+                              "grantee": grantee, "access": {"type": "string", "enum": ["read", "write"]},
+                              "valid_until": {"type": ["string", "null"], "format": "date-time"}}})
+    };
+    let grant = json!({"description": "A grant on an existing layer (404 otherwise)", "oneOf": [
+        grant(json!(["role"]), json!({"type": "string", "enum": crate::policy::ROLES})),
+        grant(json!(["org", "dept", "user"]), no_nul.clone()),
+    ]});
+    derived.push(("GrantInput", grant, "/api/admin/grants", "post"));
+    for (name, schema, path, method) in derived {
+        doc["components"]["schemas"][name] = schema;
+        let body = format!(
+            "/paths/{}/{method}/requestBody/content/application~1json/schema",
+            path.replace('/', "~1")
+        );
+        if let Some(s) = doc.pointer_mut(&body) {
+            *s = json!({"$ref": format!("#/components/schemas/{name}")});
+        }
+    }
 }
 
 /// Adds the statuses the HTTP layer answers on every operation of `doc`, where not declared.
@@ -83,6 +142,10 @@ pub fn complete(doc: &mut Value) {
             add("503", "The database or a bounded resource is unavailable (Retry-After)");
             if has_body || has_params || path.contains('{') {
                 add("400", "A parameter or the body is not valid");
+                add("414", "The URI is too long (beyond 64 KiB)");
+            }
+            if path.contains('{') {
+                add("404", "Nothing is found under the path's parameters, or the caller may not see it");
             }
             if has_body {
                 add("413", "The body is too large");

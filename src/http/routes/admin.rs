@@ -80,11 +80,17 @@ fn db(lang: Lang) -> impl Fn(sqlx::Error) -> ApiError {
         sqlx::Error::Database(d) if d.is_unique_violation() => {
             ApiError::new(StatusCode::CONFLICT, Msg::Conflict, lang)
         }
-        sqlx::Error::Database(d) if d.is_foreign_key_violation() || d.is_check_violation() => {
+        // issue 12: openapi. A well-formed reference to an organisation or department that does
+        // not exist is not found, as a grant's unknown layer is.
+        sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+            ApiError::not_found(Msg::NotFound, lang).with_details(constraint_reason(d.constraint()))
+        }
+        sqlx::Error::Database(d) if d.is_check_violation() => {
             ApiError::bad_request(lang, "some fields are not valid")
                 .with_details(constraint_reason(d.constraint()))
         }
-        _ => ApiError::database(lang, e),
+        // A NUL character or a value too long for its column is the caller's mistake (400).
+        _ => ApiError::from_query(lang, e),
     }
 }
 
@@ -220,7 +226,9 @@ pub async fn get_user(
 }
 
 #[utoipa::path(post, path = "/api/admin/users", tag = "admin", request_body = UserInput,
-    responses((status = 201, body = UserView), (status = 400, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = UserView), (status = 400, body = crate::error::ErrorBody),
+        (status = 404, description = "No such organisation or department", body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody)))]
 pub async fn create_user(
     State(state): State<AppState>,
     caller: Caller,
@@ -336,9 +344,12 @@ pub async fn unblock_user(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrgInput {
+    #[schema(pattern = r"^[a-z][a-z0-9_-]{0,62}$")]
     pub id: String,
+    #[schema(pattern = r"^[^\u0000]*$")]
     pub name: String,
     /// For departments: the organisation.
+    #[schema(pattern = r"^[a-z][a-z0-9_-]{0,62}$")]
     pub org: Option<String>,
 }
 
@@ -366,7 +377,8 @@ pub async fn put_org(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(post, path = "/api/admin/departments", tag = "admin", request_body = OrgInput, responses((status = 204)))]
+#[utoipa::path(post, path = "/api/admin/departments", tag = "admin", request_body = OrgInput,
+    responses((status = 204), (status = 404, description = "No such organisation", body = crate::error::ErrorBody)))]
 pub async fn put_dept(
     State(state): State<AppState>,
     caller: Caller,
@@ -386,8 +398,11 @@ pub async fn put_dept(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct GrantQuery {
+    /// Only the grants on this layer.
+    #[param(pattern = r"^[^\u0000]*$")]
     pub layer: Option<String>,
     pub lang: Option<String>,
 }
@@ -407,7 +422,8 @@ pub async fn list_grants(
 /// Grants read or write on a layer to a role, organisation, department or user, optionally until
 /// `valid_until`; granting again replaces the earlier grant.
 #[utoipa::path(post, path = "/api/admin/grants", tag = "admin", request_body = GrantRow,
-    responses((status = 201, body = GrantRow), (status = 400, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = GrantRow), (status = 400, body = crate::error::ErrorBody),
+        (status = 404, description = "No such layer", body = crate::error::ErrorBody)))]
 pub async fn put_grant(
     State(state): State<AppState>,
     caller: Caller,

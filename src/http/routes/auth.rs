@@ -148,13 +148,16 @@ pub async fn me(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
+    /// Not blank, no NUL characters.
+    #[schema(pattern = r"^[^\u0000]*\S[^\u0000]*$")]
     pub name: String,
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Creates an API token for the caller; the secret is shown only in this answer.
 #[utoipa::path(post, path = "/api/auth/tokens", tag = "auth", request_body = NewToken,
-    responses((status = 201, description = "`{token, id, name, expires_at}`"), (status = 401, body = crate::error::ErrorBody)))]
+    responses((status = 201, description = "`{token, id, name, expires_at}`"), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody)))]
 pub async fn create_token(
     State(state): State<AppState>,
     caller: Caller,
@@ -169,7 +172,7 @@ pub async fn create_token(
     let secret = crate::auth::new_secret("qala_");
     let row = store::insert_token(&state.pool, p.id, &sha256_hex(&secret), body.name.trim(), body.expires_at)
         .await
-        .map_err(|e| ApiError::database(lang, e))?;
+        .map_err(|e| ApiError::from_query(lang, e))?;
     journal::record(&state.pool, "token", Some(&p.login), None, Some(&row.name), "ok", json!({"id": row.id}))
         .await;
     Ok((

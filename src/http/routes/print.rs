@@ -86,7 +86,7 @@ pub(crate) fn body_rejection(lang: Lang, e: BytesRejection) -> ApiError {
 }
 
 #[utoipa::path(post, path = "/api/print", tag = "print",
-    request_body(content = String, description = "JSON: center [lon, lat] or bbox [w, s, e, n]; scale 500..500000; paper A4|A3|A2|A1; orientation portrait|landscape; layers [ids]; title; lang kk|ru|en|kk+ru; crs EPSG:3857|EPSG:32643|EPSG:28413", content_type = "application/json"),
+    request_body(content = crate::print::plan::PrintRequest, content_type = "application/json"),
     responses((status = 200, description = "A vector GeoPDF; headers Qala-Document, Qala-Map-Frame, Qala-Map-Extent", content_type = "application/pdf"),
         (status = 400, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody),
         (status = 503, description = "Busy rendering other documents (Retry-After), or the database is unavailable", body = crate::error::ErrorBody)))]

@@ -91,9 +91,15 @@ async fn document_by_code(
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RevokeBody {
+pub(crate) struct RevokeBody {
+    /// 1 to 1000 characters besides surrounding spaces; no control characters but tabs and line
+    /// feeds.
+    #[schema(
+        max_length = 1000,
+        pattern = r"^[^\u0000-\u0008\u000b-\u001f\u007f-\u009f]*[^\s\u0000-\u0008\u000b-\u001f\u007f-\u009f][^\u0000-\u0008\u000b-\u001f\u007f-\u009f]*$"
+    )]
     reason: String,
 }
 
@@ -102,7 +108,7 @@ const MAX_REASON: usize = 1000;
 
 #[utoipa::path(post, path = "/api/documents/{code}/revoke", tag = "print",
     params(("code" = String, Path, description = "Document code")),
-    request_body(content = String, description = "JSON {\"reason\": \"...\"} (1 to 1000 characters, no control characters but line breaks)", content_type = "application/json"),
+    request_body(content = RevokeBody, content_type = "application/json"),
     responses((status = 200, description = "The revoked record"), (status = 400, body = crate::error::ErrorBody),
         (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody)))]
