@@ -6,9 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 QALA=$PWD/target/release/qala
+# PEER=none measures Qala alone, to compare with its own earlier figures in RESULTS.md (a
+# regression check); the default also measures Martin in the same run.
+PEER=${PEER:-martin}
 MARTIN=${MARTIN:-/work/.martin/bin/martin}
 [ -x "$MARTIN" ] || MARTIN=$(command -v martin || true)
-if [ -z "$MARTIN" ] || [ ! -x "$MARTIN" ]; then
+if [ "$PEER" = martin ] && { [ -z "$MARTIN" ] || [ ! -x "$MARTIN" ]; }; then
   echo "installing Martin 1.14.0 from crates.io (takes a while)"
   cargo install martin --version 1.14.0 --locked --no-default-features --features postgres --root "$HOME/.cargo"
   MARTIN=$HOME/.cargo/bin/martin
@@ -102,6 +105,7 @@ for cache in 0 512; do
   for range in "8 16" "13 16" "8 12"; do set -- $range
     run "qala, $mode, z$1-z$2" "http://127.0.0.1:$QPORT" "/tiles" ".mvt" "$DATA/tiles-z$1-$2.txt"; done
   stop
+  [ "$PEER" = martin ] || continue
   start_martin "$cache"
   for range in "8 16" "13 16" "8 12"; do set -- $range
     run "martin, $mode, z$1-z$2" "http://127.0.0.1:$MPORT" "" "" "$DATA/tiles-z$1-$2.txt"; done
@@ -129,7 +133,11 @@ echo "$ratios"
   echo ""
   echo "\`make bench-tiles\`: 300,000 buildings (+40,000 lines, 100,000 points in other layers), layer"
   echo "bench_buildings, 40 tiles per zoom sampled in the Almaty bbox, wrk -t2 -c16 -d$DURATION, PostGIS on"
-  echo "the same machine; Martin 1.14.0 reads the same partition's Web Mercator column."
+  if [ "$PEER" = martin ]; then
+    echo "the same machine; Martin 1.14.0 reads the same partition's Web Mercator column."
+  else
+    echo "the same machine; Qala alone (PEER=none), to compare with its earlier runs above."
+  fi
   echo ""
   echo "| run | tiles/s | p50 | p99 | mean tile KB | peak RSS MB |"
   echo "|---|---|---|---|---|---|"
