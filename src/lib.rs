@@ -1,9 +1,11 @@
 //! Qala: a GIS tile and geodata server for city governments.
 //!
 //! See `ARCHITECTURE.md` for the bird's-eye view. Domain modules own their routes, model and SQL:
-//! [`layers`] (catalog, feature storage, ingest, KATO, demo data); shared modules: [`db`], [`http`],
+//! [`layers`] (catalog, feature storage, ingest, KATO, demo data), [`applications`] (services,
+//! workflow, working-day calendar); shared modules: [`db`], [`http`],
 //! [`config`], [`error`], [`i18n`], [`auth`] (the access policy).
 
+pub mod applications;
 pub mod auth;
 pub mod config;
 pub mod db;
