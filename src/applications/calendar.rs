@@ -52,7 +52,7 @@ use std::fmt;
 use std::path::Path;
 
 use chrono::{DateTime, Datelike, FixedOffset, NaiveDate, NaiveTime, Offset, TimeDelta, Utc, Weekday};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::layers::catalog::Translated;
 
@@ -117,7 +117,7 @@ impl fmt::Display for CalendarError {
 
 /// An interval during which an application's clock stands still (returned to the applicant).
 /// An open pause (not resubmitted yet) is given by the caller with `to` = now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Pause {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
