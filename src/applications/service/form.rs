@@ -328,30 +328,30 @@ fn check_field(f: &FieldDef, path: &str, in_table: bool) -> Result<(), (String, 
         }
     }
     let k = f.kind;
-    let only = |set: bool, field: &str, kinds: &str| -> Result<(), (String, String)> {
-        if set { Err((format!("{path}.{field}"), format!("applies to {kinds} fields only"))) } else { Ok(()) }
-    };
-    only(
-        !f.values.is_empty() && !matches!(k, FieldType::Enum | FieldType::MultiEnum),
-        "values",
-        "enum and multi_enum",
-    )?;
-    only(
-        (f.min.is_some() || f.max.is_some() || f.integer || f.unit.is_some()) && k != FieldType::Number,
-        "min",
-        "number",
-    )?;
-    only((f.pattern.is_some() || f.max_length.is_some()) && k != FieldType::Text, "pattern", "text")?;
-    only(
-        (!f.formats.is_empty() || f.max_mb.is_some() || f.max_files.is_some()) && k != FieldType::File,
-        "formats",
-        "file",
-    )?;
-    only(
-        (!f.columns.is_empty() || f.min_rows.is_some() || f.max_rows.is_some()) && k != FieldType::Table,
-        "columns",
-        "table",
-    )?;
+    // Attributes that belong to other types: the first one present is named.
+    let misplaced = [
+        (
+            "values",
+            !f.values.is_empty(),
+            matches!(k, FieldType::Enum | FieldType::MultiEnum),
+            "enum and multi_enum",
+        ),
+        ("min", f.min.is_some(), k == FieldType::Number, "number"),
+        ("max", f.max.is_some(), k == FieldType::Number, "number"),
+        ("integer", f.integer, k == FieldType::Number, "number"),
+        ("unit", f.unit.is_some(), k == FieldType::Number, "number"),
+        ("pattern", f.pattern.is_some(), k == FieldType::Text, "text"),
+        ("max_length", f.max_length.is_some(), k == FieldType::Text, "text"),
+        ("formats", !f.formats.is_empty(), k == FieldType::File, "file"),
+        ("max_mb", f.max_mb.is_some(), k == FieldType::File, "file"),
+        ("max_files", f.max_files.is_some(), k == FieldType::File, "file"),
+        ("columns", !f.columns.is_empty(), k == FieldType::Table, "table"),
+        ("min_rows", f.min_rows.is_some(), k == FieldType::Table, "table"),
+        ("max_rows", f.max_rows.is_some(), k == FieldType::Table, "table"),
+    ];
+    if let Some((attr, _, _, kinds)) = misplaced.iter().find(|(_, set, fits, _)| *set && !*fits) {
+        return e(attr, format!("applies to {kinds} fields only"));
+    }
     match k {
         FieldType::Enum | FieldType::MultiEnum => {
             if f.values.is_empty() || f.values.len() > MAX_CHOICES {

@@ -124,8 +124,11 @@ impl GeometryRule {
         if self.max_length_m.is_some() && !self.kind.is_linear() {
             return e("max_length_m", "applies to line and multi_line only");
         }
-        if !positive(self.max_area_m2) || !positive(self.max_length_m) {
+        if !positive(self.max_area_m2) {
             return e("max_area_m2", "must be a positive number");
+        }
+        if !positive(self.max_length_m) {
+            return e("max_length_m", "must be a positive number");
         }
         if self.max_parts.is_some() && !self.kind.is_multi() {
             return e("max_parts", "applies to multi_ geometries only");

@@ -7,8 +7,9 @@
 //! again by 3, 4, …, 11, 1, 2, and a remainder of 10 again means the number is never issued.
 //!
 //! Besides the check digit, an IIN's first six digits are the holder's birth date (`YYMMDD`) and
-//! its seventh the century and sex (1-2: 1800s, 3-4: 1900s, 5-6: 2000s; 0 for some numbers given
-//! to foreigners, whose century is not known); a BIN's first four digits are the year and month of
+//! its seventh the century and sex (1-2: 1800s, 3-4: 1900s, 5-6: 2000s). A seventh digit 0 is
+//! accepted too, with any century (some validators in use allow it; refusing a real number would
+//! block an applicant, so the check leans to accepting); a BIN's first four digits are the year and month of
 //! registration and its fifth the kind of entity (4 resident, 5 non-resident legal entity, 6 joint
 //! individual entrepreneurship).
 //!
@@ -174,7 +175,7 @@ mod tests {
         assert!(!is_valid_iin(&complete("01022950012")), "29 February 2001 does not exist");
         assert!(!is_valid_iin(&complete("86130130056")), "month 13");
         assert!(!is_valid_iin(&complete("86010170056")), "century digit 7");
-        assert!(is_valid_iin(&complete("86010100056")), "a foreigner's 0");
+        assert!(is_valid_iin(&complete("86010100056")), "century digit 0 is accepted");
         let good = complete("86010130056");
         let last = good.as_bytes()[11] - b'0';
         let bad = format!("{}{}", &good[..11], (last + 1) % 10);

@@ -87,6 +87,7 @@ fn broken_service_files_are_refused_with_field_and_reason() {
             "form[3].values",
             "enum",
         ),
+        ("max_length = 200\n", "max_length = 200\nunit = \"m\"\n", "form[3].unit", "number fields only"),
         (
             "{ action = \"forward\", to = \"approvals\" }",
             "{ action = \"forward\", to = \"approvalz\" }",
