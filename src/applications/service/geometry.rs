@@ -39,6 +39,7 @@ pub enum GeometryKind {
 }
 
 impl GeometryKind {
+    /// The kind's name in service files and error limits.
     pub fn as_str(self) -> &'static str {
         match self {
             GeometryKind::None => "none",

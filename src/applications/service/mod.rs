@@ -64,6 +64,7 @@ pub struct DocumentDef {
 }
 
 impl DocumentDef {
+    /// The most files of this document.
     pub fn file_limit(&self) -> u32 {
         self.max_files.unwrap_or(1)
     }
@@ -140,14 +141,17 @@ pub struct ServiceDef {
 }
 
 impl ServiceDef {
+    /// The form field `name`.
     pub fn field(&self, name: &str) -> Option<&FieldDef> {
         self.form.iter().find(|f| f.name == name)
     }
 
+    /// The passport document `id`.
     pub fn document(&self, id: &str) -> Option<&DocumentDef> {
         self.passport.documents.iter().find(|d| d.id == id)
     }
 
+    /// The refusal reason `code`.
     pub fn refusal_reason(&self, code: &str) -> Option<&RefusalReason> {
         self.refusal_reasons.iter().find(|r| r.code == code)
     }

@@ -58,10 +58,12 @@ pub struct FieldError {
 }
 
 impl FieldError {
+    /// An error at `path` without a limit.
     pub fn new(path: impl Into<String>, msg: Msg) -> FieldError {
         FieldError { path: path.into(), msg, limit: None }
     }
 
+    /// The same error with the limit it broke.
     pub fn with_limit(mut self, limit: impl ToString) -> FieldError {
         self.limit = Some(limit.to_string());
         self

@@ -49,15 +49,19 @@ pub struct Refusal {
 }
 
 impl Refusal {
+    /// Not possible in the current state (409).
     pub fn conflict(msg: Msg) -> Refusal {
         Refusal { kind: RefusalKind::Conflict, msg, detail: None }
     }
+    /// Not for this actor ([`Msg::RoleNotAllowed`], 403).
     pub fn forbidden() -> Refusal {
         Refusal { kind: RefusalKind::Forbidden, msg: Msg::RoleNotAllowed, detail: None }
     }
+    /// The action's content is wrong (422).
     pub fn invalid(msg: Msg) -> Refusal {
         Refusal { kind: RefusalKind::Invalid, msg, detail: None }
     }
+    /// The same refusal with a detail (names of fields, stages, codes).
     pub fn with(mut self, detail: impl Into<String>) -> Refusal {
         self.detail = Some(detail.into());
         self
@@ -118,6 +122,7 @@ pub(super) struct Run<'a> {
 }
 
 impl Run<'_> {
+    /// The declaration of stage `id`.
     pub fn stage_def(&self, id: &str) -> Option<&StageDef> {
         self.service.workflow.stage(id)
     }

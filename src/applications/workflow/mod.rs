@@ -143,6 +143,7 @@ fn org_admin() -> String {
 }
 
 impl WorkflowDef {
+    /// The stage `id`.
     pub fn stage(&self, id: &str) -> Option<&StageDef> {
         self.stages.iter().find(|s| s.id == id)
     }

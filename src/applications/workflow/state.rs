@@ -29,10 +29,12 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// Whether the actor has `role`.
     pub fn has_role(&self, role: &str) -> bool {
         self.roles.iter().any(|r| r == role)
     }
 
+    /// Administrators may work and manage every stage.
     pub fn is_admin(&self) -> bool {
         self.has_role("admin")
     }
@@ -52,6 +54,7 @@ pub enum Status {
 }
 
 impl Status {
+    /// Approved, refused or withdrawn: nothing more happens.
     pub fn is_closed(self) -> bool {
         matches!(self, Status::Approved | Status::Refused | Status::Withdrawn)
     }
@@ -145,6 +148,7 @@ impl ApplicationState {
         }
     }
 
+    /// The token on `stage`, if that stage is being worked.
     pub fn token(&self, stage: &str) -> Option<&Token> {
         self.tokens.iter().find(|t| t.stage == stage)
     }
