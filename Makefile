@@ -34,6 +34,15 @@ $(PYENV)/.owslib-0.35.0:
 	$(PYENV)/bin/pip install --quiet --disable-pip-version-check OWSLib==0.35.0
 	touch $@
 
+# schemathesis (PyPI), a property-based API tester that tests/openapi_conformance.rs runs against
+# both OpenAPI documents (/api/openapi.json and /ogc/api) of a running server, in the same venv
+# (the test names the same version).
+SCHEMATHESIS := 4.32.5
+$(PYENV)/.schemathesis-$(SCHEMATHESIS):
+	python3 -m venv $(PYENV)
+	$(PYENV)/bin/python -m pip install --quiet --disable-pip-version-check schemathesis==$(SCHEMATHESIS)
+	touch $@
+
 build: setup web
 	$(CARGO) build --release
 
@@ -52,7 +61,7 @@ lint:
 	$(CARGO) clippy --all-targets --locked -- -D warnings
 
 # The whole suite against a real PostGIS: a fresh cluster in TEST_DATA_DIR, a database per test.
-test: setup lint web $(PYENV)/.owslib-0.35.0
+test: setup lint web $(PYENV)/.owslib-0.35.0 $(PYENV)/.schemathesis-$(SCHEMATHESIS)
 	cd web && npm test
 	$(CARGO) build --all-targets --locked
 	@if [ -d "$(TEST_DATA_DIR)" ]; then ./target/debug/qala --data-dir "$(TEST_DATA_DIR)" db stop >/dev/null 2>&1 || true; rm -rf "$(TEST_DATA_DIR)"; fi

@@ -10,7 +10,7 @@ packages=(
   libfreetype-dev fonts-dejavu-core        # fonts for labels and PDFs
   pkg-config build-essential               # building the gdal-sys crate
   chromium                                 # the web map's browser tests (Playwright drives it)
-  python3 python3-venv                     # OWSLib, a Python client of OGC API - Features, in tests
+  python3 python3-venv                     # test venv: OWSLib (OGC API client), schemathesis (API tester)
   poppler-utils zbar-tools                 # PDF checks in tests: pdftotext, pdffonts, pdftoppm, zbarimg
   ca-certificates curl
 )

@@ -14,6 +14,8 @@ pub mod features;
 pub mod http;
 pub mod i18n;
 pub mod layers;
+pub mod notify;
+pub mod policy;
 pub mod print;
 pub mod tiles;
 pub mod web;

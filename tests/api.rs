@@ -82,7 +82,7 @@ async fn the_catalog_shows_only_what_the_caller_may_read() {
     let (status, _) = get_json(&app, "/api/layers/places/features/999999999", &[]).await;
     assert_eq!(status, 404);
     let (status, bad) = get_json(&app, "/api/layers/places/features/abc?lang=en", &[]).await;
-    assert_eq!(status, 400);
+    assert_eq!(status, 404);
     assert!(bad["error"]["message"].as_str().unwrap().contains("not a feature id"), "{bad}");
 
     // Unknown routes answer in the same shape.

@@ -660,3 +660,66 @@ async fn every_state_changing_route_wants_credentials_and_a_csrf_token() {
     // Nothing was changed by the refused requests.
     assert!(store::user_by_login(&db.pool, "ed").await.unwrap().is_some_and(|u| u.status == "active"));
 }
+
+// issue 12: openapi
+#[tokio::test]
+async fn nul_characters_and_unknown_references_are_the_callers_mistakes() {
+    let db = test_db().await;
+    let dir = tempfile::tempdir().unwrap();
+    let app = qala::http::app(state(&db, AuthLimits::default(), AuthClock::real(), dir.path()));
+    let hash = qala::auth::password::hash("target-password").unwrap();
+    store::upsert_org(&db.pool, "city", "City").await.unwrap();
+    quick_user(&db, &hash, "root", &["admin"], "city").await;
+    let root = token_of(&db, "root").await;
+    let h = [bearer(&root), json_ct()];
+    let post = |uri: &'static str, body: Value| {
+        let app = app.clone();
+        let h = h.clone();
+        async move { call_from(&app, None, "POST", uri, &h, body.to_string().into_bytes()).await }
+    };
+    // A NUL character PostgreSQL cannot store: 400, not 500 (found by schemathesis).
+    let nul = "a\u{0}b";
+    for (uri, body) in [
+        ("/api/admin/users", json!({"login": "nul-user", "password": "long-enough-1", "full_name": nul})),
+        ("/api/admin/orgs", json!({"id": "nul", "name": nul})),
+        ("/api/auth/tokens", json!({"name": nul})),
+    ] {
+        let r = post(uri, body).await;
+        assert_eq!((r.status, r.json()["error"]["code"].clone()), (400, json!("nul_character")), "{uri}");
+    }
+    for uri in
+        ["/api/admin/journal?q=a%00b", "/api/admin/journal?actor=a%00b", "/api/admin/grants?layer=a%00b"]
+    {
+        let r = call_from(&app, None, "GET", uri, &h, vec![]).await;
+        assert_eq!((r.status, r.json()["error"]["code"].clone()), (400, json!("nul_character")), "{uri}");
+    }
+    // A well-formed reference to an organisation or department that does not exist is not found
+    // (404, as a grant's unknown layer), with the field named; it was a 400.
+    for (uri, body, field) in [
+        ("/api/admin/departments", json!({"id": "roads", "name": "Roads", "org": "nowhere"}), "org"),
+        ("/api/admin/users", json!({"login": "lost", "password": "long-enough-1", "org": "nowhere"}), "org"),
+        (
+            "/api/admin/users",
+            json!({"login": "lost", "password": "long-enough-1", "dept": "nowhere"}),
+            "dept",
+        ),
+        (
+            "/api/admin/grants",
+            json!({"layer_id": "nowhere", "grantee_kind": "role", "grantee": "viewer", "access": "read"}),
+            "",
+        ),
+    ] {
+        let r = post(uri, body).await;
+        assert_eq!(r.status, 404, "{uri}: {}", r.text());
+        if !field.is_empty() {
+            assert_eq!(r.json()["error"]["details"][0]["field"], field, "{uri}: {}", r.text());
+        }
+    }
+    // The grants' and the journal's filters are query parameters (the document said path).
+    assert_eq!(call_from(&app, None, "GET", "/api/admin/grants?layer=places", &h, vec![]).await.status, 200);
+    let doc = call_from(&app, None, "GET", "/api/openapi.json", &[], vec![]).await.json();
+    for path in ["/api/admin/grants", "/api/admin/journal"] {
+        let params = doc["paths"][path]["get"]["parameters"].as_array().unwrap();
+        assert!(params.iter().all(|p| p["in"] == "query"), "{path}: {params:?}");
+    }
+}

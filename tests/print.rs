@@ -463,7 +463,7 @@ async fn passports_show_attributes_map_photos_and_verify() {
     );
     assert_eq!(
         call(&app, "GET", "/api/layers/buildings/items/abc/passport.pdf", &[], vec![]).await.status,
-        400
+        404
     );
 }
 

@@ -61,18 +61,23 @@ pub struct Event {
 
 /// Filters of a journal search; every one is optional.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EventQuery {
     /// `login`, `logout`, `csrf`, `refusal`, `admin`, `edit`, `attachment`, `export`.
+    #[param(pattern = r"^[^\u0000]*$")]
     pub kind: Option<String>,
+    #[param(pattern = r"^[^\u0000]*$")]
     pub actor: Option<String>,
     /// `ok`, `refused` or `failed`.
+    #[param(pattern = r"^[^\u0000]*$")]
     pub outcome: Option<String>,
     /// Events at or after this moment (RFC 3339).
     pub from: Option<DateTime<Utc>>,
     /// Events before this moment.
     pub to: Option<DateTime<Utc>>,
     /// Text to find in the target or the detail.
+    #[param(pattern = r"^[^\u0000]*$")]
     pub q: Option<String>,
     /// At most this many, newest first (1-1000, default 100).
     pub limit: Option<i64>,

@@ -1,47 +1,36 @@
-//! Who is calling and what they may do: users, sessions, API tokens, HTTP Basic, the access
-//! policy, the admin API and the event journal.
+//! Who is calling: users, sessions, API tokens, HTTP Basic, passwords, lockouts and the event
+//! journal. What a caller may do is decided by [`crate::policy`].
 //!
-//! - [`policy`]: the single access decision (pure);
 //! - [`password`]: Argon2id hashing;
 //! - [`service`]: credentials to principals, the password check (lockout, rate limits);
 //! - [`limits`]: the bounded hashing queue, rate limits, the clock of these decisions;
 //! - [`attempts`]: failed logins per (login, address) pair, counted atomically in the database;
 //! - [`store`]: the SQL of users, sessions, tokens and grants;
-//! - [`routes`]: `/api/auth/*` (login, logout, me, tokens); [`admin`]: `/api/admin/*`;
 //! - [`journal`]: the event journal (SEC-1).
 //!
 //! A request is authenticated by, in this order: `Authorization: Bearer <token>`,
 //! `Authorization: Basic` (QGIS, GDAL), the `qala_session` cookie; none of them means anonymous.
 //! Wrong credentials in a header are a 401, never a silent fallback to anonymous. A write through a
 //! session must carry the session's CSRF token in `X-CSRF-Token` (compared in constant time).
-//! The client's address comes from one place, [`client_addr`].
+//! The HTTP layer finds the credentials and the client's address (`http::caller`) and hands them
+//! to [`AuthService::resolve`].
 
-pub mod admin;
 pub mod attempts;
 pub mod journal;
 pub mod limits;
 pub mod password;
-pub mod policy;
-pub mod routes;
 pub mod service;
 pub mod store;
 
-use std::net::IpAddr;
 use std::time::Duration;
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{HeaderMap, header};
 use base64::Engine;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-pub use policy::{Access, Caller, Principal};
+pub use crate::policy::{Access, Caller, Principal};
 pub use service::{AuthService, LoginRefusal};
-
-use crate::error::ApiError;
-use crate::http::{AppState, ReqLang};
-use crate::i18n::Msg;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "qala_session";
@@ -59,7 +48,7 @@ pub const LOCKOUT: Duration = Duration::from_secs(15 * 60);
 
 /// The hex SHA-256 of a secret (session cookies and tokens are stored only this way).
 pub fn sha256_hex(s: &str) -> String {
-    crate::layers::sync::hex(&Sha256::digest(s.as_bytes()))
+    hex::encode(Sha256::digest(s.as_bytes()))
 }
 
 /// A new random secret: 32 bytes, URL-safe base64, with a prefix that says what it is.
@@ -127,71 +116,9 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// The client's address as the HTTP layer established it (`X-Forwarded-For` only from trusted
-/// proxies; see `http::extract::client_addr`). Every use of the address in auth (rate limits,
-/// lockouts, journal, sessions) goes through this function.
-pub fn client_addr(parts: &Parts) -> Option<IpAddr> {
-    parts.extensions.get::<crate::http::ClientAddr>().and_then(|c| c.0)
-}
-
-/// The client address of a request (see [`client_addr`]), as an extractor.
-#[derive(Debug, Clone, Copy)]
-pub struct ClientIp(pub Option<IpAddr>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientIp(client_addr(parts)))
-    }
-}
-
 /// Whether the CSRF token sent matches the session's, compared in constant time.
 pub fn csrf_matches(sent: &str, expected: &str) -> bool {
     !expected.is_empty() && bool::from(sent.as_bytes().ct_eq(expected.as_bytes()))
-}
-
-fn is_write(method: &Method) -> bool {
-    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
-}
-
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        if let Some(c) = parts.extensions.get::<Caller>() {
-            return Ok(c.clone());
-        }
-        let ReqLang(lang) = match ReqLang::from_request_parts(parts, state).await {
-            Ok(l) => l,
-            Err(never) => match never {},
-        };
-        let creds = Credentials::from_headers(&parts.headers);
-        let ip = client_addr(parts);
-        let caller = state.auth.resolve(&creds, ip, lang).await?;
-        if let Caller::User(p) = &caller
-            && let policy::AuthMethod::Session { csrf, .. } = &p.method
-            && is_write(&parts.method)
-        {
-            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or("");
-            if !csrf_matches(sent, csrf) {
-                let ip = ip.map(|i| i.to_string());
-                journal::record(
-                    &state.pool,
-                    "csrf",
-                    Some(&p.login),
-                    ip.as_deref(),
-                    Some(parts.uri.path()),
-                    "refused",
-                    serde_json::json!({}),
-                )
-                .await;
-                return Err(ApiError::new(StatusCode::FORBIDDEN, Msg::CsrfFailed, lang));
-            }
-        }
-        parts.extensions.insert(caller.clone());
-        Ok(caller)
-    }
 }
 
 #[cfg(test)]

@@ -23,10 +23,10 @@ use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
 use super::limits::{AuthClock, AuthLimits, HashStats, Hasher, RateLimits, address_key};
-use super::policy::{AuthMethod, Caller, Principal};
 use super::{Credentials, LOCK_AFTER, LOCKOUT, SLOW_DOWN_AFTER, attempts, journal, sha256_hex, store};
 use crate::error::ApiError;
 use crate::i18n::{Lang, Msg};
+use crate::policy::{AuthMethod, Caller, Principal};
 
 /// Why credentials were refused.
 #[derive(Debug)]
@@ -297,7 +297,7 @@ impl AuthService {
             .chain_update([0u8])
             .chain_update(password.as_bytes())
             .finalize();
-        format!("basic:{}", crate::layers::sync::hex(&digest))
+        format!("basic:{}", hex::encode(digest))
     }
 
     /// The caller of a request with these credentials.

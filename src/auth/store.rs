@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::{FromRow, PgPool};
 
-use super::policy::{Access, AuthMethod, Grant, Principal};
+use crate::policy::{Access, AuthMethod, Grant, Principal};
 
 /// A user as stored (the password hash never leaves the server).
 #[derive(Debug, Clone, FromRow)]
@@ -230,12 +230,24 @@ pub async fn online(pool: &PgPool, minutes: i32) -> Result<Vec<OnlineUser>, sqlx
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserInput {
+    /// Lower case letters, digits, `.`, `_`, `@`, `-` (upper case is folded, surrounding spaces
+    /// are dropped).
+    #[schema(pattern = r"^[a-z0-9][a-z0-9._@-]{1,63}$")]
     pub login: Option<String>,
+    /// At least 8 characters, not the login.
+    #[schema(min_length = 8)]
     pub password: Option<String>,
+    #[schema(pattern = r"^[^\u0000]*$")]
     pub full_name: Option<String>,
+    #[schema(pattern = r"^[0-9]{12}$")]
     pub iin: Option<String>,
+    /// An existing organisation (404 otherwise).
+    #[schema(pattern = r"^[a-z][a-z0-9_-]{0,62}$")]
     pub org: Option<String>,
+    /// An existing department (404 otherwise).
+    #[schema(pattern = r"^[a-z][a-z0-9_-]{0,62}$")]
     pub dept: Option<String>,
+    #[schema(pattern = r"^(kk|ru|en)$")]
     pub lang: Option<String>,
     pub roles: Option<Vec<String>>,
 }

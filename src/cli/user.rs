@@ -31,7 +31,8 @@ pub enum UserAction {
 }
 
 pub async fn run(settings: &Settings, action: UserAction) -> Result<()> {
-    use qala::auth::{password, policy::ROLES, store};
+    use qala::auth::{password, store};
+    use qala::policy::ROLES;
     let (db, _) = super::open_synced(settings).await?;
     match action {
         UserAction::Add { login, password: pw, roles, full_name, org, dept, lang } => {

@@ -175,9 +175,23 @@ fn timestamp_text(s: &str) -> Option<String> {
     use chrono::Datelike;
     let s = s.trim();
     match chrono::DateTime::parse_from_rfc3339(s) {
-        Ok(t) if crate::layers::schema::YEARS.contains(&t.year()) => Some(t.to_rfc3339()),
+        Ok(t) if crate::layers::schema::YEARS.contains(&t.year()) => Some(pg_timestamptz(t)),
         Ok(_) => None,
         Err(_) => date_text(s),
+    }
+}
+
+// issue 12: openapi
+/// An RFC 3339 date-time as PostgreSQL reads every one of them: in UTC (PostgreSQL refuses
+/// offsets beyond ±15:59, which RFC 3339 allows up to ±23:59), a year before 1 written with `BC`,
+/// a year after 9999 with all its digits.
+pub(crate) fn pg_timestamptz(t: chrono::DateTime<chrono::FixedOffset>) -> String {
+    use chrono::Datelike;
+    let u = t.with_timezone(&chrono::Utc);
+    let rest = u.format("%m-%dT%H:%M:%S%.fZ");
+    match u.year() {
+        y if y < 1 => format!("{:04}-{rest} BC", 1 - y),
+        y => format!("{y:04}-{rest}"),
     }
 }
 
@@ -517,5 +531,15 @@ mod tests {
         let mut p = Params::new(0);
         translate(&e, &layer(), &mut p, 4326).unwrap();
         assert_eq!(p.binds, vec![Bind::Text("2020-01-01".into()), Bind::Text("2020-01-31".into())]);
+    }
+
+    // issue 12: openapi
+    #[test]
+    fn date_times_reach_postgresql_in_utc_with_bc_years() {
+        let t = |s: &str| pg_timestamptz(chrono::DateTime::parse_from_rfc3339(s).unwrap());
+        assert_eq!(t("0595-02-05T10:04:01+21:47"), "0595-02-04T12:17:01Z");
+        assert_eq!(t("0001-01-01T00:00:00+23:00"), "0001-12-31T01:00:00Z BC");
+        assert_eq!(t("9999-12-31T23:00:00-05:30"), "10000-01-01T04:30:00Z");
+        assert_eq!(t("2020-01-01T00:00:00.25Z"), "2020-01-01T00:00:00.250Z");
     }
 }

@@ -20,10 +20,10 @@ use super::crs::{CRS84, Crs};
 use super::geojson;
 use super::store::{self, Stored};
 use crate::auth::Caller;
-use crate::auth::policy::FeatureScope;
 use crate::error::ApiError;
 use crate::i18n::{Lang, Msg};
 use crate::layers::catalog::LayerDef;
+use crate::policy::FeatureScope;
 
 /// A change to a stored feature: its new body (replace), a merge-patch (update) or its deletion.
 #[derive(Debug, Clone)]

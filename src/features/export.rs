@@ -1,5 +1,5 @@
 //! Exports of a layer's features, with the filters of the items API (bbox, datetime, property
-//! filters, CQL2, sortby, crs): `GET /ogc/collections/{id}/export?format=csv|xlsx|geojson|gpkg`.
+//! filters, CQL2, sortby, crs), served at `GET /ogc/collections/{id}/export?format=csv|xlsx|geojson|gpkg`.
 //!
 //! Every format goes through a temporary file ([`spool`]), never a whole layer in memory, and a
 //! slow client never holds a database connection: one query reads the rows from the database's
@@ -16,30 +16,21 @@
 //! keep the attribute names (machine-readable). Only the features the caller may read are exported.
 
 mod gpkg;
-mod spool;
+pub mod spool;
 pub mod xlsx;
 
-use axum::Router;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use std::sync::Arc;
+
 use futures_util::StreamExt;
-use serde_json::{Value, json};
+use serde_json::Value;
+use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
 
 use super::query::ItemsQuery;
-use super::routes::readable;
-use crate::auth::{Caller, journal};
 use crate::error::ApiError;
-use crate::http::{AppState, ReqLang};
 use crate::i18n::Lang;
 use crate::layers::catalog::LayerDef;
-
-pub fn router() -> Router<AppState> {
-    Router::new().route("/ogc/collections/{id}/export", get(export))
-}
+use crate::policy::FeatureScope;
 
 /// Export formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +52,7 @@ impl Format {
         })
     }
 
-    fn content_type(self) -> &'static str {
+    pub fn content_type(self) -> &'static str {
         match self {
             Format::Csv => "text/csv; charset=utf-8",
             Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -70,7 +61,7 @@ impl Format {
         }
     }
 
-    fn extension(self) -> &'static str {
+    pub fn extension(self) -> &'static str {
         match self {
             Format::Csv => "csv",
             Format::Xlsx => "xlsx",
@@ -213,54 +204,31 @@ async fn read_rows(
     Ok(())
 }
 
-async fn export(
-    State(state): State<AppState>,
-    caller: Caller,
-    ReqLang(lang): ReqLang,
-    Path(id): Path<String>,
-    query: Result<Query<Vec<(String, String)>>, QueryRejection>,
-) -> Result<Response, ApiError> {
-    let Query(mut pairs) = query.map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
-    let (layer, _, scope) = readable(&state, &caller, &id, lang)?;
-    let format = match pairs.iter().position(|(k, _)| k == "format") {
-        Some(i) => {
-            let (_, v) = pairs.remove(i);
-            Format::parse(&v).ok_or_else(|| {
-                ApiError::bad_request(lang, format!("format: `{v}` is not one of csv, xlsx, geojson, gpkg"))
-            })?
-        }
-        None => return Err(ApiError::bad_request(lang, "`format` is required: csv, xlsx, geojson or gpkg")),
-    };
-    let mut q = ItemsQuery::parse(&pairs, &layer, false).map_err(|e| ApiError::bad_request(lang, e))?;
-    if format == Format::Gpkg {
-        // GeoPackage stores x = easting whatever the CRS's axis order.
-        q.crs.flip = false;
-    }
-    journal::record(
-        &state.pool,
-        "export",
-        Some(caller.login()),
-        None,
-        Some(&layer.id),
-        "ok",
-        json!({"format": format.extension(), "query": pairs}),
-    )
-    .await;
-    let sql = select_sql(&layer, &q, &scope.sql(1), format);
-    let file_name =
-        format!("{}-{}.{}", layer.id, chrono::Utc::now().format("%Y%m%d-%H%M%S"), format.extension());
-    let mut h = HeaderMap::new();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    if !layer.access.public {
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    }
+/// An export under way or done.
+#[derive(Debug)]
+pub enum Exported {
+    /// CSV and GeoJSON: the file as it is written (the query has answered).
+    Growing(spool::SpoolReader),
+    /// XLSX and GeoPackage: the complete file, its length in bytes and, for XLSX, what was cut.
+    Complete { file: spool::SpoolReader, len: u64, report: Option<xlsx::Report> },
+}
+
+/// Runs the export of `layer`'s features selected by `q` within `scope`: the rows are read from
+/// the database's cursor into a temporary file (the connection is returned when the query ends,
+/// whatever the client's pace). A filter the data cannot evaluate is a 400.
+pub async fn run(
+    pool: &PgPool,
+    layer: Arc<LayerDef>,
+    q: &ItemsQuery,
+    scope: &FeatureScope,
+    format: Format,
+    lang: Lang,
+) -> Result<Exported, ApiError> {
+    let sql = select_sql(&layer, q, &scope.sql(1), format);
     let (tx, rx) = mpsc::channel::<Row>(256);
     let (first_tx, first_rx) = oneshot::channel();
     let reader =
-        tokio::spawn(read_rows(state.pool.clone(), sql, scope.param(), q.params.binds.clone(), tx, first_tx));
+        tokio::spawn(read_rows(pool.clone(), sql, scope.param(), q.params.binds.clone(), tx, first_tx));
     let failed = |e: &dyn std::fmt::Display| ApiError::internal(lang, e);
     match format {
         Format::Csv | Format::GeoJson => {
@@ -273,7 +241,7 @@ async fn export(
                 Ok(Err(e)) => return Err(query_error(lang, e)),
                 Err(e) => return Err(failed(&e)),
             }
-            Ok((h, file.into_body()).into_response())
+            Ok(Exported::Growing(file))
         }
         Format::Xlsx | Format::Gpkg => {
             let (layer2, srid, head) = (layer.clone(), q.crs.srid, headers(&layer, lang));
@@ -290,13 +258,8 @@ async fn export(
                 return Err(query_error(lang, e));
             }
             let (file, report) = written.await.map_err(|e| failed(&e))?.map_err(|e| failed(&e))?;
-            let (body, len) = spool::file_body(file).map_err(|e| failed(&e))?;
-            h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
-            if let Some(r) = report.filter(|r| r.cut_cells > 0 || r.rows_left_out > 0) {
-                h.insert("qala-truncated-cells", HeaderValue::from(r.cut_cells));
-                h.insert("qala-rows-left-out", HeaderValue::from(r.rows_left_out));
-            }
-            Ok((StatusCode::OK, h, body).into_response())
+            let (file, len) = spool::complete(file).map_err(|e| failed(&e))?;
+            Ok(Exported::Complete { file, len, report })
         }
     }
 }

@@ -17,7 +17,6 @@
 //!   [`history`]; [`openapi`]: their OpenAPI 3.0 document;
 //! - [`attachments`]: files on features; [`export`]: CSV, XLSX, GeoJSON, GeoPackage.
 
-pub mod access;
 pub mod attachments;
 pub mod conditional;
 pub mod cql;
@@ -26,12 +25,8 @@ pub mod cursor;
 pub mod edit;
 pub mod export;
 pub mod geojson;
-pub mod history;
 pub mod limits;
 pub mod openapi;
 pub mod query;
-pub mod reads;
-pub mod routes;
 pub mod schema;
 pub mod store;
-pub mod writes;

@@ -7,7 +7,8 @@
 //! media types, the headers writes read (`If-Match`, `If-Unmodified-Since`, `Prefer`,
 //! `Content-Crs`), and every status a route can answer: 401, 403 and 429 wherever credentials are
 //! read (wrong ones, a blocked account or a CSRF failure, a locked account), 503 where the
-//! database is asked. What JSON Schema cannot say (a valid polygon, a box with its lower corner
+//! database is asked, 408 beyond the server's time limits, and `If-Match` required where the
+//! collection requires it (428 without). What JSON Schema cannot say (a valid polygon, a box with its lower corner
 //! first, a CQL2 filter's grammar, a cursor from a `next` link) is answered 400 and listed.
 
 use serde_json::{Map, Value, json};
@@ -40,6 +41,7 @@ fn responses(ok: &[(&str, Value)], codes: &[u16]) -> Value {
             401 => "Login required, or wrong credentials",
             403 => "Not allowed (read-only access, a blocked account or a missing CSRF token)",
             404 => "No such collection or feature (or not visible to the caller)",
+            408 => "The request took too long (sending its body, or being answered)",
             412 => "Precondition failed: the feature changed (current ETag and Last-Modified in the headers)",
             413 => "The body is too large",
             415 => "The body's media type is not accepted",
@@ -54,8 +56,9 @@ fn responses(ok: &[(&str, Value)], codes: &[u16]) -> Value {
     Value::Object(r)
 }
 
-/// Statuses of any route that reads credentials, and of any that asks the database.
-const AUTH: [u16; 4] = [401, 403, 429, 503];
+/// Statuses of any route that reads credentials, and of any that asks the database (or takes
+/// longer than the server's request timeout).
+const AUTH: [u16; 5] = [401, 403, 408, 429, 503];
 
 fn with(extra: &[u16]) -> Vec<u16> {
     let mut v: Vec<u16> = extra.iter().chain(AUTH.iter()).copied().collect();
@@ -233,10 +236,13 @@ fn collection_paths(layer: &LayerDef, writable: bool, common: &Common, paths: &m
         "responses": responses(&[("200", json!({"description": "JSON Schema of the queryables", "content": {"application/schema+json": {"schema": {"type": "object"}}}}))], &with(&[404, 414]))}}));
     let feature = feature_schema(layer, false);
     let patch = feature_schema(layer, true);
-    let write_headers = |if_match: bool| {
+    // A collection that requires If-Match answers 428 without it: the header is required there.
+    let mut if_match = common.if_match.clone();
+    if_match["required"] = json!(layer.editing.require_if_match);
+    let write_headers = |with_if_match: bool| {
         let mut v = vec![common.content_crs.clone(), common.prefer.clone()];
-        if if_match {
-            v.extend([common.if_match.clone(), common.if_unmodified_since.clone()]);
+        if with_if_match {
+            v.extend([if_match.clone(), common.if_unmodified_since.clone()]);
         }
         v
     };
@@ -283,7 +289,7 @@ fn collection_paths(layer: &LayerDef, writable: bool, common: &Common, paths: &m
         "patch": {"operationId": format!("{id}.updateItem"), "parameters": with_fid(write_headers(true)),
                   "requestBody": body(ACCEPT_PATCH, &patch),
                   "responses": responses(&[("200", written("Updated (JSON merge-patch)")), ("204", json!({"description": "Updated (Prefer: return=minimal)"}))], &with(&[400, 404, 412, 413, 415, 428]))},
-        "delete": {"operationId": format!("{id}.deleteItem"), "parameters": with_fid(vec![common.if_match.clone(), common.if_unmodified_since.clone()]),
+        "delete": {"operationId": format!("{id}.deleteItem"), "parameters": with_fid(vec![if_match.clone(), common.if_unmodified_since.clone()]),
                    "responses": responses(&[("204", json!({"description": "Deleted"}))], &with(&[404, 412, 428]))},
         "options": {"operationId": format!("{id}.optionsItem"), "parameters": [fid],
                     "responses": responses(&[("200", json!({"description": "Allow and Accept-Patch", "headers": {"Allow": header("Methods the caller may use"), "Accept-Patch": header("Media types of a PATCH body")}}))], &with(&[404]))},

@@ -151,13 +151,15 @@ fn parse_datetime(s: &str) -> Result<(Option<String>, Option<String>), QueryErro
         if t.is_empty() || t == ".." {
             return Ok(None);
         }
-        let ok = match chrono::DateTime::parse_from_rfc3339(t) {
-            Ok(d) => years.contains(&d.year()),
-            Err(_) => {
+        // issue 12: openapi. A date-time is passed on in UTC (PostgreSQL refuses some offsets).
+        let (ok, norm) = match chrono::DateTime::parse_from_rfc3339(t) {
+            Ok(d) => (years.contains(&d.year()), super::cql::pg_timestamptz(d)),
+            Err(_) => (
                 t.len() == 10
                     && chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d")
-                        .is_ok_and(|d| years.contains(&d.year()))
-            }
+                        .is_ok_and(|d| years.contains(&d.year())),
+                t.to_string(),
+            ),
         };
         if !ok {
             return Err(QueryError::new(
@@ -165,7 +167,7 @@ fn parse_datetime(s: &str) -> Result<(Option<String>, Option<String>), QueryErro
                 format!("datetime: `{t}` is not an RFC 3339 date-time or a date YYYY-MM-DD"),
             ));
         }
-        Ok(Some(t.to_string()))
+        Ok(Some(norm))
     };
     match s.split_once('/') {
         Some((a, b)) => Ok((check(a)?, check(b)?)),

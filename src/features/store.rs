@@ -6,8 +6,8 @@ use serde_json::Value;
 use sqlx::{PgExecutor, PgPool, Postgres, Transaction};
 
 use super::crs::Crs;
-use crate::auth::policy::FeatureScope;
 use crate::auth::{Caller, journal};
+use crate::policy::FeatureScope;
 
 /// A stored state of a feature: its GeoJSON text, version and when it was last changed.
 #[derive(Debug, Clone, sqlx::FromRow)]

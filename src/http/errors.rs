@@ -10,7 +10,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::extract::ReqLang;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorBody, ErrorContent};
+use crate::i18n::Lang;
 use crate::i18n::Msg;
 
 /// Seconds a client should wait before retrying when the database or a bounded resource is busy.
@@ -79,3 +80,66 @@ pub async fn json_errors(
     }
     resp
 }
+
+/// Every [`ApiError`] as the JSON error body, with its status and extra headers.
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut message = self.msg.text(self.lang).to_string();
+        if let Some(d) = &self.detail {
+            message = format!("{message}: {d}");
+        }
+        let extra = self.extra.map(|e| *e).unwrap_or_default();
+        let body =
+            ErrorBody { error: ErrorContent { code: self.msg.code(), message, details: extra.details } };
+        let mut response = (self.status, axum::Json(body)).into_response();
+        for (name, value) in extra.headers {
+            if let Ok(v) = axum::http::HeaderValue::from_str(&value) {
+                response.headers_mut().append(name, v);
+            }
+        }
+        response
+    }
+}
+
+impl ApiError {
+    /// A body that could not be taken: its status kept (413 too large, 415 not JSON, 400/422
+    /// malformed), with axum's reason as detail.
+    pub fn rejection(lang: Lang, e: impl Rejection) -> Self {
+        let (status, msg) = match e.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => (StatusCode::PAYLOAD_TOO_LARGE, Msg::PayloadTooLarge),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, Msg::UnsupportedMediaType)
+            }
+            // axum says 422 for JSON of the wrong shape; Qala says 400 for every malformed body.
+            _ => (StatusCode::BAD_REQUEST, Msg::BadRequest),
+        };
+        Self::new(status, msg, lang).with_detail(e.body_text())
+    }
+}
+
+/// A request body axum could not take (JSON, multipart, bytes): its status and reason.
+pub trait Rejection {
+    fn status(&self) -> StatusCode;
+    fn body_text(&self) -> String;
+}
+
+macro_rules! rejection {
+    ($($t:ty),*) => {$(
+        impl Rejection for $t {
+            fn status(&self) -> StatusCode {
+                <$t>::status(self)
+            }
+            fn body_text(&self) -> String {
+                <$t>::body_text(self)
+            }
+        }
+    )*};
+}
+
+rejection!(
+    axum::extract::rejection::JsonRejection,
+    axum::extract::rejection::BytesRejection,
+    axum::extract::rejection::QueryRejection,
+    axum::extract::multipart::MultipartError,
+    axum::extract::multipart::MultipartRejection
+);

@@ -10,10 +10,12 @@
 //! - [`limits`]: rate limits per client address and per account;
 //! - [`serve`]: the accept loop, header/idle/request timeouts, connection limits.
 
+pub mod caller;
 pub mod errors;
 pub mod extract;
 pub mod limits;
 pub mod openapi;
+pub mod routes;
 pub mod serve;
 pub mod state;
 
@@ -73,27 +75,27 @@ fn cors(settings: &HttpSettings) -> tower_http::cors::CorsLayer {
 
 /// The whole application.
 pub fn app(state: AppState) -> Router {
-    let tiles = crate::tiles::routes::router()
-        .layer(tower_http::compression::CompressionLayer::new().gzip(true).br(true));
+    let tiles =
+        routes::tiles::router().layer(tower_http::compression::CompressionLayer::new().gzip(true).br(true));
     let routes: Router<AppState> = Router::new()
         .merge(tiles)
-        .merge(crate::tiles::styles::router())
-        .merge(crate::tiles::terrain_routes::router())
+        .merge(routes::styles::router())
+        .merge(routes::terrain::router())
         .merge(
-            crate::web::router().layer(tower_http::compression::CompressionLayer::new().gzip(true).br(true)),
+            routes::web::router().layer(tower_http::compression::CompressionLayer::new().gzip(true).br(true)),
         )
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(|| async { Json(openapi()) }))
-        .merge(crate::layers::routes::router())
-        .merge(crate::layers::kato::routes::router())
-        .merge(crate::layers::search::router())
-        .merge(crate::features::routes::router())
-        .merge(crate::features::attachments::router())
-        .merge(crate::features::export::router())
-        .merge(crate::print::routes::router())
-        .merge(crate::auth::routes::router())
-        .merge(crate::auth::admin::router())
-        .fallback(crate::web::fallback)
+        .merge(routes::layers::router())
+        .merge(routes::kato::router())
+        .merge(routes::search::router())
+        .merge(routes::ogc::router())
+        .merge(routes::attachments::router())
+        .merge(routes::export::router())
+        .merge(routes::print::router())
+        .merge(routes::auth::router())
+        .merge(routes::admin::router())
+        .fallback(routes::web::fallback)
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::rate_limit))
         .layer(axum::middleware::from_fn(errors::json_errors))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(state.settings.body_read_timeout));

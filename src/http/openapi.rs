@@ -12,38 +12,38 @@ use utoipa::OpenApi;
     info(title = "Qala API", description = "GIS tile and geodata server for city governments"),
     paths(
         super::healthz,
-        crate::layers::routes::list_layers,
-        crate::layers::routes::get_layer,
-        crate::layers::routes::get_feature,
-        crate::layers::kato::routes::get_unit,
-        crate::layers::kato::routes::search_units,
-        crate::layers::search::search,
-        crate::auth::routes::login,
-        crate::auth::routes::logout,
-        crate::auth::routes::me,
-        crate::auth::routes::create_token,
-        crate::auth::routes::list_tokens,
-        crate::auth::routes::delete_token,
-        crate::auth::admin::list_users,
-        crate::auth::admin::get_user,
-        crate::auth::admin::create_user,
-        crate::auth::admin::edit_user,
-        crate::auth::admin::remove_user,
-        crate::auth::admin::block_user,
-        crate::auth::admin::unblock_user,
-        crate::auth::admin::list_orgs,
-        crate::auth::admin::put_org,
-        crate::auth::admin::put_dept,
-        crate::auth::admin::list_grants,
-        crate::auth::admin::put_grant,
-        crate::auth::admin::remove_grant,
-        crate::auth::admin::online,
-        crate::auth::admin::journal_search,
-        crate::print::routes::options,
-        crate::print::routes::print,
-        crate::print::routes::passport,
-        crate::print::routes::document_json,
-        crate::print::routes::revoke,
+        super::routes::layers::list_layers,
+        super::routes::layers::get_layer,
+        super::routes::layers::get_feature,
+        super::routes::kato::get_unit,
+        super::routes::kato::search_units,
+        super::routes::search::search,
+        super::routes::auth::login,
+        super::routes::auth::logout,
+        super::routes::auth::me,
+        super::routes::auth::create_token,
+        super::routes::auth::list_tokens,
+        super::routes::auth::delete_token,
+        super::routes::admin::list_users,
+        super::routes::admin::get_user,
+        super::routes::admin::create_user,
+        super::routes::admin::edit_user,
+        super::routes::admin::remove_user,
+        super::routes::admin::block_user,
+        super::routes::admin::unblock_user,
+        super::routes::admin::list_orgs,
+        super::routes::admin::put_org,
+        super::routes::admin::put_dept,
+        super::routes::admin::list_grants,
+        super::routes::admin::put_grant,
+        super::routes::admin::remove_grant,
+        super::routes::admin::online,
+        super::routes::admin::journal_search,
+        super::routes::print::options,
+        super::routes::print::print,
+        super::routes::print::passport,
+        super::routes::print::document_json,
+        super::routes::print::revoke,
     ),
     tags((name = "layers", description = "Layer catalog"), (name = "auth", description = "Log in, sessions, API tokens"),
         (name = "admin", description = "Users, grants, journal"), (name = "kato", description = "KATO classifier"),
@@ -54,8 +54,67 @@ struct ApiDoc;
 /// The OpenAPI 3 document of the REST API.
 pub fn openapi() -> Value {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|_| json!({}));
+    request_schemas(&mut doc);
     complete(&mut doc);
     doc
+}
+
+/// The bodies of routes that share a type but not its rules, derived from the type's schema: a new
+/// user needs a login and a password, a change cannot rename the user, a department needs its
+/// organisation, a grant to a role names one of the roles; a print has a centre or a box, not both.
+fn request_schemas(doc: &mut Value) {
+    let Some(schemas) = doc.pointer("/components/schemas").and_then(Value::as_object) else { return };
+    let mut derived = Vec::new();
+    if let Some(user) = schemas.get("UserInput") {
+        let mut user = user.clone();
+        user["properties"]["roles"]["items"]["enum"] = json!(crate::policy::ROLES);
+        let mut new = user.clone();
+        for f in ["login", "password"] {
+            new["properties"][f]["type"] = json!("string");
+        }
+        new["required"] = json!(["login", "password"]);
+        let mut change = user;
+        if let Some(p) = change["properties"].as_object_mut() {
+            p.remove("login");
+        }
+        derived.push(("NewUser", new, "/api/admin/users", "post"));
+        derived.push(("UserChange", change, "/api/admin/users/{login}", "patch"));
+    }
+    if let Some(org) = schemas.get("OrgInput") {
+        let mut dept = org.clone();
+        dept["properties"]["org"]["type"] = json!("string");
+        dept["required"] = json!(["id", "name", "org"]);
+        derived.push(("DeptInput", dept, "/api/admin/departments", "post"));
+    }
+    if let Some(print) = schemas.get("PrintRequest") {
+        let mut print = print.clone();
+        let given = |f: &str| json!({"required": [f], "properties": {f: {"type": "array"}}});
+        print["oneOf"] = json!([given("center"), given("bbox")]);
+        derived.push(("PrintRequest", print, "/api/print", "post"));
+    }
+    let no_nul = json!({"type": "string", "pattern": "^[^\\u0000]*$"});
+    let grant = |kinds: Value, grantee: Value| {
+        json!({"type": "object", "additionalProperties": false,
+               "required": ["layer_id", "grantee_kind", "grantee", "access"],
+               "properties": {"layer_id": no_nul, "grantee_kind": {"type": "string", "enum": kinds},
+                              "grantee": grantee, "access": {"type": "string", "enum": ["read", "write"]},
+                              "valid_until": {"type": ["string", "null"], "format": "date-time"}}})
+    };
+    let grant = json!({"description": "A grant on an existing layer (404 otherwise)", "oneOf": [
+        grant(json!(["role"]), json!({"type": "string", "enum": crate::policy::ROLES})),
+        grant(json!(["org", "dept", "user"]), no_nul.clone()),
+    ]});
+    derived.push(("GrantInput", grant, "/api/admin/grants", "post"));
+    for (name, schema, path, method) in derived {
+        doc["components"]["schemas"][name] = schema;
+        let body = format!(
+            "/paths/{}/{method}/requestBody/content/application~1json/schema",
+            path.replace('/', "~1")
+        );
+        if let Some(s) = doc.pointer_mut(&body) {
+            *s = json!({"$ref": format!("#/components/schemas/{name}")});
+        }
+    }
 }
 
 /// Adds the statuses the HTTP layer answers on every operation of `doc`, where not declared.
@@ -83,6 +142,10 @@ pub fn complete(doc: &mut Value) {
             add("503", "The database or a bounded resource is unavailable (Retry-After)");
             if has_body || has_params || path.contains('{') {
                 add("400", "A parameter or the body is not valid");
+                add("414", "The URI is too long (beyond 64 KiB)");
+            }
+            if path.contains('{') {
+                add("404", "Nothing is found under the path's parameters, or the caller may not see it");
             }
             if has_body {
                 add("413", "The body is too large");

@@ -139,6 +139,20 @@ impl AppState {
             .unwrap_or_else(|poisoned| Arc::clone(&poisoned.into_inner()))
     }
 
+    /// What issuing a print or a passport needs, from this state.
+    pub fn print_context(&self) -> crate::print::issue::PrintContext {
+        crate::print::issue::PrintContext {
+            pool: self.pool.clone(),
+            catalog: self.catalog(),
+            render: self.settings.render.clone(),
+            styles_dir: self.settings.styles_dir.clone(),
+            fonts_dir: self.settings.fonts_dir.clone(),
+            attachments_dir: self.settings.attachments_dir.clone(),
+            public_url: self.settings.public_url.clone(),
+            print_connections: self.settings.print_connections,
+        }
+    }
+
     /// Replaces the catalog (after `layers sync`); cached tiles are dropped.
     pub fn set_catalog(&self, catalog: Catalog) {
         let mut guard = self.catalog.write().unwrap_or_else(|p| p.into_inner());

@@ -156,7 +156,7 @@ impl AttributeDef {
     }
 }
 
-/// Who may read a layer. Writing is decided by the access policy (`auth::policy`).
+/// Who may read a layer. Writing is decided by the access policy (`policy`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, Default)]
 #[serde(deny_unknown_fields)]
 pub struct AccessDef {

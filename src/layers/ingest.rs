@@ -167,7 +167,7 @@ fn sha256_file(path: &Path) -> std::io::Result<String> {
         }
         h.update(&buf[..n]);
     }
-    Ok(super::sync::hex(&h.finalize()))
+    Ok(hex::encode(h.finalize()))
 }
 
 fn extension(path: &Path) -> String {

@@ -10,9 +10,9 @@
 pub mod catalog;
 pub mod demo;
 pub mod demo_data;
+pub mod facts;
 pub mod ingest;
 pub mod kato;
-pub mod routes;
 pub mod schema;
 pub mod search;
 pub mod store;
@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use catalog::LayerDef;
 
-use crate::auth::{Access, Caller, policy};
+use crate::policy::{self, Access, Caller};
 
 /// The layers known to this server, by id.
 #[derive(Debug, Default, Clone)]

@@ -1,4 +1,4 @@
-//! `GET /api/search`: one search box for addresses (street and house number), named features
+//! The search behind `GET /api/search`: one search box for addresses (street and house number), named features
 //! (streets, rivers, schools...) and KATO units, typo-tolerant, over the layers the caller may read.
 //!
 //! Which layers are searched follows their schema, not a list: a layer with `street` and
@@ -6,29 +6,19 @@
 //! `name_en` holds named features. The query is split into a street part and a house number by
 //! [`split_address`] (pure, unit-tested); the SQL is in `sql/search_*.sql`.
 
-use axum::extract::{Query, State};
-use axum::routing::get;
-use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use utoipa::ToSchema;
 
 use super::catalog::{GeometryType, LayerDef};
-use crate::auth::Caller;
-use crate::error::ApiError;
-use crate::http::{AppState, ReqLang};
 use crate::i18n::Lang;
-
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/search", get(search))
-}
 
 /// Name attributes searched in every layer that has them.
 const NAME_KEYS: [&str; 4] = ["name", "name_ru", "name_kk", "name_en"];
 /// Least pg_trgm word similarity (0-1) of a hit: "абаяя" still finds "улица Абая".
 const MIN_SCORE: f32 = 0.45;
 /// Most results returned.
-const MAX_LIMIT: i64 = 50;
+pub const MAX_LIMIT: i64 = 50;
 
 /// One search result.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -66,10 +56,10 @@ pub struct SearchParams {
         max_length = 200,
         pattern = r"^[^\u0000]*[^\s\u0000][^\u0000]*[^\s\u0000][^\u0000]*$"
     )]
-    q: String,
+    pub q: String,
     /// Most results, 1-50 (default 10).
     #[param(minimum = 1, maximum = 50)]
-    limit: Option<i64>,
+    pub limit: Option<i64>,
     /// Language of titles and subtitles (`kk`, `ru`, `en`).
     #[allow(dead_code)]
     lang: Option<String>,
@@ -290,41 +280,4 @@ pub async fn run(
     hits.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.title.cmp(&b.title)));
     hits.truncate(usize::try_from(limit).unwrap_or(10));
     Ok(hits)
-}
-
-/// Addresses, named features and KATO units resembling `q`, best first; only layers the caller
-/// may read are searched.
-#[utoipa::path(get, path = "/api/search", tag = "layers", params(SearchParams),
-    responses((status = 200, body = SearchResults), (status = 400, body = crate::error::ErrorBody)))]
-pub async fn search(
-    State(state): State<AppState>,
-    caller: Caller,
-    ReqLang(lang): ReqLang,
-    params: Result<Query<SearchParams>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<SearchResults>, ApiError> {
-    let Query(p) = params.map_err(|e| ApiError::rejection(lang, e))?;
-    let q = p.q.trim();
-    if q.chars().count() < 2 {
-        return Err(ApiError::bad_request(lang, "`q` must have at least 2 characters"));
-    }
-    if q.contains('\0') {
-        return Err(ApiError::bad_request(lang, "`q` must not contain NUL characters"));
-    }
-    if q.chars().count() > 200 {
-        return Err(ApiError::bad_request(lang, "`q` must have at most 200 characters"));
-    }
-    let limit = p.limit.unwrap_or(10);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::bad_request(lang, format!("`limit` must be between 1 and {MAX_LIMIT}")));
-    }
-    let catalog = state.catalog();
-    // Layers whose features are visible per department or per user are searched only by those
-    // who see all of them: the search SQL has no per-feature filter.
-    let layers: Vec<_> = catalog
-        .readable_all(&caller)
-        .filter(|l| crate::auth::policy::feature_scope(&caller, l) == crate::auth::policy::FeatureScope::All)
-        .cloned()
-        .collect();
-    let results = run(&state.pool, &layers, q, lang, limit).await.map_err(|e| ApiError::database(lang, e))?;
-    Ok(Json(SearchResults { results }))
 }

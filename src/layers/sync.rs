@@ -23,7 +23,7 @@ pub async fn sync(pool: &PgPool, layers: &[LayerDef]) -> Result<SyncSummary> {
     let mut summary = SyncSummary::default();
     for l in layers {
         let definition = serde_json::to_value(l)?;
-        let sha = hex(&Sha256::digest(definition.to_string().as_bytes()));
+        let sha = hex::encode(Sha256::digest(definition.to_string().as_bytes()));
         let row: Option<(bool,)> = sqlx::query_as(include_str!("sql/sync_layer.sql"))
             .bind(&l.id)
             .bind(&l.title.kk)
@@ -56,9 +56,4 @@ pub async fn sync(pool: &PgPool, layers: &[LayerDef]) -> Result<SyncSummary> {
     summary.retired = retired.into_iter().map(|r| r.0).collect();
     tx.commit().await?;
     Ok(summary)
-}
-
-/// Lower-case hexadecimal of `bytes`.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

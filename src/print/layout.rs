@@ -19,7 +19,7 @@ const TITLE_MM: f64 = 14.0;
 const FOOTER_MM: f64 = 36.0;
 
 /// ISO 216 paper sizes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum Paper {
     A4,
     A3,
@@ -50,7 +50,7 @@ impl Paper {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Orientation {
     Portrait,

@@ -15,17 +15,16 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use super::issue::{self, Issued, PrintContext, RawLayer};
 use super::layout::{self, Box2, PT_PER_MM, Paper};
 use super::passport_page::{INSET_H, MARGIN, PassportPage, Photo};
-use super::routes::{Issued, RawLayer};
 use super::store::{self, Issuer, NewDocument, PRINT_CRS};
 use super::texts::{DocLang, Word};
 use crate::auth::Caller;
-use crate::auth::policy::FeatureScope;
 use crate::error::ApiError;
-use crate::http::AppState;
 use crate::i18n::{Lang, Msg};
 use crate::layers::catalog::LayerDef;
+use crate::policy::FeatureScope;
 
 /// Changes whenever what a passport shows for the same data changes (new records then).
 const PAGE_VERSION: &str = "passport-2";
@@ -119,19 +118,19 @@ fn content_key(g: &Gathered) -> String {
             h.update(&r.wkb);
         }
     }
-    crate::layers::sync::hex(&h.finalize())
+    hex::encode(h.finalize())
 }
 
 pub async fn render(
-    state: &AppState,
+    ctx: &PrintContext,
     caller: &Caller,
     lang: Lang,
     layer: &Arc<LayerDef>,
     scope: &FeatureScope,
     fid: i64,
 ) -> Result<Issued, ApiError> {
-    let turn = state.settings.render.enter(lang).await?;
-    let g = gather(state, caller, lang, layer, scope, fid).await?;
+    let turn = ctx.render.enter(lang).await?;
+    let g = gather(ctx, caller, lang, layer, scope, fid).await?;
     let (g, key) = tokio::task::spawn_blocking(move || {
         let key = content_key(&g);
         (g, key)
@@ -139,7 +138,7 @@ pub async fn render(
     .await
     .map_err(|e| ApiError::internal(lang, e))?;
     let existing =
-        store::document_by_content(&state.pool, &key).await.map_err(|e| ApiError::database(lang, e))?;
+        store::document_by_content(&ctx.pool, &key).await.map_err(|e| ApiError::database(lang, e))?;
     let (code, issued) = match &existing {
         Some(d) => (d.code.clone(), d.issued_at),
         None => (super::new_code(), chrono::Utc::now()),
@@ -153,8 +152,8 @@ pub async fn render(
     if let Some(d) = existing {
         if d.sha256 == rendered.sha256 {
             drop(turn);
-            super::routes::journal_issue(
-                state, &issuer, &d.code, "passport", &title, &subject, &rendered, "copy",
+            issue::journal_issue(
+                &ctx.pool, &issuer, &d.code, "passport", &title, &subject, &rendered, "copy",
             )
             .await;
             return Ok(Issued { code: d.code, pdf: rendered.pdf, sha256: rendered.sha256 });
@@ -183,20 +182,18 @@ pub async fn render(
         issued_at: issued,
         content_key: (!had_record).then_some(key.as_str()),
     };
-    let recorded =
-        store::record_document(&state.pool, &doc).await.map_err(|e| ApiError::database(lang, e))?;
+    let recorded = store::record_document(&ctx.pool, &doc).await.map_err(|e| ApiError::database(lang, e))?;
     if !recorded {
         doc.content_key = None;
-        store::record_document(&state.pool, &doc).await.map_err(|e| ApiError::database(lang, e))?;
+        store::record_document(&ctx.pool, &doc).await.map_err(|e| ApiError::database(lang, e))?;
     }
-    super::routes::journal_issue(state, &issuer, &code, "passport", &title, &subject, &rendered, "issue")
-        .await;
+    issue::journal_issue(&ctx.pool, &issuer, &code, "passport", &title, &subject, &rendered, "issue").await;
     Ok(Issued { code, pdf: rendered.pdf, sha256: rendered.sha256 })
 }
 
 /// Reads what the passport shows, as the caller may see it.
 async fn gather(
-    state: &AppState,
+    ctx: &PrintContext,
     caller: &Caller,
     lang: Lang,
     layer: &Arc<LayerDef>,
@@ -205,7 +202,7 @@ async fn gather(
 ) -> Result<Gathered, ApiError> {
     let doc_lang = DocLang::KkRu;
     let db = |e| ApiError::database(lang, e);
-    let f = store::passport_feature(&state.pool, &layer.id, fid)
+    let f = store::passport_feature(&ctx.pool, &layer.id, fid)
         .await
         .map_err(db)?
         .ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))?;
@@ -221,49 +218,36 @@ async fn gather(
     // Where the inset sits is known once the attribute table is drawn; the control points only
     // need its size now (the viewport's box is replaced then).
     let inset_box = Box2 { x0: MARGIN, y0: 0.0, x1: page_w - MARGIN, y1: INSET_H };
-    let placed =
-        store::place_frame(&state.pool, crs, center, scale, inset_box, inset_mm).await.map_err(db)?;
-    let (style, style_digest) = super::routes::load_style(state, doc_lang)?;
+    let placed = store::place_frame(&ctx.pool, crs, center, scale, inset_box, inset_mm).await.map_err(db)?;
+    let (style, style_digest) = issue::load_style(&ctx.styles_dir, doc_lang)?;
     let z = layout::style_zoom(scale, lat);
-    let catalog = state.catalog();
-    let layers = super::routes::printable_layers(&style, catalog.readable_all(caller).cloned().collect());
+    let layers = issue::printable_layers(&style, ctx.catalog.readable_all(caller).cloned().collect());
     let tolerance = 0.000_05 * scale * placed.k;
-    let raw = super::routes::layer_data(
-        state,
-        caller,
-        &style,
-        &layers,
-        z,
-        crs,
-        placed.crs_box,
-        tolerance,
-        doc_lang,
-    )
-    .await
-    .map_err(db)?;
+    let raw = issue::layer_data(ctx, caller, &style, &layers, z, crs, placed.crs_box, tolerance, doc_lang)
+        .await
+        .map_err(db)?;
     // The object to outline: from the inset's data when its layer is drawn at this scale, else
     // read for the outline alone.
     let own: Vec<store::RawFeature> = match raw.iter().find(|d| d.id == layer.id) {
         Some(d) => d.features.iter().filter(|x| x.id == fid).cloned().collect(),
-        None => store::features_in_frame(&state.pool, layer, scope, crs, placed.crs_box, tolerance)
+        None => store::features_in_frame(&ctx.pool, layer, scope, crs, placed.crs_box, tolerance)
             .await
             .map_err(db)?
             .into_iter()
             .filter(|x| x.id == fid)
             .collect(),
     };
-    let photos = store::passport_photos(&state.pool, &layer.id, fid)
+    let photos = store::passport_photos(&ctx.pool, &layer.id, fid)
         .await
         .map_err(db)?
         .into_iter()
         .map(|(sha, name, _media)| Photo {
-            path: crate::features::attachments::stored_path(&state.settings.attachments_dir, &sha),
+            path: crate::features::attachments::stored_path(&ctx.attachments_dir, &sha),
             sha256: sha,
             name,
         })
         .collect();
-    let issuer =
-        store::issuer(&state.pool, caller.principal().map(|p| p.login.as_str())).await.map_err(db)?;
+    let issuer = store::issuer(&ctx.pool, caller.principal().map(|p| p.login.as_str())).await.map_err(db)?;
     let page = PassportPage {
         layer: Arc::clone(layer),
         fid,
@@ -279,9 +263,9 @@ async fn gather(
         own: super::map::LayerData { id: layer.id.clone(), title: String::new(), features: Vec::new() },
         photos,
         issued_by: issued_by_text(&issuer, doc_lang),
-        fonts_dir: state.settings.fonts_dir.clone(),
+        fonts_dir: ctx.fonts_dir.clone(),
     };
-    let verify_base = state.settings.public_url.clone();
+    let verify_base = ctx.public_url.clone();
     Ok(Gathered { page, raw, own, style_digest, issuer, verify_base })
 }
 
@@ -289,7 +273,7 @@ async fn gather(
 async fn decode(g: Gathered) -> anyhow::Result<PassportPage> {
     tokio::task::spawn_blocking(move || {
         let mut page = g.page;
-        page.data = super::routes::decode_layers(g.raw);
+        page.data = issue::decode_layers(g.raw);
         page.own.features = store::decode_features(g.own);
         page
     })
@@ -303,11 +287,11 @@ async fn draw(
     code: &str,
     issued: chrono::DateTime<chrono::Utc>,
     verify_base: &str,
-) -> anyhow::Result<super::routes::Rendered> {
+) -> anyhow::Result<issue::Rendered> {
     let (page, code) = (Arc::clone(page), code.to_string());
     let verify_url = format!("{verify_base}/verify/{code}");
     tokio::task::spawn_blocking(move || {
-        super::passport_page::draw(&page, &code, issued, &verify_url).map(super::routes::Rendered::of)
+        super::passport_page::draw(&page, &code, issued, &verify_url).map(issue::Rendered::of)
     })
     .await?
 }

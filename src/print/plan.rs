@@ -6,8 +6,8 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::issue::printable_layers;
 use super::layout::{self, Orientation, PageLayout, Paper};
-use super::routes::printable_layers;
 use super::store::{self, PrintCrs};
 use super::style::PrintStyle;
 use super::texts::DocLang;
@@ -16,26 +16,35 @@ use crate::error::ApiError;
 use crate::i18n::Lang;
 use crate::layers::catalog::LayerDef;
 
-/// A print request (`POST /api/print`).
-#[derive(Debug, Deserialize)]
+/// A print request (`POST /api/print`). What its schema cannot say is answered 400: `center` or
+/// `bbox` (one of them), a centre inside the area of the CRS, a fitted scale within the bounds,
+/// layers the caller may print.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PrintRequest {
     /// Centre of the frame, `[longitude, latitude]` (WGS84).
+    #[schema(value_type = Option<Vec<f64>>, min_items = 2, max_items = 2)]
     pub center: Option<[f64; 2]>,
     /// Or the area to show, `[west, south, east, north]` (WGS84): centred, and when no scale is
     /// given, the smallest whole hundred scale that fits it.
+    #[schema(value_type = Option<Vec<f64>>, min_items = 4, max_items = 4)]
     pub bbox: Option<[f64; 4]>,
     /// The scale's denominator, 500 … 500,000.
+    #[schema(minimum = 500, maximum = 500000)]
     pub scale: Option<f64>,
     #[serde(default = "default_paper")]
     pub paper: Paper,
     #[serde(default)]
     pub orientation: Orientation,
     /// Layer ids; every layer the caller may read when absent.
+    #[schema(min_items = 1)]
     pub layers: Option<Vec<String>>,
+    /// At most 200 characters, no control characters.
+    #[schema(max_length = 200, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$")]
     pub title: Option<String>,
     pub lang: Option<DocLang>,
     /// `EPSG:3857` (default), `EPSG:32643` or `EPSG:28413`.
+    #[schema(pattern = "^EPSG:(3857|32643|28413)$")]
     pub crs: Option<String>,
 }
 

@@ -8,8 +8,8 @@ use sqlx::PgPool;
 use super::geopdf::GeoRef;
 use super::layout::Box2;
 use super::map::PrintFeature;
-use crate::auth::policy::FeatureScope;
 use crate::layers::catalog::{GeometryType, LayerDef};
+use crate::policy::FeatureScope;
 
 /// A CRS a map can be printed in.
 #[derive(Debug, Clone, Copy, PartialEq)]

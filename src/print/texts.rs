@@ -7,7 +7,7 @@ use crate::i18n::Lang;
 use crate::layers::catalog::Translated;
 
 /// The language(s) of a document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
 pub enum DocLang {
     #[serde(rename = "kk")]
     Kk,

@@ -18,11 +18,10 @@
 pub mod coords;
 pub mod fonts;
 pub mod invalidate;
-pub mod routes;
 pub mod seed;
 pub mod styles;
 pub mod terrain;
-pub mod terrain_routes;
+pub mod tilejson;
 
 use std::sync::Arc;
 
@@ -30,8 +29,8 @@ use bytes::Bytes;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
-use crate::auth::policy::FeatureScope;
 use crate::layers::catalog::{GeometryType, LayerDef};
+use crate::policy::FeatureScope;
 use coords::TileCoord;
 
 /// A rendered tile: MVT bytes (empty when no layer has features there) and its strong ETag.
@@ -198,6 +197,6 @@ async fn render(
         bytes.extend_from_slice(mvt.as_deref().unwrap_or_default());
     }
     let digest = Sha256::digest(&bytes);
-    let etag = format!("\"{}\"", crate::layers::sync::hex(&digest[..16]));
+    let etag = format!("\"{}\"", hex::encode(&digest[..16]));
     Ok(Arc::new(Tile { bytes: Bytes::from(bytes), etag }))
 }

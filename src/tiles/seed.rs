@@ -152,7 +152,7 @@ pub async fn export_mbtiles(
     }
     bar.finish_and_clear();
     let names: Vec<&str> = layers.iter().map(|l| l.id.as_str()).collect();
-    let vector_layers = super::routes::vector_layers(layers, crate::i18n::Lang::En);
+    let vector_layers = super::tilejson::vector_layers(layers, crate::i18n::Lang::En);
     let meta = vec![
         ("name", names.join(",")),
         ("format", "pbf".to_string()),

@@ -1,54 +1,17 @@
-//! MapLibre styles from `styles/*.json`, served at `/styles/{id}.json` for the caller: style layers
+//! MapLibre styles from `styles/*.json` as a caller sees them (served at `/styles/{id}.json`): style layers
 //! whose `source-layer` the caller may not read are removed, the tile URL lists exactly the layers
 //! that remain, `{base}` becomes this server's address and `{name_field}` the name attribute of
 //! the requested language. Glyphs come from [`super::fonts`] at `/fonts/{fontstack}/{range}.pbf`.
 
-use axum::Json;
-use axum::Router;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use serde_json::{Value, json};
+use std::path::Path;
+
+use serde_json::Value;
 
 use crate::auth::Caller;
-use crate::error::ApiError;
-use crate::http::{AppState, PublicUrl, ReqLang};
-use crate::i18n::{Lang, Msg};
-
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/styles", get(list))
-        .route("/styles/{file}", get(style))
-        .route("/fonts", get(fonts))
-        .route("/fonts/{fontstack}/{range}", get(glyphs))
-}
-
-fn style_ids(state: &AppState) -> Vec<String> {
-    let mut ids: Vec<String> = std::fs::read_dir(&state.settings.styles_dir)
-        .map(|rd| {
-            rd.filter_map(Result::ok)
-                .filter_map(|e| {
-                    e.file_name().to_str().and_then(|n| n.strip_suffix(".json")).map(str::to_string)
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    ids.sort();
-    ids
-}
-
-async fn list(State(state): State<AppState>, public: PublicUrl) -> Json<Value> {
-    let base = public.0.clone();
-    let styles: Vec<Value> = style_ids(&state)
-        .into_iter()
-        .map(|id| json!({"id": id, "url": format!("{base}/styles/{id}.json")}))
-        .collect();
-    Json(json!({ "styles": styles }))
-}
+use crate::i18n::Lang;
 
 /// Replaces `{name_field}` in every string of `v`.
-pub(crate) fn localise(v: &mut Value, name_field: &str) {
+pub fn localise(v: &mut Value, name_field: &str) {
     match v {
         Value::String(s) if s == "{name_field}" => *s = name_field.to_string(),
         Value::Array(a) => a.iter_mut().for_each(|x| localise(x, name_field)),
@@ -113,53 +76,17 @@ impl LabelLang {
     }
 }
 
-#[derive(serde::Deserialize)]
-struct StyleQuery {
-    lang: Option<String>,
-}
-
-async fn style(
-    State(state): State<AppState>,
-    caller: Caller,
-    ReqLang(lang): ReqLang,
-    public: PublicUrl,
-    Path(file): Path<String>,
-    axum::extract::Query(q): axum::extract::Query<StyleQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let id = file.strip_suffix(".json").ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))?;
-    if !style_ids(&state).iter().any(|s| s == id) {
-        return Err(ApiError::not_found(Msg::NotFound, lang));
-    }
-    let text = std::fs::read_to_string(state.settings.styles_dir.join(format!("{id}.json")))
-        .map_err(|e| ApiError::internal(lang, e))?;
-    let base = public.0.clone();
-    style_for(&text, &caller, &state.catalog(), &base, LabelLang::from_tag(q.lang.as_deref(), lang))
-        .map(Json)
-        .ok_or_else(|| ApiError::internal(lang, format!("style {id} is not valid JSON with layers")))
-}
-
-async fn fonts(State(state): State<AppState>) -> Json<Value> {
-    Json(json!({ "fontstacks": state.fonts.names() }))
-}
-
-async fn glyphs(
-    State(state): State<AppState>,
-    ReqLang(lang): ReqLang,
-    Path((fontstack, range)): Path<(String, String)>,
-) -> Result<Response, ApiError> {
-    let start = range
-        .strip_suffix(".pbf")
-        .and_then(|r| r.split_once('-'))
-        .and_then(|(a, b)| Some((a.parse::<u32>().ok()?, b.parse::<u32>().ok()?)))
-        .filter(|(a, b)| a.is_multiple_of(256) && *b == a + 255)
-        .map(|(a, _)| a)
-        .ok_or_else(|| {
-            ApiError::bad_request(lang, format!("`{range}` is not a glyph range like 0-255.pbf"))
-        })?;
-    let bytes =
-        state.fonts.range(&fontstack, start).await.ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))?;
-    let mut h = HeaderMap::new();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-protobuf"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
-    Ok((h, bytes).into_response())
+/// The ids of the styles in `dir` (`<id>.json`), sorted; none when the directory cannot be read.
+pub fn style_ids(dir: &Path) -> Vec<String> {
+    let mut ids: Vec<String> = std::fs::read_dir(dir)
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .filter_map(|e| {
+                    e.file_name().to_str().and_then(|n| n.strip_suffix(".json")).map(str::to_string)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    ids.sort();
+    ids
 }

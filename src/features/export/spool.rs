@@ -7,7 +7,8 @@
 
 use std::io;
 
-use axum::body::{Body, Bytes};
+use bytes::Bytes;
+use futures_util::Stream;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::watch;
 
@@ -90,9 +91,9 @@ impl SpoolWriter {
 }
 
 impl SpoolReader {
-    /// A response body that follows the file until the writer finishes.
-    pub fn into_body(self) -> Body {
-        let stream = futures_util::stream::unfold(Some((self, 0u64)), |state| async move {
+    /// The file's bytes as they are written, until the writer finishes (a response body).
+    pub fn into_stream(self) -> impl Stream<Item = io::Result<Bytes>> + Send + 'static {
+        futures_util::stream::unfold(Some((self, 0u64)), |state| async move {
             let (mut r, pos) = state?;
             loop {
                 let progress = r.rx.borrow_and_update().clone();
@@ -115,30 +116,33 @@ impl SpoolReader {
                     }
                 }
             }
-        });
-        Body::from_stream(stream)
+        })
     }
 }
 
-/// A complete file as a response body, read from its start, and its length.
-pub fn file_body(mut file: std::fs::File) -> io::Result<(Body, u64)> {
+/// A complete file as a reader from its start, and its length.
+pub fn complete(mut file: std::fs::File) -> io::Result<(SpoolReader, u64)> {
     use std::io::Seek;
     let len = file.metadata()?.len();
     file.rewind()?;
     let (tx, rx) = watch::channel(Progress { written: len, done: Some(Ok(())) });
     drop(tx);
-    Ok((SpoolReader { file: tokio::fs::File::from_std(file), rx }.into_body(), len))
+    Ok((SpoolReader { file: tokio::fs::File::from_std(file), rx }, len))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::body::Body;
     use http_body_util::BodyExt;
 
     #[tokio::test]
     async fn the_reader_follows_the_writer_to_the_end() {
         let (mut w, r) = spool().unwrap();
-        let body = tokio::spawn(async move { r.into_body().collect().await.map(|c| c.to_bytes()) });
+        let body =
+            tokio::spawn(
+                async move { Body::from_stream(r.into_stream()).collect().await.map(|c| c.to_bytes()) },
+            );
         let mut want = Vec::new();
         for i in 0..20_000u32 {
             let line = format!("{i},row\n");
@@ -154,7 +158,7 @@ mod tests {
         let (mut w, r) = spool().unwrap();
         w.write(b"partial").await.unwrap();
         w.fail("boom");
-        assert!(r.into_body().collect().await.is_err());
+        assert!(Body::from_stream(r.into_stream()).collect().await.is_err());
         let (w, r) = spool().unwrap();
         drop(r);
         assert!(w.abandoned());

@@ -19,7 +19,6 @@
 //! ```
 
 pub mod parse;
-pub mod routes;
 pub mod store;
 
 /// The level (1-4) of a nine-digit code, from its shape; `None` when it is not nine digits.

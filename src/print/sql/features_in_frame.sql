@@ -1,7 +1,7 @@
 -- The live features of one layer's partition `{table}` inside a print frame, in the print's CRS:
 -- clipped a little outside the frame and simplified to the print's resolution.
 -- $1 srid, $2..$5 the frame (xmin, ymin, xmax, ymax) in that CRS, $6 tolerance in CRS units (a
--- twentieth of a millimetre on paper), $7 the caller's feature scope (auth::policy::FeatureScope),
+-- twentieth of a millimetre on paper), $7 the caller's feature scope (policy::FeatureScope),
 -- $8 the smallest feature printed (web_size, metres). `{geom}` is `f.geom_web` for EPSG:3857
 -- (stored), `ST_Transform(f.geom, $1)` otherwise. `{size_filter}` is `f.web_size >= $8` for
 -- lines and polygons, `TRUE` for points.

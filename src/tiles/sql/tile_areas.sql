@@ -6,7 +6,7 @@
 -- smaller plain geom_web index is searched (see tiles/mod.rs); features wider than 16 pixels are
 -- simplified to a quarter pixel (smaller ones gain nothing from it); a 64/4096 buffer lets lines
 -- and fills join across tiles. ST_AsMVTGeom snaps to the grid and keeps polygons valid.
--- `{scope}` limits the rows to the caller's features ($7, see auth::policy::FeatureScope).
+-- `{scope}` limits the rows to the caller's features ($7, see policy::FeatureScope).
 -- `{latin_names}` adds `name_kk_latn` (transliterated `name_kk`) for layers that have Kazakh names.
 WITH env AS (
     SELECT ST_TileEnvelope($2, $3, $4) AS e, ST_TileEnvelope($2, $3, $4, margin => 0.015625) AS b

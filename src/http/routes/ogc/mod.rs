@@ -10,8 +10,10 @@
 use axum::Router;
 use axum::routing::{get, post};
 
-pub use super::access::{journal_refusal, parse_fid, readable, visible_feature, write_refused};
-use super::{history, reads, writes};
+mod history;
+mod reads;
+mod writes;
+
 use crate::http::AppState;
 
 /// The routes of `/ogc`.

@@ -15,11 +15,11 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
 use super::{AttachmentRow, ROW_COLUMNS, feature_access, row_json, sanitize_name, sniff, stored_path};
-use crate::auth::policy::Access;
 use crate::auth::{Caller, journal};
 use crate::error::ApiError;
 use crate::http::{AppState, ReqLang};
 use crate::i18n::{Lang, Msg};
+use crate::policy::Access;
 
 /// A file of an upload request received into a temporary file, not yet kept.
 #[derive(Debug)]
@@ -130,7 +130,7 @@ async fn receive(
                 return Err(ApiError::bad_request(lang, format!("`{name}` is empty")));
             }
             if let Some(last) = files.last_mut() {
-                last.sha = crate::layers::sync::hex(&hasher.finalize());
+                last.sha = hex::encode(hasher.finalize());
                 last.size = size;
                 last.media = sniff(&head);
             }
@@ -149,7 +149,7 @@ async fn receive(
 
 /// A broken multipart body: 413 when a size limit stopped it, 400 otherwise.
 fn multipart_error(lang: Lang, e: axum::extract::multipart::MultipartError) -> ApiError {
-    crate::print::records::multipart_error(lang, e)
+    crate::http::routes::records::multipart_error(lang, e)
 }
 
 /// Records received files and moves them to their content-addressed places, all or nothing: the
@@ -210,8 +210,8 @@ pub(super) async fn upload(
     let (layer, fid, access) = feature_access(&state, &caller, &id, &fid, lang).await?;
     if access < Access::Write {
         let target = format!("POST {layer}/{fid}/attachments");
-        crate::features::routes::journal_refusal(&state.pool, &caller, &target, "read only").await;
-        return Err(crate::features::routes::write_refused(&caller, lang));
+        crate::policy::journal_refusal(&state.pool, &caller, &target, "read only").await;
+        return Err(crate::policy::write_refused(&caller, lang));
     }
     let mut multipart = multipart.map_err(|e| ApiError::rejection(lang, e))?;
     let s = &state.settings;

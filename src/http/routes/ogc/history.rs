@@ -6,16 +6,15 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::Method;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::access::{parse_fid, readable, writable};
-use super::{conditional, store};
 use crate::auth::Caller;
 use crate::error::ApiError;
+use crate::features::{conditional, store};
 use crate::http::{AppState, ReqLang};
 use crate::i18n::{Lang, Msg};
+use crate::policy::{parse_fid, readable, writable};
 
 /// `?at=`: an RFC 3339 date-time, years 1 to 9999.
 pub fn parse_at(v: &str, lang: Lang) -> Result<chrono::DateTime<chrono::Utc>, ApiError> {
@@ -37,7 +36,7 @@ pub async fn history(
     ReqLang(lang): ReqLang,
     Path((id, fid)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let (layer, _, scope) = readable(&state, &caller, &id, lang)?;
+    let (layer, _, scope) = readable(&state.catalog(), &caller, &id, lang)?;
     let fid = parse_fid(&fid, lang)?;
     let versions = store::history(&state.pool, &layer.id, fid, &scope)
         .await
@@ -63,7 +62,7 @@ pub async fn restore(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let db = |e| ApiError::from_query(lang, e);
-    let (layer, scope) = writable(&state, &caller, &id, &Method::POST, lang).await?;
+    let (layer, scope) = writable(&state.catalog(), &state.pool, &caller, &id, "POST", lang).await?;
     let fid = parse_fid(&fid, lang)?;
     let body: RestoreBody = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(lang, format!("the body must be {{\"version\": n}}: {e}")))?;

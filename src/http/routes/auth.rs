@@ -8,11 +8,11 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use super::policy::AuthMethod;
-use super::{Caller, journal, sha256_hex, store};
+use crate::auth::{Caller, journal, sha256_hex, store};
 use crate::error::ApiError;
 use crate::http::{AppState, ReqLang};
 use crate::i18n::Msg;
+use crate::policy::AuthMethod;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -44,7 +44,10 @@ pub struct Me {
 }
 
 fn cookie(token: &str, max_age_s: u64) -> String {
-    format!("{}={token}; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age={max_age_s}", super::SESSION_COOKIE)
+    format!(
+        "{}={token}; Path=/; HttpOnly; Secure; SameSite=Lax; Max-Age={max_age_s}",
+        crate::auth::SESSION_COOKIE
+    )
 }
 
 /// Logs in with a login and password: sets the session cookie and returns the CSRF token.
@@ -56,7 +59,7 @@ fn cookie(token: &str, max_age_s: u64) -> String {
 pub async fn login(
     State(state): State<AppState>,
     ReqLang(lang): ReqLang,
-    super::ClientIp(ip): super::ClientIp,
+    crate::http::caller::ClientIp(ip): crate::http::caller::ClientIp,
     headers: HeaderMap,
     body: Result<Json<LoginBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
@@ -65,8 +68,8 @@ pub async fn login(
     let user =
         state.auth.check_password(&login, &body.password, ip).await.map_err(|r| r.into_api_error(lang))?;
     let ip = ip.map(|i| i.to_string());
-    let token = super::new_secret("");
-    let csrf = super::new_secret("");
+    let token = crate::auth::new_secret("");
+    let csrf = crate::auth::new_secret("");
     let ua = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
     store::create_session(&state.pool, user.id, &sha256_hex(&token), &csrf, ip.as_deref(), ua)
         .await
@@ -91,7 +94,7 @@ pub async fn login(
         csrf: Some(csrf),
     };
     let mut resp = Json(me).into_response();
-    if let Ok(v) = HeaderValue::from_str(&cookie(&token, super::SESSION_IDLE.as_secs())) {
+    if let Ok(v) = HeaderValue::from_str(&cookie(&token, crate::auth::SESSION_IDLE.as_secs())) {
         resp.headers_mut().insert(header::SET_COOKIE, v);
     }
     Ok(resp)
@@ -145,13 +148,16 @@ pub async fn me(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewToken {
+    /// Not blank, no NUL characters.
+    #[schema(pattern = r"^[^\u0000]*\S[^\u0000]*$")]
     pub name: String,
     pub expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Creates an API token for the caller; the secret is shown only in this answer.
 #[utoipa::path(post, path = "/api/auth/tokens", tag = "auth", request_body = NewToken,
-    responses((status = 201, description = "`{token, id, name, expires_at}`"), (status = 401, body = crate::error::ErrorBody)))]
+    responses((status = 201, description = "`{token, id, name, expires_at}`"), (status = 400, body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody)))]
 pub async fn create_token(
     State(state): State<AppState>,
     caller: Caller,
@@ -163,10 +169,10 @@ pub async fn create_token(
     if body.name.trim().is_empty() {
         return Err(ApiError::bad_request(lang, "`name` must not be empty"));
     }
-    let secret = super::new_secret("qala_");
+    let secret = crate::auth::new_secret("qala_");
     let row = store::insert_token(&state.pool, p.id, &sha256_hex(&secret), body.name.trim(), body.expires_at)
         .await
-        .map_err(|e| ApiError::database(lang, e))?;
+        .map_err(|e| ApiError::from_query(lang, e))?;
     journal::record(&state.pool, "token", Some(&p.login), None, Some(&row.name), "ok", json!({"id": row.id}))
         .await;
     Ok((

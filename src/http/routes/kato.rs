@@ -6,11 +6,11 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::is_code;
-use super::store::{self, Unit};
 use crate::error::ApiError;
 use crate::http::{AppState, ReqLang};
 use crate::i18n::Msg;
+use crate::layers::kato::is_code;
+use crate::layers::kato::store::{self, Unit};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/kato", get(search_units)).route("/api/kato/{code}", get(get_unit))

@@ -13,12 +13,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
-use super::coords::TileCoord;
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::http::{AppState, PublicUrl, ReqLang};
 use crate::i18n::{Lang, Msg};
-use crate::layers::catalog::{AttrType, LayerDef};
+use crate::layers::catalog::LayerDef;
+use crate::tiles::coords::TileCoord;
+use crate::tiles::tilejson::vector_layers;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -72,26 +73,6 @@ async fn catalog(
     Json(json!({ "tiles": layers }))
 }
 
-fn field_type(t: AttrType) -> &'static str {
-    match t {
-        AttrType::Integer | AttrType::Number => "Number",
-        AttrType::Boolean => "Boolean",
-        _ => "String",
-    }
-}
-
-/// The TileJSON `vector_layers` of some layers: id, description, zooms and attribute types.
-pub fn vector_layers(layers: &[Arc<LayerDef>], lang: Lang) -> Vec<Value> {
-    layers
-        .iter()
-        .map(|l| {
-            let fields: serde_json::Map<String, Value> =
-                l.attributes.iter().map(|a| (a.name.clone(), json!(field_type(a.kind)))).collect();
-            json!({"id": l.id, "description": l.title.get(lang), "minzoom": l.min_zoom, "maxzoom": l.max_zoom, "fields": fields})
-        })
-        .collect()
-}
-
 /// TileJSON 3.0 of one layer or a composite.
 async fn tilejson(
     State(state): State<AppState>,
@@ -105,13 +86,13 @@ async fn tilejson(
     };
     let layers = readable_layers(&state, &caller, source, lang)?;
     let ids: Vec<&str> = layers.iter().map(|l| l.id.as_str()).collect();
-    let bounds = super::layers_extent(&state.pool, &ids)
+    let bounds = crate::tiles::layers_extent(&state.pool, &ids)
         .await
         .map_err(|e| ApiError::database(lang, e))?
         .unwrap_or([-180.0, -85.051_128_78, 180.0, 85.051_128_78]);
     let minzoom = layers.iter().map(|l| l.min_zoom).min().unwrap_or(0);
-    let maxzoom = layers.iter().map(|l| l.max_zoom).max().unwrap_or(22).min(super::coords::MAX_ZOOM);
-    let vector_layers = vector_layers(&layers, lang);
+    let maxzoom = layers.iter().map(|l| l.max_zoom).max().unwrap_or(22).min(crate::tiles::coords::MAX_ZOOM);
+    let layer_fields = vector_layers(&layers, lang);
     let attribution: Vec<String> =
         layers.iter().map(|l| format!("{} ({})", l.metadata.owner, l.metadata.licence)).collect();
     let joined = ids.join(",");
@@ -126,7 +107,7 @@ async fn tilejson(
         "maxzoom": maxzoom,
         "bounds": bounds,
         "center": [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0, minzoom.max(10)],
-        "vector_layers": vector_layers,
+        "vector_layers": layer_fields,
     })))
 }
 
@@ -150,12 +131,12 @@ async fn tile(
     .ok_or_else(|| {
         ApiError::bad_request(
             lang,
-            format!("{z}/{x}/{y} is not a tile (z 0-{}, x and y 0 to 2^z-1)", super::coords::MAX_ZOOM),
+            format!("{z}/{x}/{y} is not a tile (z 0-{}, x and y 0 to 2^z-1)", crate::tiles::coords::MAX_ZOOM),
         )
     })?;
     let layers = readable_layers(&state, &caller, &source, lang)?;
     let scoped: Vec<_> =
-        layers.iter().map(|l| (Arc::clone(l), crate::auth::policy::feature_scope(&caller, l))).collect();
+        layers.iter().map(|l| (Arc::clone(l), crate::policy::feature_scope(&caller, l))).collect();
     let tile = state.tiles.tile_scoped(&scoped, coord).await.map_err(|e| ApiError::database_ref(lang, &e))?;
 
     let public = layers.iter().all(|l| l.access.public) && caller.principal().is_none();

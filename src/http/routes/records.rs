@@ -21,11 +21,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::store::{self, DocumentRecord};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::http::{AppState, ReqLang};
 use crate::i18n::{Lang, Msg};
+use crate::policy::may_see_staff;
+use crate::print::store::{self, DocumentRecord};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -33,15 +34,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/documents/{code}/revoke", post(revoke))
         // The upload is counted against the upload limit as it streams, not buffered.
         .route("/verify/{code}", get(verify_page).post(verify_upload).layer(DefaultBodyLimit::disable()))
-}
-
-/// Whether `caller` may see the staff logins of a record: administrators, administrators of
-/// the issuing organisation, and the issuer.
-pub fn may_see_staff(caller: &Caller, doc: &DocumentRecord) -> bool {
-    let Some(p) = caller.principal() else { return false };
-    caller.is_admin()
-        || doc.issuer.as_deref() == Some(p.login.as_str())
-        || (caller.has_role("org_admin") && p.org.is_some() && p.org == doc.issuer_org)
 }
 
 /// A record as JSON with its `status` (`valid` or `revoked`), `issued_by` (the issuer's
@@ -64,7 +56,9 @@ pub fn record_json(doc: &DocumentRecord, staff: bool) -> Value {
 }
 
 fn record_response(doc: &DocumentRecord, caller: &Caller) -> Response {
-    let mut res = axum::Json(record_json(doc, may_see_staff(caller, doc))).into_response();
+    let mut res =
+        axum::Json(record_json(doc, may_see_staff(caller, doc.issuer.as_deref(), doc.issuer_org.as_deref())))
+            .into_response();
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     res
 }
@@ -91,15 +85,21 @@ async fn document_by_code(
     raw: &str,
     lang: Lang,
 ) -> Result<Option<DocumentRecord>, ApiError> {
-    match super::normalise_code(raw) {
+    match crate::print::normalise_code(raw) {
         Some(code) => store::document(&state.pool, &code).await.map_err(|e| ApiError::database(lang, e)),
         None => Ok(None),
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct RevokeBody {
+pub(crate) struct RevokeBody {
+    /// 1 to 1000 characters besides surrounding spaces; no control characters but tabs and line
+    /// feeds.
+    #[schema(
+        max_length = 1000,
+        pattern = r"^[^\u0000-\u0008\u000b-\u001f\u007f-\u009f]*[^\s\u0000-\u0008\u000b-\u001f\u007f-\u009f][^\u0000-\u0008\u000b-\u001f\u007f-\u009f]*$"
+    )]
     reason: String,
 }
 
@@ -108,7 +108,7 @@ const MAX_REASON: usize = 1000;
 
 #[utoipa::path(post, path = "/api/documents/{code}/revoke", tag = "print",
     params(("code" = String, Path, description = "Document code")),
-    request_body(content = String, description = "JSON {\"reason\": \"...\"} (1 to 1000 characters, no control characters but line breaks)", content_type = "application/json"),
+    request_body(content = RevokeBody, content_type = "application/json"),
     responses((status = 200, description = "The revoked record"), (status = 400, body = crate::error::ErrorBody),
         (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody)))]
@@ -125,7 +125,7 @@ pub async fn revoke(
     if !caller.is_admin() {
         return Err(ApiError::forbidden(lang));
     }
-    let body = body.map_err(|e| super::routes::body_rejection(lang, e))?;
+    let body = body.map_err(|e| super::print::body_rejection(lang, e))?;
     let b: RevokeBody = serde_json::from_slice(&body)
         .map_err(|e| ApiError::bad_request(lang, format!("expected {{\"reason\": \"…\"}}: {e}")))?;
     let reason = b.reason.trim();
@@ -135,7 +135,7 @@ pub async fn revoke(
     if reason.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
         return Err(ApiError::bad_request(lang, "`reason` contains control characters"));
     }
-    let code = super::normalise_code(&code).ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))?;
+    let code = crate::print::normalise_code(&code).ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))?;
     let doc = store::revoke_document(&state.pool, &code, caller.login(), reason)
         .await
         .map_err(|e| ApiError::database(lang, e))?
@@ -167,11 +167,11 @@ fn render_verify(
     lang: Lang,
     raw: &str,
     doc: Option<&DocumentRecord>,
-    compared: Option<(super::verify::Comparison, &str)>,
+    compared: Option<(crate::print::verify::Comparison, &str)>,
 ) -> Response {
     let status = if doc.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND };
     let code = doc.map_or(raw, |d| d.code.as_str());
-    let mut res = (status, Html(super::verify::page(lang, code, doc, compared))).into_response();
+    let mut res = (status, Html(crate::print::verify::page(lang, code, doc, compared))).into_response();
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
 }
@@ -240,11 +240,11 @@ async fn verify_upload(
     if file.size == 0 {
         return Err(ApiError::bad_request(lang, "the uploaded file is empty"));
     }
-    let sha = crate::layers::sync::hex(&file.hasher.finalize());
+    let sha = hex::encode(file.hasher.finalize());
     let doc = document_by_code(&state, &code, lang).await?;
     let cmp = match &doc {
-        Some(d) if d.sha256 == sha => super::verify::Comparison::Matches,
-        _ => super::verify::Comparison::Differs,
+        Some(d) if d.sha256 == sha => crate::print::verify::Comparison::Matches,
+        _ => crate::print::verify::Comparison::Differs,
     };
     Ok(render_verify(lang, &code, doc.as_ref(), Some((cmp, &sha))))
 }

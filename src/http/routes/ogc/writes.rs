@@ -10,16 +10,16 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::access::{parse_fid, readable, writable};
-use super::conditional::{self, ACCEPT_PATCH, ACCEPT_POST, GEOJSON, Return};
-use super::crs::{CRS84, Crs};
-use super::edit::{self, Change, Written};
 use crate::auth::Caller;
-use crate::auth::policy::Access;
 use crate::error::ApiError;
+use crate::features::conditional::{self, ACCEPT_PATCH, ACCEPT_POST, GEOJSON, Return};
+use crate::features::crs::{CRS84, Crs};
+use crate::features::edit::{self, Change, Written};
 use crate::http::PublicUrl;
 use crate::http::{AppState, ReqLang};
 use crate::i18n::{Lang, Msg};
+use crate::policy::Access;
+use crate::policy::{parse_fid, readable, writable};
 
 /// The CRS of a body's coordinates: `Content-Crs`, CRS84 without one.
 fn request_crs(headers: &HeaderMap, lang: Lang) -> Result<Crs, ApiError> {
@@ -94,7 +94,7 @@ pub async fn create(
     Path(id): Path<String>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let (layer, _) = writable(&state, &caller, &id, &Method::POST, lang).await?;
+    let (layer, _) = writable(&state.catalog(), &state.pool, &caller, &id, "POST", lang).await?;
     let body = json_body(&headers, body, ACCEPT_POST, lang)?;
     let crs = request_crs(&headers, lang)?;
     let prefer = conditional::prefer_return(&headers);
@@ -115,7 +115,7 @@ pub async fn write_item(
     Path((id, fid)): Path<(String, String)>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let (layer, scope) = writable(&state, &caller, &id, &method, lang).await?;
+    let (layer, scope) = writable(&state.catalog(), &state.pool, &caller, &id, method.as_str(), lang).await?;
     let fid = parse_fid(&fid, lang)?;
     let change = match method {
         Method::PUT => Change::Replace(json_body(&headers, body, ACCEPT_POST, lang)?),
@@ -167,7 +167,7 @@ pub async fn options_items(
     ReqLang(lang): ReqLang,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (_, access, _) = readable(&state, &caller, &id, lang)?;
+    let (_, access, _) = readable(&state.catalog(), &caller, &id, lang)?;
     Ok(if access >= Access::Write {
         allow(&["GET", "HEAD", "OPTIONS", "POST"], &[("accept-post", ACCEPT_POST)])
     } else {
@@ -182,7 +182,7 @@ pub async fn options_item(
     ReqLang(lang): ReqLang,
     Path((id, fid)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    let (_, access, _) = readable(&state, &caller, &id, lang)?;
+    let (_, access, _) = readable(&state.catalog(), &caller, &id, lang)?;
     parse_fid(&fid, lang)?;
     Ok(if access >= Access::Write {
         allow(&["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"], &[("accept-patch", ACCEPT_PATCH)])

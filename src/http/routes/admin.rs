@@ -16,12 +16,13 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::policy::ROLES;
-use super::store::{self, GrantRow, UserInput, UserView};
-use super::{Caller, journal, password};
+use crate::auth::store::{self, GrantRow, UserInput, UserView};
+use crate::auth::{Caller, journal, password};
 use crate::error::ApiError;
 use crate::http::{AppState, ReqLang};
 use crate::i18n::{Lang, Msg};
+use crate::policy::ROLES;
+use crate::policy::{NotManaged, may_manage};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -79,11 +80,17 @@ fn db(lang: Lang) -> impl Fn(sqlx::Error) -> ApiError {
         sqlx::Error::Database(d) if d.is_unique_violation() => {
             ApiError::new(StatusCode::CONFLICT, Msg::Conflict, lang)
         }
-        sqlx::Error::Database(d) if d.is_foreign_key_violation() || d.is_check_violation() => {
+        // issue 12: openapi. A well-formed reference to an organisation or department that does
+        // not exist is not found, as a grant's unknown layer is.
+        sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+            ApiError::not_found(Msg::NotFound, lang).with_details(constraint_reason(d.constraint()))
+        }
+        sqlx::Error::Database(d) if d.is_check_violation() => {
             ApiError::bad_request(lang, "some fields are not valid")
                 .with_details(constraint_reason(d.constraint()))
         }
-        _ => ApiError::database(lang, e),
+        // A NUL character or a value too long for its column is the caller's mistake (400).
+        _ => ApiError::from_query(lang, e),
     }
 }
 
@@ -92,38 +99,6 @@ fn change(lang: Lang) -> impl Fn(store::ChangeError) -> ApiError {
         store::ChangeError::LastAdmin => ApiError::new(StatusCode::CONFLICT, Msg::LastAdmin, lang),
         store::ChangeError::Database(e) => db(lang)(e),
     }
-}
-
-/// Why an administrator may not manage a user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NotManaged {
-    /// The user is outside the caller's organisation (answered like a missing user).
-    OutOfScope,
-    /// The user has a role the caller may not manage (`admin`, `org_admin`).
-    RoleAbove,
-    /// The caller administers nobody.
-    NotAnAdmin,
-}
-
-/// Whether `actor` may manage (edit, reset, block, unblock, delete) a user with `roles` in `org`:
-/// an `admin` manages everyone; an `org_admin` with an organisation manages the users of that
-/// organisation that are neither `admin` nor `org_admin` (pure).
-pub fn may_manage(actor: &Caller, roles: &[String], org: Option<&str>) -> Result<(), NotManaged> {
-    if actor.is_admin() {
-        return Ok(());
-    }
-    let Some(own_org) =
-        actor.principal().and_then(|p| p.org.as_deref()).filter(|_| actor.has_role("org_admin"))
-    else {
-        return Err(NotManaged::NotAnAdmin);
-    };
-    if org != Some(own_org) {
-        return Err(NotManaged::OutOfScope);
-    }
-    if roles.iter().any(|r| r == "admin" || r == "org_admin") {
-        return Err(NotManaged::RoleAbove);
-    }
-    Ok(())
 }
 
 /// Checks the fields of a new or changed user; returns the password hash when one was given
@@ -183,7 +158,7 @@ async fn check_input(
         Some(p) => match state.auth.hasher().hash(p).await {
             Ok(h) => h.map(Some).map_err(|e| ApiError::internal(lang, e)),
             Err(busy) => {
-                Err(super::LoginRefusal::Busy { retry_after: busy.retry_after }.into_api_error(lang))
+                Err(crate::auth::LoginRefusal::Busy { retry_after: busy.retry_after }.into_api_error(lang))
             }
         },
         None => Ok(None),
@@ -251,7 +226,9 @@ pub async fn get_user(
 }
 
 #[utoipa::path(post, path = "/api/admin/users", tag = "admin", request_body = UserInput,
-    responses((status = 201, body = UserView), (status = 400, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = UserView), (status = 400, body = crate::error::ErrorBody),
+        (status = 404, description = "No such organisation or department", body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody)))]
 pub async fn create_user(
     State(state): State<AppState>,
     caller: Caller,
@@ -367,9 +344,12 @@ pub async fn unblock_user(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrgInput {
+    #[schema(pattern = r"^[a-z][a-z0-9_-]{0,62}$")]
     pub id: String,
+    #[schema(pattern = r"^[^\u0000]*$")]
     pub name: String,
     /// For departments: the organisation.
+    #[schema(pattern = r"^[a-z][a-z0-9_-]{0,62}$")]
     pub org: Option<String>,
 }
 
@@ -397,7 +377,8 @@ pub async fn put_org(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[utoipa::path(post, path = "/api/admin/departments", tag = "admin", request_body = OrgInput, responses((status = 204)))]
+#[utoipa::path(post, path = "/api/admin/departments", tag = "admin", request_body = OrgInput,
+    responses((status = 204), (status = 404, description = "No such organisation", body = crate::error::ErrorBody)))]
 pub async fn put_dept(
     State(state): State<AppState>,
     caller: Caller,
@@ -417,8 +398,11 @@ pub async fn put_dept(
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct GrantQuery {
+    /// Only the grants on this layer.
+    #[param(pattern = r"^[^\u0000]*$")]
     pub layer: Option<String>,
     pub lang: Option<String>,
 }
@@ -438,7 +422,8 @@ pub async fn list_grants(
 /// Grants read or write on a layer to a role, organisation, department or user, optionally until
 /// `valid_until`; granting again replaces the earlier grant.
 #[utoipa::path(post, path = "/api/admin/grants", tag = "admin", request_body = GrantRow,
-    responses((status = 201, body = GrantRow), (status = 400, body = crate::error::ErrorBody)))]
+    responses((status = 201, body = GrantRow), (status = 400, body = crate::error::ErrorBody),
+        (status = 404, description = "No such layer", body = crate::error::ErrorBody)))]
 pub async fn put_grant(
     State(state): State<AppState>,
     caller: Caller,
@@ -456,7 +441,7 @@ pub async fn put_grant(
     if g.grantee_kind == "role" && !ROLES.contains(&g.grantee.as_str()) {
         return Err(ApiError::bad_request(lang, format!("`{}` is not a role", g.grantee)));
     }
-    if super::policy::Access::parse(&g.access).is_none() {
+    if crate::policy::Access::parse(&g.access).is_none() {
         return Err(ApiError::bad_request(lang, "`access` is read or write"));
     }
     g.granted_by = caller.login().to_string();

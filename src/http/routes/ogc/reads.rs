@@ -11,18 +11,18 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::access::{parse_fid, readable};
-use super::conditional::{self, GEOJSON};
-use super::crs::{self, CRS84, Crs};
-use super::query::ItemsQuery;
-use super::store;
 use crate::auth::Caller;
-use crate::auth::policy::FeatureScope;
 use crate::error::ApiError;
+use crate::features::conditional::{self, GEOJSON};
+use crate::features::crs::{self, CRS84, Crs};
+use crate::features::query::ItemsQuery;
+use crate::features::store;
 use crate::http::PublicUrl;
 use crate::http::{AppState, ReqLang};
 use crate::i18n::{Lang, Msg};
 use crate::layers::catalog::{GeometryType, LayerDef};
+use crate::policy::FeatureScope;
+use crate::policy::{parse_fid, readable};
 
 fn link(href: String, rel: &str, typ: &str, title: &str) -> Value {
     json!({"href": href, "rel": rel, "type": typ, "title": title})
@@ -43,9 +43,9 @@ pub async fn landing(public: PublicUrl) -> Json<Value> {
     }))
 }
 
-/// The conformance classes (see [`super::routes::CONFORMANCE`]).
+/// The conformance classes (see [`super::CONFORMANCE`]).
 pub async fn conformance() -> Json<Value> {
-    Json(json!({ "conformsTo": super::routes::CONFORMANCE }))
+    Json(json!({ "conformsTo": super::CONFORMANCE }))
 }
 
 /// The OpenAPI 3.0 description of `/ogc`, with the collections the caller may read.
@@ -54,11 +54,9 @@ pub async fn api(State(state): State<AppState>, caller: Caller, public: PublicUr
     let catalog = state.catalog();
     let layers: Vec<(&LayerDef, bool)> = catalog
         .readable_all(&caller)
-        .map(|l| {
-            (l.as_ref(), crate::auth::policy::layer_access(&caller, l) >= crate::auth::policy::Access::Write)
-        })
+        .map(|l| (l.as_ref(), crate::policy::layer_access(&caller, l) >= crate::policy::Access::Write))
         .collect();
-    let doc = super::openapi::document(&b, &layers);
+    let doc = crate::features::openapi::document(&b, &layers);
     ([(header::CONTENT_TYPE, "application/vnd.oai.openapi+json;version=3.0")], Json(doc)).into_response()
 }
 
@@ -125,7 +123,7 @@ pub async fn collection(
     public: PublicUrl,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let (layer, _, _) = readable(&state, &caller, &id, lang)?;
+    let (layer, _, _) = readable(&state.catalog(), &caller, &id, lang)?;
     let extent = estimated_extent(&state, &layer.id).await;
     Ok(Json(collection_json(&layer, &public.0, lang, extent)))
 }
@@ -138,10 +136,10 @@ pub async fn queryables(
     public: PublicUrl,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let (layer, _, _) = readable(&state, &caller, &id, lang)?;
+    let (layer, _, _) = readable(&state.catalog(), &caller, &id, lang)?;
     let mut props = Map::new();
     for a in &layer.attributes {
-        props.insert(a.name.clone(), super::schema::attribute_schema(a, lang));
+        props.insert(a.name.clone(), crate::features::schema::attribute_schema(a, lang));
     }
     props.insert("id".into(), json!({"title": "id", "type": "integer"}));
     props.insert("version".into(), json!({"title": "version", "type": "integer"}));
@@ -187,7 +185,7 @@ pub async fn items(
     Path(id): Path<String>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    let (layer, _, scope) = readable(&state, &caller, &id, lang)?;
+    let (layer, _, scope) = readable(&state.catalog(), &caller, &id, lang)?;
     let q = ItemsQuery::parse(&pairs, &layer, true).map_err(|e| e.into_api(lang))?;
     let sql = format!(
         "SELECT json_build_object('type', 'Feature', 'id', f.id, 'geometry', ST_AsGeoJSON({geom}, {prec})::json,
@@ -203,7 +201,7 @@ pub async fn items(
         limit = q.limit + 1,
     );
     let query = sqlx::query_as::<_, (String, Vec<String>)>(&sql).bind(scope.param());
-    let rows = super::query::bind_all(query, &q.params.binds)
+    let rows = crate::features::query::bind_all(query, &q.params.binds)
         .fetch_all(&state.pool)
         .await
         .map_err(|e| ApiError::from_query(lang, e))?;
@@ -288,7 +286,7 @@ pub async fn item(
     Path((id, fid)): Path<(String, String)>,
     Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    let (layer, _, scope) = readable(&state, &caller, &id, lang)?;
+    let (layer, _, scope) = readable(&state.catalog(), &caller, &id, lang)?;
     let fid = parse_fid(&fid, lang)?;
     let (crs, at) = item_params(&pairs, lang)?;
     let found = match at {

@@ -7,12 +7,20 @@
 //! was authenticated), and expiry is decided against the clock passed in.
 //!
 //! ```
-//! use qala::auth::policy::{layer_access, Access, Caller};
+//! use qala::policy::{layer_access, Access, Caller};
 //! # let layer = qala::layers::catalog::parse_layer("parcels.toml",
 //! #     include_str!("../../tests/fixtures/layers/valid_layer.toml")).unwrap();
 //! assert_eq!(layer_access(&Caller::Anonymous, &layer), Access::Read); // a public layer
 //! assert_eq!(layer_access(&Caller::user("e", &["editor"]), &layer), Access::Write);
 //! ```
+
+mod checks;
+mod documents;
+mod users;
+
+pub use checks::{journal_refusal, parse_fid, readable, visible_feature, writable, write_refused};
+pub use documents::may_see_staff;
+pub use users::{NotManaged, may_manage};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;

@@ -1,6 +1,6 @@
 //! `/terrain` (the registered DEMs), `/terrain/{id}.json` (TileJSON 3.0 with `encoding: mapbox`, for
 //! MapLibre's `raster-dem` source) and `/terrain/{id}/{z}/{x}/{y}.png` (terrain-RGB tiles).
-//! DEMs are public reference data (see [`super::terrain`]); unknown DEMs and tiles outside a DEM are 404.
+//! DEMs are public reference data (see [`crate::tiles::terrain`]); unknown DEMs and tiles outside a DEM are 404.
 
 use std::sync::Arc;
 
@@ -12,11 +12,11 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::coords::TileCoord;
-use super::terrain::Dem;
 use crate::error::ApiError;
 use crate::http::{AppState, PublicUrl, ReqLang};
 use crate::i18n::{Lang, Msg};
+use crate::tiles::coords::TileCoord;
+use crate::tiles::terrain::Dem;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -44,7 +44,7 @@ fn tilejson_of(d: &Dem, base: &str) -> Value {
         "scheme": "xyz",
         "tiles": [format!("{base}/terrain/{}/{{z}}/{{x}}/{{y}}.png", d.id)],
         "encoding": "mapbox",
-        "tileSize": super::terrain::TILE_PX,
+        "tileSize": crate::tiles::terrain::TILE_PX,
         "minzoom": 0,
         "maxzoom": d.max_zoom(),
         "bounds": [b[0], b[1], b[2], b[3]],
@@ -101,7 +101,7 @@ async fn tile(
         .await
         .map_err(|e| ApiError::internal(lang, e))?
         .ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))?;
-    let etag = format!("\"{}\"", crate::layers::sync::hex(&Sha256::digest(&png)[..16]));
+    let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&png)[..16]));
     let mut h = HeaderMap::new();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("image/png"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));

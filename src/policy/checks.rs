@@ -1,47 +1,48 @@
-//! The access policy as the feature routes apply it: a readable layer (404 like an unknown one
-//! otherwise), a visible feature, a writable layer (401 for anonymous callers, 403 for readers,
-//! journalled), and the feature id of a path. Shared by the OGC routes, attachments, exports,
-//! `/api/layers` and passports.
+//! The access policy applied to one request for a layer or a feature: a readable layer (404 like
+//! an unknown one otherwise), a visible feature, a writable layer (401 for anonymous callers, 403
+//! for readers, journalled), and the feature id of a path. Shared by the OGC routes, attachments,
+//! exports, `/api/layers` and passports. Knows nothing of HTTP: it takes the catalog, the pool and
+//! the caller, and answers with the layer or the error to send.
 
 use std::sync::Arc;
 
-use axum::http::Method;
 use serde_json::json;
+use sqlx::PgPool;
 
-use super::store;
-use crate::auth::policy::{self, Access, FeatureScope};
+use super::{Access, FeatureScope};
 use crate::auth::{Caller, journal};
 use crate::error::ApiError;
-use crate::http::AppState;
+use crate::features::store;
 use crate::i18n::{Lang, Msg};
+use crate::layers::Catalog;
 use crate::layers::catalog::LayerDef;
 
 /// The readable layer `id`, its access and the caller's feature scope; 404 when not readable.
 pub fn readable(
-    state: &AppState,
+    catalog: &Catalog,
     caller: &Caller,
     id: &str,
     lang: Lang,
 ) -> Result<(Arc<LayerDef>, Access, FeatureScope), ApiError> {
-    let catalog = state.catalog();
     let layer =
         catalog.readable(caller, id).cloned().ok_or_else(|| ApiError::not_found(Msg::LayerNotFound, lang))?;
-    let access = policy::layer_access(caller, &layer);
-    let scope = policy::feature_scope(caller, &layer);
+    let access = super::layer_access(caller, &layer);
+    let scope = super::feature_scope(caller, &layer);
     Ok((layer, access, scope))
 }
 
 /// A readable layer and one of its live features inside the caller's scope (404 otherwise, as for
 /// a feature that does not exist): the layer, the caller's access and scope.
 pub async fn visible_feature(
-    state: &AppState,
+    catalog: &Catalog,
+    pool: &PgPool,
     caller: &Caller,
     id: &str,
     fid: i64,
     lang: Lang,
 ) -> Result<(Arc<LayerDef>, Access, FeatureScope), ApiError> {
-    let (layer, access, scope) = readable(state, caller, id, lang)?;
-    let visible = store::is_visible(&state.pool, &layer.id, fid, &scope, false)
+    let (layer, access, scope) = readable(catalog, caller, id, lang)?;
+    let visible = store::is_visible(pool, &layer.id, fid, &scope, false)
         .await
         .map_err(|e| ApiError::database(lang, e))?;
     if !visible {
@@ -51,24 +52,26 @@ pub async fn visible_feature(
 }
 
 /// The layer, if the caller may write it: 404 when it may not even read it, 401 for anonymous
-/// callers and 403 for users who may only read (journalled).
+/// callers and 403 for users who may only read (journalled with `action`, e.g. `PUT`, as the
+/// target's verb).
 pub async fn writable(
-    state: &AppState,
+    catalog: &Catalog,
+    pool: &PgPool,
     caller: &Caller,
     id: &str,
-    method: &Method,
+    action: &str,
     lang: Lang,
 ) -> Result<(Arc<LayerDef>, FeatureScope), ApiError> {
-    let target = format!("{method} /ogc/collections/{id}");
-    let (layer, access, scope) = match readable(state, caller, id, lang) {
+    let target = format!("{action} /ogc/collections/{id}");
+    let (layer, access, scope) = match readable(catalog, caller, id, lang) {
         Ok(r) => r,
         Err(e) => {
-            journal_refusal(&state.pool, caller, &target, "layer not readable").await;
+            journal_refusal(pool, caller, &target, "layer not readable").await;
             return Err(e);
         }
     };
     if access < Access::Write {
-        journal_refusal(&state.pool, caller, &target, "read only").await;
+        journal_refusal(pool, caller, &target, "read only").await;
         return Err(write_refused(caller, lang));
     }
     Ok((layer, scope))
@@ -81,7 +84,7 @@ pub fn write_refused(caller: &Caller, lang: Lang) -> ApiError {
 }
 
 /// Journals a refused write.
-pub async fn journal_refusal(pool: &sqlx::PgPool, caller: &Caller, target: &str, reason: &str) {
+pub async fn journal_refusal(pool: &PgPool, caller: &Caller, target: &str, reason: &str) {
     journal::record(
         pool,
         "refusal",
@@ -94,7 +97,17 @@ pub async fn journal_refusal(pool: &sqlx::PgPool, caller: &Caller, target: &str,
     .await;
 }
 
-/// The feature id of a path: a number, or 404 (no feature has another id).
+/// The feature id of a path: an integer, or 404 (no feature has another id), whose detail says
+/// the id is not an integer. The one rule for `/ogc`, `/api/layers` and passports.
+///
+/// ```
+/// use qala::i18n::Lang;
+/// assert_eq!(qala::policy::parse_fid("42", Lang::En).unwrap(), 42);
+/// assert!(qala::policy::parse_fid("abc", Lang::En).is_err());
+/// ```
 pub fn parse_fid(fid: &str, lang: Lang) -> Result<i64, ApiError> {
-    fid.parse().map_err(|_| ApiError::not_found(Msg::NotFound, lang))
+    fid.parse().map_err(|_| {
+        ApiError::not_found(Msg::NotFound, lang)
+            .with_detail(format!("`{fid}` is not a feature id (an integer)"))
+    })
 }

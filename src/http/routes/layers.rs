@@ -7,11 +7,12 @@ use axum::routing::get;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::catalog::{AttributeDef, GeometryType, MetadataDef, Translated};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::http::{AppState, ReqLang};
 use crate::i18n::Msg;
+use crate::layers::catalog::{AttributeDef, GeometryType, MetadataDef, Translated};
+use crate::layers::facts;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -59,10 +60,7 @@ pub struct LayerDetail {
 }
 
 /// Count, bbox corners and last change of a layer, as `layer_stats.sql` returns them.
-type LayerStats =
-    (i64, Option<f64>, Option<f64>, Option<f64>, Option<f64>, Option<chrono::DateTime<chrono::Utc>>);
-
-fn summary(l: &super::catalog::LayerDef, lang: crate::i18n::Lang) -> LayerSummary {
+fn summary(l: &crate::layers::catalog::LayerDef, lang: crate::i18n::Lang) -> LayerSummary {
     LayerSummary {
         id: l.id.clone(),
         title: l.title.get(lang).to_string(),
@@ -105,34 +103,18 @@ pub async fn get_layer(
         .readable(&caller, &id)
         .cloned()
         .ok_or_else(|| ApiError::not_found(Msg::LayerNotFound, lang))?;
-    let stats: LayerStats = sqlx::query_as(include_str!("sql/layer_stats.sql"))
-        .bind(&layer.id)
-        .fetch_one(&state.pool)
-        .await
-        .map_err(|e| ApiError::database(lang, e))?;
-    let datasets: Vec<(serde_json::Value,)> = sqlx::query_as(include_str!("sql/layer_datasets.sql"))
-        .bind(&layer.id)
-        .fetch_all(&state.pool)
-        .await
-        .map_err(|e| ApiError::database(lang, e))?;
-    let bbox = match stats {
-        (_, Some(a), Some(b), Some(c), Some(d), _) => Some([a, b, c, d]),
-        _ => None,
-    };
+    let db = |e| ApiError::database(lang, e);
+    let stats = facts::layer_stats(&state.pool, &layer.id).await.map_err(db)?;
+    let datasets = facts::layer_datasets(&state.pool, &layer.id).await.map_err(db)?;
     Ok(Json(LayerDetail {
         summary: summary(&layer, lang),
         attributes: layer.attributes.clone(),
         metadata: layer.metadata.clone(),
-        feature_count: stats.0,
-        bbox,
-        last_updated: stats.5,
-        datasets: datasets.into_iter().map(|d| d.0).collect(),
+        feature_count: stats.feature_count,
+        bbox: stats.bbox,
+        last_updated: stats.last_updated,
+        datasets,
     }))
-}
-
-/// A feature id in a `/api` path: an integer, 400 otherwise.
-pub(crate) fn parse_fid(fid: &str, lang: crate::i18n::Lang) -> Result<i64, ApiError> {
-    fid.parse().map_err(|_| ApiError::bad_request(lang, format!("`{fid}` is not a feature id (an integer)")))
 }
 
 /// One feature as GeoJSON (all its attributes, its KATO unit, version, last change), for the
@@ -146,13 +128,10 @@ pub async fn get_feature(
     ReqLang(lang): ReqLang,
     Path((id, fid)): Path<(String, String)>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let fid = parse_fid(&fid, lang)?;
-    let (layer, _, _) = crate::features::routes::visible_feature(&state, &caller, &id, fid, lang).await?;
-    let feature: Option<serde_json::Value> = sqlx::query_scalar(include_str!("sql/feature_get.sql"))
-        .bind(&layer.id)
-        .bind(fid)
-        .fetch_optional(&state.pool)
-        .await
-        .map_err(|e| ApiError::database(lang, e))?;
+    let fid = crate::policy::parse_fid(&fid, lang)?;
+    let (layer, _, _) =
+        crate::policy::visible_feature(&state.catalog(), &state.pool, &caller, &id, fid, lang).await?;
+    let feature =
+        facts::feature_json(&state.pool, &layer.id, fid).await.map_err(|e| ApiError::database(lang, e))?;
     feature.map(Json).ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))
 }

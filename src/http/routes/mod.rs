@@ -1,0 +1,24 @@
+//! The routes of every domain: each file turns requests into calls of its domain's public
+//! functions and their results into responses. The domains know nothing of these files.
+//!
+//! - [`auth`] (`/api/auth`), [`admin`] (`/api/admin`);
+//! - [`layers`] (`/api/layers`), [`kato`] (`/api/kato`), [`search`] (`/api/search`);
+//! - [`ogc`] (`/ogc`: OGC API - Features, reads, writes, history), [`attachments`], [`export`];
+//! - [`tiles`] (vector tiles, TileJSON), [`terrain`] (terrain-RGB), [`styles`] (styles, fonts);
+//! - [`print`] (maps to scale, passports), [`records`] (document records, `/verify`);
+//! - [`web`] (the web map's files and configuration, the fallback).
+
+pub mod admin;
+pub mod attachments;
+pub mod auth;
+pub mod export;
+pub mod kato;
+pub mod layers;
+pub mod ogc;
+pub mod print;
+pub mod records;
+pub mod search;
+pub mod styles;
+pub mod terrain;
+pub mod tiles;
+pub mod web;
