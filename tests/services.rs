@@ -81,7 +81,8 @@ fn the_shipped_services_differ_in_form_site_and_workflow() {
     // No two services share the same form (its field names in order), kind of site and workflow.
     let mut seen: BTreeMap<(Vec<String>, &str, Vec<String>), &str> = BTreeMap::new();
     for s in &services {
-        let key = (s.form.iter().map(|f| f.name.clone()).collect(), s.geometry.kind.as_str(), workflow_shape(s));
+        let key =
+            (s.form.iter().map(|f| f.name.clone()).collect(), s.geometry.kind.as_str(), workflow_shape(s));
         if let Some(other) = seen.insert(key, &s.id) {
             panic!("{} and {other} have the same form, site and workflow", s.id);
         }
@@ -92,7 +93,9 @@ fn the_shipped_services_differ_in_form_site_and_workflow() {
     assert_eq!(forms.len(), services.len(), "each service has its own form");
     // Every kind of site is used, and the workflows take many shapes.
     let kinds: BTreeSet<_> = services.iter().map(|s| s.geometry.kind.as_str()).collect();
-    for k in ["none", "point", "line", "polygon", "multi_point", "multi_line", "multi_polygon", "layer_feature"] {
+    for k in
+        ["none", "point", "line", "polygon", "multi_point", "multi_line", "multi_polygon", "layer_feature"]
+    {
         assert!(kinds.contains(k), "no service has a {k} site");
     }
     let layers: BTreeSet<&str> = services.iter().filter_map(|s| s.geometry.layer.as_deref()).collect();
