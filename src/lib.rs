@@ -1,9 +1,11 @@
 //! Qala: a GIS tile and geodata server for city governments.
 //!
 //! See `ARCHITECTURE.md` for the bird's-eye view. Domain modules own their routes, model and SQL:
-//! [`layers`] (catalog, feature storage, ingest, KATO, demo data); shared modules: [`db`], [`http`],
+//! [`layers`] (catalog, feature storage, ingest, KATO, demo data), [`applications`] (services,
+//! workflow, working-day calendar); shared modules: [`db`], [`http`],
 //! [`config`], [`error`], [`i18n`], [`auth`] (the access policy).
 
+pub mod applications;
 pub mod auth;
 pub mod config;
 pub mod db;
@@ -12,6 +14,7 @@ pub mod features;
 pub mod http;
 pub mod i18n;
 pub mod layers;
+pub mod notify;
 pub mod policy;
 pub mod print;
 pub mod tiles;
