@@ -109,6 +109,11 @@ fn templates() -> Arc<Templates> {
     Arc::new(Templates::load_dir(&common::repo().join("notifications")).unwrap())
 }
 
+/// The worker's clock, a little ahead of the database's, so rows enqueued now are due.
+fn clock() -> Arc<ManualClock> {
+    Arc::new(ManualClock::new(chrono::Utc::now() + chrono::Duration::seconds(5)))
+}
+
 fn settings() -> WorkerSettings {
     WorkerSettings {
         lease: Duration::from_secs(60),
@@ -155,12 +160,19 @@ async fn put(db: &TestDb, event: &str, channel: Channel, to: &str, lang: Lang, s
 fn decode_header(v: &str) -> String {
     use base64::Engine;
     let mut out = String::new();
+    let mut after_encoded = false;
     for word in v.split_whitespace() {
         let lower = word.to_ascii_lowercase();
         if lower.starts_with("=?utf-8?b?") && word.ends_with("?=") {
+            // Space between two encoded words is not part of the text; after a plain word it is.
+            if !out.is_empty() && !after_encoded {
+                out.push(' ');
+            }
             let b = base64::engine::general_purpose::STANDARD.decode(&word[10..word.len() - 2]).unwrap();
             out.push_str(&String::from_utf8(b).unwrap());
+            after_encoded = true;
         } else {
+            after_encoded = false;
             if !out.is_empty() {
                 out.push(' ');
             }
@@ -179,8 +191,17 @@ fn header(msg: &str, name: &str) -> Option<String> {
     })
 }
 
-fn body(msg: &str) -> &str {
-    msg.split_once("\r\n\r\n").unwrap().1
+/// The body as text (decoded when sent as base64).
+fn body(msg: &str) -> String {
+    use base64::Engine;
+    let raw = msg.split_once("\r\n\r\n").unwrap().1;
+    match header(msg, "Content-Transfer-Encoding").as_deref() {
+        Some("base64") => {
+            let b64: String = raw.split_whitespace().collect();
+            String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b64).unwrap()).unwrap()
+        }
+        _ => raw.to_string(),
+    }
 }
 
 async fn outcomes(db: &TestDb, subject: i64) -> Vec<Vec<String>> {
@@ -228,7 +249,7 @@ async fn email_and_sms_arrive_in_the_recipients_language() {
         ),
         sms: Some(SmsGateway::new(&sim.gateway_url(), Duration::from_secs(10)).unwrap()),
     };
-    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    let clock = clock();
     let w = worker(&db, senders, &clock);
     let kk = put(&db, "application.returned", Channel::Email, "aigul@example.kz", Lang::Kk, 42).await;
     let ru = put(&db, "application.returned", Channel::Email, "ivan@example.kz", Lang::Ru, 42).await;
@@ -282,7 +303,7 @@ async fn a_failing_gateway_is_retried_with_backoff_then_sent() {
         sms: Some(SmsGateway::new(&sim.gateway_url(), Duration::from_secs(10)).unwrap()),
         email: None,
     };
-    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    let clock = clock();
     let w = worker(&db, senders, &clock);
     let id = put(&db, "application.approved", Channel::Sms, "+77011234567", Lang::Kk, 7).await;
 
@@ -317,7 +338,7 @@ async fn a_channel_that_keeps_failing_gives_up_and_raises_the_admins_alert() {
         sms: Some(SmsGateway::new(&sim.gateway_url(), Duration::from_secs(10)).unwrap()),
         email: None,
     };
-    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    let clock = clock();
     let w = worker(&db, senders, &clock);
     put(&db, "application.refused", Channel::Sms, "+77011234567", Lang::Ru, 9).await;
     let mut rounds = 0;
@@ -384,7 +405,7 @@ async fn two_workers_never_send_one_notification_twice() {
         sms: Some(SmsGateway::new(&sim.gateway_url(), Duration::from_secs(10)).unwrap()),
         email: None,
     };
-    let clock = Arc::new(ManualClock::new(chrono::Utc::now()));
+    let clock = clock();
     let (a, b) = (worker(&db, gateway(), &clock), worker(&db, gateway(), &clock));
     for i in 0..30 {
         put(&db, "application.submitted", Channel::Sms, "+77011234567", Lang::En, 100 + i).await;
