@@ -46,12 +46,23 @@ $(PYENV)/.schemathesis-$(SCHEMATHESIS):
 build: setup web
 	$(CARGO) build --release
 
+# The demo's notifications go to two processes of their own: qala-smtp-sink (an SMTP server that
+# writes each e-mail to a file) and qala-sms-simulator (an SMS gateway simulator, not a real one).
+DEMO_SMTP ?= 127.0.0.1:2525
+DEMO_SMS ?= 127.0.0.1:9025
+
 demo: build
 	@dir=$$(scripts/data-dir.sh $(DEMO_DATA_DIR)); \
 	./target/release/qala --data-dir "$$dir" db start && \
-	./target/release/qala --data-dir "$$dir" demo-data && \
-	echo "Map: http://$(BIND)/  (stop with Ctrl-C; the database keeps running: make demo-stop)" && \
-	./target/release/qala --data-dir "$$dir" serve --bind $(BIND)
+	./target/release/qala --data-dir "$$dir" demo-data || exit 1; \
+	./target/release/qala-smtp-sink --listen $(DEMO_SMTP) --dir "$$dir/mail" >"$$dir/smtp-sink.log" 2>&1 & sink=$$!; \
+	./target/release/qala-sms-simulator --listen $(DEMO_SMS) >"$$dir/sms-simulator.log" 2>&1 & sim=$$!; \
+	trap 'kill $$sink $$sim 2>/dev/null' EXIT; \
+	echo "Map: http://$(BIND)/  (stop with Ctrl-C; the database keeps running: make demo-stop)"; \
+	echo "E-mail: files in $$dir/mail/ (qala-smtp-sink on smtp://$(DEMO_SMTP))"; \
+	echo "SMS: http://$(DEMO_SMS)/messages (qala-sms-simulator, a simulator, not a real gateway)"; \
+	./target/release/qala --data-dir "$$dir" serve --bind $(BIND) \
+		--smtp-url smtp://$(DEMO_SMTP) --sms-gateway-url http://$(DEMO_SMS)/messages
 
 demo-stop:
 	@dir=$$(scripts/data-dir.sh $(DEMO_DATA_DIR)); ./target/release/qala --data-dir "$$dir" db stop

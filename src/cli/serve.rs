@@ -47,6 +47,84 @@ pub struct ServeArgs {
     /// A connection idle (no request, no traffic) this long is closed, in seconds.
     #[arg(long, env = "QALA_IDLE_TIMEOUT_S", default_value_t = 60)]
     pub idle_timeout_s: u64,
+    // issue 13: notify
+    #[command(flatten)]
+    pub notify: NotifyArgs,
+}
+
+/// Notifications: where e-mail and SMS go (a channel without its setting is not sent; its
+/// notifications wait in the outbox).
+#[derive(Debug, clap::Args)]
+pub struct NotifyArgs {
+    /// The SMTP server e-mail is sent through (`smtp://127.0.0.1:2525`; plain SMTP).
+    #[arg(long, env = "QALA_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The sender of e-mail.
+    #[arg(long, env = "QALA_MAIL_FROM", default_value = "Qala <noreply@qala.localhost>")]
+    pub mail_from: String,
+    /// The SMS gateway (`http://127.0.0.1:9025/messages`): JSON POST {id, to, text}.
+    #[arg(long, env = "QALA_SMS_GATEWAY_URL")]
+    pub sms_gateway_url: Option<String>,
+    /// Directory of notification templates (`<event>.toml`), checked at start.
+    #[arg(long, env = "QALA_NOTIFY_TEMPLATES_DIR", default_value = "./notifications")]
+    pub notify_templates_dir: std::path::PathBuf,
+    /// How long a worker holds a notification it is sending, in seconds; one whose worker died
+    /// is sent again after it.
+    #[arg(long, env = "QALA_NOTIFY_LEASE_S", default_value_t = 60)]
+    pub notify_lease_s: u64,
+    /// Attempts before a notification is given up.
+    #[arg(long, env = "QALA_NOTIFY_MAX_ATTEMPTS", default_value_t = 6)]
+    pub notify_max_attempts: i32,
+    /// The wait after a first failed attempt, in seconds; it doubles after each next one.
+    #[arg(long, env = "QALA_NOTIFY_BACKOFF_S", default_value_t = 30)]
+    pub notify_backoff_s: u64,
+    /// The longest sleep of the worker between rounds without a wake-up, in seconds.
+    #[arg(long, env = "QALA_NOTIFY_POLL_S", default_value_t = 30)]
+    pub notify_poll_s: u64,
+    /// Consecutive failures of a channel that raise the admins' alert.
+    #[arg(long, env = "QALA_NOTIFY_ALERT_AFTER", default_value_t = 5)]
+    pub notify_alert_after: i32,
+}
+
+impl NotifyArgs {
+    /// The templates (checked) and the worker's settings and senders; errors name the setting.
+    fn worker(&self, pool: sqlx::PgPool) -> Result<qala::notify::worker::Worker> {
+        use qala::notify::{send, templates::Templates, worker};
+        let templates = Templates::load_dir(&self.notify_templates_dir).map_err(|errors| {
+            let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
+            anyhow::anyhow!(
+                "the notification templates in {} have errors:\n{}",
+                self.notify_templates_dir.display(),
+                lines.join("\n")
+            )
+        })?;
+        let lease = std::time::Duration::from_secs(self.notify_lease_s.max(2));
+        // A send ends well before its lease does.
+        let timeout = (lease / 2).min(std::time::Duration::from_secs(30));
+        let senders = worker::Senders {
+            email: self
+                .smtp_url
+                .as_deref()
+                .map(|u| send::EmailSender::new(u, &self.mail_from, timeout))
+                .transpose()?,
+            sms: self.sms_gateway_url.as_deref().map(|u| send::SmsGateway::new(u, timeout)).transpose()?,
+        };
+        let settings = worker::WorkerSettings {
+            lease,
+            max_attempts: self.notify_max_attempts.max(1),
+            backoff_base: std::time::Duration::from_secs(self.notify_backoff_s.max(1)),
+            poll: std::time::Duration::from_secs(self.notify_poll_s.max(1)),
+            alert_after: self.notify_alert_after.max(1),
+            ..Default::default()
+        };
+        Ok(worker::Worker::new(
+            pool,
+            std::sync::Arc::new(templates),
+            senders,
+            settings,
+            std::sync::Arc::new(worker::SystemClock),
+        ))
+    }
 }
 
 /// Opens the database, syncs the catalog and serves until Ctrl-C or SIGTERM.
@@ -65,6 +143,7 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
         statement_timeout_s,
         request_timeout_s,
         idle_timeout_s,
+        notify,
     } = args;
 
     let public_url = qala::http::state::public_url_of(public_url.as_deref(), &bind)?;
@@ -77,6 +156,12 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
     };
     let db = Database::open_with(settings.database_url.as_deref(), &settings.data_dir, &pool).await?;
     sync::sync(&db.pool, &layers).await?;
+    // issue 13: notify. The templates are checked before serving; the worker stops with the server.
+    let worker = notify.worker(db.pool.clone())?;
+    let (stop_worker, stopped) = tokio::sync::oneshot::channel::<()>();
+    let worker = tokio::spawn(worker.run(async move {
+        let _ = stopped.await;
+    }));
     let http = qala::http::HttpSettings {
         tile_cache_bytes: tile_cache_mb << 20,
         cache_control,
@@ -94,6 +179,8 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
     };
     let state = qala::http::AppState::with_settings(db.pool.clone(), Catalog::new(layers), http);
     let result = qala::http::serve(state, &bind).await;
+    let _ = stop_worker.send(());
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), worker).await;
     db.close().await?;
     result
 }

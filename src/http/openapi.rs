@@ -44,6 +44,8 @@ use utoipa::OpenApi;
         super::routes::print::passport,
         super::routes::print::document_json,
         super::routes::print::revoke,
+        // issue 13: notify
+        super::routes::notify::health,
     ),
     tags((name = "layers", description = "Layer catalog"), (name = "auth", description = "Log in, sessions, API tokens"),
         (name = "admin", description = "Users, grants, journal"), (name = "kato", description = "KATO classifier"),

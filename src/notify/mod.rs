@@ -3,6 +3,24 @@
 //! An action that notifies someone calls [`enqueue`] on its own transaction, so a notification
 //! exists exactly when the action committed. A worker sends the outbox with retries and backoff;
 //! every attempt is a row of `notification_deliveries`, shown on the subject (an application).
+//!
+//! - [`templates`]: the texts per event in kk, ru and en (`notifications/<event>.toml`), checked at
+//!   start;
+//! - [`worker`]: takes due rows (`FOR UPDATE SKIP LOCKED`, leases), sends, retries with backoff,
+//!   flags a channel that keeps failing;
+//! - [`send`]: e-mail over SMTP and SMS through an HTTP gateway, each with an id the receiver
+//!   dedupes on;
+//! - [`log`]: the delivery log of a subject ([`deliveries`]) and the channels' health.
+//!
+//! Test and demo counterparts run as separate processes: `qala-smtp-sink` (an SMTP server that
+//! writes each message to a file) and `qala-sms-simulator` (an SMS gateway simulator).
+
+pub mod log;
+pub mod send;
+pub mod templates;
+pub mod worker;
+
+pub use log::{deliveries, health};
 
 use serde_json::Value;
 use sqlx::PgConnection;

@@ -6,7 +6,8 @@
 //! - [`ogc`] (`/ogc`: OGC API - Features, reads, writes, history), [`attachments`], [`export`];
 //! - [`tiles`] (vector tiles, TileJSON), [`terrain`] (terrain-RGB), [`styles`] (styles, fonts);
 //! - [`print`] (maps to scale, passports), [`records`] (document records, `/verify`);
-//! - [`web`] (the web map's files and configuration, the fallback).
+//! - [`web`] (the web map's files and configuration, the fallback);
+//! - [`notify`] (`/api/admin/notifications`: the channels' health).
 
 pub mod admin;
 pub mod attachments;
@@ -14,6 +15,8 @@ pub mod auth;
 pub mod export;
 pub mod kato;
 pub mod layers;
+// issue 13: notify
+pub mod notify;
 pub mod ogc;
 pub mod print;
 pub mod records;
