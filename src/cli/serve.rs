@@ -156,12 +156,18 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
     };
     let db = Database::open_with(settings.database_url.as_deref(), &settings.data_dir, &pool).await?;
     sync::sync(&db.pool, &layers).await?;
-    // issue 13: notify. The templates are checked before serving; the worker stops with the server.
-    let worker = notify.worker(db.pool.clone())?;
+    // issue 13: notify. With a channel configured, the templates are checked before serving and
+    // the worker stops with the server; without one, notifications wait in the outbox.
     let (stop_worker, stopped) = tokio::sync::oneshot::channel::<()>();
-    let worker = tokio::spawn(worker.run(async move {
-        let _ = stopped.await;
-    }));
+    let worker = if notify.smtp_url.is_some() || notify.sms_gateway_url.is_some() {
+        let worker = notify.worker(db.pool.clone())?;
+        Some(tokio::spawn(worker.run(async move {
+            let _ = stopped.await;
+        })))
+    } else {
+        println!("Notifications: no --smtp-url or --sms-gateway-url; they wait in the outbox");
+        None
+    };
     let http = qala::http::HttpSettings {
         tile_cache_bytes: tile_cache_mb << 20,
         cache_control,
@@ -180,7 +186,9 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
     let state = qala::http::AppState::with_settings(db.pool.clone(), Catalog::new(layers), http);
     let result = qala::http::serve(state, &bind).await;
     let _ = stop_worker.send(());
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(10), worker).await;
+    if let Some(worker) = worker {
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), worker).await;
+    }
     db.close().await?;
     result
 }
