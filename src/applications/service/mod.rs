@@ -19,7 +19,6 @@ pub mod templates;
 pub mod values;
 
 use std::collections::BTreeSet;
-use std::fmt;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -163,19 +162,9 @@ impl ServiceDef {
     }
 }
 
-/// A service file that cannot be used: which file, which field, and why.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct ServiceError {
-    pub file: String,
-    pub field: String,
-    pub reason: String,
-}
-
-impl fmt::Display for ServiceError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: field `{}`: {}", self.file, self.field, self.reason)
-    }
-}
+/// A service file that cannot be used: which file, which field, and why (the same error as a
+/// layer file's).
+pub use crate::layers::catalog::CatalogError as ServiceError;
 
 /// Parses and validates one service file. `file` is used in error messages and must be
 /// `<id>.toml` when it ends in `.toml`.
