@@ -19,6 +19,10 @@ pub struct Settings {
     #[arg(long, global = true, env = "QALA_LAYERS_DIR", default_value = "./layers")]
     pub layers_dir: PathBuf,
 
+    /// Directory of service files (`services/<id>.toml`); a missing directory offers no services.
+    #[arg(long, global = true, env = "QALA_SERVICES_DIR", default_value = "./services")]
+    pub services_dir: PathBuf,
+
     /// Directory of open reference data (KATO, boundaries, DEM); optional.
     #[arg(long, global = true, env = "QALA_OPEN_DATA_DIR", default_value = "../shared/data")]
     pub open_data_dir: PathBuf,

@@ -159,6 +159,12 @@ pub enum Msg {
     NoPreviousStage,
     AssigneeNotQualified,
     NoRerouteTarget,
+    ServiceNotFound,
+    ApplicationNotFound,
+    ApplicationChanged,
+    InvalidApplication,
+    DocumentUnknown,
+    InvalidCalendarDay,
 }
 
 impl Msg {
@@ -250,6 +256,12 @@ impl Msg {
             Msg::NoPreviousStage => "no_previous_stage",
             Msg::AssigneeNotQualified => "assignee_not_qualified",
             Msg::NoRerouteTarget => "no_reroute_target",
+            Msg::ServiceNotFound => "service_not_found",
+            Msg::ApplicationNotFound => "application_not_found",
+            Msg::ApplicationChanged => "application_changed",
+            Msg::InvalidApplication => "invalid_application",
+            Msg::DocumentUnknown => "document_unknown",
+            Msg::InvalidCalendarDay => "invalid_calendar_day",
         }
     }
 
@@ -537,6 +549,24 @@ impl Msg {
             (Msg::NoRerouteTarget, Kk) => "Өтінімді қайта бағыттайтын ұйым көрсетілмеген",
             (Msg::NoRerouteTarget, Ru) => "Не указана организация, куда перенаправить заявку",
             (Msg::NoRerouteTarget, En) => "No organisation to reroute the application to",
+            (Msg::ServiceNotFound, Kk) => "Қызмет табылмады",
+            (Msg::ServiceNotFound, Ru) => "Услуга не найдена",
+            (Msg::ServiceNotFound, En) => "Service not found",
+            (Msg::ApplicationNotFound, Kk) => "Өтінім табылмады",
+            (Msg::ApplicationNotFound, Ru) => "Заявка не найдена",
+            (Msg::ApplicationNotFound, En) => "Application not found",
+            (Msg::ApplicationChanged, Kk) => "Өтінімді басқа біреу өзгертті (ETag сәйкес емес)",
+            (Msg::ApplicationChanged, Ru) => "Заявка изменена другим пользователем (ETag не совпадает)",
+            (Msg::ApplicationChanged, En) => "The application was changed by someone else (ETag mismatch)",
+            (Msg::InvalidApplication, Kk) => "Өтінім толтыру қағидаларына сәйкес емес",
+            (Msg::InvalidApplication, Ru) => "Заявка не соответствует правилам заполнения",
+            (Msg::InvalidApplication, En) => "The application does not meet the service's rules",
+            (Msg::DocumentUnknown, Kk) => "Қызмет мұндай құжатты сұрамайды",
+            (Msg::DocumentUnknown, Ru) => "Услуга не предусматривает такой документ",
+            (Msg::DocumentUnknown, En) => "The service asks for no such document",
+            (Msg::InvalidCalendarDay, Kk) => "Күнтізбе күні қате",
+            (Msg::InvalidCalendarDay, Ru) => "Неверный день календаря",
+            (Msg::InvalidCalendarDay, En) => "Invalid calendar day",
         }
     }
 }
@@ -652,6 +682,12 @@ mod tests {
             Msg::NoPreviousStage,
             Msg::AssigneeNotQualified,
             Msg::NoRerouteTarget,
+            Msg::ServiceNotFound,
+            Msg::ApplicationNotFound,
+            Msg::ApplicationChanged,
+            Msg::InvalidApplication,
+            Msg::DocumentUnknown,
+            Msg::InvalidCalendarDay,
         ] {
             let texts = [m.text(Lang::Kk), m.text(Lang::Ru), m.text(Lang::En)];
             assert!(texts.iter().all(|t| !t.is_empty()));

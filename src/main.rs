@@ -36,6 +36,11 @@ enum Command {
         #[command(subcommand)]
         action: cli::layers::LayersAction,
     },
+    /// Services (`services/*.toml`): check, sync, list.
+    Services {
+        #[command(subcommand)]
+        action: cli::services::ServicesAction,
+    },
     /// Import a vector file (GeoJSON, Shapefile, GeoPackage, KML, CSV) into a layer.
     Ingest(cli::ingest::IngestArgs),
     /// The KATO classifier.
@@ -92,6 +97,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Db { action } => cli::db::run(settings, action),
         Command::User { action } => cli::user::run(settings, action).await,
         Command::Layers { action } => cli::layers::run(settings, action).await,
+        Command::Services { action } => cli::services::run(settings, action).await,
         Command::Ingest(args) => cli::ingest::run(settings, args).await,
         Command::Kato { action } => cli::kato::run(settings, action).await,
         Command::Tiles { action } => cli::tiles::run(settings, action).await,

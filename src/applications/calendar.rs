@@ -83,12 +83,22 @@ pub enum DayKind {
 }
 
 impl DayKind {
-    fn parse(s: &str) -> Option<DayKind> {
+    /// The kind from its name in calendar files (`holiday`, `day_off_moved`, `working_day_moved`).
+    pub fn parse(s: &str) -> Option<DayKind> {
         match s {
             "holiday" => Some(DayKind::Holiday),
             "day_off_moved" => Some(DayKind::DayOffMoved),
             "working_day_moved" => Some(DayKind::WorkingDayMoved),
             _ => None,
+        }
+    }
+
+    /// Its name in calendar files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DayKind::Holiday => "holiday",
+            DayKind::DayOffMoved => "day_off_moved",
+            DayKind::WorkingDayMoved => "working_day_moved",
         }
     }
 }
@@ -99,6 +109,36 @@ pub struct CalendarDay {
     pub date: NaiveDate,
     pub kind: DayKind,
     pub name: Translated,
+}
+
+/// Checks a listing an administrator sets: a working day moved is a Saturday or Sunday, a day off
+/// moved is a weekday, and the names in kk, ru and en are given (at most 200 characters each).
+///
+/// ```
+/// # use chrono::NaiveDate;
+/// # use qala::applications::calendar::{check_day, CalendarDay, DayKind};
+/// # use qala::layers::catalog::Translated;
+/// let name = Translated { kk: "Қаулы".into(), ru: "Постановление".into(), en: "Decree".into() };
+/// let sat = NaiveDate::from_ymd_opt(2026, 12, 19).unwrap();
+/// assert!(check_day(&CalendarDay { date: sat, kind: DayKind::WorkingDayMoved, name: name.clone() }).is_ok());
+/// assert!(check_day(&CalendarDay { date: sat, kind: DayKind::DayOffMoved, name }).is_err());
+/// ```
+pub fn check_day(day: &CalendarDay) -> Result<(), String> {
+    let weekend = is_weekend(day.date);
+    match day.kind {
+        DayKind::WorkingDayMoved if !weekend => {
+            return Err(format!("{} is a weekday: only a Saturday or Sunday is moved to work", day.date));
+        }
+        DayKind::DayOffMoved if weekend => {
+            return Err(format!("{} is a weekend day: a day off is moved onto a weekday", day.date));
+        }
+        _ => {}
+    }
+    let names = [&day.name.kk, &day.name.ru, &day.name.en];
+    if names.iter().any(|n| n.trim().is_empty() || n.chars().count() > 200) {
+        return Err("the names in kk, ru and en must be given, at most 200 characters each".into());
+    }
+    Ok(())
 }
 
 /// A calendar file that cannot be used: which file, which line (1 is the header), and why.

@@ -1,5 +1,7 @@
-//! Applications (заявки): the pure core of the domain. Later work gives it SQL and routes; this
-//! module knows nothing of HTTP or the database.
+//! Applications (заявки): services as files, the workflow, deadlines in working days, and the
+//! lifecycle over the database. The pure core (calendar, service, workflow, the routing rule)
+//! does no IO; `sync`, `store`, `overlay`, `calendar_store` and `lifecycle` hold the SQL. Nothing
+//! here knows HTTP: `src/http/routes/applications/` plugs it into the router.
 //!
 //! - [`calendar`]: the Kazakh working-day calendar and deadline arithmetic in working days.
 //! - [`service`]: service files (`services/<id>.toml`): passport, form, geometry rule, output
@@ -7,6 +9,20 @@
 //! - [`workflow`]: the declared workflow of a service, its checks, the state machine that runs an
 //!   application through it ([`workflow::engine`]) and its terms ([`workflow::deadlines`]).
 
+//! - [`registry`]: the services and the calendar a running server works with.
+//! - [`sync`]: service files into the `services` table, versioned; [`calendar_store`]: the
+//!   administrators' calendar edits.
+//! - [`store`]: the applications' SQL; [`overlay`]: the overlay report and routing of a site;
+//!   [`lifecycle`]: drafts, submission and actions, each in one transaction with its journal,
+//!   feature and notifications.
+
 pub mod calendar;
+pub mod card;
+pub mod calendar_store;
+pub mod lifecycle;
+pub mod overlay;
+pub mod registry;
 pub mod service;
+pub mod store;
+pub mod sync;
 pub mod workflow;

@@ -7,6 +7,7 @@ pub mod ingest;
 pub mod kato;
 pub mod layers;
 pub mod serve;
+pub mod services;
 pub mod tiles;
 pub mod user;
 

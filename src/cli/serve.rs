@@ -156,6 +156,7 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
     };
     let db = Database::open_with(settings.database_url.as_deref(), &settings.data_dir, &pool).await?;
     sync::sync(&db.pool, &layers).await?;
+    let apps = super::services::registry(settings, &db, &layers).await?;
     // issue 13: notify. With a channel configured, the templates are checked before serving and
     // the worker stops with the server; without one, notifications wait in the outbox.
     let (stop_worker, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -183,7 +184,8 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
         rate_limits: qala::http::limits::RateLimitSettings::server(),
         ..Default::default()
     };
-    let state = qala::http::AppState::with_settings(db.pool.clone(), Catalog::new(layers), http);
+    let state =
+        qala::http::AppState::with_settings(db.pool.clone(), Catalog::new(layers), http).with_applications(apps);
     let result = qala::http::serve(state, &bind).await;
     let _ = stop_worker.send(());
     if let Some(worker) = worker {

@@ -97,6 +97,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::admin::router())
         // issue 13: notify
         .merge(routes::notify::router())
+        .merge(routes::applications::router())
         .fallback(routes::web::fallback)
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::rate_limit))
         .layer(axum::middleware::from_fn(errors::json_errors))

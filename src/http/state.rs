@@ -90,9 +90,21 @@ impl HttpSettings {
     }
 }
 
-/// State shared by every handler.
+/// State shared by every handler: one pointer, so the clone every middleware and `State`
+/// extractor makes is a single reference count, not one per cache and pool.
 #[derive(Debug, Clone)]
-pub struct AppState {
+pub struct AppState(Arc<SharedState>);
+
+impl std::ops::Deref for AppState {
+    type Target = SharedState;
+    fn deref(&self) -> &SharedState {
+        &self.0
+    }
+}
+
+/// What [`AppState`] points to.
+#[derive(Debug, Clone)]
+pub struct SharedState {
     pub pool: PgPool,
     catalog: Arc<RwLock<Arc<Catalog>>>,
     pub tiles: crate::tiles::TileService,
@@ -101,6 +113,8 @@ pub struct AppState {
     pub auth: crate::auth::AuthService,
     pub settings: Arc<HttpSettings>,
     pub limits: RateLimits,
+    /// Services, the working-day calendar and the clock of applications.
+    pub apps: Arc<crate::applications::registry::Registry>,
 }
 
 impl AppState {
@@ -110,7 +124,7 @@ impl AppState {
     }
 
     pub fn with_settings(pool: PgPool, catalog: Catalog, settings: HttpSettings) -> AppState {
-        AppState {
+        AppState(Arc::new(SharedState {
             tiles: crate::tiles::TileService::new(pool.clone(), settings.tile_cache_bytes),
             terrain: crate::tiles::terrain::TerrainService::new(pool.clone()),
             fonts: crate::tiles::fonts::Fonts::load(&settings.fonts_dir),
@@ -119,7 +133,8 @@ impl AppState {
             pool,
             catalog: Arc::new(RwLock::new(Arc::new(catalog))),
             settings: Arc::new(settings),
-        }
+            apps: Arc::new(crate::applications::registry::Registry::default()),
+        }))
     }
 
     /// The same state with another public URL (a server that learns its port after the state
@@ -127,7 +142,13 @@ impl AppState {
     pub fn with_public_url(mut self, url: impl Into<String>) -> AppState {
         let mut settings = (*self.settings).clone();
         settings.public_url = url.into();
-        self.settings = Arc::new(settings);
+        Arc::make_mut(&mut self.0).settings = Arc::new(settings);
+        self
+    }
+
+    /// The same state with the services and calendar of `apps`.
+    pub fn with_applications(mut self, apps: Arc<crate::applications::registry::Registry>) -> AppState {
+        Arc::make_mut(&mut self.0).apps = apps;
         self
     }
 

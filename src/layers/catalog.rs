@@ -184,6 +184,10 @@ pub enum FeatureVisibility {
     Department,
     /// Each user sees the features it created.
     Creator,
+    /// The applications layer: the applicant sees its own applications, the staff of the
+    /// organisations that work them theirs, everyone the published ones; written only through
+    /// the applications API (see `policy::applications`).
+    Applications,
 }
 
 /// Dataset metadata (GDB-2).

@@ -14,6 +14,7 @@
 //! assert_eq!(layer_access(&Caller::user("e", &["editor"]), &layer), Access::Write);
 //! ```
 
+pub mod applications;
 mod checks;
 mod documents;
 mod users;
@@ -141,7 +142,7 @@ pub fn layer_access_at(caller: &Caller, layer: &LayerDef, now: DateTime<Utc>) ->
         return if layer.access.public { Access::Read } else { Access::None };
     };
     if caller.is_admin() {
-        return Access::Write;
+        return if layer.access.features == FeatureVisibility::Applications { Access::Read } else { Access::Write };
     }
     let listed = layer.access.public
         || p.roles.iter().any(|r| layer.access.roles.contains(r))
@@ -158,7 +159,12 @@ pub fn layer_access_at(caller: &Caller, layer: &LayerDef, now: DateTime<Utc>) ->
         (true, true) => Access::Write,
         (true, false) => Access::Read,
     };
-    base.max(granted)
+    let access = base.max(granted);
+    if layer.access.features == FeatureVisibility::Applications {
+        // Applications change only through their workflow, never as features.
+        return access.min(Access::Read);
+    }
+    access
 }
 
 /// Which features of a layer a caller sees (and, with write access, may change).
@@ -169,6 +175,11 @@ pub enum FeatureScope {
     Department(String),
     /// Features created by this login.
     Creator(String),
+    /// Applications: published ones only (anonymous callers).
+    Published,
+    /// Applications: published ones, the caller's own and those of the organisations (and
+    /// departments) it works for; see [`applications::scope`].
+    Applications { login: String, keys: Vec<String> },
 }
 
 impl FeatureScope {
@@ -178,6 +189,8 @@ impl FeatureScope {
             FeatureScope::All => String::new(),
             FeatureScope::Department(d) => format!("@dept:{d}"),
             FeatureScope::Creator(c) => format!("@user:{c}"),
+            FeatureScope::Published => "@public".to_string(),
+            FeatureScope::Applications { login, .. } => format!("@apps:{login}"),
         }
     }
 
@@ -188,6 +201,11 @@ impl FeatureScope {
             FeatureScope::All => format!("(${n}::text IS NULL)"),
             FeatureScope::Department(_) => format!("(f.owner_dept = ${n}::text)"),
             FeatureScope::Creator(_) => format!("(f.created_by = ${n}::text)"),
+            FeatureScope::Published => format!("(${n}::text IS NULL AND f.attrs @> '{{\"public\": true}}')"),
+            FeatureScope::Applications { .. } => format!(
+                "(f.attrs @> '{{\"public\": true}}' OR f.created_by = (${n}::jsonb ->> 'login') \
+                 OR (f.attrs -> 'access') ?| ARRAY(SELECT jsonb_array_elements_text(${n}::jsonb -> 'keys')))"
+            ),
         }
     }
 
@@ -196,6 +214,10 @@ impl FeatureScope {
             FeatureScope::All => None,
             FeatureScope::Department(d) => Some(d.clone()),
             FeatureScope::Creator(c) => Some(c.clone()),
+            FeatureScope::Published => None,
+            FeatureScope::Applications { login, keys } => {
+                Some(serde_json::json!({ "login": login, "keys": keys }).to_string())
+            }
         }
     }
 }
@@ -215,6 +237,7 @@ pub fn feature_scope(caller: &Caller, layer: &LayerDef) -> FeatureScope {
             None => FeatureScope::Creator(login),
         },
         FeatureVisibility::Creator => FeatureScope::Creator(login),
+        FeatureVisibility::Applications => applications::scope(caller),
     }
 }
 

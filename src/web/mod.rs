@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::layers::catalog::Translated;
 
 /// Names of the layer themes (the `theme` of layer files); unknown themes are shown by their id.
-pub const THEMES: [(&str, [&str; 3]); 8] = [
+pub const THEMES: [(&str, [&str; 3]); 9] = [
     ("administrative", ["Әкімшілік бөлініс", "Административное деление", "Administrative division"]),
     ("address_plan", ["Мекенжай жоспары", "Адресный план", "Address plan"]),
     ("transport", ["Көлік", "Транспорт", "Transport"]),
@@ -22,6 +22,7 @@ pub const THEMES: [(&str, [&str; 3]); 8] = [
     ("social", ["Әлеуметтік нысандар", "Социальные объекты", "Social facilities"]),
     ("engineering", ["Инженерлік желілер", "Инженерные сети", "Utility networks"]),
     ("base", ["Негізгі карта", "Базовая карта", "Base map"]),
+    ("applications", ["Өтінімдер", "Заявки", "Applications"]),
 ];
 
 /// Attribution of the open data the demo uses (../shared/data/README.md), in kk, ru and en.

@@ -15,6 +15,7 @@
 pub mod form;
 pub mod geometry;
 pub mod ids;
+pub mod overlay;
 pub mod templates;
 pub mod values;
 
@@ -137,6 +138,10 @@ pub struct ServiceDef {
     pub output: OutputDef,
     #[serde(default)]
     pub publish: PublishDef,
+    #[serde(default)]
+    pub overlay: overlay::OverlayDef,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing: Option<overlay::RoutingDef>,
 }
 
 impl ServiceDef {
@@ -262,6 +267,7 @@ fn check_service(s: &ServiceDef, file: &str) -> Result<(), (String, String)> {
     }
     check_workflow(s)?;
     templates::check_output(&s.output, &s.form)?;
+    overlay::check(&s.overlay, s.routing.as_ref())?;
     check_publish(s)
 }
 
@@ -367,16 +373,23 @@ pub fn load_dir(dir: &Path) -> Result<Vec<ServiceDef>, Vec<ServiceError>> {
     if errors.is_empty() { Ok(services) } else { Err(errors) }
 }
 
-/// Services whose site is picked from a layer the catalog does not have.
+/// Services whose site is picked from, or whose routing reads, a layer the catalog does not have
+/// (the overlay's layers may be missing: the report names them).
 pub fn check_layers(services: &[ServiceDef], layer_exists: impl Fn(&str) -> bool) -> Vec<ServiceError> {
     services
         .iter()
-        .filter_map(|s| {
-            let layer = s.geometry.layer.as_deref()?;
-            (!layer_exists(layer)).then(|| ServiceError {
-                file: format!("{}.toml", s.id),
-                field: "geometry.layer".into(),
-                reason: format!("`{layer}` is not a layer of the catalog"),
+        .flat_map(|s| {
+            let named = [
+                ("geometry.layer", s.geometry.layer.as_deref()),
+                ("routing.layer", s.routing.as_ref().map(|r| r.layer.as_str())),
+            ];
+            named.into_iter().filter_map(|(field, layer)| {
+                let layer = layer?;
+                (!layer_exists(layer)).then(|| ServiceError {
+                    file: format!("{}.toml", s.id),
+                    field: field.into(),
+                    reason: format!("`{layer}` is not a layer of the catalog"),
+                })
             })
         })
         .collect()

@@ -15,7 +15,7 @@
 //!   organisation go back to that organisation's pool); without one it goes to the workflow's
 //!   `triage` stage (outside branches).
 
-use super::engine::{Action, Actor, Correction, Decision, Event, Refusal, Run, Status, Visit};
+use super::engine::{Action, Actor, Correction, Decision, Event, Refusal, Route, Run, Status, Visit};
 use super::{StageDef, TransitionDef, Verb};
 use crate::applications::calendar::Pause;
 use crate::i18n::Msg;
@@ -38,7 +38,21 @@ pub(super) fn act(run: &mut Run<'_>, action: &Action) -> Result<(), Refusal> {
             run.state.status = Status::InProgress;
             run.state.submitted_at = Some(cx.at);
             run.events.push(Event::Submitted);
-            let start = run.service.workflow.start.clone();
+            let wf = &run.service.workflow;
+            let start = match &cx.route {
+                Route::Org(org) => {
+                    run.state.org = org.clone();
+                    wf.start.clone()
+                }
+                Route::Triage => match wf.triage.clone() {
+                    Some(triage) => {
+                        run.events.push(Event::SentToTriage { from: "submission".into() });
+                        triage
+                    }
+                    None => wf.start.clone(),
+                },
+                Route::Provider => wf.start.clone(),
+            };
             run.enter(&start, None, Vec::new());
         }
         Action::Claim { stage } => {

@@ -77,6 +77,21 @@ pub struct Context<'a> {
     pub filled: &'a BTreeSet<String>,
     /// Ids of the passport documents that have a file.
     pub documents: &'a BTreeSet<String>,
+    /// Where the overlay routed the application (read by `submit` only).
+    pub route: Route,
+}
+
+/// The routing decision of a submission's overlay.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Route {
+    /// To the service's provider (no routing declared, or no routing polygon holds the site).
+    #[default]
+    Provider,
+    /// To the organisation of the polygon that holds the site.
+    Org(String),
+    /// The site is near a boundary between organisations: to the workflow's `triage` stage (at the
+    /// provider) when it has one, else to its start at the provider.
+    Triage,
 }
 
 /// The result of an allowed action.

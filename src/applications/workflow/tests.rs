@@ -5,7 +5,9 @@ use std::collections::BTreeSet;
 
 use chrono::{DateTime, TimeDelta, TimeZone, Utc};
 
-use super::engine::{Action, Actor, ApplicationState, Context, Event, Refusal, RefusalKind, Status, apply};
+use super::engine::{
+    Action, Actor, ApplicationState, Context, Event, Refusal, RefusalKind, Route, Status, apply,
+};
 use super::{Verb, deadlines};
 use crate::applications::calendar::Calendar;
 use crate::applications::service::ServiceDef;
@@ -44,13 +46,23 @@ pub(super) struct App {
     pub filled: BTreeSet<String>,
     pub documents: BTreeSet<String>,
     pub people: Vec<Actor>,
+    /// The routing the next `submit` gets.
+    pub route: Route,
 }
 
 impl App {
     pub fn new(service: ServiceDef) -> App {
         let state = ApplicationState::draft(&service, "aigerim");
         let at = Utc.with_ymd_and_hms(2026, 3, 2, 4, 0, 0).unwrap();
-        App { service, state, at, filled: BTreeSet::new(), documents: BTreeSet::new(), people: people() }
+        App {
+            service,
+            state,
+            at,
+            filled: BTreeSet::new(),
+            documents: BTreeSet::new(),
+            people: people(),
+            route: Route::Provider,
+        }
     }
 
     pub fn who(&self, user: &str) -> Actor {
@@ -65,7 +77,13 @@ impl App {
 
     pub fn act(&mut self, a: &Actor, action: Action) -> Result<Vec<Event>, Refusal> {
         self.at += TimeDelta::hours(1);
-        let cx = Context { actor: a, at: self.at, filled: &self.filled, documents: &self.documents };
+        let cx = Context {
+            actor: a,
+            at: self.at,
+            filled: &self.filled,
+            documents: &self.documents,
+            route: self.route.clone(),
+        };
         let before = self.state.clone();
         match apply(&self.service, &self.state, &cx, &action) {
             Ok(applied) => {
@@ -277,6 +295,29 @@ fn not_our_competence_reroutes_or_goes_to_triage() {
     app.by("aigerim", Action::Submit).unwrap();
     app.by("berik", claim("intake")).unwrap();
     refused(app.by("berik", nc("intake", None)), RefusalKind::Conflict, Msg::NoRerouteTarget);
+}
+
+#[test]
+fn submission_follows_the_overlay_routing() {
+    let mut app = App::new(network());
+    app.route = Route::Org(s("almaty-su"));
+    app.by("aigerim", Action::Submit).unwrap();
+    assert_eq!(app.state.org, "almaty-su");
+    assert_eq!(app.stages(), vec!["intake"]);
+    // Near a boundary: to triage at the provider, not to a guessed organisation.
+    let mut app = App::new(network());
+    app.route = Route::Triage;
+    let ev = app.by("aigerim", Action::Submit).unwrap();
+    assert_eq!(ev[1], Event::SentToTriage { from: s("submission") });
+    assert_eq!((app.state.org.as_str(), app.stages()), ("almaty-akimat", vec!["triage"]));
+    app.by("head", claim("triage")).unwrap();
+    app.by("head", forward("triage")).unwrap();
+    assert_eq!(app.stages(), vec!["intake"]);
+    // A workflow without triage starts at its start at the provider.
+    let mut app = App::new(excavation());
+    app.route = Route::Triage;
+    app.by("aigerim", Action::Submit).unwrap();
+    assert_eq!(app.stages(), vec!["intake"]);
 }
 
 #[test]

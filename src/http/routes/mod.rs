@@ -7,9 +7,11 @@
 //! - [`tiles`] (vector tiles, TileJSON), [`terrain`] (terrain-RGB), [`styles`] (styles, fonts);
 //! - [`print`] (maps to scale, passports), [`records`] (document records, `/verify`);
 //! - [`web`] (the web map's files and configuration, the fallback);
-//! - [`notify`] (`/api/admin/notifications`: the channels' health).
+//! - [`notify`] (`/api/admin/notifications`: the channels' health);
+//! - [`applications`] (`/api/services`, `/api/applications`, `/api/admin/calendar`).
 
 pub mod admin;
+pub mod applications;
 pub mod attachments;
 pub mod auth;
 pub mod export;

@@ -1,0 +1,122 @@
+//! `GET /api/applications/{id}` (the card, as the caller may see it; opening personal data is
+//! journalled), `GET /api/applications` (the caller's own, or its organisation's) and the delivery
+//! log of its notifications.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::actions::parse_id;
+use super::{api_error, ctx};
+use crate::applications::lifecycle::drafts;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::http::{AppState, ReqLang};
+use crate::i18n::Lang;
+use crate::policy::applications::View;
+
+/// The card of application `id` for `caller`, with its `ETag`; a view of personal data by anyone
+/// but the applicant is journalled.
+pub(super) async fn card_response(state: &AppState, caller: &Caller, id: i64, lang: Lang) -> Result<Response, ApiError> {
+    let catalog = state.catalog();
+    let cx = ctx(state, &catalog);
+    let (row, service, view) = drafts::read(&cx, caller, id).await.map_err(|e| api_error(lang, e))?;
+    if view.personal() && view != View::Applicant {
+        crate::auth::journal::record(
+            &state.pool,
+            "application.read_personal",
+            Some(caller.login()),
+            None,
+            Some(&format!("application:{id}")),
+            "ok",
+            json!({"view": format!("{view:?}").to_lowercase()}),
+        )
+        .await;
+    }
+    let card = crate::applications::card::card(&row, &service, view, &state.apps.calendar(), cx.now, lang);
+    let mut r = Json(card).into_response();
+    if let Ok(v) = HeaderValue::from_str(&crate::features::conditional::etag(row.version)) {
+        r.headers_mut().insert(header::ETAG, v);
+    }
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    Ok(r)
+}
+
+/// One application.
+pub async fn one(
+    State(state): State<AppState>,
+    caller: Caller,
+    ReqLang(lang): ReqLang,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id, lang)?;
+    card_response(&state, &caller, id, lang).await
+}
+
+/// Parameters of the list.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    pub status: Option<String>,
+    pub service: Option<String>,
+    /// Only applications whose id is below this (the next page).
+    pub before: Option<i64>,
+    pub limit: Option<i64>,
+    pub lang: Option<String>,
+}
+
+/// The caller's applications (an applicant's own; staff: those of its organisation), newest
+/// first, keyset-paged by id.
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    ReqLang(lang): ReqLang,
+    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let Some(p) = caller.principal() else { return Err(ApiError::unauthorized(lang)) };
+    let Query(q) = q.map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
+    let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    let org = if crate::policy::applications::caller_keys(&caller).is_empty() { None } else { p.org.clone() };
+    let filter = crate::applications::store::ListFilter {
+        login: &p.login,
+        org: org.as_deref(),
+        all: caller.is_admin(),
+        status: q.status.as_deref(),
+        service: q.service.as_deref(),
+        before: q.before,
+        limit,
+    };
+    let rows = crate::applications::store::list(&state.pool, &filter).await.map_err(|e| ApiError::from_query(lang, e))?;
+    let next = (rows.len() as i64 == limit).then(|| rows.last().map(|r| r.id)).flatten();
+    let items: Vec<Value> = rows
+        .into_iter()
+        .map(|r| {
+            let title = state.apps.service(&r.service_id).map(|s| s.title.get(lang).to_string());
+            let mut v = json!(r);
+            v["service_title"] = json!(title);
+            v
+        })
+        .collect();
+    Ok(Json(json!({"applications": items, "next_before": next})))
+}
+
+/// The notifications of an application and every attempt to deliver them.
+pub async fn deliveries(
+    State(state): State<AppState>,
+    caller: Caller,
+    ReqLang(lang): ReqLang,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_id(&id, lang)?;
+    let catalog = state.catalog();
+    let cx = ctx(&state, &catalog);
+    let (_, _, view) = drafts::read(&cx, &caller, id).await.map_err(|e| api_error(lang, e))?;
+    if !view.personal() {
+        return Err(ApiError::not_found(crate::i18n::Msg::ApplicationNotFound, lang));
+    }
+    let log = crate::notify::deliveries(&state.pool, "application", id).await.map_err(|e| ApiError::from_query(lang, e))?;
+    Ok(Json(json!({ "deliveries": log })))
+}
