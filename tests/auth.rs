@@ -18,13 +18,8 @@ use serde_json::{Value, json};
 /// The state of a test server with these auth limits and clock.
 fn state(db: &TestDb, limits: AuthLimits, clock: AuthClock, dir: &std::path::Path) -> AppState {
     let settings = HttpSettings { attachments_dir: dir.to_path_buf(), ..Default::default() };
-    let mut s = AppState::with_settings(
-        db.pool.clone(),
-        qala::layers::Catalog::new(vec![places_layer(true)]),
-        settings,
-    );
-    s.auth = AuthService::with_limits(db.pool.clone(), limits, clock);
-    s
+    AppState::with_settings(db.pool.clone(), qala::layers::Catalog::new(vec![places_layer(true)]), settings)
+        .with_auth(AuthService::with_limits(db.pool.clone(), limits, clock))
 }
 
 fn json_ct() -> (&'static str, String) {

@@ -6,12 +6,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use common::procs::{Proc, sms_simulator, smtp_sink};
 use common::{TestDb, test_db};
 use qala::i18n::Lang;
 use qala::notify::send::{EmailSender, SmsGateway};
@@ -19,91 +19,6 @@ use qala::notify::templates::Templates;
 use qala::notify::worker::{ManualClock, Senders, Worker, WorkerSettings};
 use qala::notify::{Channel, NewNotification, enqueue};
 use serde_json::{Value, json};
-
-/// A child process killed when dropped.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Starts `exe` with `args` and returns it with the address from its first line (`... ://ADDR`).
-fn start(exe: &str, args: &[&str]) -> (Proc, String) {
-    let mut child = Command::new(exe).args(args).stdout(Stdio::piped()).spawn().expect("starts");
-    let mut first = String::new();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    out.read_line(&mut first).unwrap();
-    // Keep reading its output so it never blocks on a full pipe.
-    std::thread::spawn(move || for _ in out.lines() {});
-    let addr = first.split("://").nth(1).unwrap().split([',', ' ', '\n']).next().unwrap().to_string();
-    (Proc(child), addr)
-}
-
-struct Sink {
-    _proc: Proc,
-    url: String,
-    dir: tempfile::TempDir,
-}
-
-fn smtp_sink() -> Sink {
-    let dir = tempfile::tempdir().unwrap();
-    let (proc, addr) = start(
-        env!("CARGO_BIN_EXE_qala-smtp-sink"),
-        &["--listen", "127.0.0.1:0", "--dir", dir.path().to_str().unwrap()],
-    );
-    Sink { _proc: proc, url: format!("smtp://{addr}"), dir }
-}
-
-impl Sink {
-    /// The messages stored, as text.
-    fn messages(&self) -> Vec<String> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "eml"))
-            .collect();
-        files.sort();
-        files.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
-    }
-}
-
-struct Simulator {
-    _proc: Proc,
-    base: String,
-}
-
-fn sms_simulator() -> Simulator {
-    let (proc, addr) = start(env!("CARGO_BIN_EXE_qala-sms-simulator"), &["--listen", "127.0.0.1:0"]);
-    Simulator { _proc: proc, base: format!("http://{addr}") }
-}
-
-impl Simulator {
-    fn gateway_url(&self) -> String {
-        format!("{}/messages", self.base)
-    }
-    async fn received(&self) -> Value {
-        reqwest::get(self.gateway_url())
-            .await
-            .unwrap()
-            .text()
-            .await
-            .map(|t| serde_json::from_str(&t).unwrap())
-            .unwrap()
-    }
-    async fn control(&self, fail_next: u32, hold_next: u32) {
-        let r = reqwest::Client::new()
-            .post(format!("{}/control", self.base))
-            .header("content-type", "application/json")
-            .body(json!({"fail_next": fail_next, "hold_next": hold_next}).to_string())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status().as_u16(), 204);
-    }
-}
 
 fn templates() -> Arc<Templates> {
     Arc::new(Templates::load_dir(&common::repo().join("notifications")).unwrap())

@@ -499,7 +499,7 @@ async fn the_front_end_is_served_from_the_binary() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_web_map_works_in_a_real_browser() {
     let dem_dir = tempfile::tempdir().unwrap();
-    let (db, mut state) = demo_state(dem_dir.path()).await;
+    let (db, state) = demo_state(dem_dir.path()).await;
     // An editor for the editing checks (log in, draw, edit, history, attachments, delete).
     let hash = qala::auth::password::hash("editor-pass-1").unwrap();
     let input = qala::auth::store::UserInput {
@@ -511,7 +511,7 @@ async fn the_web_map_works_in_a_real_browser() {
     let attachments = tempfile::tempdir().unwrap();
     let mut settings = (*state.settings).clone();
     settings.attachments_dir = attachments.path().to_path_buf();
-    state.settings = std::sync::Arc::new(settings);
+    let state = state.with_settings_of(settings);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let state = state.with_public_url(format!("http://{addr}"));

@@ -39,8 +39,16 @@ pub async fn set(pool: &PgPool, day: &CalendarDay, actor: &str) -> sqlx::Result<
     .execute(&mut *tx)
     .await?;
     let detail = serde_json::json!({ "kind": day.kind.as_str(), "name": day.name });
-    crate::auth::journal::record_in(&mut *tx, "calendar.set", Some(actor), None, Some(&day.date.to_string()), "ok", detail)
-        .await?;
+    crate::auth::journal::record_in(
+        &mut *tx,
+        "calendar.set",
+        Some(actor),
+        None,
+        Some(&day.date.to_string()),
+        "ok",
+        detail,
+    )
+    .await?;
     tx.commit().await
 }
 
@@ -49,8 +57,16 @@ pub async fn remove(pool: &PgPool, date: NaiveDate, actor: &str) -> sqlx::Result
     let mut tx = pool.begin().await?;
     let n = sqlx::query("DELETE FROM calendar_days WHERE day = $1").bind(date).execute(&mut *tx).await?;
     if n.rows_affected() > 0 {
-        crate::auth::journal::record_in(&mut *tx, "calendar.remove", Some(actor), None, Some(&date.to_string()), "ok", serde_json::json!({}))
-            .await?;
+        crate::auth::journal::record_in(
+            &mut *tx,
+            "calendar.remove",
+            Some(actor),
+            None,
+            Some(&date.to_string()),
+            "ok",
+            serde_json::json!({}),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(n.rows_affected() > 0)

@@ -9,11 +9,19 @@ use super::calendar::Calendar;
 use super::service::ServiceDef;
 use super::store::ApplicationRow;
 use super::workflow::deadlines;
+use super::workflow::engine::Event;
 use crate::i18n::Lang;
 use crate::policy::applications::View;
 
 /// The card of `row` for `view` at `now`, texts in `lang`.
-pub fn card(row: &ApplicationRow, service: &ServiceDef, view: View, cal: &Calendar, now: DateTime<Utc>, lang: Lang) -> Value {
+pub fn card(
+    row: &ApplicationRow,
+    service: &ServiceDef,
+    view: View,
+    cal: &Calendar,
+    now: DateTime<Utc>,
+    lang: Lang,
+) -> Value {
     let st = &row.state.0;
     let total = deadlines::total(cal, service, st, now);
     let terms = deadlines::stages(cal, service, st, now);
@@ -75,7 +83,19 @@ pub fn card(row: &ApplicationRow, service: &ServiceDef, view: View, cal: &Calend
         card["documents"] = Value::Object(row.documents.0.clone());
         card["overlay"] = row.overlay.as_ref().map(|o| o.0.clone()).unwrap_or(Value::Null);
         card["returned"] = json!(st.returned);
-        card["history"] = json!(st.history);
+        card["history"] = if view == View::Applicant {
+            // The applicant reads the comments sent to it, not the staff's internal ones.
+            let visible: Vec<_> = st
+                .history
+                .iter()
+                .filter(|h| {
+                    !h.events.iter().any(|e| matches!(e, Event::Commented { to_applicant: false, .. }))
+                })
+                .collect();
+            json!(visible)
+        } else {
+            json!(st.history)
+        };
         card["created_at"] = json!(row.created_at);
         card["updated_at"] = json!(row.updated_at);
     }

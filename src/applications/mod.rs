@@ -17,8 +17,8 @@
 //!   feature and notifications.
 
 pub mod calendar;
-pub mod card;
 pub mod calendar_store;
+pub mod card;
 pub mod lifecycle;
 pub mod overlay;
 pub mod registry;

@@ -140,12 +140,13 @@ pub async fn compute(
             report.missing_layers.push(z.layer.clone());
             continue;
         }
-        let rows: Vec<(i64, Option<String>, f64)> = sqlx::query_as(&layer_sql(include_str!("sql/overlay_zones.sql"), &z.layer))
-            .bind(id)
-            .bind(&z.attribute)
-            .bind(MAX_LINES)
-            .fetch_all(&mut *conn)
-            .await?;
+        let rows: Vec<(i64, Option<String>, f64)> =
+            sqlx::query_as(&layer_sql(include_str!("sql/overlay_zones.sql"), &z.layer))
+                .bind(id)
+                .bind(&z.attribute)
+                .bind(MAX_LINES)
+                .fetch_all(&mut *conn)
+                .await?;
         report.zones.extend(rows.into_iter().map(|(feature, value, share)| ZoneHit {
             layer: z.layer.clone(),
             feature,
@@ -166,19 +167,25 @@ pub async fn compute(
                     .await?;
             report.networks = rows
                 .into_iter()
-                .map(|(feature, value, d)| NetworkHit { layer: n.layer.clone(), feature, value, distance_m: round_m(d) })
+                .map(|(feature, value, d)| NetworkHit {
+                    layer: n.layer.clone(),
+                    feature,
+                    value,
+                    distance_m: round_m(d),
+                })
                 .collect();
         } else {
             report.missing_layers.push(n.layer.clone());
         }
     }
     if service.overlay.nearby_m > 0 {
-        let rows: Vec<(i64, Option<String>, String, f64)> = sqlx::query_as(include_str!("sql/overlay_nearby.sql"))
-            .bind(id)
-            .bind(service.overlay.nearby_m as f64)
-            .bind(MAX_LINES)
-            .fetch_all(&mut *conn)
-            .await?;
+        let rows: Vec<(i64, Option<String>, String, f64)> =
+            sqlx::query_as(include_str!("sql/overlay_nearby.sql"))
+                .bind(id)
+                .bind(service.overlay.nearby_m as f64)
+                .bind(MAX_LINES)
+                .fetch_all(&mut *conn)
+                .await?;
         report.nearby = rows
             .into_iter()
             .map(|(id, number, status, d)| NearbyApplication { id, number, status, distance_m: round_m(d) })
@@ -215,10 +222,8 @@ fn round_m(d: f64) -> f64 {
 }
 
 async fn district(conn: &mut PgConnection, id: i64) -> sqlx::Result<Option<District>> {
-    let row: Option<(String, String, Option<String>, Option<String>)> = sqlx::query_as(include_str!("sql/overlay_district.sql"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row: Option<(String, String, Option<String>, Option<String>)> =
+        sqlx::query_as(include_str!("sql/overlay_district.sql")).bind(id).fetch_optional(&mut *conn).await?;
     Ok(row.map(|(code, ru, kk, en)| District {
         code: code.trim().to_string(),
         name: Translated { kk: kk.unwrap_or_else(|| ru.clone()), en: en.unwrap_or_else(|| ru.clone()), ru },

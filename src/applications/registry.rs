@@ -75,7 +75,12 @@ impl Registry {
     }
 
     /// Service `id` at `version`: the current one, or an older one stored in the database.
-    pub async fn service_at(&self, pool: &PgPool, id: &str, version: u32) -> sqlx::Result<Option<Arc<ServiceDef>>> {
+    pub async fn service_at(
+        &self,
+        pool: &PgPool,
+        id: &str,
+        version: u32,
+    ) -> sqlx::Result<Option<Arc<ServiceDef>>> {
         if let Some(s) = self.service(id).filter(|s| s.version == version) {
             return Ok(Some(s));
         }

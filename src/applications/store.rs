@@ -46,6 +46,7 @@ const COLUMNS: &str = "id, number, service_id, service_version, applicant, lang,
     overlay, state, version, created_at, updated_at, submitted_at, due_at, closed_at";
 
 /// A new draft.
+#[derive(Debug)]
 pub struct NewDraft<'a> {
     pub service_id: &'a str,
     pub service_version: u32,
@@ -74,10 +75,8 @@ pub async fn insert_draft(conn: &mut PgConnection, d: &NewDraft<'_>) -> sqlx::Re
 
 /// Application `id`; with `lock`, the row is locked until the transaction ends (an action).
 pub async fn load(conn: &mut PgConnection, id: i64, lock: bool) -> sqlx::Result<Option<ApplicationRow>> {
-    let sql = format!(
-        "SELECT {COLUMNS} FROM applications WHERE id = $1{}",
-        if lock { " FOR UPDATE" } else { "" }
-    );
+    let sql =
+        format!("SELECT {COLUMNS} FROM applications WHERE id = $1{}", if lock { " FOR UPDATE" } else { "" });
     sqlx::query_as(&sql).bind(id).fetch_optional(conn).await
 }
 
@@ -140,12 +139,14 @@ pub async fn put_feature(
                 .await?;
             Ok(Some(fid))
         }
-        None => sqlx::query_scalar(include_str!("sql/insert_feature.sql"))
-            .bind(id)
-            .bind(attrs)
-            .bind(APPLICATIONS_LAYER)
-            .fetch_optional(&mut *conn)
-            .await,
+        None => {
+            sqlx::query_scalar(include_str!("sql/insert_feature.sql"))
+                .bind(id)
+                .bind(attrs)
+                .bind(APPLICATIONS_LAYER)
+                .fetch_optional(&mut *conn)
+                .await
+        }
     }
 }
 

@@ -184,8 +184,8 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
         rate_limits: qala::http::limits::RateLimitSettings::server(),
         ..Default::default()
     };
-    let state =
-        qala::http::AppState::with_settings(db.pool.clone(), Catalog::new(layers), http).with_applications(apps);
+    let state = qala::http::AppState::with_settings(db.pool.clone(), Catalog::new(layers), http)
+        .with_applications(apps);
     let result = qala::http::serve(state, &bind).await;
     let _ = stop_worker.send(());
     if let Some(worker) = worker {

@@ -146,6 +146,18 @@ impl AppState {
         self
     }
 
+    /// The same state with other settings (the caches and services stay).
+    pub fn with_settings_of(mut self, settings: HttpSettings) -> AppState {
+        Arc::make_mut(&mut self.0).settings = Arc::new(settings);
+        self
+    }
+
+    /// The same state with another authentication service (tests: limits and a manual clock).
+    pub fn with_auth(mut self, auth: crate::auth::AuthService) -> AppState {
+        Arc::make_mut(&mut self.0).auth = auth;
+        self
+    }
+
     /// The same state with the services and calendar of `apps`.
     pub fn with_applications(mut self, apps: Arc<crate::applications::registry::Registry>) -> AppState {
         Arc::make_mut(&mut self.0).apps = apps;

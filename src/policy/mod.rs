@@ -142,7 +142,11 @@ pub fn layer_access_at(caller: &Caller, layer: &LayerDef, now: DateTime<Utc>) ->
         return if layer.access.public { Access::Read } else { Access::None };
     };
     if caller.is_admin() {
-        return if layer.access.features == FeatureVisibility::Applications { Access::Read } else { Access::Write };
+        return if layer.access.features == FeatureVisibility::Applications {
+            Access::Read
+        } else {
+            Access::Write
+        };
     }
     let listed = layer.access.public
         || p.roles.iter().any(|r| layer.access.roles.contains(r))
@@ -179,7 +183,10 @@ pub enum FeatureScope {
     Published,
     /// Applications: published ones, the caller's own and those of the organisations (and
     /// departments) it works for; see [`applications::scope`].
-    Applications { login: String, keys: Vec<String> },
+    Applications {
+        login: String,
+        keys: Vec<String>,
+    },
 }
 
 impl FeatureScope {

@@ -2,6 +2,8 @@
 //! code starts it), a migrated template database, and a fresh database per test.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod procs;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
 

@@ -6,7 +6,9 @@
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{Ctx, LifecycleError, Result, actor_of, check_version, documents_present, effects, filled, load_for};
+use super::{
+    Ctx, LifecycleError, Result, actor_of, check_version, documents_present, effects, filled, load_for,
+};
 use crate::applications::service::form::Filler;
 use crate::applications::service::values::{FormCheck, diff, validate_form};
 use crate::applications::workflow::engine::{Action, Actor, Context, Event, Refusal, Route, apply};
@@ -19,39 +21,87 @@ use crate::policy::applications::View;
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Request {
     Submit,
-    Claim { stage: String },
-    Release { stage: String },
+    Claim {
+        stage: String,
+    },
+    Release {
+        stage: String,
+    },
     /// A manager gives the stage to the user `to` (a login).
-    Assign { stage: String, to: String },
+    Assign {
+        stage: String,
+        to: String,
+    },
     /// Save without sending: the executor's values of the provider's fields.
-    Save { stage: Option<String>, #[serde(default)] values: Map<String, Value> },
-    Comment { stage: Option<String>, text: String, #[serde(default)] to_applicant: bool },
-    ReturnForCorrections { stage: String, fields: Vec<String>, #[serde(default)] comment: Option<String> },
+    Save {
+        stage: Option<String>,
+        #[serde(default)]
+        values: Map<String, Value>,
+    },
+    Comment {
+        stage: Option<String>,
+        text: String,
+        #[serde(default)]
+        to_applicant: bool,
+    },
+    ReturnForCorrections {
+        stage: String,
+        fields: Vec<String>,
+        #[serde(default)]
+        comment: Option<String>,
+    },
     Resubmit,
-    ReturnToPrevious { stage: String },
-    Forward { stage: String, #[serde(default)] to: Option<String>, #[serde(default)] values: Map<String, Value> },
-    Approve { stage: String, #[serde(default)] values: Map<String, Value> },
-    Refuse { stage: String, code: String, text: String },
-    NotCompetent { stage: String, #[serde(default)] reroute: Option<String> },
+    ReturnToPrevious {
+        stage: String,
+    },
+    Forward {
+        stage: String,
+        #[serde(default)]
+        to: Option<String>,
+        #[serde(default)]
+        values: Map<String, Value>,
+    },
+    Approve {
+        stage: String,
+        #[serde(default)]
+        values: Map<String, Value>,
+    },
+    Refuse {
+        stage: String,
+        code: String,
+        text: String,
+    },
+    NotCompetent {
+        stage: String,
+        #[serde(default)]
+        reroute: Option<String>,
+    },
     Withdraw,
 }
 
 /// Resolves the user an assignment names: its roles, organisation and department.
 async fn assignee(cx: &Ctx<'_>, login: &str) -> Result<Actor> {
-    let row: Option<(Vec<String>, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT roles, org_id, dept_id FROM users WHERE login = $1 AND status = 'active'",
-    )
-    .bind(login)
-    .fetch_optional(cx.pool)
-    .await?;
+    let row: Option<(Vec<String>, Option<String>, Option<String>)> =
+        sqlx::query_as("SELECT roles, org_id, dept_id FROM users WHERE login = $1 AND status = 'active'")
+            .bind(login)
+            .fetch_optional(cx.pool)
+            .await?;
     let (roles, org, dept) = row.ok_or_else(|| {
-        LifecycleError::Refused(Refusal::invalid(Msg::AssigneeNotQualified).with(login.chars().take(64).collect::<String>()))
+        LifecycleError::Refused(
+            Refusal::invalid(Msg::AssigneeNotQualified).with(login.chars().take(64).collect::<String>()),
+        )
     })?;
     Ok(Actor { user: login.to_string(), roles, org, dept })
 }
 
 /// Applies `request` to application `id` as `caller`, if it is still at version `if_match`.
-pub async fn act(cx: &Ctx<'_>, caller: &Caller, id: i64, if_match: i32, request: Request) -> Result<Vec<Event>> {
+pub async fn act(
+    cx: &Ctx<'_>,
+    caller: &Caller,
+    id: i64,
+    if_match: i32,
+    request: Request,
+) -> Result<Vec<Event>> {
     let actor = actor_of(caller)?;
     let mut tx = cx.pool.begin().await?;
     let mut loaded = load_for(cx, &mut tx, caller, id, true).await?;
@@ -67,9 +117,9 @@ pub async fn act(cx: &Ctx<'_>, caller: &Caller, id: i64, if_match: i32, request:
     } else {
         let row = &mut loaded.row;
         let values = match &request {
-            Request::Save { values, .. } | Request::Forward { values, .. } | Request::Approve { values, .. } => {
-                Some(values)
-            }
+            Request::Save { values, .. }
+            | Request::Forward { values, .. }
+            | Request::Approve { values, .. } => Some(values),
             _ => None,
         };
         if let Some(values) = values.filter(|v| !v.is_empty()) {
@@ -104,7 +154,13 @@ pub async fn act(cx: &Ctx<'_>, caller: &Caller, id: i64, if_match: i32, request:
             Request::Withdraw => Action::Withdraw,
         };
         let (filled, documents) = (filled(&row.form.0), documents_present(&row.documents.0));
-        let ecx = Context { actor: &actor, at: cx.now, filled: &filled, documents: &documents, route: Route::Provider };
+        let ecx = Context {
+            actor: &actor,
+            at: cx.now,
+            filled: &filled,
+            documents: &documents,
+            route: Route::Provider,
+        };
         let applied = apply(&service, &row.state.0, &ecx, &action).map_err(LifecycleError::Refused)?;
         row.state.0 = applied.state.clone();
         for e in &applied.events {
@@ -121,8 +177,16 @@ pub async fn act(cx: &Ctx<'_>, caller: &Caller, id: i64, if_match: i32, request:
     effects::sync_feature(&mut tx, &service, row, &actor.user).await?;
     row.version = crate::applications::store::save(&mut tx, row).await?;
     let action = applied.state.history.last().map(|h| h.action.clone()).unwrap_or_else(|| "none".into());
-    effects::journal(&mut tx, &actor.user, id, &action, Some(&before), Some(row), &json!({"events": applied.events}))
-        .await?;
+    effects::journal(
+        &mut tx,
+        &actor.user,
+        id,
+        &action,
+        Some(&before),
+        Some(row),
+        &json!({"events": applied.events}),
+    )
+    .await?;
     effects::notify(cx, &mut tx, &service, row, &applied.events, comment.as_deref()).await?;
     tx.commit().await?;
     Ok(applied.events)

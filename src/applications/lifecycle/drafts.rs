@@ -8,12 +8,12 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::{Ctx, LifecycleError, Result, actor_of, check_version, effects, load_for};
+use crate::applications::service::ServiceDef;
 use crate::applications::service::form::Filler;
 use crate::applications::service::geometry::{GeometryKind, Site, check_site};
 use crate::applications::service::values::{
     FieldError, FileRef, FormCheck, check_corrections, diff, validate_documents, validate_form,
 };
-use crate::applications::service::ServiceDef;
 use crate::applications::store::{self, ApplicationRow, NewDraft};
 use crate::applications::workflow::engine::{ApplicationState, Status};
 use crate::i18n::{Lang, Msg};
@@ -57,7 +57,9 @@ pub struct DraftChange {
 
 mod double_option {
     use serde::{Deserialize, Deserializer};
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<serde_json::Value>>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<serde_json::Value>>, D::Error> {
         Option::<serde_json::Value>::deserialize(d).map(Some)
     }
 }
@@ -88,7 +90,10 @@ pub async fn resolve_site(
             (Site::Drawn(geo), Some(g.clone()))
         }
         (None, Some(f)) => {
-            let layer = cx.catalog.get(&f.layer).filter(|l| crate::policy::layer_access(caller, l) >= crate::policy::Access::Read);
+            let layer = cx
+                .catalog
+                .get(&f.layer)
+                .filter(|l| crate::policy::layer_access(caller, l) >= crate::policy::Access::Read);
             let json: Option<Value> = match layer {
                 Some(l) if rule.kind == GeometryKind::LayerFeature => sqlx::query_scalar(
                     "SELECT ST_AsGeoJSON(geom, 7)::jsonb FROM features WHERE layer_id = $1 AND id = $2 AND deleted_at IS NULL",
@@ -114,8 +119,10 @@ pub async fn resolve_site(
 pub async fn create(cx: &Ctx<'_>, caller: &Caller, lang: Lang, input: NewDraftInput) -> Result<i64> {
     let actor = actor_of(caller)?;
     let service = cx.registry.service(&input.service).ok_or(LifecycleError::ServiceNotFound)?;
-    let form = validate_form(&service.form, &input.form, &FormCheck::draft()).map_err(LifecycleError::Invalid)?;
-    let geometry = resolve_site(cx, caller, &service, input.geometry.as_ref(), input.site_feature.as_ref()).await?;
+    let form =
+        validate_form(&service.form, &input.form, &FormCheck::draft()).map_err(LifecycleError::Invalid)?;
+    let geometry =
+        resolve_site(cx, caller, &service, input.geometry.as_ref(), input.site_feature.as_ref()).await?;
     let state = ApplicationState::draft(&service, &actor.user);
     let mut tx = cx.pool.begin().await?;
     let id = store::insert_draft(
@@ -132,13 +139,28 @@ pub async fn create(cx: &Ctx<'_>, caller: &Caller, lang: Lang, input: NewDraftIn
         },
     )
     .await?;
-    effects::journal(&mut tx, &actor.user, id, "create", None, None, &serde_json::json!({"service": service.id, "version": service.version})).await?;
+    effects::journal(
+        &mut tx,
+        &actor.user,
+        id,
+        "create",
+        None,
+        None,
+        &serde_json::json!({"service": service.id, "version": service.version}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
 
 /// Changes a draft (or a returned application's flagged fields), if it is still at `if_match`.
-pub async fn change(cx: &Ctx<'_>, caller: &Caller, id: i64, if_match: i32, change: DraftChange) -> Result<()> {
+pub async fn change(
+    cx: &Ctx<'_>,
+    caller: &Caller,
+    id: i64,
+    if_match: i32,
+    change: DraftChange,
+) -> Result<()> {
     let actor = actor_of(caller)?;
     let mut tx = cx.pool.begin().await?;
     let loaded = load_for(cx, &mut tx, caller, id, true).await?;
@@ -149,16 +171,21 @@ pub async fn change(cx: &Ctx<'_>, caller: &Caller, id: i64, if_match: i32, chang
     check_version(&row, if_match)?;
     let status = row.state.status;
     if status != Status::Draft && status != Status::Returned {
-        return Err(LifecycleError::Refused(crate::applications::workflow::engine::Refusal::conflict(Msg::ActionNotAllowed)));
+        return Err(LifecycleError::Refused(crate::applications::workflow::engine::Refusal::conflict(
+            Msg::ActionNotAllowed,
+        )));
     }
     let before = row.form.0.clone();
     if let Some(form) = &change.form {
-        row.form.0 = validate_form(&service.form, form, &FormCheck::draft()).map_err(LifecycleError::Invalid)?;
+        row.form.0 =
+            validate_form(&service.form, form, &FormCheck::draft()).map_err(LifecycleError::Invalid)?;
     }
     let site_changed = change.geometry.is_some() || change.site_feature.is_some();
     if site_changed {
         let g = change.geometry.as_ref().map(|g| g.clone().unwrap_or(Value::Null));
-        row.geometry = resolve_site(cx, caller, &service, g.as_ref(), change.site_feature.as_ref()).await?.map(sqlx::types::Json);
+        row.geometry = resolve_site(cx, caller, &service, g.as_ref(), change.site_feature.as_ref())
+            .await?
+            .map(sqlx::types::Json);
     }
     if status == Status::Returned {
         let flagged = row.state.returned.as_ref().map(|c| c.fields.clone()).unwrap_or_default();
@@ -178,13 +205,27 @@ pub async fn change(cx: &Ctx<'_>, caller: &Caller, id: i64, if_match: i32, chang
 
 /// Whether `file` may be added as document `doc` of application `id`, checked before the file is
 /// written anywhere (nothing is stored).
-pub async fn check_document(cx: &Ctx<'_>, caller: &Caller, id: i64, if_match: i32, doc: &str, file: &FileRef) -> Result<()> {
+pub async fn check_document(
+    cx: &Ctx<'_>,
+    caller: &Caller,
+    id: i64,
+    if_match: i32,
+    doc: &str,
+    file: &FileRef,
+) -> Result<()> {
     put_document(cx, caller, id, if_match, doc, file.clone(), false).await
 }
 
 /// Records a stored file as document `doc` of application `id`. The applicant adds its documents
 /// to a draft (or, returned, the flagged ones); the executor holding a stage adds the provider's.
-pub async fn add_document(cx: &Ctx<'_>, caller: &Caller, id: i64, if_match: i32, doc: &str, file: FileRef) -> Result<()> {
+pub async fn add_document(
+    cx: &Ctx<'_>,
+    caller: &Caller,
+    id: i64,
+    if_match: i32,
+    doc: &str,
+    file: FileRef,
+) -> Result<()> {
     put_document(cx, caller, id, if_match, doc, file, true).await
 }
 
@@ -202,15 +243,17 @@ async fn put_document(
     let loaded = load_for(cx, &mut tx, caller, id, true).await?;
     let (mut row, service) = (loaded.row, loaded.service);
     check_version(&row, if_match)?;
-    let def = service
-        .document(doc)
-        .ok_or_else(|| LifecycleError::Invalid(vec![FieldError::new(format!("documents.{doc}"), Msg::DocumentUnknown)]))?;
+    let def = service.document(doc).ok_or_else(|| {
+        LifecycleError::Invalid(vec![FieldError::new(format!("documents.{doc}"), Msg::DocumentUnknown)])
+    })?;
     let allowed = match def.provided_by {
         Filler::Applicant => {
             loaded.view == View::Applicant
                 && match row.state.status {
                     Status::Draft => true,
-                    Status::Returned => row.state.returned.as_ref().is_some_and(|c| c.fields.iter().any(|f| f == doc)),
+                    Status::Returned => {
+                        row.state.returned.as_ref().is_some_and(|c| c.fields.iter().any(|f| f == doc))
+                    }
                     _ => false,
                 }
         }
@@ -223,14 +266,15 @@ async fn put_document(
     if !allowed {
         return Err(LifecycleError::Refused(crate::applications::workflow::engine::Refusal::forbidden()));
     }
-    let mut files: Vec<FileRef> = row
-        .documents
-        .0
-        .get(doc)
-        .and_then(|v| serde_json::from_value(v.clone()).ok())
-        .unwrap_or_default();
+    let mut files: Vec<FileRef> =
+        row.documents.0.get(doc).and_then(|v| serde_json::from_value(v.clone()).ok()).unwrap_or_default();
     files.push(file.clone());
-    let errors = validate_documents(&service.passport.documents, &BTreeMap::from([(doc.to_string(), files.clone())]), def.provided_by, false);
+    let errors = validate_documents(
+        &service.passport.documents,
+        &BTreeMap::from([(doc.to_string(), files.clone())]),
+        def.provided_by,
+        false,
+    );
     if !errors.is_empty() {
         return Err(LifecycleError::Invalid(errors));
     }
@@ -239,13 +283,26 @@ async fn put_document(
     }
     row.documents.0.insert(doc.to_string(), serde_json::to_value(&files).unwrap_or_default());
     store::save(&mut tx, &row).await?;
-    effects::journal(&mut tx, &actor.user, id, "add_document", None, None, &serde_json::json!({"document": doc, "file": file.id, "size": file.size})).await?;
+    effects::journal(
+        &mut tx,
+        &actor.user,
+        id,
+        "add_document",
+        None,
+        None,
+        &serde_json::json!({"document": doc, "file": file.id, "size": file.size}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// The row as loaded, for reads.
-pub async fn read(cx: &Ctx<'_>, caller: &Caller, id: i64) -> Result<(ApplicationRow, std::sync::Arc<ServiceDef>, View)> {
+pub async fn read(
+    cx: &Ctx<'_>,
+    caller: &Caller,
+    id: i64,
+) -> Result<(ApplicationRow, std::sync::Arc<ServiceDef>, View)> {
     let mut conn = cx.pool.acquire().await?;
     let loaded = load_for(cx, &mut conn, caller, id, false).await?;
     Ok((loaded.row, loaded.service, loaded.view))

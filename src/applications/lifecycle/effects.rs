@@ -86,9 +86,7 @@ pub async fn journal(
     after: Option<&ApplicationRow>,
     extra: &Value,
 ) -> sqlx::Result<()> {
-    let summary = |r: &ApplicationRow| {
-        json!({"status": r.status, "org": r.org, "stages": r.stages, "executors": r.executors, "version": r.version})
-    };
+    let summary = |r: &ApplicationRow| json!({"status": r.status, "org": r.org, "stages": r.stages, "executors": r.executors, "version": r.version});
     let detail = json!({
         "before": before.map(summary),
         "after": after.map(summary),
@@ -170,7 +168,8 @@ pub async fn notify(
                 data["refusal"] = json!({"reason": reason.unwrap_or_else(|| code.clone()), "text": text});
             }
             Event::Approved => {
-                data["document"] = json!({"url": format!("{}/api/applications/{}/document.pdf", cx.public_url, row.id)});
+                data["document"] =
+                    json!({"url": format!("{}/api/applications/{}/document.pdf", cx.public_url, row.id)});
             }
             _ => {}
         }

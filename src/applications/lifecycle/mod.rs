@@ -28,7 +28,7 @@ use crate::policy::Caller;
 use crate::policy::applications::{View, view};
 
 /// What every lifecycle call works with.
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub struct Ctx<'a> {
     pub pool: &'a PgPool,
     pub registry: &'a Registry,
@@ -73,6 +73,7 @@ pub fn actor_of(caller: &Caller) -> Result<Actor> {
 }
 
 /// An application with its service, as loaded for an action.
+#[derive(Debug)]
 pub struct Loaded {
     pub row: ApplicationRow,
     pub service: Arc<ServiceDef>,

@@ -10,7 +10,9 @@ use super::{Ctx, LifecycleError, Loaded, Result, documents_present, effects, fil
 use crate::applications::overlay;
 use crate::applications::service::ServiceDef;
 use crate::applications::service::form::Filler;
-use crate::applications::service::values::{FieldError, FileRef, FormCheck, validate_documents, validate_form};
+use crate::applications::service::values::{
+    FieldError, FileRef, FormCheck, validate_documents, validate_form,
+};
 use crate::applications::store;
 use crate::applications::workflow::engine::{Action, Actor, Applied, Context, apply};
 use crate::i18n::Msg;
@@ -37,7 +39,9 @@ async fn check_site_in_db(conn: &mut PgConnection, id: i64, service: &ServiceDef
         errors.push(FieldError::new("geometry", Msg::GeometryOutsideCity));
     }
     if inside.is_none() && valid.is_some() {
-        tracing::warn!("the city boundary (KATO {CITY_KATO}) is not loaded: sites are not checked against it");
+        tracing::warn!(
+            "the city boundary (KATO {CITY_KATO}) is not loaded: sites are not checked against it"
+        );
     }
     if errors.is_empty() { Ok(()) } else { Err(LifecycleError::Invalid(errors)) }
 }
@@ -81,7 +85,8 @@ pub async fn submit(
     row.overlay = Some(sqlx::types::Json(json!(report)));
     let (filled, documents) = (filled(&row.form.0), documents_present(&row.documents.0));
     let cx_engine = Context { actor, at: cx.now, filled: &filled, documents: &documents, route };
-    let applied = apply(&service, &row.state.0, &cx_engine, &Action::Submit).map_err(LifecycleError::Refused)?;
+    let applied =
+        apply(&service, &row.state.0, &cx_engine, &Action::Submit).map_err(LifecycleError::Refused)?;
     row.state.0 = applied.state.clone();
     row.number = Some(store::next_number(conn, chrono::Datelike::year(&cx.now)).await?);
     effects::denormalise(cx, &service, row);

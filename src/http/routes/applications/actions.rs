@@ -18,10 +18,10 @@ use crate::i18n::Lang;
 
 /// The id in a path: 404 when it is not one.
 pub(super) fn parse_id(id: &str, lang: Lang) -> Result<i64, ApiError> {
-    id.parse::<i64>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| ApiError::not_found(crate::i18n::Msg::ApplicationNotFound, lang).with_detail(id.chars().take(40).collect::<String>()))
+    id.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+        ApiError::not_found(crate::i18n::Msg::ApplicationNotFound, lang)
+            .with_detail(id.chars().take(40).collect::<String>())
+    })
 }
 
 /// Starts a draft: 201 with `Location` and the card.

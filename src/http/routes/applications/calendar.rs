@@ -28,13 +28,17 @@ fn admin_only(caller: &Caller, lang: Lang) -> Result<(), ApiError> {
 }
 
 fn date(s: &str, lang: Lang) -> Result<NaiveDate, ApiError> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-        .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, Msg::InvalidCalendarDay, lang).with_detail(format!("`{}` is not a date YYYY-MM-DD", s.chars().take(20).collect::<String>())))
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| {
+        ApiError::new(StatusCode::BAD_REQUEST, Msg::InvalidCalendarDay, lang)
+            .with_detail(format!("`{}` is not a date YYYY-MM-DD", s.chars().take(20).collect::<String>()))
+    })
 }
 
 #[derive(Debug, Deserialize)]
 pub struct YearQuery {
     pub year: Option<i32>,
+    /// Read by `ReqLang`; listed so that `?lang=` is not an unknown parameter.
+    #[allow(dead_code)]
     pub lang: Option<String>,
 }
 
@@ -74,12 +78,20 @@ pub async fn set(
     admin_only(&caller, lang)?;
     let date = date(&d, lang)?;
     let Json(input) = body.map_err(|e| ApiError::rejection(lang, e))?;
-    let bad = |detail: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Msg::InvalidCalendarDay, lang).with_detail(detail);
-    let kind = DayKind::parse(&input.kind)
-        .ok_or_else(|| bad(format!("kind: `{}` is not holiday, day_off_moved or working_day_moved", input.kind.chars().take(40).collect::<String>())))?;
+    let bad = |detail: String| {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Msg::InvalidCalendarDay, lang).with_detail(detail)
+    };
+    let kind = DayKind::parse(&input.kind).ok_or_else(|| {
+        bad(format!(
+            "kind: `{}` is not holiday, day_off_moved or working_day_moved",
+            input.kind.chars().take(40).collect::<String>()
+        ))
+    })?;
     let day = CalendarDay { date, kind, name: input.name };
     check_day(&day).map_err(bad)?;
-    calendar_store::set(&state.pool, &day, caller.login()).await.map_err(|e| ApiError::from_query(lang, e))?;
+    calendar_store::set(&state.pool, &day, caller.login())
+        .await
+        .map_err(|e| ApiError::from_query(lang, e))?;
     state.apps.reload_calendar(&state.pool).await.map_err(|e| ApiError::from_query(lang, e))?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
@@ -93,7 +105,9 @@ pub async fn remove(
 ) -> Result<Response, ApiError> {
     admin_only(&caller, lang)?;
     let date = date(&d, lang)?;
-    let removed = calendar_store::remove(&state.pool, date, caller.login()).await.map_err(|e| ApiError::from_query(lang, e))?;
+    let removed = calendar_store::remove(&state.pool, date, caller.login())
+        .await
+        .map_err(|e| ApiError::from_query(lang, e))?;
     if !removed {
         return Err(ApiError::not_found(Msg::NotFound, lang));
     }

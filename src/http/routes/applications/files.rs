@@ -28,6 +28,8 @@ pub const MAX_BODY: usize = (crate::applications::service::form::MAX_FILE_MB as 
 pub struct UploadQuery {
     /// The file's name (its extension must be one the document takes).
     pub name: String,
+    /// Read by `ReqLang`; listed so that `?lang=` is not an unknown parameter.
+    #[allow(dead_code)]
     pub lang: Option<String>,
 }
 
@@ -103,12 +105,17 @@ pub async fn download(
         .flatten()
         .find(|f| f.id == sha)
         .ok_or_else(not_found)?;
-    let bytes = tokio::fs::read(stored_path(&state.settings.attachments_dir, &sha)).await.map_err(|_| not_found())?;
+    let bytes =
+        tokio::fs::read(stored_path(&state.settings.attachments_dir, &sha)).await.map_err(|_| not_found())?;
     let mut r = Body::from(bytes).into_response();
     let h = r.headers_mut();
     let media = file.media_type.unwrap_or_else(|| "application/octet-stream".into());
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&media).unwrap_or(HeaderValue::from_static("application/octet-stream")));
-    let disposition = format!("attachment; filename*=UTF-8''{}", crate::features::query::urlencode(&file.name));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&media).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    let disposition =
+        format!("attachment; filename*=UTF-8''{}", crate::features::query::urlencode(&file.name));
     if let Ok(v) = HeaderValue::from_str(&disposition) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }

@@ -20,7 +20,12 @@ use crate::policy::applications::View;
 
 /// The card of application `id` for `caller`, with its `ETag`; a view of personal data by anyone
 /// but the applicant is journalled.
-pub(super) async fn card_response(state: &AppState, caller: &Caller, id: i64, lang: Lang) -> Result<Response, ApiError> {
+pub(super) async fn card_response(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    lang: Lang,
+) -> Result<Response, ApiError> {
     let catalog = state.catalog();
     let cx = ctx(state, &catalog);
     let (row, service, view) = drafts::read(&cx, caller, id).await.map_err(|e| api_error(lang, e))?;
@@ -65,6 +70,8 @@ pub struct ListQuery {
     /// Only applications whose id is below this (the next page).
     pub before: Option<i64>,
     pub limit: Option<i64>,
+    /// Read by `ReqLang`; listed so that `?lang=` is not an unknown parameter.
+    #[allow(dead_code)]
     pub lang: Option<String>,
 }
 
@@ -89,7 +96,9 @@ pub async fn list(
         before: q.before,
         limit,
     };
-    let rows = crate::applications::store::list(&state.pool, &filter).await.map_err(|e| ApiError::from_query(lang, e))?;
+    let rows = crate::applications::store::list(&state.pool, &filter)
+        .await
+        .map_err(|e| ApiError::from_query(lang, e))?;
     let next = (rows.len() as i64 == limit).then(|| rows.last().map(|r| r.id)).flatten();
     let items: Vec<Value> = rows
         .into_iter()
@@ -117,6 +126,8 @@ pub async fn deliveries(
     if !view.personal() {
         return Err(ApiError::not_found(crate::i18n::Msg::ApplicationNotFound, lang));
     }
-    let log = crate::notify::deliveries(&state.pool, "application", id).await.map_err(|e| ApiError::from_query(lang, e))?;
+    let log = crate::notify::deliveries(&state.pool, "application", id)
+        .await
+        .map_err(|e| ApiError::from_query(lang, e))?;
     Ok(Json(json!({ "deliveries": log })))
 }

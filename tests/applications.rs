@@ -1,0 +1,539 @@
+//! Applications end to end: a `qala serve` process over real HTTP with its SMTP sink and SMS
+//! gateway simulator (separate processes), the whole lifecycle of an application with a polygon
+//! and files, routing by polygons and triage, the access matrix over the applications API and the
+//! applications layer, and bad input that stores nothing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::procs::{Proc, Simulator, Sink, sms_simulator, smtp_sink};
+use common::{TestDb, test_db, user};
+use serde_json::{Value, json};
+
+/// A valid IIN: eleven digits and their check digit.
+fn iin() -> String {
+    let first = "90010112345";
+    let d = qala::applications::service::ids::check_digit(first.as_bytes()).unwrap();
+    format!("{first}{d}")
+}
+
+/// `network_connection` with a polygon site, routing by the `zones` layer and its overlay.
+fn service_toml() -> String {
+    let text = std::fs::read_to_string(common::repo().join("services/network_connection.toml")).unwrap();
+    let text =
+        text.replace("[geometry]\nkind = \"point\"", "[geometry]\nkind = \"polygon\"\nmax_area_m2 = 50000");
+    assert!(text.contains("kind = \"polygon\""));
+    format!(
+        "{text}\n[overlay]\nzones = [{{ layer = \"zones\", attribute = \"code\" }}]\nnearby_m = 200\n\n\
+         [routing]\nlayer = \"zones\"\nattribute = \"code\"\norgs = {{ a = \"almaty-akimat\", b = \"other-akimat\" }}\nmargin_m = 30\n"
+    )
+}
+
+const ZONES: &str = r#"
+id = "zones"
+theme = "test"
+geometry = "polygon"
+title = { kk = "Аймақтар", ru = "Зоны", en = "Zones" }
+[access]
+public = true
+[metadata]
+source = "tests"
+date = "2026-12-02"
+owner = "Qala tests"
+licence = "CC0-1.0"
+accuracy = "1 m"
+source_crs = "EPSG:4326"
+description = "two routing zones"
+synthetic = true
+[[attributes]]
+name = "code"
+type = "string"
+label = { kk = "Код", ru = "Код", en = "Code" }
+"#;
+
+/// A square of `side` degrees at (`lon`, `lat`) as a GeoJSON polygon.
+fn square(lon: f64, lat: f64, side: f64) -> Value {
+    json!({"type": "Polygon", "coordinates": [[[lon, lat], [lon + side, lat], [lon + side, lat + side], [lon, lat + side], [lon, lat]]]})
+}
+
+/// The test's world: layers (applications, zones), the city boundary, two zones, a service
+/// directory and users.
+async fn world(db: &TestDb, dir: &Path) {
+    for d in ["layers", "services"] {
+        std::fs::create_dir_all(dir.join(d)).unwrap();
+    }
+    std::fs::copy(common::repo().join("layers/applications.toml"), dir.join("layers/applications.toml"))
+        .unwrap();
+    std::fs::write(dir.join("layers/zones.toml"), ZONES).unwrap();
+    std::fs::write(dir.join("services/network_connection.toml"), service_toml()).unwrap();
+    let layers = vec![
+        common::layer_from(
+            "applications",
+            &std::fs::read_to_string(dir.join("layers/applications.toml")).unwrap(),
+        ),
+        common::layer_from("zones", ZONES),
+    ];
+    common::sync_layers(&db.pool, &layers).await;
+    sqlx::raw_sql(
+        "INSERT INTO kato_units (code, level, name_ru, name_kk, name_en, source) VALUES ('750000000', 1, 'г.Алматы', 'Алматы қаласы', 'Almaty', 'test');
+         INSERT INTO kato_boundaries (code, geom, area_m2, source)
+           VALUES ('750000000', ST_Multi(ST_MakeEnvelope(76.7, 43.0, 77.2, 43.5, 4326)), 1, 'test');
+         INSERT INTO features (layer_id, geom, attrs) VALUES
+           ('zones', ST_MakeEnvelope(76.80, 43.10, 76.95, 43.40, 4326), '{\"code\": \"a\"}'),
+           ('zones', ST_MakeEnvelope(76.95, 43.10, 77.10, 43.40, 4326), '{\"code\": \"b\"}')",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    user(db, "aigerim", &["applicant"], None, None).await;
+    user(db, "dana", &["applicant"], None, None).await;
+    user(db, "intake", &["reviewer"], Some("almaty-akimat"), None).await;
+    user(db, "intake2", &["reviewer"], Some("almaty-akimat"), None).await;
+    user(db, "head", &["org_admin", "reviewer"], Some("almaty-akimat"), None).await;
+    user(db, "su", &["reviewer"], Some("almaty-su"), Some("networks")).await;
+    user(db, "subill", &["reviewer"], Some("almaty-su"), Some("billing")).await;
+    user(db, "az", &["reviewer"], Some("alatau-zharyk"), None).await;
+    user(db, "gaz", &["reviewer"], Some("qazaqgaz"), None).await;
+    user(db, "root", &["admin"], None, None).await;
+}
+
+struct Server {
+    _proc: Proc,
+    base: String,
+    http: reqwest::Client,
+}
+
+fn serve(db: &TestDb, dir: &Path, sink: &Sink, sim: &Simulator) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(env!("CARGO_BIN_EXE_qala"))
+        .args(["--layers-dir", "layers", "--services-dir", "services"])
+        .arg("--open-data-dir")
+        .arg(common::open_data())
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .args(["--smtp-url", &sink.url, "--sms-gateway-url", &sim.gateway_url(), "--notify-poll-s", "1"])
+        .arg("--notify-templates-dir")
+        .arg(common::repo().join("notifications"))
+        .current_dir(dir)
+        .env("DATABASE_URL", &db.url)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    Server { _proc: Proc(child), base: format!("http://127.0.0.1:{port}"), http: reqwest::Client::new() }
+}
+
+/// Waits (up to 60 s) until `check` holds.
+async fn until<F: std::future::Future<Output = bool>>(what: &str, mut check: impl FnMut() -> F) {
+    let start = Instant::now();
+    while !check().await {
+        assert!(start.elapsed() < Duration::from_secs(60), "timed out waiting until {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A response: status, ETag, JSON body.
+struct R {
+    status: u16,
+    etag: String,
+    body: Value,
+}
+
+impl Server {
+    async fn send(
+        &self,
+        who: Option<&str>,
+        method: &str,
+        path: &str,
+        etag: Option<&str>,
+        body: Option<Value>,
+    ) -> R {
+        let mut req = self.http.request(method.parse().unwrap(), format!("{}{path}", self.base));
+        if let Some(w) = who {
+            req = req.basic_auth(w, Some(format!("{w}-password")));
+        }
+        if let Some(e) = etag {
+            req = req.header("if-match", e);
+        }
+        if let Some(b) = body {
+            req = req.header("content-type", "application/json").body(b.to_string());
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let etag = resp.headers().get("etag").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        let body = serde_json::from_str(&resp.text().await.unwrap()).unwrap_or(Value::Null);
+        R { status, etag, body }
+    }
+
+    async fn upload(&self, who: &str, id: i64, doc: &str, etag: &str, name: &str, bytes: &[u8]) -> R {
+        let resp = self
+            .http
+            .put(format!("{}/api/applications/{id}/documents/{doc}?name={name}", self.base))
+            .basic_auth(who, Some(format!("{who}-password")))
+            .header("if-match", etag)
+            .body(bytes.to_vec())
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        let etag = resp.headers().get("etag").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+        let body = serde_json::from_str(&resp.text().await.unwrap()).unwrap_or(Value::Null);
+        R { status, etag, body }
+    }
+
+    async fn act(&self, who: &str, id: i64, etag: &str, action: Value) -> R {
+        self.send(Some(who), "POST", &format!("/api/applications/{id}/actions"), Some(etag), Some(action))
+            .await
+    }
+
+    async fn card(&self, who: Option<&str>, id: i64) -> R {
+        self.send(who, "GET", &format!("/api/applications/{id}"), None, None).await
+    }
+}
+
+fn form() -> Value {
+    json!({
+        "applicant_kind": "person", "iin": iin(), "full_name": "Айгерим Сапарова", "phone": "+7 701 123 45 67",
+        "email": "aigerim@example.kz", "address": "Алматы, Абай д-лы, 10", "cadastral_number": "20:311:011:123",
+        "object_kind": "house", "floors": 2, "water_demand": 1.5, "power_demand": 15, "needs_sewerage": false
+    })
+}
+
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+
+#[tokio::test]
+async fn the_whole_lifecycle_over_http() {
+    let db = test_db().await;
+    let dir = tempfile::tempdir().unwrap();
+    world(&db, dir.path()).await;
+    let (sink, sim) = (smtp_sink(), sms_simulator());
+    let s = serve(&db, dir.path(), &sink, &sim);
+    until("the server listens", || async { s.http.get(format!("{}/healthz", s.base)).send().await.is_ok() })
+        .await;
+
+    // The service is offered, with its form.
+    let svc = s.send(None, "GET", "/api/services/network_connection", None, None).await;
+    assert_eq!(svc.status, 200);
+    assert_eq!(svc.body["geometry"]["kind"], "polygon");
+
+    // A draft needs a signed-in applicant.
+    let body =
+        json!({"service": "network_connection", "form": form(), "geometry": square(76.90, 43.25, 0.001)});
+    assert_eq!(s.send(None, "POST", "/api/applications", None, Some(body.clone())).await.status, 401);
+    let created = s.send(Some("aigerim"), "POST", "/api/applications", None, Some(body)).await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let id = created.body["id"].as_i64().unwrap();
+    assert_eq!(created.etag, "\"v1\"");
+
+    // Submitting without the required documents is refused, naming them, and changes nothing.
+    let r = s.act("aigerim", id, &created.etag, json!({"action": "submit"})).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let fields: Vec<&str> =
+        r.body["error"]["details"].as_array().unwrap().iter().map(|d| d["field"].as_str().unwrap()).collect();
+    assert!(
+        fields.contains(&"documents.title_deed") && fields.contains(&"documents.site_plan"),
+        "{fields:?}"
+    );
+    let card = s.card(Some("aigerim"), id).await;
+    assert_eq!((card.body["status"].as_str(), card.etag.as_str()), (Some("draft"), "\"v1\""));
+
+    // Files: a wrong type is refused; the two documents are stored.
+    let r = s.upload("aigerim", id, "title_deed", &card.etag, "deed.exe", b"MZ\x90\x00").await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let r = s.upload("aigerim", id, "title_deed", &card.etag, "deed.pdf", PDF).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = s.upload("aigerim", id, "site_plan", &r.etag, "plan.pdf", PDF).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+
+    // Submitted: numbered, routed by the zone that holds the site, with its overlay, in the pool.
+    let r = s.act("aigerim", id, &r.etag, json!({"action": "submit"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let c = &r.body;
+    assert_eq!(c["status"], "in_progress");
+    assert!(c["number"].as_str().unwrap().starts_with("A-"), "{c}");
+    assert_eq!(c["org"], "almaty-akimat");
+    assert_eq!(c["stages"][0]["stage"], "intake");
+    assert_eq!(c["stages"][0]["executor"], Value::Null);
+    let overlay = &c["overlay"];
+    assert_eq!(overlay["routing"]["decision"], "org", "{overlay}");
+    assert_eq!(overlay["zones"][0]["layer"], "zones");
+    assert_eq!(overlay["zones"][0]["value"], "a");
+    assert_eq!(overlay["zones"][0]["share"], 1.0);
+    assert_eq!(overlay["district"]["code"], "750000000");
+    assert!(c["due_at"].is_string());
+    let mut etag = r.etag;
+
+    // Two executors claim at once: exactly one wins.
+    let (a, b) = tokio::join!(
+        s.act("intake", id, &etag, json!({"action": "claim", "stage": "intake"})),
+        s.act("intake2", id, &etag, json!({"action": "claim", "stage": "intake"}))
+    );
+    let mut statuses = [a.status, b.status];
+    statuses.sort();
+    assert_eq!(statuses[0], 200, "{} / {}", a.body, b.body);
+    assert!(statuses[1] == 412 || statuses[1] == 409, "{statuses:?}");
+    let (winner, r) = if a.status == 200 { ("intake", a) } else { ("intake2", b) };
+    etag = r.etag;
+    // Someone of another organisation may not act on it.
+    assert_eq!(s.act("gaz", id, &etag, json!({"action": "claim", "stage": "intake"})).await.status, 403);
+
+    // Returned for corrections of `floors`: the applicant may change only that.
+    let r = s
+        .act(winner, id, &etag, json!({"action": "return_for_corrections", "stage": "intake", "fields": ["floors"], "comment": "Этажность не совпадает с проектом"}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["status"], "returned");
+    let mut f = form();
+    f["floors"] = json!(3);
+    f["address"] = json!("Алматы, другой адрес");
+    let bad = s
+        .send(
+            Some("aigerim"),
+            "PATCH",
+            &format!("/api/applications/{id}"),
+            Some(&r.etag),
+            Some(json!({"form": f})),
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    assert!(bad.body["error"]["message"].is_string());
+    f["address"] = form()["address"].clone();
+    let ok = s
+        .send(
+            Some("aigerim"),
+            "PATCH",
+            &format!("/api/applications/{id}"),
+            Some(&r.etag),
+            Some(json!({"form": f})),
+        )
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    let r = s.act("aigerim", id, &ok.etag, json!({"action": "resubmit"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let history = r.body["history"].as_array().unwrap();
+    let resubmitted = history.iter().find(|h| h["action"] == "resubmit").unwrap();
+    assert_eq!(resubmitted["events"][0]["changed"], json!(["floors"]), "the resubmission keeps its diff");
+
+    // Forward into the parallel approvals of the water and power utilities.
+    let r = s.act(winner, id, &r.etag, json!({"action": "forward", "stage": "intake"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let stages: Vec<&str> =
+        r.body["stages"].as_array().unwrap().iter().map(|s| s["stage"].as_str().unwrap()).collect();
+    assert_eq!(stages, vec!["water", "power"]);
+    // The water utility's networks department sees it, its billing department does not.
+    assert_eq!(s.card(Some("su"), id).await.status, 200);
+    assert_eq!(s.card(Some("subill"), id).await.body["form"].get("iin"), None);
+    let r = s.act("su", id, &r.etag, json!({"action": "claim", "stage": "water"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r2 = s.act("az", id, &r.etag, json!({"action": "claim", "stage": "power"})).await;
+    assert_eq!(r2.status, 200, "{}", r2.body);
+    // A guard: the conditions' number and document first.
+    let r = s.act("su", id, &r2.etag, json!({"action": "approve", "stage": "water"})).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let r = s.upload("su", id, "water_conditions", &r2.etag, "tu.pdf", PDF).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = s
+        .act(
+            "su",
+            id,
+            &r.etag,
+            json!({"action": "approve", "stage": "water", "values": {"water_conditions_number": "W-17"}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let stages: Vec<&str> =
+        r.body["stages"].as_array().unwrap().iter().map(|s| s["stage"].as_str().unwrap()).collect();
+    assert_eq!(stages, vec!["power"], "the join waits for every branch");
+    let r = s.upload("az", id, "power_conditions", &r.etag, "tu.pdf", PDF).await;
+    let r = s
+        .act(
+            "az",
+            id,
+            &r.etag,
+            json!({"action": "approve", "stage": "power", "values": {"power_conditions_number": "P-5"}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["stages"][0]["stage"], "decision");
+    let r = s.act("intake", id, &r.etag, json!({"action": "claim", "stage": "decision"})).await;
+    let r = s.act("intake", id, &r.etag, json!({"action": "approve", "stage": "decision"})).await;
+    assert_eq!(r.body["stages"][0]["stage"], "head_approval", "{}", r.body);
+    let r = s.act("head", id, &r.etag, json!({"action": "claim", "stage": "head_approval"})).await;
+    let r = s.act("head", id, &r.etag, json!({"action": "approve", "stage": "head_approval"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["status"], "approved");
+    assert!(r.body["closed_at"].is_string());
+
+    // Notifications: e-mails at the SMTP sink and SMS at the simulator, in the application's
+    // language, and the delivery log says so.
+    until("the e-mails arrive", || async { sink.messages().len() >= 3 }).await;
+    let mails = sink.messages().join("\n");
+    assert!(mails.contains("aigerim@example.kz"), "{mails}");
+    until("the SMS arrive", || async {
+        sim.received().await["messages"].as_array().map_or(0, Vec::len) >= 3
+    })
+    .await;
+    let sms = sim.received().await;
+    assert_eq!(sms["messages"][0]["to"], "+77011234567", "{sms}");
+    until("the log says sent", || async {
+        let log =
+            s.send(Some("aigerim"), "GET", &format!("/api/applications/{id}/deliveries"), None, None).await;
+        let list = log.body["deliveries"].as_array().cloned().unwrap_or_default();
+        list.len() >= 6 && list.iter().all(|d| d["status"] == "sent")
+    })
+    .await;
+    let events: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT event FROM notification_outbox WHERE subject_id = $1 ORDER BY 1")
+            .bind(id)
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(events, vec!["application.approved", "application.returned", "application.submitted"]);
+
+    // The journal has every action with who, before and after; reading personal data too.
+    let kinds: Vec<String> = sqlx::query_scalar("SELECT kind FROM events WHERE target = $1 ORDER BY id")
+        .bind(format!("application:{id}"))
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    for k in [
+        "application.create",
+        "application.submit",
+        "application.claim",
+        "application.resubmit",
+        "application.approve",
+        "application.read_personal",
+    ] {
+        assert!(kinds.iter().any(|x| x == k), "{k} missing from {kinds:?}");
+    }
+}
+
+#[tokio::test]
+async fn routing_near_a_boundary_goes_to_triage_and_access_is_the_policy() {
+    let db = test_db().await;
+    let dir = tempfile::tempdir().unwrap();
+    world(&db, dir.path()).await;
+    let (sink, sim) = (smtp_sink(), sms_simulator());
+    let s = serve(&db, dir.path(), &sink, &sim);
+    until("the server listens", || async { s.http.get(format!("{}/healthz", s.base)).send().await.is_ok() })
+        .await;
+
+    // Bad input: nothing is stored.
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM applications").fetch_one(&db.pool).await.unwrap()
+    };
+    let mut f = form();
+    f["iin"] = json!("900101123450");
+    f["iin"] = json!(format!("{}{}", &iin()[..11], (iin().as_bytes()[11] - b'0' + 1) % 10));
+    let r = s
+        .send(
+            Some("dana"),
+            "POST",
+            "/api/applications",
+            None,
+            Some(json!({"service": "network_connection", "form": f})),
+        )
+        .await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.body["error"]["details"][0]["field"], "iin");
+    let big =
+        json!({"service": "network_connection", "form": form(), "geometry": square(76.90, 43.25, 0.01)});
+    let r = s.send(Some("dana"), "POST", "/api/applications", None, Some(big)).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    let r = s
+        .send(
+            Some("dana"),
+            "POST",
+            "/api/applications",
+            None,
+            Some(json!({"service": "no_such", "form": {}})),
+        )
+        .await;
+    assert_eq!(r.status, 404);
+    let r = s
+        .send(
+            Some("dana"),
+            "POST",
+            "/api/applications",
+            None,
+            Some(json!({"service": "network_connection", "form": {"nope": 1}})),
+        )
+        .await;
+    assert_eq!(r.status, 422);
+    assert_eq!(count().await, 0);
+    // Outside the city: accepted as a draft, refused at submission.
+    let outside =
+        json!({"service": "network_connection", "form": form(), "geometry": square(78.0, 44.0, 0.001)});
+    let r = s.send(Some("dana"), "POST", "/api/applications", None, Some(outside)).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let oid = r.body["id"].as_i64().unwrap();
+    let r = s.upload("dana", oid, "title_deed", &r.etag, "d.pdf", PDF).await;
+    let r = s.upload("dana", oid, "site_plan", &r.etag, "p.pdf", PDF).await;
+    let refused = s.act("dana", oid, &r.etag, json!({"action": "submit"})).await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    assert_eq!(refused.body["error"]["details"][0]["message"].is_string(), true);
+    assert_eq!(s.card(Some("dana"), oid).await.body["status"], "draft");
+
+    // A site across the boundary between the zones of two organisations goes to triage.
+    let near =
+        json!({"service": "network_connection", "form": form(), "geometry": square(76.9499, 43.25, 0.0005)});
+    let r = s.send(Some("aigerim"), "POST", "/api/applications", None, Some(near)).await;
+    let id = r.body["id"].as_i64().unwrap();
+    let r = s.upload("aigerim", id, "title_deed", &r.etag, "d.pdf", PDF).await;
+    let r = s.upload("aigerim", id, "site_plan", &r.etag, "p.pdf", PDF).await;
+    let r = s.act("aigerim", id, &r.etag, json!({"action": "submit"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.body["overlay"]["routing"]["decision"], "triage", "{}", r.body["overlay"]);
+    assert_eq!(r.body["stages"][0]["stage"], "triage");
+
+    // The access matrix on the card: personal data only for the applicant, the staff who work
+    // it and admins; the public sees the published fields.
+    for (who, personal) in [
+        (Some("aigerim"), true),
+        (Some("head"), true),
+        (Some("root"), true),
+        (Some("dana"), false),
+        (Some("gaz"), false),
+        (None, false),
+    ] {
+        let c = s.card(who, id).await;
+        assert_eq!(c.status, 200, "{who:?}");
+        assert_eq!(c.body["form"].get("iin").is_some(), personal, "{who:?}: {}", c.body);
+        assert_eq!(c.body.get("documents").is_some(), personal, "{who:?}");
+        if !personal {
+            assert_eq!(c.body["form"]["object_kind"], "house", "published fields are public");
+        }
+    }
+    // A draft is its applicant's alone.
+    assert_eq!(s.card(Some("head"), oid).await.status, 404);
+    assert_eq!(s.card(None, oid).await.status, 404);
+
+    // The applications layer: the features carry no personal data; who sees which is the policy.
+    let items = |who: Option<&'static str>| {
+        let s = &s;
+        async move {
+            let r = s.send(who, "GET", "/ogc/collections/applications/items?limit=100", None, None).await;
+            assert_eq!(r.status, 200, "{who:?}: {}", r.body);
+            r.body["features"].as_array().cloned().unwrap_or_default()
+        }
+    };
+    let public = items(None).await;
+    assert_eq!(public.len(), 1, "the submitted one (published), not the draft");
+    let props = public[0]["properties"].to_string();
+    for secret in [iin().as_str(), "Айгерим", "+7701", "aigerim@example.kz"] {
+        assert!(!props.contains(secret), "{secret} in {props}");
+    }
+    // Editors may not write the applications layer as features.
+    let r = s
+        .send(
+            Some("root"),
+            "DELETE",
+            &format!("/ogc/collections/applications/items/{}", public[0]["id"]),
+            None,
+            None,
+        )
+        .await;
+    assert!(r.status == 403 || r.status == 405, "{}", r.status);
+}

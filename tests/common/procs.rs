@@ -1,0 +1,93 @@
+//! Processes the tests start beside Qala: the SMTP sink and the SMS gateway simulator (each a
+//! separate binary of this package), killed when dropped.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use serde_json::{Value, json};
+
+/// A child process killed when dropped.
+pub struct Proc(pub Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `exe` with `args` and returns it with the address from its first line (`... ://ADDR`).
+pub fn start(exe: &str, args: &[&str]) -> (Proc, String) {
+    let mut child = Command::new(exe).args(args).stdout(Stdio::piped()).spawn().expect("starts");
+    let mut first = String::new();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    out.read_line(&mut first).unwrap();
+    // Keep reading its output so it never blocks on a full pipe.
+    std::thread::spawn(move || for _ in out.lines() {});
+    let addr = first.split("://").nth(1).unwrap().split([',', ' ', '\n']).next().unwrap().to_string();
+    (Proc(child), addr)
+}
+
+pub struct Sink {
+    _proc: Proc,
+    pub url: String,
+    pub dir: tempfile::TempDir,
+}
+
+pub fn smtp_sink() -> Sink {
+    let dir = tempfile::tempdir().unwrap();
+    let (proc, addr) = start(
+        env!("CARGO_BIN_EXE_qala-smtp-sink"),
+        &["--listen", "127.0.0.1:0", "--dir", dir.path().to_str().unwrap()],
+    );
+    Sink { _proc: proc, url: format!("smtp://{addr}"), dir }
+}
+
+impl Sink {
+    /// The messages stored, as text.
+    pub fn messages(&self) -> Vec<String> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "eml"))
+            .collect();
+        files.sort();
+        files.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect()
+    }
+}
+
+pub struct Simulator {
+    _proc: Proc,
+    pub base: String,
+}
+
+pub fn sms_simulator() -> Simulator {
+    let (proc, addr) = start(env!("CARGO_BIN_EXE_qala-sms-simulator"), &["--listen", "127.0.0.1:0"]);
+    Simulator { _proc: proc, base: format!("http://{addr}") }
+}
+
+impl Simulator {
+    pub fn gateway_url(&self) -> String {
+        format!("{}/messages", self.base)
+    }
+    pub async fn received(&self) -> Value {
+        reqwest::get(self.gateway_url())
+            .await
+            .unwrap()
+            .text()
+            .await
+            .map(|t| serde_json::from_str(&t).unwrap())
+            .unwrap()
+    }
+    pub async fn control(&self, fail_next: u32, hold_next: u32) {
+        let r = reqwest::Client::new()
+            .post(format!("{}/control", self.base))
+            .header("content-type", "application/json")
+            .body(json!({"fail_next": fail_next, "hold_next": hold_next}).to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 204);
+    }
+}
