@@ -144,8 +144,7 @@ mod tests {
     #[test]
     fn defaults_and_checks() {
         assert!(check(&OverlayDef::default(), None).is_ok());
-        let mut o = OverlayDef::default();
-        o.nearby_m = MAX_RADIUS_M + 1;
+        let o = OverlayDef { nearby_m: MAX_RADIUS_M + 1, ..Default::default() };
         assert_eq!(check(&o, None).unwrap_err().0, "overlay.nearby_m");
         let r = RoutingDef {
             layer: "districts".into(),
