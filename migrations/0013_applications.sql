@@ -35,6 +35,9 @@ CREATE TABLE applications (
     -- Stages being worked and their executors (denormalised from `state` for the table's filters).
     stages          text[] NOT NULL DEFAULT '{}',
     executors       text[] NOT NULL DEFAULT '{}',
+    -- Who works it (policy::applications::access_keys: `org`, `org/dept`, `org/*`), for the
+    -- staff's monitoring table.
+    access          text[] NOT NULL DEFAULT '{}',
     form            jsonb NOT NULL DEFAULT '{}'::jsonb,
     documents       jsonb NOT NULL DEFAULT '{}'::jsonb,
     -- The form as it was when returned for corrections: the resubmission's diff is against it.
@@ -61,6 +64,8 @@ CREATE INDEX applications_submitted ON applications (submitted_at DESC, id DESC)
 CREATE INDEX applications_due ON applications (due_at) WHERE status IN ('in_progress', 'returned');
 CREATE INDEX applications_district ON applications (district);
 CREATE INDEX applications_executors ON applications USING gin (executors);
+CREATE INDEX applications_access ON applications USING gin (access);
+CREATE INDEX applications_status_due ON applications (status, due_at, id);
 CREATE INDEX applications_geom ON applications USING gist (geom) WHERE status IN ('in_progress', 'returned');
 
 -- Days administrators set on top of the files of ../shared/data/calendar (a decree that moves a

@@ -537,3 +537,112 @@ async fn routing_near_a_boundary_goes_to_triage_and_access_is_the_policy() {
         .await;
     assert!(r.status == 403 || r.status == 405, "{}", r.status);
 }
+
+/// Submits a fresh application of `who` with a square site at (`lon`, `lat`); its id.
+async fn submitted(s: &Server, who: &str, lon: f64, lat: f64) -> i64 {
+    let body = json!({"service": "network_connection", "form": form(), "geometry": square(lon, lat, 0.0005)});
+    let r = s.send(Some(who), "POST", "/api/applications", None, Some(body)).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.body["id"].as_i64().unwrap();
+    let r = s.upload(who, id, "title_deed", &r.etag, "d.pdf", PDF).await;
+    let r = s.upload(who, id, "site_plan", &r.etag, "p.pdf", PDF).await;
+    let r = s.act(who, id, &r.etag, json!({"action": "submit"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    id
+}
+
+#[tokio::test]
+async fn the_monitoring_table_pages_filters_exports_and_counts() {
+    let db = test_db().await;
+    let dir = tempfile::tempdir().unwrap();
+    world(&db, dir.path()).await;
+    let (sink, sim) = (smtp_sink(), sms_simulator());
+    let s = serve(&db, dir.path(), &sink, &sim);
+    until("the server listens", || async { s.http.get(format!("{}/healthz", s.base)).send().await.is_ok() })
+        .await;
+    let ids = [
+        submitted(&s, "aigerim", 76.90, 43.25).await,
+        submitted(&s, "dana", 76.91, 43.26).await,
+        submitted(&s, "aigerim", 76.92, 43.27).await,
+    ];
+    // The second is claimed by `intake`.
+    let card = s.card(Some("intake"), ids[1]).await;
+    let r = s.act("intake", ids[1], &card.etag, json!({"action": "claim", "stage": "intake"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    // Who may read the table.
+    assert_eq!(s.send(None, "GET", "/api/applications/table", None, None).await.status, 401);
+    assert_eq!(s.send(Some("aigerim"), "GET", "/api/applications/table", None, None).await.status, 403);
+    let gaz = s.send(Some("gaz"), "GET", "/api/applications/table", None, None).await;
+    assert_eq!(
+        (gaz.status, gaz.body["rows"].as_array().map(Vec::len)),
+        (200, Some(0)),
+        "another utility sees none"
+    );
+
+    // Keyset paging in the order asked for, every row once.
+    let mut seen = Vec::new();
+    let mut path = "/api/applications/table?limit=1&sort=id".to_string();
+    loop {
+        let r = s.send(Some("head"), "GET", &path, None, None).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        seen.extend(r.body["rows"].as_array().unwrap().iter().map(|x| x["id"].as_i64().unwrap()));
+        match r.body["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/applications/table?limit=1&sort=id&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen, ids.to_vec());
+    // Filters.
+    let by_exec = s.send(Some("head"), "GET", "/api/applications/table?executor=intake", None, None).await;
+    let rows = by_exec.body["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["id"], ids[1]);
+    let mine = s
+        .send(Some("root"), "GET", "/api/applications/table?applicant=aigerim&sort=-submitted_at", None, None)
+        .await;
+    let got: Vec<i64> =
+        mine.body["rows"].as_array().unwrap().iter().map(|x| x["id"].as_i64().unwrap()).collect();
+    assert_eq!(got, vec![ids[2], ids[0]]);
+    let none = s.send(Some("head"), "GET", "/api/applications/table?overdue=true", None, None).await;
+    assert_eq!(none.body["rows"].as_array().unwrap().len(), 0, "nothing is overdue yet");
+    assert_eq!(s.send(Some("head"), "GET", "/api/applications/table?sort=iin", None, None).await.status, 400);
+    assert_eq!(s.send(Some("head"), "GET", "/api/applications/table?nope=1", None, None).await.status, 400);
+
+    // Exports hold exactly the rows of the filter.
+    let csv = s
+        .http
+        .get(format!("{}/api/applications/table?applicant=aigerim&format=csv", s.base))
+        .basic_auth("head", Some("head-password"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status().as_u16(), 200);
+    assert_eq!(csv.headers()["qala-rows"], "2");
+    let text = csv.text().await.unwrap();
+    assert_eq!(text.lines().count(), 3, "header and two rows: {text}");
+    let xlsx = s
+        .http
+        .get(format!("{}/api/applications/table?format=xlsx", s.base))
+        .basic_auth("head", Some("head-password"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(xlsx.headers()["qala-rows"], "3");
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"), "an XLSX is a zip");
+
+    // Analytics and the districts map.
+    let a = s.send(Some("head"), "GET", "/api/applications/analytics", None, None).await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body["by_service"][0], json!({"key": "network_connection", "count": 3}));
+    assert_eq!(a.body["backlog_age"][0], json!({"key": "0-5", "count": 3}));
+    let g = s.send(Some("head"), "GET", "/api/applications/analytics/districts", None, None).await;
+    assert_eq!(g.body["type"], "FeatureCollection");
+    assert_eq!(g.body["features"][0]["properties"]["count"], 3);
+    let kind = g.body["features"][0]["geometry"]["type"].as_str().unwrap_or_default();
+    assert!(kind.ends_with("Polygon"), "the district's boundary: {kind}");
+    assert_eq!(
+        s.send(Some("head"), "GET", "/api/applications/analytics?from=yesterday", None, None).await.status,
+        400
+    );
+}

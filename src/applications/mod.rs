@@ -16,10 +16,12 @@
 //!   [`lifecycle`]: drafts, submission and actions, each in one transaction with its journal,
 //!   feature and notifications.
 
+pub mod analytics;
 pub mod calendar;
 pub mod calendar_store;
 pub mod card;
 pub mod lifecycle;
+pub mod monitoring;
 pub mod overlay;
 pub mod registry;
 pub mod service;

@@ -24,6 +24,7 @@ pub struct ApplicationRow {
     pub status: String,
     pub stages: Vec<String>,
     pub executors: Vec<String>,
+    pub access: Vec<String>,
     pub form: sqlx::types::Json<Map<String, Value>>,
     pub documents: sqlx::types::Json<Map<String, Value>>,
     pub returned_form: Option<sqlx::types::Json<Map<String, Value>>>,
@@ -42,7 +43,7 @@ pub struct ApplicationRow {
 }
 
 const COLUMNS: &str = "id, number, service_id, service_version, applicant, lang, org, status, stages, executors, \
-    form, documents, returned_form, ST_AsGeoJSON(geom, 7)::jsonb AS geometry, feature_id, trim(district) AS district, \
+    access, form, documents, returned_form, ST_AsGeoJSON(geom, 7)::jsonb AS geometry, feature_id, trim(district) AS district, \
     overlay, state, version, created_at, updated_at, submitted_at, due_at, closed_at";
 
 /// A new draft.
@@ -99,6 +100,7 @@ pub async fn save(conn: &mut PgConnection, row: &ApplicationRow) -> sqlx::Result
         .bind(row.due_at)
         .bind(row.closed_at)
         .bind(row.feature_id)
+        .bind(&row.access)
         .fetch_one(conn)
         .await
 }

@@ -33,6 +33,7 @@ pub fn denormalise(cx: &Ctx<'_>, service: &ServiceDef, row: &mut ApplicationRow)
     row.org = st.org.clone();
     row.stages = st.tokens.iter().map(|t| t.stage.clone()).collect();
     row.executors = st.tokens.iter().filter_map(|t| t.executor.clone()).collect();
+    row.access = crate::policy::applications::access_keys(service, &st.org);
     row.submitted_at = st.submitted_at;
     row.closed_at = st.closed_at;
     let cal = cx.registry.calendar();

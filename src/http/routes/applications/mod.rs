@@ -6,6 +6,7 @@
 mod actions;
 mod calendar;
 mod files;
+mod monitoring;
 mod read;
 mod services;
 
@@ -25,6 +26,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/services", get(services::list))
         .route("/api/services/{id}", get(services::one))
         .route("/api/applications", post(actions::create).get(read::list))
+        .route("/api/applications/table", get(monitoring::table))
+        .route("/api/applications/analytics", get(monitoring::analytics))
+        .route("/api/applications/analytics/districts", get(monitoring::districts))
         .route("/api/applications/{id}", get(read::one).patch(actions::change))
         .route("/api/applications/{id}/actions", post(actions::act))
         .route(
