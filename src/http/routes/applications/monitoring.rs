@@ -119,11 +119,11 @@ pub async fn table(
     }
 }
 
+/// A period: from (inclusive) and to (exclusive), each optional.
+type Period = (Option<chrono::DateTime<chrono::Utc>>, Option<chrono::DateTime<chrono::Utc>>);
+
 /// The period of an analytics query (`from`, `to`: dates or RFC 3339 times).
-fn period(
-    raw: &Option<String>,
-    lang: Lang,
-) -> Result<(Option<chrono::DateTime<chrono::Utc>>, Option<chrono::DateTime<chrono::Utc>>), ApiError> {
+fn period(raw: &Option<String>, lang: Lang) -> Result<Period, ApiError> {
     let pairs = pairs(raw, lang)?;
     let mut params = Vec::new();
     for (k, v) in &pairs {
