@@ -16,6 +16,7 @@
 //!   [`lifecycle`]: drafts, submission and actions, each in one transaction with its journal,
 //!   feature and notifications.
 
+pub mod alerts;
 pub mod analytics;
 pub mod calendar;
 pub mod calendar_store;

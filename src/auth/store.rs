@@ -20,6 +20,8 @@ pub struct UserRow {
     pub lang: String,
     pub status: String,
     pub roles: Vec<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
     pub failed_logins: i32,
     pub locked_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -37,6 +39,10 @@ pub struct UserView {
     pub lang: String,
     pub status: String,
     pub roles: Vec<String>,
+    /// For notifications (assignments, deadline alerts).
+    pub email: Option<String>,
+    /// `+7XXXXXXXXXX`, for SMS notifications.
+    pub phone: Option<String>,
     pub locked_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
 }
@@ -53,6 +59,8 @@ impl From<&UserRow> for UserView {
             lang: u.lang.clone(),
             status: u.status.clone(),
             roles: u.roles.clone(),
+            email: u.email.clone(),
+            phone: u.phone.clone(),
             locked_until: u.locked_until,
             created_at: u.created_at,
         }
@@ -63,7 +71,7 @@ impl From<&UserRow> for UserView {
 /// ([`super::attempts`]): a user shows its most failures from one address and the latest end of a
 /// lockout still running.
 const USER_COLUMNS: &str = "id, login, password_hash, full_name, iin::text AS iin, org_id, dept_id, lang, status, \
-     roles, coalesce((SELECT max(a.failures) FROM login_attempts a WHERE a.login = users.login), 0) AS failed_logins, \
+     roles, email, phone, coalesce((SELECT max(a.failures) FROM login_attempts a WHERE a.login = users.login), 0) AS failed_logins, \
      (SELECT max(a.locked_until) FROM login_attempts a WHERE a.login = users.login AND a.locked_until > now()) \
      AS locked_until, created_at";
 
@@ -250,6 +258,12 @@ pub struct UserInput {
     #[schema(pattern = r"^(kk|ru|en)$")]
     pub lang: Option<String>,
     pub roles: Option<Vec<String>>,
+    /// An e-mail address for notifications.
+    #[schema(max_length = 254)]
+    pub email: Option<String>,
+    /// A Kazakh mobile number (`+7 7XX XXX XX XX` in any spacing), stored as `+7XXXXXXXXXX`.
+    #[schema(max_length = 32)]
+    pub phone: Option<String>,
 }
 
 pub async fn insert_user(
@@ -259,8 +273,8 @@ pub async fn insert_user(
     u: &UserInput,
 ) -> Result<UserRow, sqlx::Error> {
     sqlx::query_as(&format!(
-        "INSERT INTO users (login, password_hash, full_name, iin, org_id, dept_id, lang, roles)
-         VALUES ($1, $2, coalesce($3, ''), $4, $5, $6, coalesce($7, 'ru'), coalesce($8, '{{viewer}}'))
+        "INSERT INTO users (login, password_hash, full_name, iin, org_id, dept_id, lang, roles, email, phone)
+         VALUES ($1, $2, coalesce($3, ''), $4, $5, $6, coalesce($7, 'ru'), coalesce($8, '{{viewer}}'), $9, $10)
          RETURNING {USER_COLUMNS}"
     ))
     .bind(login)
@@ -271,6 +285,8 @@ pub async fn insert_user(
     .bind(&u.dept)
     .bind(&u.lang)
     .bind(&u.roles)
+    .bind(&u.email)
+    .bind(&u.phone)
     .fetch_one(pool)
     .await
 }
@@ -333,7 +349,8 @@ pub async fn update_user(
     let row: Option<UserRow> = sqlx::query_as(&format!(
         "UPDATE users SET password_hash = coalesce($2, password_hash), full_name = coalesce($3, full_name),
              iin = coalesce($4, iin), org_id = coalesce($5, org_id), dept_id = coalesce($6, dept_id),
-             lang = coalesce($7, lang), roles = coalesce($8, roles), updated_at = now()
+             lang = coalesce($7, lang), roles = coalesce($8, roles), email = coalesce($9, email),
+             phone = coalesce($10, phone), updated_at = now()
          WHERE login = $1 RETURNING {USER_COLUMNS}"
     ))
     .bind(login)
@@ -344,6 +361,8 @@ pub async fn update_user(
     .bind(&u.dept)
     .bind(&u.lang)
     .bind(&u.roles)
+    .bind(&u.email)
+    .bind(&u.phone)
     .fetch_optional(&mut *tx)
     .await?;
     if let (Some(r), Some(_)) = (&row, password_hash) {

@@ -184,9 +184,23 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
         rate_limits: qala::http::limits::RateLimitSettings::server(),
         ..Default::default()
     };
+    // Deadline alerts: a pass every minute on the registry's clock, stopped with the server.
+    let alerts = {
+        let (pool, apps, url) = (db.pool.clone(), apps.clone(), http.public_url.clone());
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                if let Err(e) = qala::applications::alerts::run_once(&pool, &apps, &url, apps.now()).await {
+                    tracing::warn!(error = %e, "deadline alerts: the pass failed; the next one retries");
+                }
+            }
+        })
+    };
     let state = qala::http::AppState::with_settings(db.pool.clone(), Catalog::new(layers), http)
         .with_applications(apps);
     let result = qala::http::serve(state, &bind).await;
+    alerts.abort();
     let _ = stop_worker.send(());
     if let Some(worker) = worker {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(10), worker).await;

@@ -128,6 +128,17 @@ async fn check_input(
     {
         errors.push(json!({"field": "iin", "reason": "an IIN has 12 digits"}));
     }
+    if let Some(e) = &u.email
+        && !crate::applications::service::ids::is_valid_email(e)
+    {
+        errors.push(json!({"field": "email", "reason": "not an e-mail address"}));
+    }
+    if let Some(p) = u.phone.clone() {
+        match crate::applications::service::ids::normalize_phone(&p) {
+            Some(n) => u.phone = Some(n),
+            None => errors.push(json!({"field": "phone", "reason": "a Kazakh number: +7 7XX XXX XX XX"})),
+        }
+    }
     if let Some(l) = &u.lang
         && !["kk", "ru", "en"].contains(&l.as_str())
     {
