@@ -18,6 +18,11 @@ use crate::notify::{Channel, NewNotification};
 /// Most applications one pass looks at (the nearest deadlines first).
 pub const MAX_PER_PASS: i64 = 5_000;
 
+/// An open application: id, service, version, number, organisation, state.
+type OpenRow = (i64, String, i32, Option<String>, String, sqlx::types::Json<ApplicationState>);
+/// A recipient: login, name, language, e-mail, phone.
+type Recipient = (String, String, String, Option<String>, Option<String>);
+
 /// The thresholds, percent of a term.
 const THRESHOLDS: [i16; 3] = [50, 80, 100];
 
@@ -28,14 +33,13 @@ pub async fn run_once(
     public_url: &str,
     now: DateTime<Utc>,
 ) -> sqlx::Result<usize> {
-    let rows: Vec<(i64, String, i32, Option<String>, String, sqlx::types::Json<ApplicationState>)> =
-        sqlx::query_as(
-            "SELECT id, service_id, service_version, number, org, state FROM applications
+    let rows: Vec<OpenRow> = sqlx::query_as(
+        "SELECT id, service_id, service_version, number, org, state FROM applications
          WHERE status = 'in_progress' ORDER BY due_at NULLS LAST, id LIMIT $1",
-        )
-        .bind(MAX_PER_PASS)
-        .fetch_all(pool)
-        .await?;
+    )
+    .bind(MAX_PER_PASS)
+    .fetch_all(pool)
+    .await?;
     let cal = registry.calendar();
     let mut sent = 0;
     for (id, service_id, version, number, org, state) in rows {
@@ -64,16 +68,15 @@ pub async fn run_once(
             }
             if new {
                 let stage_org = def.org.clone().unwrap_or_else(|| org.clone());
-                let recipients: Vec<(String, String, String, Option<String>, Option<String>)> =
-                    sqlx::query_as(
-                        "SELECT login, full_name, lang, email, phone FROM users
+                let recipients: Vec<Recipient> = sqlx::query_as(
+                    "SELECT login, full_name, lang, email, phone FROM users
                      WHERE status = 'active' AND (login = $1 OR (org_id = $2 AND $3 = ANY(roles)))",
-                    )
-                    .bind(&t.executor)
-                    .bind(&stage_org)
-                    .bind(&service.workflow.manager_role)
-                    .fetch_all(&mut *tx)
-                    .await?;
+                )
+                .bind(&t.executor)
+                .bind(&stage_org)
+                .bind(&service.workflow.manager_role)
+                .fetch_all(&mut *tx)
+                .await?;
                 for (login, name, lang, email, phone) in recipients {
                     let lang = Lang::parse(&lang).unwrap_or_default();
                     let data = json!({
