@@ -15,11 +15,13 @@
 //! - [`store`]: the applications' SQL; [`overlay`]: the overlay report and routing of a site;
 //!   [`lifecycle`]: drafts, submission and actions, each in one transaction with its journal,
 //!   feature and notifications.
+//! - [`open311`]: Open311 GeoReport v2 over the public services and their applications.
 
 pub mod calendar;
 pub mod calendar_store;
 pub mod card;
 pub mod lifecycle;
+pub mod open311;
 pub mod overlay;
 pub mod registry;
 pub mod service;
