@@ -56,9 +56,9 @@ fn internal(format: Format, lang: Lang, e: impl std::fmt::Display) -> Response {
     fail(format, StatusCode::INTERNAL_SERVER_ERROR, lang, Msg::Internal, None)
 }
 
-/// The name and format of a path's last segment; a 404 for an unknown suffix.
-fn split(file: &str, lang: Lang) -> Result<(&str, Format), Response> {
-    Format::split(file).ok_or_else(|| fail(Format::Json, StatusCode::NOT_FOUND, lang, Msg::NotFound, None))
+/// The answer to a path with another suffix than `.json` or `.xml`.
+fn unknown_format(lang: Lang) -> Response {
+    fail(Format::Json, StatusCode::NOT_FOUND, lang, Msg::NotFound, None)
 }
 
 /// `discovery`, `services` and `GET requests`.
@@ -68,10 +68,7 @@ async fn top(
     Path(file): Path<String>,
     query: Result<Query<HashMap<String, String>>, QueryRejection>,
 ) -> Response {
-    let (name, format) = match split(&file, lang) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+    let Some((name, format)) = Format::split(&file) else { return unknown_format(lang) };
     match name {
         "discovery" => {
             answer(format, StatusCode::OK, "discovery", &o311::discovery(&state.settings.public_url))
@@ -100,10 +97,7 @@ async fn service_definition(
     ReqLang(lang): ReqLang,
     Path(file): Path<String>,
 ) -> Response {
-    let (code, format) = match split(&file, lang) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+    let Some((code, format)) = Format::split(&file) else { return unknown_format(lang) };
     match state.apps.service(code).filter(|s| services::is_public(s)) {
         Some(s) => answer(format, StatusCode::OK, "service_definition", &services::definition(&s, lang)),
         None => fail(format, StatusCode::NOT_FOUND, lang, Msg::ServiceNotFound, None),
@@ -212,10 +206,7 @@ async fn one_request(
     ReqLang(lang): ReqLang,
     Path(file): Path<String>,
 ) -> Response {
-    let (id, format) = match split(&file, lang) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+    let Some((id, format)) = Format::split(&file) else { return unknown_format(lang) };
     match find(&state, lang, id).await {
         Ok(Some(e)) => answer(format, StatusCode::OK, "service_requests", &Value::Array(vec![e])),
         Ok(None) => fail(format, StatusCode::NOT_FOUND, lang, Msg::ApplicationNotFound, None),
@@ -225,10 +216,7 @@ async fn one_request(
 
 /// `tokens/{token}`: a token is the id `POST requests` answered with.
 async fn token(State(state): State<AppState>, ReqLang(lang): ReqLang, Path(file): Path<String>) -> Response {
-    let (tok, format) = match split(&file, lang) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+    let Some((tok, format)) = Format::split(&file) else { return unknown_format(lang) };
     match find(&state, lang, tok).await {
         Ok(Some(e)) => {
             let id = e["service_request_id"].as_i64().unwrap_or_default();
@@ -273,10 +261,10 @@ async fn post_requests(
     Path(file): Path<String>,
     body: Result<Form<Vec<(String, String)>>, FormRejection>,
 ) -> Response {
-    let format = match split(&file, lang) {
-        Ok(("requests", f)) => f,
-        Ok((_, f)) => return fail(f, StatusCode::NOT_FOUND, lang, Msg::NotFound, None),
-        Err(r) => return r,
+    let format = match Format::split(&file) {
+        Some(("requests", f)) => f,
+        Some((_, f)) => return fail(f, StatusCode::NOT_FOUND, lang, Msg::NotFound, None),
+        None => return unknown_format(lang),
     };
     let bad = |msg: Msg, d: String| fail(format, StatusCode::BAD_REQUEST, lang, msg, Some(d));
     let Form(pairs) = match body {
