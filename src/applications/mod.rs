@@ -15,6 +15,9 @@
 //! - [`store`]: the applications' SQL; [`overlay`]: the overlay report and routing of a site;
 //!   [`lifecycle`]: drafts, submission and actions, each in one transaction with its journal,
 //!   feature and notifications.
+//! - [`monitoring`]: the staff's table of applications and its exports; [`analytics`]: counts,
+//!   compliance, backlog; [`alerts`]: deadline alerts at 50/80/100% of a stage's term.
+//! - [`open311`]: Open311 GeoReport v2 over the public services and their applications.
 
 pub mod alerts;
 pub mod analytics;
@@ -23,6 +26,7 @@ pub mod calendar_store;
 pub mod card;
 pub mod lifecycle;
 pub mod monitoring;
+pub mod open311;
 pub mod overlay;
 pub mod registry;
 pub mod service;

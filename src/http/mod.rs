@@ -98,6 +98,7 @@ pub fn app(state: AppState) -> Router {
         // issue 13: notify
         .merge(routes::notify::router())
         .merge(routes::applications::router())
+        .merge(routes::open311::router())
         .fallback(routes::web::fallback)
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::rate_limit))
         .layer(axum::middleware::from_fn(errors::json_errors))

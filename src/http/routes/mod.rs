@@ -8,7 +8,8 @@
 //! - [`print`] (maps to scale, passports), [`records`] (document records, `/verify`);
 //! - [`web`] (the web map's files and configuration, the fallback);
 //! - [`notify`] (`/api/admin/notifications`: the channels' health);
-//! - [`applications`] (`/api/services`, `/api/applications`, `/api/admin/calendar`).
+//! - [`applications`] (`/api/services`, `/api/applications`, `/api/admin/calendar`);
+//! - [`open311`] (`/open311/v2`: Open311 GeoReport v2 over the public services).
 
 pub mod admin;
 pub mod applications;
@@ -20,6 +21,7 @@ pub mod layers;
 // issue 13: notify
 pub mod notify;
 pub mod ogc;
+pub mod open311;
 pub mod print;
 pub mod records;
 pub mod search;
