@@ -646,3 +646,112 @@ async fn the_monitoring_table_pages_filters_exports_and_counts() {
         400
     );
 }
+
+/// A draft of `who` with its documents; its id and ETag.
+async fn ready_draft(s: &Server, who: &str, lon: f64, lat: f64) -> (i64, String) {
+    let body = json!({"service": "network_connection", "form": form(), "geometry": square(lon, lat, 0.0005)});
+    let r = s.send(Some(who), "POST", "/api/applications", None, Some(body)).await;
+    let id = r.body["id"].as_i64().unwrap();
+    let r = s.upload(who, id, "title_deed", &r.etag, "d.pdf", PDF).await;
+    let r = s.upload(who, id, "site_plan", &r.etag, "p.pdf", PDF).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    (id, r.etag)
+}
+
+#[tokio::test]
+async fn a_server_killed_during_submissions_leaves_none_half_done_and_sends_each_once() {
+    let db = test_db().await;
+    let dir = tempfile::tempdir().unwrap();
+    world(&db, dir.path()).await;
+    let (sink, sim) = (smtp_sink(), sms_simulator());
+    let first = serve(&db, dir.path(), &sink, &sim);
+    until("the server listens", || async {
+        first.http.get(format!("{}/healthz", first.base)).send().await.is_ok()
+    })
+    .await;
+    let mut drafts = Vec::new();
+    for i in 0..8 {
+        drafts.push(ready_draft(&first, "aigerim", 76.90 + f64::from(i) * 0.002, 43.25).await);
+    }
+    // Every submission at once; the server is killed as soon as the first one has answered.
+    let base = first.base.clone();
+    let mut tasks = tokio::task::JoinSet::new();
+    for (id, etag) in drafts.clone() {
+        let (base, http) = (base.clone(), first.http.clone());
+        tasks.spawn(async move {
+            http.post(format!("{base}/api/applications/{id}/actions"))
+                .basic_auth("aigerim", Some("aigerim-password"))
+                .header("if-match", etag)
+                .header("content-type", "application/json")
+                .body(r#"{"action": "submit"}"#)
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        });
+    }
+    let _ = tasks.join_next().await;
+    let pid = first._proc.0.id().to_string();
+    assert!(Command::new("kill").args(["-9", &pid]).status().unwrap().success());
+    while tasks.join_next().await.is_some() {}
+    drop(first);
+
+    // Restarted: every application is whole, submitted (with its journal entry and exactly its two
+    // notifications) or still a draft (with neither).
+    let s = serve(&db, dir.path(), &sink, &sim);
+    until("the server listens again", || async {
+        s.http.get(format!("{}/healthz", s.base)).send().await.is_ok()
+    })
+    .await;
+    for (id, _) in &drafts {
+        let (status, number): (String, Option<String>) =
+            sqlx::query_as("SELECT status, number FROM applications WHERE id = $1")
+                .bind(id)
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+        let journal: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM events WHERE kind = 'application.submit' AND target = $1",
+        )
+        .bind(format!("application:{id}"))
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        let outbox: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM notification_outbox WHERE subject_id = $1")
+                .bind(id)
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+        match status.as_str() {
+            "in_progress" => {
+                assert_eq!((number.is_some(), journal, outbox), (true, 1, 2), "application {id}")
+            }
+            "draft" => {
+                assert_eq!((number, journal, outbox), (None, 0, 0), "application {id}");
+                // What did not happen can be done now.
+                let card = s.card(Some("aigerim"), *id).await;
+                assert_eq!(s.act("aigerim", *id, &card.etag, json!({"action": "submit"})).await.status, 200);
+            }
+            other => panic!("application {id} is {other}"),
+        }
+    }
+    // Every notification is delivered, and the gateway stored each message once.
+    until("every notification is sent", || async {
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM notification_outbox WHERE status <> 'sent'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+        n == 0
+    })
+    .await;
+    let sms: i64 = sqlx::query_scalar("SELECT count(*) FROM notification_outbox WHERE channel = 'sms'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(sms, 8);
+    let got = sim.received().await;
+    let ids: std::collections::BTreeSet<String> =
+        got["messages"].as_array().unwrap().iter().map(|m| m["id"].to_string()).collect();
+    assert_eq!((got["messages"].as_array().unwrap().len(), ids.len()), (8, 8), "{got}");
+    assert_eq!(sink.messages().len(), 8);
+}
