@@ -8,7 +8,7 @@ DEMO_DATA_DIR ?= $(CURDIR)/var
 TEST_DATA_DIR ?= /tmp/qala-test-$(shell echo $(CURDIR) | md5sum | cut -c1-8)
 BIND ?= 127.0.0.1:8080
 
-.PHONY: setup web build demo demo-stop test lint bench bench-ingest bench-tiles bench-features bench-print clean
+.PHONY: setup web build demo demo-stop test lint bench bench-ingest bench-tiles bench-features bench-print bench-apps clean
 
 setup:
 	@scripts/setup.sh
@@ -82,7 +82,13 @@ test: setup lint web $(PYENV)/.owslib-0.35.0 $(PYENV)/.schemathesis-$(SCHEMATHES
 	./target/debug/qala --data-dir "$(TEST_DATA_DIR)" db stop >/dev/null; \
 	exit $$(( rc | rc2 ))
 
-bench: bench-ingest bench-tiles bench-features bench-print
+bench: bench-ingest bench-tiles bench-features bench-print bench-apps
+
+# Applications: the monitoring table, submissions with their overlay, the applications layer's tiles.
+bench-apps:
+	@QALA_SETUP_BENCH=1 scripts/setup.sh
+	$(CARGO) build --release --locked
+	benches/apps.sh
 
 # Ingest of a 300,000-polygon GeoPackage: Qala against ogr2ogr, same database, one run.
 bench-ingest:
