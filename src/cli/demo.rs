@@ -1,8 +1,70 @@
-//! `qala demo-data`: the synthetic Almaty layers, KATO and the DEM.
+//! `qala demo-data`: the synthetic Almaty layers, KATO, the DEM, and the demo's users: an
+//! applicant and the staff who work the services of `services/` (their organisations and
+//! departments as the service files name them), all with one password, `QALA_DEMO_PASSWORD` or a
+//! random one printed once.
 
 use anyhow::Result;
+use qala::auth::{password, store};
 use qala::config::Settings;
 use qala::layers::{Catalog, demo};
+
+/// The demo's users: login, roles, organisation, department.
+const DEMO_USERS: &[(&str, &[&str], Option<&str>, Option<&str>)] = &[
+    ("demo-admin", &["admin"], None, None),
+    ("demo-applicant", &["applicant"], None, None),
+    ("akimat-window", &["reviewer"], Some("almaty-akimat"), Some("single-window")),
+    ("akimat-reviewer", &["reviewer"], Some("almaty-akimat"), None),
+    ("akimat-head", &["org_admin", "reviewer"], Some("almaty-akimat"), None),
+    ("su-intake", &["reviewer"], Some("almaty-su"), Some("customer-service")),
+    ("su-networks", &["reviewer"], Some("almaty-su"), Some("networks")),
+    ("su-chief", &["org_admin", "reviewer"], Some("almaty-su"), None),
+    ("zharyk-reviewer", &["reviewer"], Some("alatau-zharyk"), None),
+    ("zharyk-head", &["org_admin", "reviewer"], Some("alatau-zharyk"), None),
+    ("teplo-reviewer", &["reviewer"], Some("almaty-teplo"), None),
+    ("teplo-head", &["org_admin", "reviewer"], Some("almaty-teplo"), None),
+    ("gaz-reviewer", &["reviewer"], Some("qazaqgaz"), None),
+    ("gaz-head", &["org_admin", "reviewer"], Some("qazaqgaz"), None),
+    ("green-reviewer", &["reviewer"], Some("almaty-green"), None),
+    ("green-head", &["org_admin", "reviewer"], Some("almaty-green"), None),
+];
+
+/// Creates (or resets) the demo's users with one password; the password.
+async fn demo_users(pool: &sqlx::PgPool) -> Result<String> {
+    let pw = match std::env::var("QALA_DEMO_PASSWORD") {
+        Ok(p) if p.len() >= 8 => p,
+        _ => {
+            use rand::Rng;
+            let mut rng = rand::rng();
+            (0..16)
+                .map(|_| char::from(b"abcdefghijkmnpqrstuvwxyz23456789"[rng.random_range(0..32)]))
+                .collect()
+        }
+    };
+    let hash = password::hash(&pw)?;
+    for (login, roles, org, dept) in DEMO_USERS {
+        if let Some(o) = org {
+            store::upsert_org(pool, o, o).await?;
+            if let Some(d) = dept {
+                store::upsert_dept(pool, d, o, d).await?;
+            }
+        }
+        let input = store::UserInput {
+            org: org.map(String::from),
+            dept: dept.map(String::from),
+            roles: Some(roles.iter().map(|r| r.to_string()).collect()),
+            ..Default::default()
+        };
+        match store::user_by_login(pool, login).await? {
+            Some(_) => {
+                store::update_user(pool, login, Some(&hash), &input).await?;
+            }
+            None => {
+                store::insert_user(pool, login, &hash, &input).await?;
+            }
+        }
+    }
+    Ok(pw)
+}
 
 /// Loads the demo data with `seed` and prints what was loaded.
 pub async fn run(settings: &Settings, seed: u64) -> Result<()> {
@@ -12,11 +74,14 @@ pub async fn run(settings: &Settings, seed: u64) -> Result<()> {
         let s = demo::load(&db.pool, &catalog, &settings.open_data_dir, seed, true).await?;
         let dem =
             demo::register_dem(&db.pool, &settings.open_data_dir, &settings.data_dir.join("dem")).await?;
-        anyhow::Ok((s, dem))
+        let pw = demo_users(&db.pool).await?;
+        anyhow::Ok((s, dem, pw))
     }
     .await;
     db.close().await?;
-    let (s, dem) = result?;
+    let (s, dem, pw) = result?;
+    let logins: Vec<&str> = DEMO_USERS.iter().map(|u| u.0).collect();
+    println!("Demo users ({}), password `{pw}` (QALA_DEMO_PASSWORD sets it)", logins.join(", "));
     match dem {
         Some(d) => println!(
             "DEM `{}`: {:.0}-{:.0} m, terrain tiles at /terrain/{}.json",
