@@ -8,8 +8,11 @@ use qala::auth::{password, store};
 use qala::config::Settings;
 use qala::layers::{Catalog, demo};
 
-/// The demo's users: login, roles, organisation, department.
-const DEMO_USERS: &[(&str, &[&str], Option<&str>, Option<&str>)] = &[
+/// A demo user: login, roles, organisation, department.
+type DemoUser = (&'static str, &'static [&'static str], Option<&'static str>, Option<&'static str>);
+
+/// The demo's users.
+const DEMO_USERS: &[DemoUser] = &[
     ("demo-admin", &["admin"], None, None),
     ("demo-applicant", &["applicant"], None, None),
     ("akimat-window", &["reviewer"], Some("almaty-akimat"), Some("single-window")),
