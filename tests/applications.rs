@@ -755,3 +755,55 @@ async fn a_server_killed_during_submissions_leaves_none_half_done_and_sends_each
     assert_eq!((got["messages"].as_array().unwrap().len(), ids.len()), (8, 8), "{got}");
     assert_eq!(sink.messages().len(), 8);
 }
+
+#[tokio::test]
+async fn administrators_edit_the_working_day_calendar() {
+    let db = test_db().await;
+    let dir = tempfile::tempdir().unwrap();
+    world(&db, dir.path()).await;
+    let (sink, sim) = (smtp_sink(), sms_simulator());
+    let s = serve(&db, dir.path(), &sink, &sim);
+    until("the server listens", || async { s.http.get(format!("{}/healthz", s.base)).send().await.is_ok() })
+        .await;
+    let day =
+        json!({"kind": "day_off_moved", "name": {"kk": "Қаулы", "ru": "Постановление", "en": "Decree"}});
+    assert_eq!(
+        s.send(None, "PUT", "/api/admin/calendar/2026-12-21", None, Some(day.clone())).await.status,
+        401
+    );
+    assert_eq!(
+        s.send(Some("head"), "PUT", "/api/admin/calendar/2026-12-21", None, Some(day.clone())).await.status,
+        403
+    );
+    let r = s.send(Some("root"), "PUT", "/api/admin/calendar/2026-12-21", None, Some(day)).await;
+    assert_eq!(r.status, 204, "{}", r.body);
+    // Nauryz from the files of ../shared/data/calendar and the edit, together.
+    let y = s.send(Some("root"), "GET", "/api/admin/calendar?year=2026&lang=en", None, None).await;
+    assert_eq!(y.body["covered"], true);
+    let days = y.body["days"].as_array().unwrap();
+    assert!(days.iter().any(|d| d["date"] == "2026-03-23"), "Nauryz is listed: {days:?}");
+    let edit = days.iter().find(|d| d["date"] == "2026-12-21").unwrap();
+    assert_eq!((edit["kind"].as_str(), edit["name"].as_str()), (Some("day_off_moved"), Some("Decree")));
+    // A working day moved must be a weekend day; a date must be a date.
+    let weekday = json!({"kind": "working_day_moved", "name": {"kk": "Қ", "ru": "П", "en": "D"}});
+    let r = s.send(Some("root"), "PUT", "/api/admin/calendar/2026-12-22", None, Some(weekday)).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(
+        s.send(Some("root"), "DELETE", "/api/admin/calendar/21-12-2026", None, None).await.status,
+        400
+    );
+    assert_eq!(
+        s.send(Some("root"), "DELETE", "/api/admin/calendar/2026-12-21", None, None).await.status,
+        204
+    );
+    assert_eq!(
+        s.send(Some("root"), "DELETE", "/api/admin/calendar/2026-12-21", None, None).await.status,
+        404
+    );
+    let journal: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM events WHERE kind IN ('calendar.set', 'calendar.remove')")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(journal, 2);
+}
