@@ -33,6 +33,14 @@ fn service_toml() -> String {
     )
 }
 
+/// The same service, named `private_connection`, whose applications the public never sees.
+fn private_service_toml() -> String {
+    let text = service_toml().replace("id = \"network_connection\"", "id = \"private_connection\"");
+    let published = "[publish]\npublic = true\nfields = [\"object_kind\", \"floors\"]\ngeometry = true";
+    assert!(text.contains(published));
+    text.replace(published, "[publish]\npublic = false")
+}
+
 const ZONES: &str = r#"
 id = "zones"
 theme = "test"
@@ -70,6 +78,7 @@ async fn world(db: &TestDb, dir: &Path) {
         .unwrap();
     std::fs::write(dir.join("layers/zones.toml"), ZONES).unwrap();
     std::fs::write(dir.join("services/network_connection.toml"), service_toml()).unwrap();
+    std::fs::write(dir.join("services/private_connection.toml"), private_service_toml()).unwrap();
     let layers = vec![
         common::layer_from(
             "applications",
@@ -115,6 +124,8 @@ fn serve(db: &TestDb, dir: &Path, sink: &Sink, sim: &Simulator) -> Server {
         .arg(common::open_data())
         .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
         .args(["--smtp-url", &sink.url, "--sms-gateway-url", &sim.gateway_url(), "--notify-poll-s", "1"])
+        // A short lease: a notification a killed server held is taken again within seconds.
+        .args(["--notify-lease-s", "5"])
         .arg("--notify-templates-dir")
         .arg(common::repo().join("notifications"))
         .current_dir(dir)
@@ -806,4 +817,75 @@ async fn administrators_edit_the_working_day_calendar() {
             .await
             .unwrap();
     assert_eq!(journal, 2);
+}
+
+/// The tile (x, y) at zoom `z` holding (`lon`, `lat`).
+fn tile_of(lon: f64, lat: f64, z: u32) -> (u32, u32) {
+    let n = f64::from(1u32 << z);
+    let r = lat.to_radians();
+    (
+        ((lon + 180.0) / 360.0 * n) as u32,
+        ((1.0 - (r.tan() + 1.0 / r.cos()).ln() / std::f64::consts::PI) / 2.0 * n) as u32,
+    )
+}
+
+#[tokio::test]
+async fn the_applications_layer_shows_each_caller_only_what_the_policy_allows() {
+    use geozero::mvt::{Message, Tile};
+    let db = test_db().await;
+    let dir = tempfile::tempdir().unwrap();
+    world(&db, dir.path()).await;
+    let (sink, sim) = (smtp_sink(), sms_simulator());
+    let s = serve(&db, dir.path(), &sink, &sim);
+    until("the server listens", || async { s.http.get(format!("{}/healthz", s.base)).send().await.is_ok() })
+        .await;
+    // A private application of aigerim's (and a public one of dana's) in the same tile.
+    let body = json!({"service": "private_connection", "form": form(), "geometry": square(76.9000, 43.2500, 0.0005)});
+    let r = s.send(Some("aigerim"), "POST", "/api/applications", None, Some(body)).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.body["id"].as_i64().unwrap();
+    let r = s.upload("aigerim", id, "title_deed", &r.etag, "d.pdf", PDF).await;
+    let r = s.upload("aigerim", id, "site_plan", &r.etag, "p.pdf", PDF).await;
+    assert_eq!(s.act("aigerim", id, &r.etag, json!({"action": "submit"})).await.status, 200);
+    submitted(&s, "dana", 76.9010, 43.2505).await;
+
+    let (x, y) = tile_of(76.9002, 43.2502, 14);
+    let tile = |who: Option<&'static str>| {
+        let s = &s;
+        async move {
+            let mut req = s.http.get(format!("{}/tiles/applications/14/{x}/{y}.mvt", s.base));
+            if let Some(w) = who {
+                req = req.basic_auth(w, Some(format!("{w}-password")));
+            }
+            let resp = req.send().await.unwrap();
+            assert_eq!(resp.status().as_u16(), 200, "{who:?}");
+            let bytes = resp.bytes().await.unwrap();
+            let t = Tile::decode(bytes.as_ref()).unwrap();
+            let n =
+                t.layers.iter().filter(|l| l.name == "applications").map(|l| l.features.len()).sum::<usize>();
+            let text = String::from_utf8_lossy(&bytes).to_string();
+            (n, text)
+        }
+    };
+    // Twice each, in an order that would leak through a shared cache: warm first for those who see
+    // more, then for those who see less.
+    for round in 0..2 {
+        for (who, expected) in [
+            (Some("aigerim"), 2),
+            (Some("head"), 2),
+            (Some("root"), 2),
+            (None, 1),
+            (Some("dana"), 1),
+            (Some("gaz"), 1),
+        ] {
+            let (n, text) = tile(who).await;
+            assert_eq!(n, expected, "{who:?}, round {round}");
+            assert!(!text.contains(&iin()) && !text.contains("Айгерим"), "no personal data in tiles");
+        }
+    }
+    // The same over the features API.
+    for (who, expected) in [(Some("aigerim"), 2), (None, 1), (Some("gaz"), 1)] {
+        let r = s.send(who, "GET", "/ogc/collections/applications/items?limit=100", None, None).await;
+        assert_eq!(r.body["features"].as_array().map(Vec::len), Some(expected), "{who:?}");
+    }
 }
