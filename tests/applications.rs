@@ -581,6 +581,37 @@ async fn the_monitoring_table_pages_filters_exports_and_counts() {
     let r = s.act("intake", ids[1], &card.etag, json!({"action": "claim", "stage": "intake"})).await;
     assert_eq!(r.status, 200, "{}", r.body);
 
+    // Whom a manager can assign the intake to, by load.
+    let ex = s
+        .send(
+            Some("head"),
+            "GET",
+            &format!("/api/applications/{}/executors?stage=intake", ids[0]),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(ex.status, 200, "{}", ex.body);
+    let list: Vec<(String, i64)> = ex.body["executors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["login"].as_str().unwrap().to_string(), e["load"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(list, vec![("head".into(), 0), ("intake2".into(), 0), ("intake".into(), 1)]);
+    assert_eq!(
+        s.send(
+            Some("aigerim"),
+            "GET",
+            &format!("/api/applications/{}/executors?stage=intake", ids[0]),
+            None,
+            None
+        )
+        .await
+        .status,
+        403
+    );
+
     // Who may read the table.
     assert_eq!(s.send(None, "GET", "/api/applications/table", None, None).await.status, 401);
     assert_eq!(s.send(Some("aigerim"), "GET", "/api/applications/table", None, None).await.status, 403);

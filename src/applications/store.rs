@@ -194,3 +194,24 @@ pub async fn list(pool: &sqlx::PgPool, f: &ListFilter<'_>) -> sqlx::Result<Vec<L
         .fetch_all(pool)
         .await
 }
+
+/// A user who may work a stage, with its current load.
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct Executor {
+    pub login: String,
+    pub full_name: String,
+    pub dept: Option<String>,
+    /// Open applications it holds a stage of now.
+    pub load: i64,
+}
+
+/// The active users with `role` (or admin) in `org` (and `dept`, when the stage names one), by
+/// load, then login: whom a manager can assign the stage to.
+pub async fn executors(
+    pool: &sqlx::PgPool,
+    org: &str,
+    dept: Option<&str>,
+    role: &str,
+) -> sqlx::Result<Vec<Executor>> {
+    sqlx::query_as(include_str!("sql/executors.sql")).bind(org).bind(dept).bind(role).fetch_all(pool).await
+}

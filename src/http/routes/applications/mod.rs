@@ -37,6 +37,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/api/applications/{id}/files/{sha}", get(files::download))
         .route("/api/applications/{id}/deliveries", get(read::deliveries))
+        .route("/api/applications/{id}/executors", get(read::executors))
         .route("/api/admin/calendar", get(calendar::list))
         .route("/api/admin/calendar/{date}", put(calendar::set).delete(calendar::remove))
 }

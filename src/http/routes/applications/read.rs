@@ -131,3 +131,47 @@ pub async fn deliveries(
         .map_err(|e| ApiError::from_query(lang, e))?;
     Ok(Json(json!({ "deliveries": log })))
 }
+
+/// Parameters of the executors' list.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExecutorsQuery {
+    pub stage: String,
+    /// Read by `ReqLang`; listed so that `?lang=` is not an unknown parameter.
+    #[allow(dead_code)]
+    pub lang: Option<String>,
+}
+
+/// Who may work a stage of the application now, with each one's load: what a manager assigns
+/// from. For the staff who see the application.
+pub async fn executors(
+    State(state): State<AppState>,
+    caller: Caller,
+    ReqLang(lang): ReqLang,
+    Path(id): Path<String>,
+    q: Result<Query<ExecutorsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let id = parse_id(&id, lang)?;
+    let Query(q) = q.map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
+    let catalog = state.catalog();
+    let cx = ctx(&state, &catalog);
+    let (row, service, view) = drafts::read(&cx, &caller, id).await.map_err(|e| api_error(lang, e))?;
+    if !matches!(view, View::Staff | View::Admin) {
+        return Err(ApiError::forbidden(lang));
+    }
+    let stage = service.workflow.stage(&q.stage).filter(|s| s.role.is_some()).ok_or_else(|| {
+        ApiError::bad_request(
+            lang,
+            format!(
+                "stage: `{}` is not a task stage of the service",
+                q.stage.chars().take(40).collect::<String>()
+            ),
+        )
+    })?;
+    let org = stage.org.clone().unwrap_or(row.org.clone());
+    let role = stage.role.clone().unwrap_or_default();
+    let list = crate::applications::store::executors(&state.pool, &org, stage.dept.as_deref(), &role)
+        .await
+        .map_err(|e| ApiError::from_query(lang, e))?;
+    Ok(Json(json!({"stage": q.stage, "org": org, "dept": stage.dept, "role": role, "executors": list})))
+}
