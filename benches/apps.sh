@@ -10,7 +10,8 @@ QALA=$PWD/target/release/qala
 source benches/bench_db.sh
 LAYERS="$DATA/apps-layers"
 mkdir -p "$LAYERS"
-cp benches/layers/*.toml layers/applications.toml "$LAYERS/"
+# The benchmark layers, the applications layer and the layers services pick sites from.
+cp benches/layers/*.toml layers/applications.toml layers/buildings.toml layers/land_fund.toml "$LAYERS/"
 L="--layers-dir $LAYERS --services-dir services"
 DRAFTS=${DRAFTS:-8000}
 $QALA $L layers sync >/dev/null

@@ -9,6 +9,9 @@ $QALA --data-dir "$DIR" db start >/dev/null
 BASE=$($QALA --data-dir "$DIR" db url)
 export DATABASE_URL=${BASE%/qala}/bench_tiles
 L="--layers-dir benches/layers"
+# The benchmark layers are not the ones the service files of services/ pick sites from: the
+# benchmarks offer no services (bench-apps sets its own).
+export QALA_SERVICES_DIR="$DATA/no-services"
 
 if ! psql -qtA "${BASE%/qala}/postgres" -c "SELECT 1 FROM pg_database WHERE datname = 'bench_tiles'" | grep -q 1; then
   psql -q "${BASE%/qala}/postgres" -c "CREATE DATABASE bench_tiles"
