@@ -60,12 +60,15 @@ CREATE TABLE applications (
 CREATE INDEX applications_applicant ON applications (applicant, id DESC);
 CREATE INDEX applications_org_status ON applications (org, status, id DESC);
 CREATE INDEX applications_service ON applications (service_id, id DESC);
-CREATE INDEX applications_submitted ON applications (submitted_at DESC, id DESC);
 CREATE INDEX applications_due ON applications (due_at) WHERE status IN ('in_progress', 'returned');
 CREATE INDEX applications_district ON applications (district);
 CREATE INDEX applications_executors ON applications USING gin (executors);
 CREATE INDEX applications_access ON applications USING gin (access);
+-- The monitoring table's sorts (keyset by the column and the id), whole and within a status.
 CREATE INDEX applications_status_due ON applications (status, due_at, id);
+CREATE INDEX applications_status_submitted ON applications (status, submitted_at, id);
+CREATE INDEX applications_due_id ON applications (due_at, id) WHERE status <> 'draft';
+CREATE INDEX applications_submitted_id ON applications (submitted_at, id) WHERE status <> 'draft';
 CREATE INDEX applications_geom ON applications USING gist (geom) WHERE status IN ('in_progress', 'returned');
 
 -- Days administrators set on top of the files of ../shared/data/calendar (a decree that moves a

@@ -196,17 +196,18 @@ pub struct TableRow {
     pub sort_value: String,
 }
 
-/// The SQL text of a sort column's value (text, comparable in its order).
-fn sort_sql(col: &str) -> &'static str {
+/// A sort column: the expression ordered by (the plain column, so that an index serves it) and
+/// the type its cursor value is cast back to.
+fn sort_sql(col: &str) -> (&'static str, &'static str) {
     match col {
-        "submitted_at" => "to_char(a.submitted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US')",
-        "due_at" => "coalesce(to_char(a.due_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US'), '9999')",
-        "number" => "coalesce(a.number, '')",
-        "status" => "a.status",
-        "service_id" => "a.service_id",
-        "district" => "coalesce(trim(a.district), '')",
-        "org" => "a.org",
-        _ => "lpad(a.id::text, 20, '0')",
+        "submitted_at" => ("a.submitted_at", "timestamptz"),
+        "due_at" => ("a.due_at", "timestamptz"),
+        "number" => ("a.number", "text"),
+        "status" => ("a.status", "text"),
+        "service_id" => ("a.service_id", "text"),
+        "district" => ("coalesce(a.district, '')", "text"),
+        "org" => ("a.org", "text"),
+        _ => ("a.id", "bigint"),
     }
 }
 
@@ -270,17 +271,20 @@ fn build(
         None => {}
     }
     let (col, asc) = q.sort;
-    let sv = sort_sql(col);
+    let (sv, ty) = sort_sql(col);
+    // Submitted applications have a number, a submission and a deadline; the rare row without one
+    // is left out of a table sorted by it rather than breaking the keyset.
+    wh.push(format!("{sv} IS NOT NULL"));
     if let Some((v, id)) = &q.after {
         let (nv, ni) = (push(Some(v.clone())), push(Some(id.to_string())));
         let op = if asc { ">" } else { "<" };
-        wh.push(format!("({sv}, a.id) {op} (${nv}::text, ${ni}::bigint)"));
+        wh.push(format!("({sv}, a.id) {op} (${nv}::{ty}, ${ni}::bigint)"));
     }
     let dir = if asc { "ASC" } else { "DESC" };
     let limit = limit.map(|l| format!(" LIMIT {l}")).unwrap_or_default();
     let sql = format!(
         "SELECT a.id, a.number, a.service_id, a.status, a.stages, a.executors, a.org, trim(a.district) AS district, \
-         a.applicant, a.submitted_at, a.due_at, a.closed_at, {overdue} AS overdue, {sv} AS sort_value \
+         a.applicant, a.submitted_at, a.due_at, a.closed_at, {overdue} AS overdue, ({sv})::text AS sort_value \
          FROM applications a WHERE {} ORDER BY {sv} {dir}, a.id {dir}{limit}",
         wh.join(" AND ")
     );
