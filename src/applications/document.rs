@@ -260,3 +260,35 @@ pub fn build(
         decided_at: row.closed_at,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service(bilingual: bool) -> ServiceDef {
+        let text = include_str!("../../services/network_connection.toml");
+        let text =
+            if bilingual { text.to_string() } else { text.replace("bilingual = true", "bilingual = false") };
+        super::super::service::parse_service("network_connection.toml", &text)
+            .unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    #[test]
+    fn languages_of_the_document() {
+        assert_eq!(languages(&service(true), "ru", Some(Lang::Ru)), vec![Lang::Kk, Lang::Ru]);
+        let one = service(false);
+        assert_eq!(languages(&one, "kk", None), vec![Lang::Kk]);
+        assert_eq!(languages(&one, "kk", Some(Lang::Ru)), vec![Lang::Ru]);
+        assert_eq!(languages(&one, "en", None), vec![Lang::Ru]);
+    }
+
+    #[test]
+    fn form_values_as_people_read_them() {
+        let s = service(true);
+        let v = |name: &str, v: Value, l| field_text(&s, name, &v, l);
+        assert_eq!(v("object_kind", "house".into(), Lang::Kk).as_deref(), Some("Жеке тұрғын үй"));
+        assert_eq!(v("water_demand", serde_json::json!(1.5), Lang::Ru).as_deref(), Some("1.5 m³/day"));
+        assert_eq!(v("needs_sewerage", false.into(), Lang::Ru).as_deref(), Some("нет"));
+        assert_eq!(v("address", Value::Null, Lang::Ru), None);
+    }
+}
