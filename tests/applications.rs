@@ -759,7 +759,8 @@ async fn the_output_document_of_a_decided_application() {
         "P-5",
         "20:311:011:123",
         "Алматы қаласы",
-        "Масштаб 1:",
+        // A 0.0005° square (about 40 × 56 m) fits a 190 × 80 mm frame at 1:1 000.
+        "Масштаб 1:1 000",
         &code,
     ] {
         assert!(text.contains(needle), "`{needle}` is not in the document: {text}");
@@ -780,7 +781,17 @@ async fn the_output_document_of_a_decided_application() {
     assert_eq!(s.document(Some("head"), id, "").await.0, 200);
     assert_eq!(s.document(None, id, "").await.0, 404);
     assert_eq!(s.document(Some("dana"), id, "").await.0, 404);
+    assert_eq!(s.document(Some("gaz"), id, "").await.0, 404);
     assert_eq!(s.document(Some("aigerim"), id, "?lang=de").await.0, 400);
+    // Every issue is journalled: the first as an issue, the copies as copies.
+    let ops: Vec<String> = sqlx::query_scalar(
+        "SELECT detail->>'op' FROM events WHERE kind = 'document' AND target = $1 ORDER BY id",
+    )
+    .bind(&code)
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(ops[..2], ["issue", "copy"], "{ops:?}");
 
     // Refused: the refusal with its reason and text.
     let rid = submitted(&s, "dana", 76.91, 43.26).await;
