@@ -99,11 +99,14 @@ pub fn draw(
     rule(&mut c, y, page_w);
     y -= 6.0;
 
-    // The texts, one language after the other; smaller type when they would reach the map.
-    let room_bottom = if p.map.is_some() { INSET_Y0 + INSET_H + 10.0 } else { MARGIN + 36.0 * PT_PER_MM };
+    // The texts, one language after the other; smaller type when they would reach the map, and
+    // no map when even the smallest type would (the texts are what the document decides).
     let overlay_h = 14.0 + p.overlay.len() as f64 * 9.5;
+    let footer_top = MARGIN + 36.0 * PT_PER_MM;
+    let mut map = p.map.as_ref();
     let mut size = 9.5;
-    let (start, texts_bottom) = loop {
+    loop {
+        let room_bottom = if map.is_some() { INSET_Y0 + INSET_H + 10.0 } else { footer_top };
         let body = TextStyle::plain(size, Weight::Regular);
         let head = TextStyle::plain(size + 2.0, Weight::Bold);
         let mut h = 0.0;
@@ -111,13 +114,17 @@ pub fn draw(
             h += 8.0 + c.wrap(&t.title, width, &head).len() as f64 * (size + 4.0);
             h += c.wrap(&t.body, width, &body).len() as f64 * (size + 2.5) + 6.0;
         }
-        if y - h - overlay_h >= room_bottom || size <= 6.0 {
-            break (y, y - h);
+        if y - h - overlay_h >= room_bottom {
+            break;
         }
-        size -= 0.5;
-    };
-    let _ = texts_bottom;
-    y = start;
+        if size > 6.0 {
+            size -= 0.5;
+        } else if map.is_some() {
+            (map, size) = (None, 9.5);
+        } else {
+            break;
+        }
+    }
     let body = TextStyle::plain(size, Weight::Regular);
     let head = TextStyle::plain(size + 2.0, Weight::Bold);
     for t in &p.texts {
@@ -147,7 +154,7 @@ pub fn draw(
 
     // The map of the site, with its scale bar.
     let mut georefs = Vec::new();
-    if let Some(m) = &p.map {
+    if let Some(m) = map {
         let inset = Box2 { x0: MARGIN, y0: INSET_Y0, x1: page_w - MARGIN, y1: INSET_Y0 + INSET_H };
         let frame = Frame { page: inset, crs: m.crs_box };
         super::map::draw(&mut c, &m.style, m.z, &frame, &m.data);
