@@ -128,6 +128,8 @@ fn serve(db: &TestDb, dir: &Path, sink: &Sink, sim: &Simulator) -> Server {
         .args(["--notify-lease-s", "5"])
         .arg("--notify-templates-dir")
         .arg(common::repo().join("notifications"))
+        .arg("--styles-dir")
+        .arg(common::repo().join("styles"))
         .current_dir(dir)
         .env("DATABASE_URL", &db.url)
         .stdout(Stdio::null())
@@ -935,4 +937,177 @@ async fn the_applications_layer_shows_each_caller_only_what_the_policy_allows() 
         let r = s.send(who, "GET", "/ogc/collections/applications/items?limit=100", None, None).await;
         assert_eq!(r.body["features"].as_array().map(Vec::len), Some(expected), "{who:?}");
     }
+}
+
+/// Runs a tool; its stdout.
+fn tool(cmd: &str, args: &[&str]) -> String {
+    let out = Command::new(cmd).args(args).output().unwrap_or_else(|e| panic!("{cmd}: {e}"));
+    assert!(out.status.success(), "{cmd} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A PDF's text (whitespace collapsed) and the URL its QR code holds (page 1 at 150 dpi, zbar).
+fn pdf_text_and_qr(name: &str, pdf: &[u8]) -> (String, String) {
+    let dir = common::repo().join("target/artifacts/applications");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("{name}.pdf"));
+    std::fs::write(&path, pdf).unwrap();
+    let text = tool("pdftotext", &["-enc", "UTF-8", path.to_str().unwrap(), "-"]);
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let stem = dir.join(name);
+    tool("pdftoppm", &["-r", "150", "-png", "-singlefile", path.to_str().unwrap(), stem.to_str().unwrap()]);
+    let png = dir.join(format!("{name}.png"));
+    let qr = tool("zbarimg", &["--quiet", "--raw", png.to_str().unwrap()]).trim().to_string();
+    (text, qr)
+}
+
+impl Server {
+    /// `GET /api/applications/{id}/document.pdf`: status, headers, body.
+    async fn document(
+        &self,
+        who: Option<&str>,
+        id: i64,
+        query: &str,
+    ) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+        let mut req = self.http.get(format!("{}/api/applications/{id}/document.pdf{query}", self.base));
+        if let Some(w) = who {
+            req = req.basic_auth(w, Some(format!("{w}-password")));
+        }
+        let resp = req.send().await.unwrap();
+        let (status, headers) = (resp.status().as_u16(), resp.headers().clone());
+        (status, headers, resp.bytes().await.unwrap().to_vec())
+    }
+}
+
+/// Works application `id` through to approval (both utilities' conditions, decision, head).
+async fn approve_all(s: &Server, id: i64) {
+    let etag = s.card(Some("intake"), id).await.etag;
+    let r = s.act("intake", id, &etag, json!({"action": "claim", "stage": "intake"})).await;
+    let r = s.act("intake", id, &r.etag, json!({"action": "forward", "stage": "intake"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = s.act("su", id, &r.etag, json!({"action": "claim", "stage": "water"})).await;
+    let r = s.upload("su", id, "water_conditions", &r.etag, "tu.pdf", PDF).await;
+    let r = s
+        .act(
+            "su",
+            id,
+            &r.etag,
+            json!({"action": "approve", "stage": "water", "values": {"water_conditions_number": "W-17"}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = s.act("az", id, &r.etag, json!({"action": "claim", "stage": "power"})).await;
+    let r = s.upload("az", id, "power_conditions", &r.etag, "tu.pdf", PDF).await;
+    let r = s
+        .act(
+            "az",
+            id,
+            &r.etag,
+            json!({"action": "approve", "stage": "power", "values": {"power_conditions_number": "P-5"}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = s.act("intake", id, &r.etag, json!({"action": "claim", "stage": "decision"})).await;
+    let r = s.act("intake", id, &r.etag, json!({"action": "approve", "stage": "decision"})).await;
+    let r = s.act("head", id, &r.etag, json!({"action": "claim", "stage": "head_approval"})).await;
+    let r = s.act("head", id, &r.etag, json!({"action": "approve", "stage": "head_approval"})).await;
+    assert_eq!(r.body["status"], "approved", "{}", r.body);
+}
+
+#[tokio::test]
+async fn the_output_document_of_a_decided_application() {
+    let db = test_db().await;
+    let dir = tempfile::tempdir().unwrap();
+    world(&db, dir.path()).await;
+    let (sink, sim) = (smtp_sink(), sms_simulator());
+    let s = serve(&db, dir.path(), &sink, &sim);
+    until("the server listens", || async { s.http.get(format!("{}/healthz", s.base)).send().await.is_ok() })
+        .await;
+
+    // In progress: no document yet, not even for its applicant.
+    let id = submitted(&s, "aigerim", 76.90, 43.25).await;
+    assert_eq!(s.document(Some("aigerim"), id, "").await.0, 404);
+    approve_all(&s, id).await;
+    let number = s.card(Some("aigerim"), id).await.body["number"].as_str().unwrap().to_string();
+
+    // Approved: the applicant gets the bilingual approval with the number, the filled texts, the
+    // overlay, the map to scale and a QR code of its record.
+    let (status, h, pdf) = s.document(Some("aigerim"), id, "").await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&pdf));
+    assert_eq!(h["content-type"], "application/pdf");
+    assert!(h["content-disposition"].to_str().unwrap().contains(&number), "{:?}", h["content-disposition"]);
+    assert_eq!(h["cache-control"], "private, no-store");
+    assert!(pdf.starts_with(b"%PDF-"));
+    let code = h["qala-document"].to_str().unwrap().to_string();
+    let (text, qr) = pdf_text_and_qr("approval", &pdf);
+    for needle in [
+        number.as_str(),
+        "Технические условия на подключение к сетям",
+        "Желілерге қосылуға техникалық шарттар",
+        "Айгерим Сапарова",
+        "№ W-17",
+        "P-5",
+        "20:311:011:123",
+        "Алматы қаласы",
+        // A 0.0005° square (about 40 × 56 m) fits a 190 × 80 mm frame at 1:1 000.
+        "Масштаб 1:1 000",
+        &code,
+    ] {
+        assert!(text.contains(needle), "`{needle}` is not in the document: {text}");
+    }
+    assert!(!text.contains("{{"), "every placeholder is filled: {text}");
+    assert_eq!(qr, format!("{}/verify/{code}", s.base));
+    let page = s.http.get(&qr).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("data-status=\"valid\""), "{page}");
+    let record = s.send(None, "GET", &format!("/api/documents/{code}"), None, None).await.body;
+    assert_eq!(record["kind"], "decision", "{record}");
+    assert_eq!(record["subject"]["number"], number.as_str());
+    assert_eq!(record["subject"]["template"], "approval");
+    // The same content is the same record and the same file.
+    let (status, h2, again) = s.document(Some("aigerim"), id, "").await;
+    assert_eq!((status, h2["qala-document"].to_str().unwrap()), (200, code.as_str()));
+    assert_eq!(again, pdf);
+    // Staff who work it get it too; anonymous callers and another applicant do not.
+    assert_eq!(s.document(Some("head"), id, "").await.0, 200);
+    assert_eq!(s.document(None, id, "").await.0, 404);
+    assert_eq!(s.document(Some("dana"), id, "").await.0, 404);
+    assert_eq!(s.document(Some("gaz"), id, "").await.0, 404);
+    assert_eq!(s.document(Some("aigerim"), id, "?lang=de").await.0, 400);
+    // Every issue is journalled: the first as an issue, the copies as copies.
+    let ops: Vec<String> = sqlx::query_scalar(
+        "SELECT detail->>'op' FROM events WHERE kind = 'document' AND target = $1 ORDER BY id",
+    )
+    .bind(&code)
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(ops[..2], ["issue", "copy"], "{ops:?}");
+
+    // Refused: the refusal with its reason and text.
+    let rid = submitted(&s, "dana", 76.91, 43.26).await;
+    let etag = s.card(Some("intake"), rid).await.etag;
+    let r = s.act("intake", rid, &etag, json!({"action": "claim", "stage": "intake"})).await;
+    let r = s
+        .act(
+            "intake",
+            rid,
+            &r.etag,
+            json!({"action": "refuse", "stage": "intake", "code": "no_capacity", "text": "Подстанция перегружена до 2028 года."}),
+        )
+        .await;
+    assert_eq!(r.body["status"], "refused", "{}", r.body);
+    let (status, h, pdf) = s.document(Some("dana"), rid, "").await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&pdf));
+    let (text, qr) = pdf_text_and_qr("refusal", &pdf);
+    for needle in [
+        "Отказ в выдаче технических условий",
+        "Техникалық шарттар беруден бас тарту",
+        "Причина отказа: Отсутствует свободная мощность сетей",
+        "Желілерде бос қуат жоқ",
+        "Подстанция перегружена до 2028 года.",
+    ] {
+        assert!(text.contains(needle), "`{needle}` is not in the refusal: {text}");
+    }
+    assert_eq!(qr, format!("{}/verify/{}", s.base, h["qala-document"].to_str().unwrap()));
+    assert_eq!(s.document(Some("aigerim"), rid, "").await.0, 404);
 }

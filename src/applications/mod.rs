@@ -24,6 +24,7 @@ pub mod analytics;
 pub mod calendar;
 pub mod calendar_store;
 pub mod card;
+pub mod document;
 pub mod lifecycle;
 pub mod monitoring;
 pub mod open311;

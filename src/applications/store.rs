@@ -215,3 +215,30 @@ pub async fn executors(
 ) -> sqlx::Result<Vec<Executor>> {
     sqlx::query_as(include_str!("sql/executors.sql")).bind(org).bind(dept).bind(role).fetch_all(pool).await
 }
+
+/// The names an output document prints from the reference books: the provider organisation's,
+/// the applicant's and the deciding executor's full names (None where there is none).
+pub async fn reference_names(
+    pool: &sqlx::PgPool,
+    provider: &str,
+    applicant: &str,
+    executor: Option<&str>,
+) -> sqlx::Result<super::document::Names> {
+    let provider_name: Option<String> = sqlx::query_scalar("SELECT name FROM organisations WHERE id = $1")
+        .bind(provider)
+        .fetch_optional(pool)
+        .await?;
+    let full_name = |login: String| async move {
+        sqlx::query_scalar::<_, String>("SELECT full_name FROM users WHERE login = $1")
+            .bind(login)
+            .fetch_optional(pool)
+            .await
+            .map(|n| n.filter(|n| !n.trim().is_empty()))
+    };
+    let applicant = full_name(applicant.to_string()).await?;
+    let executor = match executor {
+        Some(e) => full_name(e.to_string()).await?,
+        None => None,
+    };
+    Ok(super::document::Names { provider: provider_name, applicant, executor })
+}

@@ -36,7 +36,8 @@ pub enum RouteClass {
     Basic,
     /// `POST /api/print`.
     Print,
-    /// `GET /api/layers/{id}/items/{fid}/passport.pdf`.
+    /// `GET /api/layers/{id}/items/{fid}/passport.pdf` and an application's output document,
+    /// `GET /api/applications/{id}/document.pdf` (one-page documents drawn with a map).
     Passport,
     /// `POST /verify/{code}` (a PDF uploaded to be compared).
     VerifyUpload,
@@ -61,6 +62,7 @@ impl RouteClass {
             ("POST", ["api", "auth", "login"]) => Some(RouteClass::Login),
             ("POST", ["api", "print"]) => Some(RouteClass::Print),
             ("GET" | "HEAD", ["api", "layers", _, "items", _, "passport.pdf"]) => Some(RouteClass::Passport),
+            ("GET" | "HEAD", ["api", "applications", _, "document.pdf"]) => Some(RouteClass::Passport),
             ("POST", ["verify", _]) => Some(RouteClass::VerifyUpload),
             ("GET" | "HEAD", ["ogc", "collections", _, "export"]) => Some(RouteClass::Export),
             ("GET" | "HEAD", ["api", "search"]) => Some(RouteClass::Search),
@@ -322,6 +324,10 @@ mod tests {
         assert_eq!(RouteClass::of(&Method::GET, "/api/print/options"), None);
         assert_eq!(
             RouteClass::of(&Method::GET, "/api/layers/b/items/7/passport.pdf"),
+            Some(RouteClass::Passport)
+        );
+        assert_eq!(
+            RouteClass::of(&Method::GET, "/api/applications/7/document.pdf"),
             Some(RouteClass::Passport)
         );
         assert_eq!(RouteClass::of(&Method::POST, "/verify/ABC"), Some(RouteClass::VerifyUpload));

@@ -1,5 +1,6 @@
 //! Printed documents: maps to scale as vector GeoPDF (`POST /api/print`), object passports
-//! (`GET /api/layers/{id}/items/{fid}/passport.pdf`) and their verification (`/verify/{code}`).
+//! (`GET /api/layers/{id}/items/{fid}/passport.pdf`), the output documents of applications
+//! ([`decision`], `GET /api/applications/{id}/document.pdf`) and their verification (`/verify/{code}`).
 //!
 //! Pure parts: [`expr`] and [`style`] (the web map's MapLibre style evaluated per feature),
 //! [`layout`] (paper, frame, scale), [`map`] (drawing features and labels), [`page`] (legend,
@@ -10,6 +11,8 @@
 //! [`limits::RenderGate`]; images are decoded within [`limits::image_limits`].
 
 pub mod canvas;
+pub mod decision;
+pub mod decision_page;
 pub mod expr;
 pub mod font;
 pub mod geopdf;

@@ -98,6 +98,16 @@ pub enum Word {
     RegisteredUser,
     PhotoTooLarge,
     PhotoUnreadable,
+    // APP-2: the output documents of applications
+    Application,
+    Overlay,
+    District,
+    Zone,
+    Share,
+    Network,
+    Distance,
+    Site,
+    IssuedOn,
 }
 
 impl Word {
@@ -148,6 +158,16 @@ impl Word {
                 "Фотография не показана: изображение не читается",
                 "Photo not shown: the image cannot be read",
             ),
+            // APP-2: the output documents of applications
+            Word::Application => ("Өтінім", "Заявка", "Application"),
+            Word::Overlay => ("Қабаттастыру нәтижесі", "Результаты наложения", "Overlay"),
+            Word::District => ("Аудан", "Район", "District"),
+            Word::Zone => ("Аймақ", "Зона", "Zone"),
+            Word::Share => ("үлесі", "доля", "share"),
+            Word::Network => ("Желі", "Сеть", "Network"),
+            Word::Distance => ("қашықтығы", "расстояние", "distance"),
+            Word::Site => ("Учаске", "Участок", "Site"),
+            Word::IssuedOn => ("Берілген күні", "Дата выдачи", "Issued on"),
         }
     }
 }

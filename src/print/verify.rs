@@ -54,6 +54,9 @@ pub fn page(
                 &format!("<p id=\"status\" data-status=\"{status}\" class=\"{class}\">{text}</p>\n<table>\n");
             let kind = match d.kind.as_str() {
                 "passport" => t(lang, "Объект паспорты", "Паспорт объекта", "Object passport"),
+                "decision" => {
+                    t(lang, "Өтінім бойынша шешім", "Решение по заявке", "Decision on an application")
+                }
                 _ => t(lang, "Масштабтағы карта", "Карта в масштабе", "Map to scale"),
             };
             // Staff are named by their organisation and department, never by login.
@@ -146,6 +149,9 @@ pub fn page(
 /// A short description of a document's subject.
 pub fn subject_text(s: &serde_json::Value) -> String {
     let get = |k: &str| s.get(k).map(super::expr::to_text).unwrap_or_default();
+    if s.get("application").is_some() {
+        return format!("{} ({}) v{}", get("number"), get("template"), get("version"));
+    }
     match s.get("layers") {
         Some(layers) => format!(
             "{} {}, 1:{}, {}, {}",

@@ -5,6 +5,7 @@
 
 mod actions;
 mod calendar;
+mod document;
 mod files;
 mod monitoring;
 mod read;
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/applications/{id}/files/{sha}", get(files::download))
         .route("/api/applications/{id}/deliveries", get(read::deliveries))
         .route("/api/applications/{id}/executors", get(read::executors))
+        .route("/api/applications/{id}/document.pdf", get(document::pdf))
         .route("/api/admin/calendar", get(calendar::list))
         .route("/api/admin/calendar/{date}", put(calendar::set).delete(calendar::remove))
 }

@@ -1,0 +1,80 @@
+//! `GET /api/applications/{id}/document.pdf`: the output document of an approved or refused
+//! application (the service's approval or refusal template filled, the overlay, a map of the site
+//! at a true scale, the QR code of its record), for those who see the application whole (its
+//! applicant, the staff who work it, administrators); anybody else, and any application not yet
+//! decided, gets 404. `?lang=kk|ru` picks the language of a document that is not bilingual (the
+//! applicant's by default). Rendering waits for a turn of the render gate (503 with `Retry-After`).
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::actions::parse_id;
+use super::{api_error, ctx};
+use crate::applications::document;
+use crate::applications::lifecycle::drafts;
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::http::{AppState, ReqLang};
+use crate::i18n::{Lang, Msg};
+
+/// Parameters of the document.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentQuery {
+    /// `kk` or `ru`: the language of a document that is not bilingual.
+    pub lang: Option<String>,
+}
+
+/// The output document of application `id`.
+pub async fn pdf(
+    State(state): State<AppState>,
+    caller: Caller,
+    ReqLang(lang): ReqLang,
+    Path(id): Path<String>,
+    q: Result<Query<DocumentQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    let id = parse_id(&id, lang)?;
+    let Query(q) = q.map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
+    let asked = match q.lang.as_deref() {
+        None => None,
+        Some("kk") => Some(Lang::Kk),
+        Some("ru") => Some(Lang::Ru),
+        Some(other) => return Err(ApiError::bad_request(lang, format!("`lang` is kk or ru, not `{other}`"))),
+    };
+    let catalog = state.catalog();
+    let cx = ctx(&state, &catalog);
+    let (row, service, view) = drafts::read(&cx, &caller, id).await.map_err(|e| api_error(lang, e))?;
+    let not_found = || ApiError::not_found(Msg::ApplicationNotFound, lang);
+    if !view.personal() || document::outcome(row.state.status).is_none() {
+        return Err(not_found());
+    }
+    let decider = document::decider(&row);
+    let names = crate::applications::store::reference_names(
+        &state.pool,
+        &service.provider,
+        &row.applicant,
+        decider.as_deref(),
+    )
+    .await
+    .map_err(|e| ApiError::from_query(lang, e))?;
+    let langs = document::languages(&service, &row.lang, asked);
+    let doc =
+        document::build(&row, &service, &names, &state.apps.calendar(), &langs).ok_or_else(not_found)?;
+    let issued = crate::print::decision::render(&state.print_context(), &caller, lang, &doc).await?;
+    let mut res = (StatusCode::OK, issued.pdf).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    let name = format!("inline; filename=\"{}-{}.pdf\"", doc.number, doc.outcome.tag());
+    if let Ok(v) = HeaderValue::from_str(&name) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+    for (k, v) in [("qala-document", issued.code), ("qala-sha256", issued.sha256)] {
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            h.insert(k, v);
+        }
+    }
+    Ok(res)
+}
