@@ -47,9 +47,11 @@ async fn alerts_fire_once_per_threshold_to_the_executor_and_managers() {
     user(&db, "aigerim", &["applicant"], None, None).await;
     user(&db, "intake", &["reviewer"], Some("almaty-akimat"), None).await;
     user(&db, "head", &["org_admin"], Some("almaty-akimat"), None).await;
+    user(&db, "intake2", &["reviewer"], Some("almaty-akimat"), None).await;
     user(&db, "other", &["org_admin"], Some("almaty-su"), None).await;
     sqlx::raw_sql(
         "UPDATE users SET email = 'intake@akimat.kz' WHERE login = 'intake';
+         UPDATE users SET email = 'intake2@akimat.kz' WHERE login = 'intake2';
          UPDATE users SET phone = '+77010000001', lang = 'kk' WHERE login = 'head';
          UPDATE users SET email = 'other@su.kz' WHERE login = 'other';",
     )
@@ -104,6 +106,34 @@ async fn alerts_fire_once_per_threshold_to_the_executor_and_managers() {
         .unwrap()
     };
     assert_eq!(pass().await, 0, "nothing is due yet");
+    // A manager gives the stage to someone else: the assignee is told.
+    act(
+        &cx(now),
+        &staff("head", &["org_admin"], "almaty-akimat"),
+        id,
+        5,
+        Request::Assign { stage: "intake".into(), to: "intake2".into() },
+    )
+    .await
+    .unwrap();
+    let assigned: Vec<(String, Value)> = sqlx::query_as(
+        "SELECT recipient, data FROM notification_outbox WHERE event = 'application.assigned'",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(assigned.len(), 1);
+    assert_eq!(assigned[0].0, "intake2@akimat.kz");
+    assert_eq!(assigned[0].1["stage"]["title"], "Приём заявки");
+    act(
+        &cx(now),
+        &staff("head", &["org_admin"], "almaty-akimat"),
+        id,
+        6,
+        Request::Assign { stage: "intake".into(), to: "intake".into() },
+    )
+    .await
+    .unwrap();
     // Intake has 1 working day: Monday is the registration day, Tuesday the term. Tuesday 13:00
     // in Almaty is past half of it.
     clock.advance(Duration::from_secs(28 * 3600));

@@ -149,6 +149,7 @@ pub async fn notify(
     events: &[Event],
     comment: Option<&str>,
 ) -> sqlx::Result<()> {
+    notify_assignees(cx, conn, service, row, events).await?;
     let lang = Lang::parse(&row.lang).unwrap_or_default();
     let (email, phone) = contacts(service, row);
     for e in events {
@@ -190,6 +191,56 @@ pub async fn notify(
                 )
                 .await?;
             }
+        }
+    }
+    Ok(())
+}
+
+/// `application.assigned` to a user a manager gave a stage to, from its user contacts, in its
+/// language, with the stage's deadline.
+async fn notify_assignees(
+    cx: &Ctx<'_>,
+    conn: &mut PgConnection,
+    service: &ServiceDef,
+    row: &ApplicationRow,
+    events: &[Event],
+) -> sqlx::Result<()> {
+    let cal = cx.registry.calendar();
+    for e in events {
+        let Event::Assigned { stage, user } = e else { continue };
+        let contact: Option<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT full_name, lang, email, phone FROM users WHERE login = $1 AND status = 'active'",
+        )
+        .bind(user)
+        .fetch_optional(&mut *conn)
+        .await?;
+        let Some((name, lang, email, phone)) = contact else { continue };
+        let lang = Lang::parse(&lang).unwrap_or_default();
+        let def = service.workflow.stage(stage);
+        let due = deadlines::stages(&cal, service, &row.state.0, cx.now)
+            .into_iter()
+            .find(|(s, _)| s == stage)
+            .map(|(_, t)| cal.local_date(t.due).to_string());
+        let data = json!({
+            "application": {"number": row.number, "url": format!("{}/api/applications/{}", cx.public_url, row.id)},
+            "service": {"title": service.title.get(lang)},
+            "recipient": {"name": if name.trim().is_empty() { user.clone() } else { name.clone() }},
+            "stage": {"title": def.map(|d| d.title.get(lang).to_string())},
+            "executor": {"name": if name.trim().is_empty() { user.clone() } else { name }},
+            "due": {"date": due},
+        });
+        for (channel, to) in [(Channel::Email, email), (Channel::Sms, phone)] {
+            let Some(to) = to else { continue };
+            let n = NewNotification {
+                subject_kind: "application",
+                subject_id: Some(row.id),
+                event: "application.assigned",
+                channel,
+                recipient: &to,
+                lang,
+                data: &data,
+            };
+            crate::notify::enqueue(&mut *conn, &n).await?;
         }
     }
     Ok(())
