@@ -258,11 +258,16 @@ pub struct UserInput {
     #[schema(pattern = r"^(kk|ru|en)$")]
     pub lang: Option<String>,
     pub roles: Option<Vec<String>>,
-    /// An e-mail address for notifications.
-    #[schema(max_length = 254)]
+    /// An e-mail address for notifications. The server takes any deliverable address; the
+    /// pattern describes a plain subset of them.
+    #[schema(
+        max_length = 254,
+        pattern = r"^[a-z0-9_-]{1,20}(\.[a-z0-9_-]{1,20}){0,2}@[a-z0-9]{1,20}(-[a-z0-9]{1,20})?(\.[a-z0-9]{1,20}){0,2}\.[a-z]{2,10}$"
+    )]
     pub email: Option<String>,
-    /// A Kazakh mobile number (`+7 7XX XXX XX XX` in any spacing), stored as `+7XXXXXXXXXX`.
-    #[schema(max_length = 32)]
+    /// A Kazakh mobile number, stored as `+7XXXXXXXXXX`; the server also takes it spaced, with
+    /// dashes or brackets, or starting with 8.
+    #[schema(max_length = 32, pattern = r"^\+77[0-9]{9}$")]
     pub phone: Option<String>,
 }
 
