@@ -11,7 +11,7 @@
 //! ```
 //! use qala::applications::monitoring::TableQuery;
 //! let q = TableQuery::parse(&[("status", "in_progress,returned"), ("sort", "due_at"), ("overdue", "true")]).unwrap();
-//! assert_eq!(q.sort, ("due_at", false));
+//! assert_eq!(q.sort, ("due_at", true)); // ascending
 //! assert_eq!(q.filters.status, vec!["in_progress", "returned"]);
 //! assert!(TableQuery::parse(&[("sort", "iin")]).is_err());
 //! ```
