@@ -196,6 +196,17 @@ pub struct TableRow {
     pub sort_value: String,
 }
 
+/// A PostgreSQL array literal of `values` (each quoted; quotes and backslashes escaped).
+///
+/// ```
+/// assert_eq!(qala::applications::monitoring::pg_array(&["a".into(), "b\"c".into()]), r#"{"a","b\"c"}"#);
+/// ```
+pub fn pg_array(values: &[String]) -> String {
+    let items: Vec<String> =
+        values.iter().map(|v| format!("\"{}\"", v.replace('\\', "\\\\").replace('"', "\\\""))).collect();
+    format!("{{{}}}", items.join(","))
+}
+
 /// A sort column: the expression ordered by (the plain column, so that an index serves it) and
 /// the type its cursor value is cast back to.
 fn sort_sql(col: &str) -> (&'static str, &'static str) {
@@ -225,8 +236,8 @@ fn build(
     };
     let mut wh = vec!["a.status <> 'draft'".to_string()];
     if let TableScope::Keys(keys) = scope {
-        let n = push(Some(serde_json::to_string(keys).unwrap_or_default()));
-        wh.push(format!("a.access && ARRAY(SELECT jsonb_array_elements_text(${n}::jsonb))"));
+        let n = push(Some(pg_array(keys)));
+        wh.push(format!("a.access && ${n}::text[]"));
     }
     let f = &q.filters;
     if let Some(num) = &f.number {
@@ -238,15 +249,17 @@ fn build(
         ("a.status", &f.status, false),
         ("a.stages", &f.stage, true),
         ("a.executors", &f.executor, true),
-        ("trim(a.district)", &f.district, false),
+        ("a.district", &f.district, false),
         ("a.org", &f.org, false),
     ] {
         if vals.is_empty() {
             continue;
         }
-        let n = push(Some(serde_json::to_string(vals).unwrap_or_default()));
-        let set = format!("ARRAY(SELECT jsonb_array_elements_text(${n}::jsonb))");
-        wh.push(if array { format!("{col} && {set}") } else { format!("{col} = ANY({set})") });
+        // Arrays as parameters (not subqueries), so that the planner sees the values and picks the
+        // index of the filter; the district column is char(9) and compares as such.
+        let n = push(Some(pg_array(vals)));
+        let ty = if col == "a.district" { "bpchar[]" } else { "text[]" };
+        wh.push(if array { format!("{col} && ${n}::{ty}") } else { format!("{col} = ANY(${n}::{ty})") });
     }
     if let Some(a) = &f.applicant {
         let n = push(Some(a.clone()));
