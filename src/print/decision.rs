@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use super::decision_page::{DecisionPage, PageText, SiteMap};
 use super::issue::{self, Issued, PrintContext, RawLayer};
 use super::layout::{self, Box2};
-use super::store::{self, Issuer, NewDocument, PRINT_CRS};
+use super::store::{self, Issuer, PRINT_CRS};
 use super::texts::{DocLang, Word};
 use crate::applications::document::DecisionDoc;
 use crate::auth::Caller;
@@ -227,45 +227,13 @@ pub async fn render(
         page.lang.word(Word::Application),
         doc.number
     );
-    let had_record = existing.is_some();
-    if let Some(d) = existing {
-        if d.sha256 == rendered.sha256 {
-            drop(turn);
-            issue::journal_issue(
-                &ctx.pool, &issuer, &d.code, "decision", &title, &subject, &rendered, "copy",
-            )
-            .await;
-            return Ok(Issued { code: d.code, pdf: rendered.pdf, sha256: rendered.sha256 });
-        }
-        tracing::warn!(code = %d.code, "a decision document drawn again from its record differs from it; recording a new one");
-    }
-    let (code, issued, rendered) = if had_record {
-        let code = super::new_code();
-        let issued = chrono::Utc::now();
-        let r = draw(&page, &code, issued, &verify_base).await.map_err(|e| ApiError::internal(lang, e))?;
-        (code, issued, r)
-    } else {
-        (code, issued, rendered)
+    let rec =
+        issue::KeyedRecord { kind: "decision", title: &title, subject: &subject, issuer: &issuer, key: &key };
+    let redraw = |code: String, issued| {
+        let (page, verify_base) = (page.clone(), verify_base.clone());
+        async move { draw(&page, &code, issued, &verify_base).await }
     };
-    drop(turn);
-    let mut rec = NewDocument {
-        code: &code,
-        kind: "decision",
-        sha256: &rendered.sha256,
-        size: rendered.pdf.len(),
-        title: &title,
-        subject: &subject,
-        issuer: &issuer,
-        issued_at: issued,
-        content_key: (!had_record).then_some(key.as_str()),
-    };
-    let recorded = store::record_document(&ctx.pool, &rec).await.map_err(|e| ApiError::database(lang, e))?;
-    if !recorded {
-        rec.content_key = None;
-        store::record_document(&ctx.pool, &rec).await.map_err(|e| ApiError::database(lang, e))?;
-    }
-    issue::journal_issue(&ctx.pool, &issuer, &code, "decision", &title, &subject, &rendered, "issue").await;
-    Ok(Issued { code, pdf: rendered.pdf, sha256: rendered.sha256 })
+    issue::record_keyed(ctx, lang, &rec, existing, (code, issued, rendered), turn, redraw).await
 }
 
 /// Draws the page with a code and moment, and hashes it (blocking thread).

@@ -292,3 +292,81 @@ pub async fn journal_issue(
     )
     .await;
 }
+
+/// What a content-keyed document (a passport, a decision) is recorded as.
+#[derive(Debug)]
+pub struct KeyedRecord<'a> {
+    pub kind: &'a str,
+    pub title: &'a str,
+    pub subject: &'a Value,
+    pub issuer: &'a Issuer,
+    /// The SHA-256 of everything the page shows but its code and time.
+    pub key: &'a str,
+}
+
+/// Records a content-keyed document drawn as `rendered` with `code` and `issued` (the existing
+/// record's, when `existing` holds one): the same file as the record gives the record again (a
+/// copy); a file that differs, or a new content, gets a record of its own (drawn again with a new
+/// code when a record existed). When another request recorded the same content meanwhile, this
+/// document is recorded without the key. The render turn is given back before the database work.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_keyed<F, Fut>(
+    ctx: &PrintContext,
+    lang: Lang,
+    rec: &KeyedRecord<'_>,
+    existing: Option<store::DocumentRecord>,
+    (code, issued, rendered): (String, chrono::DateTime<chrono::Utc>, Rendered),
+    turn: tokio::sync::OwnedSemaphorePermit,
+    redraw: F,
+) -> Result<Issued, ApiError>
+where
+    F: FnOnce(String, chrono::DateTime<chrono::Utc>) -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<Rendered>>,
+{
+    let had_record = existing.is_some();
+    if let Some(d) = existing {
+        if d.sha256 == rendered.sha256 {
+            drop(turn);
+            journal_issue(
+                &ctx.pool,
+                rec.issuer,
+                &d.code,
+                rec.kind,
+                rec.title,
+                rec.subject,
+                &rendered,
+                "copy",
+            )
+            .await;
+            return Ok(Issued { code: d.code, pdf: rendered.pdf, sha256: rendered.sha256 });
+        }
+        tracing::warn!(code = %d.code, kind = rec.kind, "a document drawn again from its record differs from it; recording a new one");
+    }
+    let (code, issued, rendered) = if had_record {
+        let code = super::new_code();
+        let issued = chrono::Utc::now();
+        let r = redraw(code.clone(), issued).await.map_err(|e| ApiError::internal(lang, e))?;
+        (code, issued, r)
+    } else {
+        (code, issued, rendered)
+    };
+    drop(turn);
+    let mut doc = NewDocument {
+        code: &code,
+        kind: rec.kind,
+        sha256: &rendered.sha256,
+        size: rendered.pdf.len(),
+        title: rec.title,
+        subject: rec.subject,
+        issuer: rec.issuer,
+        issued_at: issued,
+        content_key: (!had_record).then_some(rec.key),
+    };
+    let recorded = store::record_document(&ctx.pool, &doc).await.map_err(|e| ApiError::database(lang, e))?;
+    if !recorded {
+        doc.content_key = None;
+        store::record_document(&ctx.pool, &doc).await.map_err(|e| ApiError::database(lang, e))?;
+    }
+    journal_issue(&ctx.pool, rec.issuer, &code, rec.kind, rec.title, rec.subject, &rendered, "issue").await;
+    Ok(Issued { code, pdf: rendered.pdf, sha256: rendered.sha256 })
+}

@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use super::issue::{self, Issued, PrintContext, RawLayer};
 use super::layout::{self, Box2, PT_PER_MM, Paper};
 use super::passport_page::{INSET_H, MARGIN, PassportPage, Photo};
-use super::store::{self, Issuer, NewDocument, PRINT_CRS};
+use super::store::{self, Issuer, PRINT_CRS};
 use super::texts::{DocLang, Word};
 use crate::auth::Caller;
 use crate::error::ApiError;
@@ -148,47 +148,13 @@ pub async fn render(
     let rendered = draw(&page, &code, issued, &verify_base).await.map_err(|e| ApiError::internal(lang, e))?;
     let subject = json!({"layer": layer.id, "feature": fid, "version": page.feature.version});
     let title = format!("{} {}/{fid}", DocLang::KkRu.word(Word::Passport), layer.id);
-    let had_record = existing.is_some();
-    if let Some(d) = existing {
-        if d.sha256 == rendered.sha256 {
-            drop(turn);
-            issue::journal_issue(
-                &ctx.pool, &issuer, &d.code, "passport", &title, &subject, &rendered, "copy",
-            )
-            .await;
-            return Ok(Issued { code: d.code, pdf: rendered.pdf, sha256: rendered.sha256 });
-        }
-        tracing::warn!(code = %d.code, "a passport drawn again from its record differs from it; recording a new one");
-    }
-    // A new record; when another request recorded the same content meanwhile, or the recorded
-    // document could not be drawn again identically, this document is recorded without the key.
-    let (code, issued, rendered) = if had_record {
-        let code = super::new_code();
-        let issued = chrono::Utc::now();
-        let r = draw(&page, &code, issued, &verify_base).await.map_err(|e| ApiError::internal(lang, e))?;
-        (code, issued, r)
-    } else {
-        (code, issued, rendered)
+    let rec =
+        issue::KeyedRecord { kind: "passport", title: &title, subject: &subject, issuer: &issuer, key: &key };
+    let redraw = |code: String, issued| {
+        let (page, verify_base) = (page.clone(), verify_base.clone());
+        async move { draw(&page, &code, issued, &verify_base).await }
     };
-    drop(turn);
-    let mut doc = NewDocument {
-        code: &code,
-        kind: "passport",
-        sha256: &rendered.sha256,
-        size: rendered.pdf.len(),
-        title: &title,
-        subject: &subject,
-        issuer: &issuer,
-        issued_at: issued,
-        content_key: (!had_record).then_some(key.as_str()),
-    };
-    let recorded = store::record_document(&ctx.pool, &doc).await.map_err(|e| ApiError::database(lang, e))?;
-    if !recorded {
-        doc.content_key = None;
-        store::record_document(&ctx.pool, &doc).await.map_err(|e| ApiError::database(lang, e))?;
-    }
-    issue::journal_issue(&ctx.pool, &issuer, &code, "passport", &title, &subject, &rendered, "issue").await;
-    Ok(Issued { code, pdf: rendered.pdf, sha256: rendered.sha256 })
+    issue::record_keyed(ctx, lang, &rec, existing, (code, issued, rendered), turn, redraw).await
 }
 
 /// Reads what the passport shows, as the caller may see it.
