@@ -1,6 +1,7 @@
 //! Deadline alerts at 50, 80 and 100% of a stage's term, in Kazakh working days on an injected
 //! clock: sent once per threshold to the stage's executor and its organisation's managers, from
-//! their contacts, and only the highest when a pass finds several crossed.
+//! their contacts, and only the highest when a pass finds several crossed. Then the stage is left,
+//! and analytics' time per stage counts its working time on the same clock.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -162,4 +163,32 @@ async fn alerts_fire_once_per_threshold_to_the_executor_and_managers() {
     .await
     .unwrap();
     assert_eq!(recorded, vec![50, 80, 100]);
+
+    // Intake forwards on Wednesday 01:00: 15 hours of Monday, all of Tuesday and one hour of
+    // Wednesday, 40 working hours, are its time; the two utilities' branches start.
+    let intake = staff("intake", &["reviewer"], "almaty-akimat");
+    act(&cx(registry.now()), &intake, id, 7, Request::Forward { stage: "intake".into(), to: None, values: Default::default() })
+        .await
+        .unwrap();
+    let scope = qala::applications::monitoring::TableScope::All;
+    let summary =
+        qala::applications::analytics::summary(&db.pool, &scope, None, None, registry.now()).await.unwrap();
+    let row = |stage: &str| summary.time_per_stage.iter().find(|t| t.stage == stage).unwrap().clone();
+    let intake_time = row("intake");
+    assert_eq!((intake_time.done, intake_time.open), (1, 0));
+    assert_eq!(intake_time.median_days, Some(1.67));
+    assert_eq!((row("water").done, row("water").open, row("water").median_days), (0, 1, None));
+    assert_eq!((row("power").done, row("power").open), (0, 1));
+    let visits: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT stage, executor FROM application_stage_visits WHERE application_id = $1 ORDER BY seq",
+    )
+    .bind(id)
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(visits, [
+        ("intake".to_string(), Some("intake".to_string())),
+        ("water".to_string(), None),
+        ("power".to_string(), None)
+    ]);
 }

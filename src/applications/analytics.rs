@@ -1,6 +1,7 @@
 //! Analytics of applications (ANL-1, the API): counts by service, status, district and month of
-//! submission; deadline compliance of the closed ones; the backlog's age; and counts by district
-//! as GeoJSON for a map. Limited to the caller's scope like the monitoring table.
+//! submission; deadline compliance of the closed ones; the backlog's age; time per stage (from the
+//! stage visits every action records, `workflow::timeline`); and counts by district as GeoJSON for
+//! a map. Limited to the caller's scope like the monitoring table.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -14,6 +15,22 @@ use super::monitoring::TableScope;
 pub struct Count {
     pub key: Option<String>,
     pub count: i64,
+}
+
+/// The time one stage of one service took, over the visits that left it (working days, the
+/// applicant's corrections taken out), and how many are being worked now.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct StageTime {
+    pub service: String,
+    pub stage: String,
+    /// Visits that left the stage.
+    pub done: i64,
+    /// Visits still at it.
+    pub open: i64,
+    pub mean_days: Option<f64>,
+    pub median_days: Option<f64>,
+    pub p90_days: Option<f64>,
+    pub max_days: Option<f64>,
 }
 
 /// The whole summary.
@@ -32,6 +49,8 @@ pub struct Summary {
     pub overdue_open: i64,
     /// Open applications by days since submission: 0-5, 6-10, 11-20, over 20.
     pub backlog_age: Vec<Count>,
+    /// Per service and stage, slowest median first.
+    pub time_per_stage: Vec<StageTime>,
 }
 
 /// The scope and period as SQL over `applications a` with parameters $1 (keys or NULL), $2, $3.
@@ -90,7 +109,21 @@ pub async fn summary(
     );
     let backlog_age =
         sqlx::query_as(&sql).bind(keys(scope)).bind(from).bind(to).bind(now).fetch_all(pool).await?;
+    let sql = format!(
+        "SELECT v.service_id AS service, v.stage,
+                count(*) FILTER (WHERE v.left_at IS NOT NULL) AS done,
+                count(*) FILTER (WHERE v.left_at IS NULL) AS open,
+                round(avg(v.working_days)::numeric, 2)::float8 AS mean_days,
+                round((percentile_cont(0.5) WITHIN GROUP (ORDER BY v.working_days))::numeric, 2)::float8 AS median_days,
+                round((percentile_cont(0.9) WITHIN GROUP (ORDER BY v.working_days))::numeric, 2)::float8 AS p90_days,
+                max(v.working_days) AS max_days
+         FROM application_stage_visits v JOIN applications a ON a.id = v.application_id
+         WHERE {WHERE}
+         GROUP BY 1, 2 ORDER BY median_days DESC NULLS LAST, 1, 2 LIMIT 1000"
+    );
+    let time_per_stage = sqlx::query_as(&sql).bind(keys(scope)).bind(from).bind(to).fetch_all(pool).await?;
     Ok(Summary {
+        time_per_stage,
         by_service,
         by_status,
         by_district,

@@ -8,7 +8,7 @@ use serde_json::{Map, Value, json};
 use super::calendar::Calendar;
 use super::service::ServiceDef;
 use super::store::ApplicationRow;
-use super::workflow::deadlines;
+use super::workflow::{deadlines, timeline};
 use super::workflow::engine::Event;
 use crate::i18n::Lang;
 use crate::policy::applications::View;
@@ -71,6 +71,24 @@ pub fn card(
     if view.personal() || service.publish.geometry {
         card["geometry"] = row.geometry.as_ref().map(|g| g.0.clone()).unwrap_or(Value::Null);
     }
+    // The path from submission to result: every stage visited, branches as branches; who held
+    // each only for views that may see names.
+    let timeline: Vec<Value> = timeline::visits(cal, &st.history, &st.pauses_until(now), now)
+        .into_iter()
+        .map(|v| {
+            let def = service.workflow.stage(&v.stage);
+            json!({
+                "stage": v.stage,
+                "title": def.map(|d| d.title.get(lang)),
+                "branch": v.branch,
+                "executor": if view.personal() { json!(v.executor) } else { Value::Null },
+                "entered_at": v.entered_at,
+                "left_at": v.left_at,
+                "working_days": v.working_days,
+            })
+        })
+        .collect();
+    card["timeline"] = json!(timeline);
     if let Some(r) = &st.refusal {
         card["refusal"] = json!({
             "code": r.code,

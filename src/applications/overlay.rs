@@ -88,6 +88,10 @@ pub struct OverlayReport {
     pub routing: Option<RoutingReport>,
     /// Layers the service's overlay names that the catalog lacks.
     pub missing_layers: Vec<String>,
+    /// How long PostGIS took to compute the report, in milliseconds (a measurement, shown with
+    /// the report and summed up by `make bench-apps`; 0 in reports stored before it existed).
+    #[serde(default)]
+    pub elapsed_ms: f64,
 }
 
 /// The routing rule: the organisations of the polygons within the margin decide. None: the
@@ -117,23 +121,31 @@ pub fn decide_route(candidates: &[RoutingCandidate]) -> Route {
     }
 }
 
-/// Computes the report of application `id` (its site must be stored) on `conn`, the submission's
-/// transaction. A service without a site gets an empty report.
+/// Computes the report of application `id` (its site, if `has_site`, must be stored) on `conn`,
+/// the submission's transaction. An application without a site gets an empty report.
 pub async fn compute(
     conn: &mut PgConnection,
     catalog: &Catalog,
     service: &ServiceDef,
     id: i64,
+    has_site: bool,
 ) -> sqlx::Result<(OverlayReport, Route)> {
-    let mut report = OverlayReport::default();
-    let has_site: bool = sqlx::query_scalar("SELECT geom IS NOT NULL FROM applications WHERE id = $1")
-        .bind(id)
-        .fetch_one(&mut *conn)
-        .await?;
     if !has_site {
-        return Ok((report, Route::Provider));
+        return Ok((OverlayReport::default(), Route::Provider));
     }
-    report.district = district(conn, id).await?;
+    let started = std::time::Instant::now();
+    let (mut report, route) = compute_parts(conn, catalog, service, id).await?;
+    report.elapsed_ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
+    Ok((report, route))
+}
+
+async fn compute_parts(
+    conn: &mut PgConnection,
+    catalog: &Catalog,
+    service: &ServiceDef,
+    id: i64,
+) -> sqlx::Result<(OverlayReport, Route)> {
+    let mut report = OverlayReport { district: district(conn, id).await?, ..Default::default() };
     let exists = |layer: &str| catalog.get(layer).is_some();
     for z in &service.overlay.zones {
         if !exists(&z.layer) {

@@ -101,24 +101,40 @@ pub async fn save(conn: &mut PgConnection, row: &ApplicationRow) -> sqlx::Result
         .bind(row.closed_at)
         .bind(row.feature_id)
         .bind(&row.access)
+        .bind(&row.district)
         .fetch_one(conn)
         .await
+}
+
+/// Replaces the stage visits of application `id` (of `service`) by `visits`, in order.
+pub async fn replace_visits(
+    conn: &mut PgConnection,
+    id: i64,
+    service: &str,
+    visits: &[crate::applications::workflow::timeline::StageVisit],
+) -> sqlx::Result<()> {
+    let rows: Vec<serde_json::Value> = visits
+        .iter()
+        .enumerate()
+        .map(|(seq, v)| {
+            let mut row = serde_json::json!(v);
+            row["seq"] = serde_json::json!(seq);
+            row
+        })
+        .collect();
+    sqlx::query(include_str!("sql/replace_visits.sql"))
+        .bind(id)
+        .bind(service)
+        .bind(serde_json::Value::Array(rows))
+        .execute(conn)
+        .await
+        .map(|_| ())
 }
 
 /// The next public number of the year: `A-2026-000042`.
 pub async fn next_number(conn: &mut PgConnection, year: i32) -> sqlx::Result<String> {
     let n: i64 = sqlx::query_scalar("SELECT nextval('application_number_seq')").fetch_one(conn).await?;
     Ok(format!("A-{year}-{n:06}"))
-}
-
-/// Stores the district the overlay found.
-pub async fn set_district(conn: &mut PgConnection, id: i64, district: Option<&str>) -> sqlx::Result<()> {
-    sqlx::query("UPDATE applications SET district = $2 WHERE id = $1")
-        .bind(id)
-        .bind(district)
-        .execute(conn)
-        .await
-        .map(|_| ())
 }
 
 /// Creates or updates the feature of application `id` on the applications layer with `attrs`

@@ -147,6 +147,26 @@ pub async fn layers_extent(pool: &PgPool, layers: &[&str]) -> Result<Option<[f64
 /// 125 tiles/s in `make bench-tiles`).
 pub const SIZE_INDEX_BELOW_ZOOM: u8 = 13;
 
+/// From this zoom on a point layer's tiles hold every point (one per pixel); below it, a tile
+/// keeps the points whose rank (`qala_point_rank`, 0-255, migration 0018) is under
+/// [`point_rank_below`], halving at each zoom out, as tippecanoe's drop rate does.
+pub const POINT_THINNING_BELOW_ZOOM: u8 = 14;
+
+/// The rank a point must be under to be drawn at zoom `z`: 256 (all) from
+/// [`POINT_THINNING_BELOW_ZOOM`] on, half as many per zoom below, at least 1 in 256.
+///
+/// ```
+/// use qala::tiles::point_rank_below;
+/// assert_eq!(point_rank_below(16), 256);
+/// assert_eq!(point_rank_below(13), 128);
+/// assert_eq!(point_rank_below(10), 16);
+/// assert_eq!(point_rank_below(0), 1);
+/// ```
+pub fn point_rank_below(z: u8) -> u32 {
+    let drop = POINT_THINNING_BELOW_ZOOM.saturating_sub(z).min(8);
+    256 >> drop
+}
+
 /// The tile buffer as a fraction of the tile's width (64 of 4096 units).
 pub const BUFFER_FRACTION: f64 = 64.0 / 4096.0;
 
@@ -182,6 +202,7 @@ async fn render(
             .replace("{table}", &format!("\"features_{}\"", layer.id))
             .replace("{size_filter}", size_filter)
             .replace("{latin_names}", latin_names(layer))
+            .replace("{point_rank}", &point_rank_below(coord.z).to_string())
             .replace("{scope}", &scope.sql(7));
         let mvt: Option<Vec<u8>> = sqlx::query_scalar(&sql)
             .bind(&layer.id)

@@ -176,6 +176,7 @@ pub async fn act(
     let row = &mut loaded.row;
     effects::sync_feature(&mut tx, &service, row, &actor.user).await?;
     row.version = crate::applications::store::save(&mut tx, row).await?;
+    effects::record_visits(cx, &mut tx, row).await?;
     let action = applied.state.history.last().map(|h| h.action.clone()).unwrap_or_else(|| "none".into());
     effects::journal(
         &mut tx,

@@ -9,7 +9,7 @@ use super::Ctx;
 use crate::applications::service::ServiceDef;
 use crate::applications::service::form::FieldType;
 use crate::applications::store::{self, ApplicationRow};
-use crate::applications::workflow::deadlines;
+use crate::applications::workflow::{deadlines, timeline};
 use crate::applications::workflow::engine::{Event, Status};
 use crate::i18n::Lang;
 use crate::notify::{Channel, NewNotification};
@@ -75,6 +75,14 @@ pub async fn sync_feature(
     let attrs = feature_attrs(service, row);
     row.feature_id = store::put_feature(conn, row.id, row.feature_id, &attrs, actor).await?;
     Ok(())
+}
+
+/// Keeps the application's stage visits (analytics' time per stage) in step with its history.
+pub async fn record_visits(cx: &Ctx<'_>, conn: &mut PgConnection, row: &ApplicationRow) -> sqlx::Result<()> {
+    let st = &row.state.0;
+    let cal = cx.registry.calendar();
+    let visits = timeline::visits(&cal, &st.history, &st.pauses_until(cx.now), cx.now);
+    store::replace_visits(conn, row.id, &row.service_id, &visits).await
 }
 
 /// One journal entry of an action on application `id`: who, what, before and after.

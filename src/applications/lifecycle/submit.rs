@@ -79,8 +79,7 @@ pub async fn submit(
     if row.geometry.is_some() {
         check_site_in_db(conn, row.id, &service).await?;
     }
-    let (report, route) = overlay::compute(conn, catalog, &service, row.id).await?;
-    store::set_district(conn, row.id, report.district.as_ref().map(|d| d.code.as_str())).await?;
+    let (report, route) = overlay::compute(conn, catalog, &service, row.id, row.geometry.is_some()).await?;
     row.district = report.district.as_ref().map(|d| d.code.clone());
     row.overlay = Some(sqlx::types::Json(json!(report)));
     let (filled, documents) = (filled(&row.form.0), documents_present(&row.documents.0));

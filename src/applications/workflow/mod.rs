@@ -41,6 +41,7 @@ mod actions;
 pub mod deadlines;
 pub mod engine;
 pub mod state;
+pub mod timeline;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
