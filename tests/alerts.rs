@@ -167,9 +167,15 @@ async fn alerts_fire_once_per_threshold_to_the_executor_and_managers() {
     // Intake forwards on Wednesday 01:00: 15 hours of Monday, all of Tuesday and one hour of
     // Wednesday, 40 working hours, are its time; the two utilities' branches start.
     let intake = staff("intake", &["reviewer"], "almaty-akimat");
-    act(&cx(registry.now()), &intake, id, 7, Request::Forward { stage: "intake".into(), to: None, values: Default::default() })
-        .await
-        .unwrap();
+    act(
+        &cx(registry.now()),
+        &intake,
+        id,
+        7,
+        Request::Forward { stage: "intake".into(), to: None, values: Default::default() },
+    )
+    .await
+    .unwrap();
     let scope = qala::applications::monitoring::TableScope::All;
     let summary =
         qala::applications::analytics::summary(&db.pool, &scope, None, None, registry.now()).await.unwrap();
@@ -186,9 +192,12 @@ async fn alerts_fire_once_per_threshold_to_the_executor_and_managers() {
     .fetch_all(&db.pool)
     .await
     .unwrap();
-    assert_eq!(visits, [
-        ("intake".to_string(), Some("intake".to_string())),
-        ("water".to_string(), None),
-        ("power".to_string(), None)
-    ]);
+    assert_eq!(
+        visits,
+        [
+            ("intake".to_string(), Some("intake".to_string())),
+            ("water".to_string(), None),
+            ("power".to_string(), None)
+        ]
+    );
 }

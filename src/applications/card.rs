@@ -8,8 +8,8 @@ use serde_json::{Map, Value, json};
 use super::calendar::Calendar;
 use super::service::ServiceDef;
 use super::store::ApplicationRow;
-use super::workflow::{deadlines, timeline};
 use super::workflow::engine::Event;
+use super::workflow::{deadlines, timeline};
 use crate::i18n::Lang;
 use crate::policy::applications::View;
 

@@ -9,8 +9,8 @@ use super::Ctx;
 use crate::applications::service::ServiceDef;
 use crate::applications::service::form::FieldType;
 use crate::applications::store::{self, ApplicationRow};
-use crate::applications::workflow::{deadlines, timeline};
 use crate::applications::workflow::engine::{Event, Status};
+use crate::applications::workflow::{deadlines, timeline};
 use crate::i18n::Lang;
 use crate::notify::{Channel, NewNotification};
 

@@ -148,7 +148,10 @@ mod tests {
     fn parallel_branches_are_visits_of_their_own_and_a_refusal_ends_the_rest() {
         let history = vec![
             entry(at(1, 5), vec![Event::Submitted, entered("water", Some(0)), entered("power", Some(1))]),
-            entry(at(2, 5), vec![moved("water", "decision"), Event::BranchDone { parallel: "p".into(), branch: 0 }]),
+            entry(
+                at(2, 5),
+                vec![moved("water", "decision"), Event::BranchDone { parallel: "p".into(), branch: 0 }],
+            ),
             entry(
                 at(3, 5),
                 vec![
@@ -158,10 +161,10 @@ mod tests {
             ),
         ];
         let v = visits(&Calendar::new(), &history, &[], at(9, 0));
-        assert_eq!(v.iter().map(|v| (v.stage.as_str(), v.branch)).collect::<Vec<_>>(), [
-            ("water", Some(0)),
-            ("power", Some(1))
-        ]);
+        assert_eq!(
+            v.iter().map(|v| (v.stage.as_str(), v.branch)).collect::<Vec<_>>(),
+            [("water", Some(0)), ("power", Some(1))]
+        );
         assert_eq!((v[0].left_at, v[0].working_days), (Some(at(2, 5)), 1.0));
         assert_eq!((v[1].left_at, v[1].working_days), (Some(at(3, 5)), 2.0));
     }
