@@ -398,7 +398,10 @@ mod tests {
         // One value is an equality, so that the index of (column, sort) serves the order.
         let q = TableQuery::parse(&[("district", "751710000"), ("status", "in_progress,returned")]).unwrap();
         let (sql, params) = build(&q, &TableScope::All, Utc::now(), Some(51));
-        assert!(sql.contains("a.district = $2::bpchar") && sql.contains("a.status = ANY($1::text[])"), "{sql}");
+        assert!(
+            sql.contains("a.district = $2::bpchar") && sql.contains("a.status = ANY($1::text[])"),
+            "{sql}"
+        );
         assert_eq!(params[1].as_deref(), Some("751710000"));
     }
 }
