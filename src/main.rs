@@ -41,6 +41,11 @@ enum Command {
         #[command(subcommand)]
         action: cli::services::ServicesAction,
     },
+    /// Open311 GeoReport v2: the API keys of its clients.
+    Open311 {
+        #[command(subcommand)]
+        action: cli::open311::Open311Action,
+    },
     /// Import a vector file (GeoJSON, Shapefile, GeoPackage, KML, CSV) into a layer.
     Ingest(cli::ingest::IngestArgs),
     /// The KATO classifier.
@@ -98,6 +103,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::User { action } => cli::user::run(settings, action).await,
         Command::Layers { action } => cli::layers::run(settings, action).await,
         Command::Services { action } => cli::services::run(settings, action).await,
+        Command::Open311 { action } => cli::open311::run(settings, action).await,
         Command::Ingest(args) => cli::ingest::run(settings, args).await,
         Command::Kato { action } => cli::kato::run(settings, action).await,
         Command::Tiles { action } => cli::tiles::run(settings, action).await,

@@ -630,3 +630,48 @@ async fn posted_requests_are_submitted_and_public_without_personal_data() {
         }
     }
 }
+
+#[tokio::test]
+async fn keys_are_made_listed_and_revoked_with_the_cli() {
+    let db = test_db().await;
+    let app = world(&db).await;
+    let dir = tempfile::tempdir().unwrap();
+    let qala = |args: &[&str]| common::qala(&db, dir.path(), args);
+    let made = qala(&["open311", "keys", "add", "dana"]);
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let key = String::from_utf8(made.stdout).unwrap().trim().to_string();
+    assert!(key.starts_with("o311_") && key.len() > 40, "{key}");
+    let fingerprint = qala::auth::sha256_hex(&key)[..12].to_string();
+    let stored: Vec<String> = sqlx::query_scalar("SELECT key_sha256 FROM open311_keys WHERE login = 'dana'")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    assert!(!stored.iter().any(|s| s == &key), "only the digest is stored");
+    // The key posts as dana.
+    let r = post(&app, "/open311/v2/requests.json", &post_pairs(&key, "network_connection")).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let applicant: String = sqlx::query_scalar("SELECT applicant FROM applications ORDER BY id DESC LIMIT 1")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(applicant, "dana");
+    // Listed by fingerprint, never by key.
+    let list = String::from_utf8(qala(&["open311", "keys", "list"]).stdout).unwrap();
+    let line = list.lines().find(|l| l.starts_with(&fingerprint)).unwrap_or_else(|| panic!("{list}"));
+    assert!(line.contains("\tdana\t") && line.ends_with("live"), "{line}");
+    assert!(!list.contains(&key));
+    // Nobody's key, an ambiguous or unknown fingerprint: refused with the reason.
+    let nobody = qala(&["open311", "keys", "add", "nobody"]);
+    assert!(!nobody.status.success());
+    assert!(String::from_utf8_lossy(&nobody.stderr).contains("no active user `nobody`"));
+    let short = qala(&["open311", "keys", "revoke", "abc"]);
+    assert!(!short.status.success());
+    // Revoked: the key no longer posts.
+    let revoked = qala(&["open311", "keys", "revoke", &fingerprint[..8]]);
+    assert!(revoked.status.success(), "{}", String::from_utf8_lossy(&revoked.stderr));
+    assert_eq!(String::from_utf8(revoked.stdout).unwrap().trim(), "revoked the key of `dana`");
+    let r = post(&app, "/open311/v2/requests.json", &post_pairs(&key, "network_connection")).await;
+    assert_eq!(r.status, 403, "{}", r.text());
+    let list = String::from_utf8(qala(&["open311", "keys", "list"]).stdout).unwrap();
+    assert!(list.lines().any(|l| l.starts_with(&fingerprint) && l.contains("revoked ")), "{list}");
+}

@@ -6,6 +6,7 @@ pub mod demo;
 pub mod ingest;
 pub mod kato;
 pub mod layers;
+pub mod open311;
 pub mod serve;
 pub mod services;
 pub mod tiles;
