@@ -255,6 +255,13 @@ async fn the_whole_lifecycle_over_http() {
     // Files: a wrong type is refused; the two documents are stored.
     let r = s.upload("aigerim", id, "title_deed", &card.etag, "deed.exe", b"MZ\x90\x00").await;
     assert_eq!(r.status, 422, "{}", r.body);
+    // A PNG named .pdf: the bytes say what it is, and the answer says so in the caller's language.
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01";
+    let r = s.upload("aigerim", id, "title_deed", &card.etag, "deed.pdf", png).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.body["error"]["details"][0]["code"], "file_content_mismatch", "{}", r.body);
+    assert_eq!(r.body["error"]["details"][0]["field"], "documents.title_deed[0]", "{}", r.body);
+    assert_eq!(s.card(Some("aigerim"), id).await.etag, card.etag, "nothing was recorded");
     let r = s.upload("aigerim", id, "title_deed", &card.etag, "deed.pdf", PDF).await;
     assert_eq!(r.status, 201, "{}", r.body);
     let r = s.upload("aigerim", id, "site_plan", &r.etag, "plan.pdf", PDF).await;

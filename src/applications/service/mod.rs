@@ -12,6 +12,7 @@
 //!
 //! Field names and document ids share one namespace (a return for corrections flags either).
 
+pub mod filetype;
 pub mod form;
 pub mod geometry;
 pub mod ids;

@@ -12,7 +12,8 @@
 //! - `iin`, `bin`: twelve digits (spaces and dashes dropped) with a valid check digit, see [`super::ids`];
 //! - `phone`: a Kazakh number, stored as `+77XXXXXXXXX`; `email`: an address, trimmed;
 //! - `file`: one file reference `{"id", "name", "size"}` or a list, at most `max_files`, each with
-//!   an extension of `formats` and at most `max_mb` MB;
+//!   an extension of `formats`, bytes that agree with it ([`super::filetype`]) and at most
+//!   `max_mb` MB;
 //! - `table`: a list of rows (objects of its columns), `min_rows` to `max_rows` (default 100).
 //!
 //! `null`, blank texts and empty lists are "no value". A field whose `when` does not hold is not
@@ -305,8 +306,13 @@ fn check_files(
     }
     for (i, file) in files.iter().enumerate() {
         let fp = format!("{path}[{i}]");
-        if !file.extension().is_some_and(|e| formats.contains(&e)) {
+        let ext = file.extension().filter(|e| formats.contains(e));
+        if ext.is_none() {
             errors.push(FieldError::new(fp, Msg::FileTypeNotAllowed).with_limit(formats.join(", ")));
+        } else if let Some((ext, media)) = ext.zip(file.media_type.as_deref())
+            && !super::filetype::content_matches(&ext, media)
+        {
+            errors.push(FieldError::new(fp, Msg::FileContentMismatch).with_limit(ext));
         } else if file.size > u64::from(max_mb) * 1_000_000 {
             errors.push(FieldError::new(fp, Msg::FileTooLarge).with_limit(format!("{max_mb} MB")));
         }
