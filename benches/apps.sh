@@ -77,6 +77,8 @@ s_p95=$(awk '$1=="90%" {print $2}' <<<"$submit"); s_p99=$(awk '$1=="99%" {print 
 submitted=$(psql -qtA "$DATABASE_URL" -c "SELECT count(*) FROM applications WHERE applicant = 'benchapplicant' AND status = 'in_progress'")
 s_rate=$(python3 -c "print(round($submitted / 5.0, 1))")
 over=$(psql -qtA "$DATABASE_URL" -c "SELECT count(*) FROM applications WHERE applicant = 'benchapplicant' AND overlay IS NOT NULL")
+# The overlay's own time, as each report records it (overlay.elapsed_ms), over this run's submissions.
+read -r o_p50 o_p95 < <(psql -qtA -F' ' "$DATABASE_URL" -c "SELECT round(percentile_cont(0.5) WITHIN GROUP (ORDER BY (overlay->>'elapsed_ms')::float8)::numeric, 1), round(percentile_cont(0.95) WITHIN GROUP (ORDER BY (overlay->>'elapsed_ms')::float8)::numeric, 1) FROM applications WHERE applicant = 'benchapplicant' AND overlay ? 'elapsed_ms'")
 
 # Tiles, cache off: the applications layer against the buildings layer, the same sample.
 python3 benches/make_tile_list.py applications 10 16 40 > "$DATA/tiles-apps.txt"
@@ -94,7 +96,8 @@ same machine, release build, tile cache off.
 | run | figure | target |
 |---|---|---|
 | monitoring table, filter + sort, page of 50, 8 connections | ${t_rps} req/s, p50 ${t_p50}, p99 ${t_p99} (non-2xx: ${t_bad:-0}) | p99 <= 50 ms |
-| submissions with the overlay report, 8 connections, 5 s | ${s_rate}/s (${submitted} submitted, ${over} with overlay), p90 ${s_p95}, p99 ${s_p99} | >= 200/s; overlay p95 <= 30 ms |
+| submissions with the overlay report, 8 connections, 5 s | ${s_rate}/s (${submitted} submitted, ${over} with overlay), p90 ${s_p95}, p99 ${s_p99} | >= 200/s |
+| the overlay of one submission (its own time, under that load) | p50 ${o_p50} ms, p95 ${o_p95} ms | p95 <= 30 ms |
 | tiles z10-16, applications layer (100,000 points) | ${a_rps} tiles/s | as fast as buildings |
 | tiles z10-16, buildings layer (300,000 polygons) | ${b_rps} tiles/s | |
 MD
