@@ -660,6 +660,24 @@ async fn the_monitoring_table_pages_filters_exports_and_counts() {
         }
     }
     assert_eq!((paged.len(), &paged), (3, &whole));
+    // A filter of several values (one query per value, merged) pages the same way.
+    let mut merged = Vec::new();
+    let mut path =
+        "/api/applications/table?limit=1&sort=-submitted_at&status=returned,in_progress".to_string();
+    loop {
+        let r = s.send(Some("head"), "GET", &path, None, None).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        merged.extend(r.body["rows"].as_array().unwrap().iter().map(|x| x["id"].as_i64().unwrap()));
+        match r.body["next_cursor"].as_str() {
+            Some(c) => {
+                path = format!(
+                    "/api/applications/table?limit=1&sort=-submitted_at&status=returned,in_progress&cursor={c}"
+                )
+            }
+            None => break,
+        }
+    }
+    assert_eq!(merged, whole);
     // Filters.
     let by_exec = s.send(Some("head"), "GET", "/api/applications/table?executor=intake", None, None).await;
     let rows = by_exec.body["rows"].as_array().unwrap();

@@ -30,6 +30,8 @@ pub const SORTS: &[&str] =
 pub const MAX_LIMIT: i64 = 500;
 /// Most values of one list filter.
 pub const MAX_VALUES: usize = 100;
+/// A list filter of at most this many values is queried one value per branch, merged in order.
+pub const MAX_SPLIT: usize = 8;
 
 /// The filters of a query.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -244,6 +246,8 @@ fn build(
         let n = push(Some(format!("{}%", num.replace(['%', '_', '\\'], ""))));
         wh.push(format!("a.number LIKE ${n}"));
     }
+    // One list filter of a few values becomes one branch per value (see below).
+    let mut split: Option<Vec<String>> = None;
     for (col, vals, array) in [
         ("a.service_id", &f.service, false),
         ("a.status", &f.status, false),
@@ -265,6 +269,16 @@ fn build(
             (false, [one]) => {
                 let n = push(Some(one.clone()));
                 wh.push(format!("{col} = ${n}::{ty}"));
+            }
+            (false, many) if split.is_none() && limit.is_some() && many.len() <= MAX_SPLIT => {
+                split = Some(
+                    many.iter()
+                        .map(|v| {
+                            let n = push(Some(v.clone()));
+                            format!("{col} = ${n}::{ty}")
+                        })
+                        .collect(),
+                );
             }
             (false, _) => {
                 let n = push(Some(pg_array(vals)));
@@ -309,13 +323,35 @@ fn build(
         wh.push(format!("({sv}, a.id) {op} (${nv}::{ty}, ${ni}::bigint)"));
     }
     let dir = if asc { "ASC" } else { "DESC" };
-    let limit = limit.map(|l| format!(" LIMIT {l}")).unwrap_or_default();
-    let sql = format!(
-        "SELECT a.id, a.number, a.service_id, a.status, a.stages, a.executors, a.org, trim(a.district) AS district, \
-         a.applicant, a.submitted_at, a.due_at, a.closed_at, {overdue} AS overdue, ({sv})::text AS sort_value \
-         FROM applications a WHERE {} ORDER BY {sv} {dir}, a.id {dir}{limit}",
-        wh.join(" AND ")
+    let cols = format!(
+        "a.id, a.number, a.service_id, a.status, a.stages, a.executors, a.org, trim(a.district) AS district, \
+         a.applicant, a.submitted_at, a.due_at, a.closed_at, {overdue} AS overdue, ({sv})::text AS sort_value"
     );
+    let common = wh.join(" AND ");
+    let sql = match (split, limit) {
+        // Each value's rows come in order from the index of (column, sort) and the branches are
+        // merged: PostgreSQL 15 cannot keep the order of an index scan under `= ANY`, so it would
+        // walk the sort index and filter (thousands of rows for two services of fifty).
+        (Some(branches), Some(l)) => {
+            let parts: Vec<String> = branches
+                .iter()
+                .map(|b| {
+                    format!(
+                        "(SELECT {cols}, {sv} AS sort_key FROM applications a WHERE {common} AND {b} \
+                         ORDER BY {sv} {dir}, a.id {dir} LIMIT {l})"
+                    )
+                })
+                .collect();
+            format!(
+                "SELECT * FROM ({}) u ORDER BY sort_key {dir}, id {dir} LIMIT {l}",
+                parts.join(" UNION ALL ")
+            )
+        }
+        _ => {
+            let limit = limit.map(|l| format!(" LIMIT {l}")).unwrap_or_default();
+            format!("SELECT {cols} FROM applications a WHERE {common} ORDER BY {sv} {dir}, a.id {dir}{limit}")
+        }
+    };
     (sql, params)
 }
 
@@ -393,15 +429,22 @@ mod tests {
             TableQuery::parse(&[("service", "a,b"), ("number", "A-1%'; DROP"), ("sort", "-due_at")]).unwrap();
         let (sql, params) = build(&q, &TableScope::Keys(vec!["almaty-su".into()]), Utc::now(), Some(51));
         assert!(!sql.contains("DROP") && !sql.contains("almaty-su"), "{sql}");
-        assert_eq!(params.len(), 4);
-        assert!(sql.ends_with("DESC, a.id DESC LIMIT 51"), "{sql}");
+        assert_eq!(params.len(), 5);
+        assert!(sql.ends_with("sort_key DESC, id DESC LIMIT 51"), "{sql}");
         // One value is an equality, so that the index of (column, sort) serves the order.
         let q = TableQuery::parse(&[("district", "751710000"), ("status", "in_progress,returned")]).unwrap();
         let (sql, params) = build(&q, &TableScope::All, Utc::now(), Some(51));
-        assert!(
-            sql.contains("a.district = $2::bpchar") && sql.contains("a.status = ANY($1::text[])"),
-            "{sql}"
-        );
-        assert_eq!(params[1].as_deref(), Some("751710000"));
+        assert!(sql.contains("a.district = $3::bpchar") && sql.contains("a.status = $2::text"), "{sql}");
+        assert_eq!(params[2].as_deref(), Some("751710000"));
+        // Without a limit there is nothing to merge: one query with `= ANY`.
+        let (sql, _) = build(&q, &TableScope::All, Utc::now(), None);
+        assert!(sql.contains("a.status = ANY($1::text[])") && !sql.contains("UNION"), "{sql}");
+        // A few values: one branch each, merged in the order asked for.
+        let q = TableQuery::parse(&[("service", "a,b"), ("sort", "submitted_at")]).unwrap();
+        let (sql, params) = build(&q, &TableScope::All, Utc::now(), Some(51));
+        assert_eq!(sql.matches("UNION ALL").count(), 1, "{sql}");
+        assert!(sql.contains("a.service_id = $1::text") && sql.contains("a.service_id = $2::text"), "{sql}");
+        assert!(sql.ends_with("ORDER BY sort_key ASC, id ASC LIMIT 51"), "{sql}");
+        assert_eq!(params[..2], [Some("a".to_string()), Some("b".to_string())]);
     }
 }
