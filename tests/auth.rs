@@ -576,6 +576,12 @@ const WRITES: &[(&str, &str, bool, bool)] = &[
     ("POST", "/api/admin/departments", false, true),
     ("POST", "/api/admin/grants", false, true),
     ("DELETE", "/api/admin/grants/{id}", false, true),
+    ("POST", "/api/applications", false, true),
+    ("PATCH", "/api/applications/{id}", false, true),
+    ("POST", "/api/applications/{id}/actions", false, true),
+    ("PUT", "/api/applications/{id}/documents/{doc}", false, true),
+    ("PUT", "/api/admin/calendar/{date}", false, true),
+    ("DELETE", "/api/admin/calendar/{date}", false, true),
 ];
 
 /// The write operations both OpenAPI documents declare, as (METHOD, path with this file's names).
@@ -633,6 +639,8 @@ async fn every_state_changing_route_wants_credentials_and_a_csrf_token() {
             .replace("{aid}", "1")
             .replace("{code}", "QALA-TEST")
             .replace("{login}", "ed")
+            .replace("{doc}", "title_deed")
+            .replace("{date}", "2026-01-01")
             .replace("/{id}", "/1");
         let headers = [json_ct(), ("if-match", "\"v1\"".to_string())];
         let body = feature.to_string().into_bytes();

@@ -1,7 +1,8 @@
 //! The OpenAPI documents are true (issue 12, item 10): schemathesis, a property-based API tester
 //! from PyPI (`make target/pyenv/.schemathesis-4.32.5` installs it into `target/pyenv`), runs
 //! against `/api/openapi.json` and `/ogc/api` of a server on a real socket, anonymously and as an
-//! administrator, with three checks: no 5xx (`not_a_server_error`), every status answered is
+//! administrator (and, for the applications' routes, as an applicant; the server has the
+//! repository's services and a few applications), with three checks: no 5xx (`not_a_server_error`), every status answered is
 //! documented (`status_code_conformance`), and every request the document allows is accepted
 //! (`positive_data_acceptance`). A fixed seed and a bounded number of cases per operation keep the
 //! run reproducible and within a few minutes.
@@ -12,19 +13,25 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::{TestDb, places_toml, sync_layers, test_db, user};
+use qala::applications::calendar::Calendar;
+use qala::applications::registry::Registry;
 use qala::http::{AppState, HttpSettings};
 use qala::layers::Catalog;
 use qala::layers::catalog::LayerDef;
+use serde_json::{Value, json};
 
 /// The pinned version, as in the Makefile.
 const SCHEMATHESIS: &str = "4.32.5";
 const ADMIN: &str = "st-admin";
 
-/// A public layer `places` and a restricted one `sites` (editors only), both points.
+/// A public layer `places`, a restricted one `sites` (editors only), both points, and the
+/// applications layer of the repository.
 fn layers() -> Vec<LayerDef> {
+    let applications = std::fs::read_to_string(common::repo().join("layers/applications.toml")).unwrap();
     vec![
         common::layer_from("places", &places_toml("places", "", "public = true", "")),
         common::layer_from("sites", &places_toml("sites", "", "public = false\nroles = [\"editor\"]", "")),
+        common::layer_from("applications", &applications),
     ]
 }
 
@@ -38,6 +45,81 @@ async fn feature(db: &TestDb, layer: &str, name: &str, floors: i64) -> i64 {
     .fetch_one(&db.pool)
     .await
     .unwrap()
+}
+
+/// The reviewer of the applications' intake (tests/schemathesis/api.toml offers its login).
+const STAFF: &str = "st-staff";
+
+/// A request to the test server as `who` (Basic), with `If-Match: etag` unless empty, a JSON or
+/// a raw body; it must succeed. The answer's `ETag` and JSON body.
+async fn call(
+    base: &str,
+    who: &str,
+    method: &str,
+    path: &str,
+    etag: &str,
+    body: Option<Value>,
+    raw: &[u8],
+) -> (String, Value) {
+    let mut req = reqwest::Client::new()
+        .request(method.parse().unwrap(), format!("{base}{path}"))
+        .basic_auth(who, Some(format!("{who}-password")));
+    if !etag.is_empty() {
+        req = req.header("if-match", etag);
+    }
+    if let Some(b) = body {
+        req = req.header("content-type", "application/json").body(b.to_string());
+    } else if !raw.is_empty() {
+        req = req.body(raw.to_vec());
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status();
+    let etag = resp.headers().get("etag").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let body = serde_json::from_str(&resp.text().await.unwrap()).unwrap_or(Value::Null);
+    assert!(status.is_success(), "{method} {path}: {status} {body}");
+    (etag, body)
+}
+
+/// An applicant.
+const APPLICANT: &str = "st-applicant";
+
+/// The applications the runs reach past their lookups (tests/schemathesis/api.toml offers their
+/// ids), of one applicant: 1 a draft (its applicant's alone), 2 submitted (at intake), 3 refused
+/// by the intake's reviewer (its output document can be printed).
+async fn applications(base: &str) {
+    let config = std::fs::read_to_string(common::repo().join("tests/schemathesis/api.toml")).unwrap();
+    let first = "90010112345";
+    let iin = format!("{first}{}", qala::applications::service::ids::check_digit(first.as_bytes()).unwrap());
+    let draft = json!({"service": "network_connection", "geometry": {"type": "Point", "coordinates": [76.95, 43.25]},
+        "form": {"applicant_kind": "person", "iin": iin, "full_name": "Айгерим Сапарова", "phone": "+7 701 123 45 67",
+            "address": "Алматы, Абай д-лы, 10", "cadastral_number": "20:311:011:123", "object_kind": "house",
+            "floors": 2, "water_demand": 1.5, "power_demand": 15, "needs_sewerage": false}});
+    for id in 1..=3 {
+        let (mut etag, card) =
+            call(base, APPLICANT, "POST", "/api/applications", "", Some(draft.clone()), &[]).await;
+        assert_eq!(card["id"], id);
+        if id == 1 {
+            continue;
+        }
+        for doc in ["title_deed", "site_plan"] {
+            let pdf = format!("%PDF-1.4\n% {doc}\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n");
+            let path = format!("/api/applications/{id}/documents/{doc}?name={doc}.pdf");
+            let (e, card) = call(base, APPLICANT, "PUT", &path, &etag, None, pdf.as_bytes()).await;
+            let sha = card["documents"][doc][0]["id"].as_str().unwrap_or_default().to_string();
+            assert!(config.contains(&format!("\"{sha}\"")), "api.toml offers {sha} of {doc} of {id}: {card}");
+            etag = e;
+        }
+        let act = format!("/api/applications/{id}/actions");
+        call(base, APPLICANT, "POST", &act, &etag, Some(json!({"action": "submit"})), &[]).await;
+    }
+    let (etag, _) = call(base, STAFF, "GET", "/api/applications/3", "", None, &[]).await;
+    let act = "/api/applications/3/actions";
+    let (etag, _) =
+        call(base, STAFF, "POST", act, &etag, Some(json!({"action": "claim", "stage": "intake"})), &[]).await;
+    let refuse =
+        json!({"action": "refuse", "stage": "intake", "code": "no_capacity", "text": "Нет мощности"});
+    let (_, card) = call(base, STAFF, "POST", act, &etag, Some(refuse), &[]).await;
+    assert_eq!(card["status"], "refused", "{card}");
 }
 
 /// The schemathesis executable of the test venv; the test fails (never skips) without it.
@@ -123,16 +205,32 @@ async fn both_openapi_documents_hold_under_a_property_based_tester() {
     user(&db, ADMIN, &["admin"], None, None).await;
     // The organisation, department and user that tests/schemathesis/api.toml offers as values.
     user(&db, "st-user", &["viewer"], Some("city"), Some("roads")).await;
+    user(&db, STAFF, &["reviewer"], Some("almaty-akimat"), None).await;
+    user(&db, APPLICANT, &["applicant"], None, None).await;
+    // The city's boundary, which a site must lie in, and the repository's services.
+    sqlx::raw_sql(
+        "INSERT INTO kato_units (code, level, name_ru, name_kk, name_en, source) VALUES ('750000000', 1, 'г.Алматы', 'Алматы қаласы', 'Almaty', 'test');
+         INSERT INTO kato_boundaries (code, geom, area_m2, source)
+           VALUES ('750000000', ST_Multi(ST_MakeEnvelope(76.7, 43.0, 77.2, 43.5, 4326)), 1, 'test');",
+    )
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    let services = qala::applications::service::load_dir(&common::repo().join("services")).unwrap();
+    qala::applications::sync::sync(&db.pool, &services).await.unwrap();
     let files = tempfile::tempdir().unwrap();
     let settings = HttpSettings { attachments_dir: files.path().join("attachments"), ..Default::default() };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let state =
-        AppState::with_settings(db.pool.clone(), Catalog::new(layers), settings).with_public_url(&base);
+    let state = AppState::with_settings(db.pool.clone(), Catalog::new(layers), settings)
+        .with_public_url(&base)
+        .with_applications(std::sync::Arc::new(Registry::new(services, Calendar::new())));
     tokio::spawn(qala::http::serve_listener(state, listener, std::future::pending()));
+    applications(&base).await;
 
     let admin = format!("{ADMIN}:{ADMIN}-password");
     let admin = Some(admin.as_str());
+    let applicant = format!("{APPLICANT}:{APPLICANT}-password");
     let (api, ogc) = (("/api/openapi.json", "api.toml"), ("/ogc/api", "ogc.toml"));
     // An operation's name is its method and path: `PATCH /api/admin/users/{login}`.
     let self_edits =
@@ -141,6 +239,13 @@ async fn both_openapi_documents_hold_under_a_property_based_tester() {
         (api, "anonymous", None, vec![]),
         (api, "administrator", admin, names("--exclude-name", SELF_EDITS)),
         (api, "administrator, user changes without the stateful phase", admin, self_edits),
+        // The applicant of the draft (id 1), which only it may change, add files to and submit.
+        (
+            api,
+            "applicant, applications",
+            Some(applicant.as_str()),
+            vec!["--include-tag".into(), "applications".into()],
+        ),
         (ogc, "anonymous", None, vec![]),
         (ogc, "administrator", admin, vec![]),
     ];

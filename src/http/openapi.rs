@@ -7,6 +7,8 @@
 use serde_json::{Value, json};
 use utoipa::OpenApi;
 
+use super::routes::applications as apps;
+
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Qala API", description = "GIS tile and geodata server for city governments"),
@@ -46,17 +48,47 @@ use utoipa::OpenApi;
         super::routes::print::revoke,
         // issue 13: notify
         super::routes::notify::health,
+        apps::services::list,
+        apps::services::one,
+        apps::actions::create,
+        apps::read::list,
+        apps::monitoring::table,
+        apps::monitoring::analytics,
+        apps::monitoring::districts,
+        apps::read::one,
+        apps::actions::change,
+        apps::actions::act,
+        apps::files::upload,
+        apps::files::download,
+        apps::read::deliveries,
+        apps::read::executors,
+        apps::document::pdf,
+        apps::calendar::list,
+        apps::calendar::set,
+        apps::calendar::remove,
     ),
     tags((name = "layers", description = "Layer catalog"), (name = "auth", description = "Log in, sessions, API tokens"),
         (name = "admin", description = "Users, grants, journal"), (name = "kato", description = "KATO classifier"),
-        (name = "print", description = "Maps to scale (GeoPDF), object passports, document records"))
+        (name = "print", description = "Maps to scale (GeoPDF), object passports, document records"),
+        (name = "applications", description = "Services, applications and their workflow, monitoring, analytics, the working-day calendar"))
 )]
 struct ApiDoc;
+
+// Open311 GeoReport v2 (`/open311/v2`, `routes/open311.rs`) is not in this document, on purpose:
+// it is a published standard of its own that clients discover through its `discovery.json`, not
+// through this document; each of its paths is one `{file}` whose name and suffix pick both the
+// resource and the format (`services.json`, `requests.xml`, ...); its errors are Open311's
+// `[{"code", "description"}]` or `<errors>` rather than `ErrorBody`, so `complete` would describe
+// them wrongly; and `POST requests` takes its API key in the form body, where a property-based
+// tester cannot hold a live one, and answers every rule of the form with 400 as the standard says,
+// so schemathesis could only confirm 400s and 403s. `tests/open311.rs` checks it field by field in
+// JSON and XML instead.
 
 /// The OpenAPI 3 document of the REST API.
 pub fn openapi() -> Value {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|_| json!({}));
     request_schemas(&mut doc);
+    application_schemas(&mut doc);
     complete(&mut doc);
     doc
 }
@@ -116,6 +148,84 @@ fn request_schemas(doc: &mut Value) {
         if let Some(s) = doc.pointer_mut(&body) {
             *s = json!({"$ref": format!("#/components/schemas/{name}")});
         }
+    }
+}
+
+/// What the applications' types say less precisely than the server checks: a site is a GeoJSON
+/// geometry; strings in a draft and an action carry no NUL (PostgreSQL refuses it: 400) and an
+/// action has only its own fields; a calendar day has one of three kinds and a name in each
+/// language; the table sorts by its sort columns; files are raw bytes.
+fn application_schemas(doc: &mut Value) {
+    use crate::applications::calendar::DayKind;
+    let pos = json!({"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 3});
+    let many = |items: &Value| json!({"type": "array", "items": items});
+    let geometry = |kind: &str, coordinates: Value| {
+        json!({"type": "object", "additionalProperties": false, "required": ["type", "coordinates"],
+               "properties": {"type": {"type": "string", "enum": [kind]}, "coordinates": coordinates}})
+    };
+    let schemas = &mut doc["components"]["schemas"];
+    schemas["SiteGeometry"] = json!({"description": "A GeoJSON geometry in WGS84 (longitude, latitude)",
+        "oneOf": [geometry("Point", pos.clone()), geometry("MultiPoint", many(&pos)),
+            geometry("LineString", many(&pos)), geometry("MultiLineString", many(&many(&pos))),
+            geometry("Polygon", many(&many(&pos))), geometry("MultiPolygon", many(&many(&many(&pos))))]});
+    for name in ["NewDraftInput", "DraftChange"] {
+        let site = &mut schemas[name]["properties"]["geometry"];
+        let what = site.get("description").cloned().unwrap_or(Value::Null);
+        *site = json!({"description": what,
+                       "oneOf": [{"$ref": "#/components/schemas/SiteGeometry"}, {"type": "null"}]});
+    }
+    for name in ["NewDraftInput", "SiteFeature", "ApplicationAction"] {
+        strict(&mut schemas[name]);
+    }
+    let kinds = [DayKind::Holiday, DayKind::DayOffMoved, DayKind::WorkingDayMoved].map(DayKind::as_str);
+    let day_name =
+        json!({"type": "string", "maxLength": 200, "pattern": "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"});
+    schemas["DayInput"]["properties"]["kind"]["enum"] = json!(kinds);
+    schemas["DayInput"]["properties"]["name"] = json!({"type": "object", "additionalProperties": false,
+        "required": ["kk", "ru", "en"], "properties": {"kk": day_name, "ru": day_name, "en": day_name}});
+    let sorts: Vec<String> = crate::applications::monitoring::SORTS
+        .iter()
+        .flat_map(|s| [s.to_string(), format!("-{s}")])
+        .collect();
+    if let Some(params) =
+        doc.pointer_mut("/paths/~1api~1applications~1table/get/parameters").and_then(Value::as_array_mut)
+    {
+        for p in params.iter_mut().filter(|p| p["name"] == "sort") {
+            p["schema"]["enum"] = json!(sorts);
+        }
+    }
+    let bytes = json!({"type": "string", "format": "binary"});
+    let xlsx = "application~1vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+    for (at, schema) in [
+        ("/paths/~1api~1applications~1{id}~1documents~1{doc}/put/requestBody/content/application~1octet-stream".to_string(),
+            json!({"type": "string", "format": "binary", "minLength": 1})),
+        (format!("/paths/~1api~1applications~1table/get/responses/200/content/{xlsx}"), bytes),
+    ] {
+        if let Some(c) = doc.pointer_mut(&at) {
+            c["schema"] = schema;
+        }
+    }
+}
+
+/// Strings without NUL and objects without other properties than theirs, through `schema`.
+fn strict(schema: &mut Value) {
+    let Some(o) = schema.as_object_mut() else { return };
+    let string = |t: &Value| t == "string" || t.as_array().is_some_and(|t| t.contains(&json!("string")));
+    if o.get("type").is_some_and(string) && !["enum", "pattern", "format"].iter().any(|k| o.contains_key(*k))
+    {
+        o.insert("pattern".into(), json!("^[^\\u0000]*$"));
+    }
+    if o.contains_key("properties") {
+        o.entry("additionalProperties").or_insert(json!(false));
+    }
+    if let Some(p) = o.get_mut("properties").and_then(Value::as_object_mut) {
+        p.values_mut().for_each(strict);
+    }
+    if let Some(items) = o.get_mut("items") {
+        strict(items);
+    }
+    if let Some(all) = o.get_mut("oneOf").and_then(Value::as_array_mut) {
+        all.iter_mut().for_each(strict);
     }
 }
 

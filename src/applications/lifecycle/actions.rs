@@ -17,7 +17,8 @@ use crate::policy::Caller;
 use crate::policy::applications::View;
 
 /// An action as a caller sends it (`{"action": "claim", "stage": "intake"}`).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[schema(as = ApplicationAction)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Request {
     Submit,
@@ -36,6 +37,7 @@ pub enum Request {
     Save {
         stage: Option<String>,
         #[serde(default)]
+        #[schema(value_type = Object)]
         values: Map<String, Value>,
     },
     Comment {
@@ -59,11 +61,13 @@ pub enum Request {
         #[serde(default)]
         to: Option<String>,
         #[serde(default)]
+        #[schema(value_type = Object)]
         values: Map<String, Value>,
     },
     Approve {
         stage: String,
         #[serde(default)]
+        #[schema(value_type = Object)]
         values: Map<String, Value>,
     },
     Refuse {

@@ -21,14 +21,18 @@ use crate::policy::Caller;
 use crate::policy::applications::View;
 
 /// A new draft as the applicant sends it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewDraftInput {
+    /// The service's id (`GET /api/services`).
     pub service: String,
+    /// The form's values by field name, as far as they are filled.
     #[serde(default)]
+    #[schema(value_type = Object)]
     pub form: Map<String, Value>,
     /// The site as a GeoJSON geometry (WGS84 longitude, latitude).
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     pub geometry: Option<Value>,
     /// A site picked from the service's layer instead of drawn.
     #[serde(default)]
@@ -36,20 +40,27 @@ pub struct NewDraftInput {
 }
 
 /// A feature picked as the site.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SiteFeature {
+    /// The layer the service picks sites from.
     pub layer: String,
+    /// The feature's id.
+    #[schema(minimum = 1, maximum = 9007199254740991.0)]
     pub id: i64,
 }
 
 /// A change to a draft: the form replaced, the site replaced (`null` removes it).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DraftChange {
+    /// The whole form, replacing the stored one.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     pub form: Option<Map<String, Value>>,
+    /// The site as a GeoJSON geometry; `null` removes it.
     #[serde(default, with = "double_option")]
+    #[schema(value_type = Option<Object>)]
     pub geometry: Option<Option<Value>>,
     #[serde(default)]
     pub site_feature: Option<SiteFeature>,

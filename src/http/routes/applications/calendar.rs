@@ -34,15 +34,22 @@ fn date(s: &str, lang: Lang) -> Result<NaiveDate, ApiError> {
     })
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct YearQuery {
+    /// The year (default: this year in Almaty).
+    #[param(minimum = 1, maximum = 9999)]
     pub year: Option<i32>,
-    /// Read by `ReqLang`; listed so that `?lang=` is not an unknown parameter.
+    /// Language of the days' names (`kk`, `ru`, `en`).
     #[allow(dead_code)]
     pub lang: Option<String>,
 }
 
 /// The listed days of a year (default: this year) and whether files cover it.
+#[utoipa::path(get, path = "/api/admin/calendar", tag = "applications", operation_id = "list_calendar", params(YearQuery),
+    responses((status = 200, description = "`year`, `covered` (whether calendar files list its holidays) and `days`: each listed date with its kind (holiday, day_off_moved, working_day_moved) and names", body = Object),
+        (status = 401, body = crate::error::ErrorBody),
+        (status = 403, description = "Administrators only", body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -60,7 +67,8 @@ pub async fn list(
     Ok(Json(json!({"year": year, "covered": cal.covers(year), "days": days})))
 }
 
-#[derive(Debug, Deserialize)]
+/// A day of the calendar: `kind` is holiday, day_off_moved or working_day_moved.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DayInput {
     pub kind: String,
@@ -68,6 +76,13 @@ pub struct DayInput {
 }
 
 /// Sets the listing of a date.
+#[utoipa::path(put, path = "/api/admin/calendar/{date}", tag = "applications", operation_id = "set_calendar_day", params(("date" = String, Path, format = Date, description = "The date, YYYY-MM-DD")),
+    request_body(content = DayInput, content_type = "application/json"),
+    responses((status = 204, description = "Set; terms are counted with it from now on"),
+        (status = 400, description = "Not a date, or the body is not JSON of this shape", body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody),
+        (status = 403, description = "Administrators only", body = crate::error::ErrorBody),
+        (status = 422, description = "A working day moved onto a weekday, or a day off moved onto a weekend day", body = crate::error::ErrorBody)))]
 pub async fn set(
     State(state): State<AppState>,
     caller: Caller,
@@ -97,6 +112,12 @@ pub async fn set(
 }
 
 /// Removes an edit; the date follows the files (or the weekday rule) again.
+#[utoipa::path(delete, path = "/api/admin/calendar/{date}", tag = "applications", operation_id = "remove_calendar_day", params(("date" = String, Path, format = Date, description = "The date, YYYY-MM-DD")),
+    responses((status = 204, description = "Removed; the date follows the calendar files (or the weekday rule) again"),
+        (status = 400, description = "Not a date", body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody),
+        (status = 403, description = "Administrators only", body = crate::error::ErrorBody),
+        (status = 404, description = "No administrator's edit of this date", body = crate::error::ErrorBody)))]
 pub async fn remove(
     State(state): State<AppState>,
     caller: Caller,

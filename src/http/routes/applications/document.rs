@@ -20,14 +20,22 @@ use crate::http::{AppState, ReqLang};
 use crate::i18n::{Lang, Msg};
 
 /// Parameters of the document.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DocumentQuery {
-    /// `kk` or `ru`: the language of a document that is not bilingual.
+    /// `kk` or `ru`: the language of a document that is not bilingual (default: the applicant's).
+    #[param(pattern = "^(kk|ru)$")]
     pub lang: Option<String>,
 }
 
 /// The output document of application `id`.
+#[utoipa::path(get, path = "/api/applications/{id}/document.pdf", tag = "applications", operation_id = "application_document",
+    params(("id" = i64, Path, minimum = 1, description = "Application id"), DocumentQuery),
+    responses((status = 200, description = "The output document of an approved or refused application (PDF); headers Qala-Document (its record's code) and Qala-Sha256", content_type = "application/pdf"),
+        (status = 400, description = "`lang` is neither kk nor ru", body = crate::error::ErrorBody),
+        (status = 404, description = "No such application, one not yet decided, or the caller is not its applicant, its staff or an administrator", body = crate::error::ErrorBody),
+        (status = 503, description = "Busy rendering other documents (Retry-After), or the database is unavailable", body = crate::error::ErrorBody)))]
 pub async fn pdf(
     State(state): State<AppState>,
     caller: Caller,

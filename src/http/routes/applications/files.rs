@@ -24,16 +24,32 @@ use crate::i18n::Msg;
 /// Largest body the upload route reads, bytes.
 pub const MAX_BODY: usize = (crate::applications::service::form::MAX_FILE_MB as usize) << 20;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     /// The file's name (its extension must be one the document takes).
     pub name: String,
-    /// Read by `ReqLang`; listed so that `?lang=` is not an unknown parameter.
+    /// Language of the answer's texts (`kk`, `ru`, `en`).
     #[allow(dead_code)]
     pub lang: Option<String>,
 }
 
 /// Stores the body and records it as a file of document `doc`.
+#[utoipa::path(put, path = "/api/applications/{id}/documents/{doc}", tag = "applications", operation_id = "upload_application_file",
+    params(("id" = i64, Path, minimum = 1, description = "Application id"),
+        ("doc" = String, Path, description = "A document of the service's passport, e.g. `title_deed`"), UploadQuery,
+        ("If-Match" = String, Header, pattern = r#"^(W/)?"v[0-9]{1,9}"$"#, description = "`\"v<version>\"`: the `ETag` of the card the file is added to")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream",
+        description = "The file's bytes, whatever its type (read from the bytes): at most the document's `max_mb`"),
+    responses((status = 201, description = "The card with the file added", body = Object, headers(("ETag" = String, description = "`\"v<version>\"`"))),
+        (status = 400, description = "No `name`, or the file is empty", body = crate::error::ErrorBody),
+        (status = 401, description = "Only a signed-in caller", body = crate::error::ErrorBody),
+        (status = 403, description = "The applicant adds its documents to a draft (or, returned, the flagged ones), the executor holding a stage the provider's", body = crate::error::ErrorBody),
+        (status = 404, description = "No such application, or the caller may not see it", body = crate::error::ErrorBody),
+        (status = 412, description = "`If-Match` is not the stored version (the current `ETag` is sent), or not a version at all", body = crate::error::ErrorBody),
+        (status = 413, description = "The file is larger than any document takes", body = crate::error::ErrorBody),
+        (status = 422, description = "No such document, or the file breaks its rules (a format the document takes, by its extension and its bytes; its size; the number of files): `details` names the document", body = crate::error::ErrorBody),
+        (status = 428, description = "`If-Match` is missing", body = crate::error::ErrorBody)))]
 pub async fn upload(
     State(state): State<AppState>,
     caller: Caller,
@@ -43,10 +59,10 @@ pub async fn upload(
     q: Result<Query<UploadQuery>, axum::extract::rejection::QueryRejection>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let id = parse_id(&id, lang)?;
     if caller.principal().is_none() {
         return Err(ApiError::unauthorized(lang));
     }
+    let id = parse_id(&id, lang)?;
     let version = if_match(&headers, lang)?;
     let Query(q) = q.map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
     let body = body.map_err(|e| ApiError::rejection(lang, e))?;
@@ -83,6 +99,12 @@ pub async fn upload(
 }
 
 /// A stored file of the application, for those who see its personal data.
+#[utoipa::path(get, path = "/api/applications/{id}/files/{sha}", tag = "applications", operation_id = "get_application_file",
+    params(("id" = i64, Path, minimum = 1, description = "Application id"),
+        ("sha" = String, Path, description = "The file's SHA-256 (its `id` in the card's documents), 64 hexadecimal digits")),
+    responses((status = 200, description = "The file as an attachment, with the media type read from its bytes when it was stored", content_type = "application/octet-stream",
+            headers(("Content-Disposition" = String, description = "`attachment` with the file's name"))),
+        (status = 404, description = "No such application or file, or the caller may not see the application's personal data", body = crate::error::ErrorBody)))]
 pub async fn download(
     State(state): State<AppState>,
     caller: Caller,

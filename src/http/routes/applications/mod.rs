@@ -3,13 +3,13 @@
 //! handler calls `crate::applications::lifecycle` and maps its result; access is decided there,
 //! by `policy::applications`.
 
-mod actions;
-mod calendar;
-mod document;
-mod files;
-mod monitoring;
-mod read;
-mod services;
+pub(crate) mod actions;
+pub(crate) mod calendar;
+pub(crate) mod document;
+pub(crate) mod files;
+pub(crate) mod monitoring;
+pub(crate) mod read;
+pub(crate) mod services;
 
 use axum::Router;
 use axum::http::{HeaderMap, StatusCode, header};

@@ -51,7 +51,98 @@ fn parse(raw: &Option<String>, lang: Lang) -> Result<(TableQuery, Option<String>
     Ok((q, format))
 }
 
+/// The parameters of the table (read from the raw query by [`TableQuery::parse`]; this type only
+/// documents them). List filters take one value or several, comma-separated.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct TableParams {
+    /// Applications whose number starts with this.
+    #[param(max_length = 100, pattern = r"^[^\u0000]*$")]
+    number: Option<String>,
+    /// Service ids.
+    #[param(max_length = 500, pattern = r"^([A-Za-z0-9_.@:-]{1,100}(,[A-Za-z0-9_.@:-]{1,100}){0,99})?$")]
+    service: Option<String>,
+    /// Statuses (in_progress, returned, approved, refused, withdrawn).
+    #[param(max_length = 500, pattern = r"^([A-Za-z0-9_.@:-]{1,100}(,[A-Za-z0-9_.@:-]{1,100}){0,99})?$")]
+    status: Option<String>,
+    /// Stages the applications are at.
+    #[param(max_length = 500, pattern = r"^([A-Za-z0-9_.@:-]{1,100}(,[A-Za-z0-9_.@:-]{1,100}){0,99})?$")]
+    stage: Option<String>,
+    /// Logins of executors holding a stage.
+    #[param(max_length = 500, pattern = r"^([A-Za-z0-9_.@:-]{1,100}(,[A-Za-z0-9_.@:-]{1,100}){0,99})?$")]
+    executor: Option<String>,
+    /// KATO codes of districts.
+    #[param(max_length = 500, pattern = r"^([A-Za-z0-9_.@:-]{1,100}(,[A-Za-z0-9_.@:-]{1,100}){0,99})?$")]
+    district: Option<String>,
+    /// Organisations working the applications.
+    #[param(max_length = 500, pattern = r"^([A-Za-z0-9_.@:-]{1,100}(,[A-Za-z0-9_.@:-]{1,100}){0,99})?$")]
+    org: Option<String>,
+    /// The applicant's login.
+    #[param(max_length = 100, pattern = r"^[^\u0000]*$")]
+    applicant: Option<String>,
+    /// Submitted from this day (Almaty) or instant on.
+    #[param(schema_with = day_or_instant)]
+    submitted_from: Option<String>,
+    /// Submitted up to this day (inclusive) or instant (exclusive).
+    #[param(schema_with = day_or_instant)]
+    submitted_to: Option<String>,
+    /// Due from this day or instant on.
+    #[param(schema_with = day_or_instant)]
+    due_from: Option<String>,
+    /// Due up to this day (inclusive) or instant (exclusive).
+    #[param(schema_with = day_or_instant)]
+    due_to: Option<String>,
+    /// Only applications past (true) or within (false) their term.
+    overdue: Option<bool>,
+    /// The column to sort by, `-` in front for descending (default `-submitted_at`).
+    sort: Option<String>,
+    /// Rows of a page, 1-500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
+    limit: Option<i64>,
+    /// The `next_cursor` of the previous page (with the same sort).
+    cursor: Option<String>,
+    /// `json` (a page, the default), `csv` or `xlsx` (every row of the filter, up to the export's
+    /// bound).
+    #[param(pattern = "^(json|csv|xlsx)$")]
+    format: Option<String>,
+    /// Language of titles and of the exports' headings (`kk`, `ru`, `en`).
+    lang: Option<String>,
+}
+
+/// The parameters of the analytics.
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct PeriodParams {
+    /// Applications submitted from this day (Almaty) or instant on.
+    #[param(schema_with = day_or_instant)]
+    from: Option<String>,
+    /// Applications submitted up to this day (inclusive) or instant (exclusive).
+    #[param(schema_with = day_or_instant)]
+    to: Option<String>,
+    /// Language of titles (`kk`, `ru`, `en`).
+    lang: Option<String>,
+}
+
+/// A day `YYYY-MM-DD` or an RFC 3339 instant.
+fn day_or_instant() -> utoipa::openapi::schema::Schema {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type};
+    let string =
+        |f| ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(f)));
+    let what = "A day YYYY-MM-DD (Almaty; a `to` includes it) or an RFC 3339 instant (a `to` excludes it)";
+    let one = OneOfBuilder::new().description(Some(what));
+    Schema::OneOf(one.item(string(KnownFormat::Date)).item(string(KnownFormat::DateTime)).build())
+}
+
 /// A page of the table, or an export of all of it.
+#[utoipa::path(get, path = "/api/applications/table", tag = "applications", operation_id = "applications_table", params(TableParams),
+    responses((status = 200, description = "A page: `rows` (id, number, service and its title, status, stages, executors, organisation, district, applicant, submission, term, closing, overdue) and `next_cursor` (null on the last page); or the export of every row of the filter (`Qala-Rows` their number, `Qala-Rows-Left-Out: true` beyond the export's bound)",
+            content((Object = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")),
+            headers(("Qala-Rows" = i64, description = "Exports: the rows written"), ("Qala-Rows-Left-Out" = String, description = "Exports: `true` when rows beyond the bound were left out"))),
+        (status = 400, description = "A parameter that cannot be used (unknown, out of range, not a date, a cursor not of this table): `detail` names it", body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody),
+        (status = 403, description = "Only staff (the applications of the organisations and departments they work for) and administrators (all)", body = crate::error::ErrorBody)))]
 pub async fn table(
     State(state): State<AppState>,
     caller: Caller,
@@ -141,6 +232,11 @@ fn period(raw: &Option<String>, lang: Lang) -> Result<Period, ApiError> {
 }
 
 /// Counts, compliance and backlog.
+#[utoipa::path(get, path = "/api/applications/analytics", tag = "applications", operation_id = "applications_analytics", params(PeriodParams),
+    responses((status = 200, description = "Counts by status and service, compliance with terms, stage times and the backlog, of the applications the caller's table holds", body = Object),
+        (status = 400, description = "An unknown parameter, or `from`/`to` not a date or an instant", body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody),
+        (status = 403, description = "Only staff and administrators", body = crate::error::ErrorBody)))]
 pub async fn analytics(
     State(state): State<AppState>,
     caller: Caller,
@@ -156,6 +252,11 @@ pub async fn analytics(
 }
 
 /// Counts by district, as GeoJSON.
+#[utoipa::path(get, path = "/api/applications/analytics/districts", tag = "applications", operation_id = "applications_by_district", params(PeriodParams),
+    responses((status = 200, description = "A FeatureCollection of the districts with their counts", body = Object, content_type = "application/geo+json"),
+        (status = 400, description = "An unknown parameter, or `from`/`to` not a date or an instant", body = crate::error::ErrorBody),
+        (status = 401, body = crate::error::ErrorBody),
+        (status = 403, description = "Only staff and administrators", body = crate::error::ErrorBody)))]
 pub async fn districts(
     State(state): State<AppState>,
     caller: Caller,

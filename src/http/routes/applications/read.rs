@@ -51,6 +51,11 @@ pub(super) async fn card_response(
 }
 
 /// One application.
+#[utoipa::path(get, path = "/api/applications/{id}", tag = "applications", operation_id = "get_application",
+    params(("id" = i64, Path, minimum = 1, description = "Application id")),
+    responses((status = 200, description = "The card as the caller may see it: the public its status, published fields and site; the applicant and the staff who work it the whole form, files and history (a view of personal data by staff is journalled)",
+            body = Object, headers(("ETag" = String, description = "`\"v<version>\"`, the `If-Match` of the next change"))),
+        (status = 404, description = "No such application, one the caller may not see, or a draft of another applicant", body = crate::error::ErrorBody)))]
 pub async fn one(
     State(state): State<AppState>,
     caller: Caller,
@@ -62,21 +67,34 @@ pub async fn one(
 }
 
 /// Parameters of the list.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
+    /// Only applications in this status (draft, in_progress, returned, approved, refused,
+    /// withdrawn).
+    #[param(pattern = r"^[^\u0000]*$")]
     pub status: Option<String>,
+    /// Only applications of this service.
+    #[param(pattern = r"^[^\u0000]*$")]
     pub service: Option<String>,
-    /// Only applications whose id is below this (the next page).
+    /// Only applications whose id is below this (the next page: `next_before`).
+    #[param(minimum = 1, maximum = 9007199254740991.0)]
     pub before: Option<i64>,
+    /// Most applications, 1-500 (default 50; beyond the bounds, the nearest one).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
-    /// Read by `ReqLang`; listed so that `?lang=` is not an unknown parameter.
+    /// Language of the services' titles (`kk`, `ru`, `en`).
     #[allow(dead_code)]
     pub lang: Option<String>,
 }
 
 /// The caller's applications (an applicant's own; staff: those of its organisation), newest
 /// first, keyset-paged by id.
+#[utoipa::path(get, path = "/api/applications", tag = "applications", operation_id = "list_applications", params(ListQuery),
+    responses((status = 200, description = "`applications` (id, number, service and its title, status, dates), newest first, and `next_before`, the `before` of the next page (null on the last)", body = Object),
+        (status = 400, body = crate::error::ErrorBody),
+        (status = 401, description = "Only a signed-in caller has applications", body = crate::error::ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -113,6 +131,10 @@ pub async fn list(
 }
 
 /// The notifications of an application and every attempt to deliver them.
+#[utoipa::path(get, path = "/api/applications/{id}/deliveries", tag = "applications", operation_id = "application_deliveries",
+    params(("id" = i64, Path, minimum = 1, description = "Application id")),
+    responses((status = 200, description = "`deliveries`: each notification of the application (e-mail, SMS) with its delivery attempts", body = Object),
+        (status = 404, description = "No such application, or the caller may not see its personal data", body = crate::error::ErrorBody)))]
 pub async fn deliveries(
     State(state): State<AppState>,
     caller: Caller,
@@ -133,17 +155,25 @@ pub async fn deliveries(
 }
 
 /// Parameters of the executors' list.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ExecutorsQuery {
+    /// A task stage of the application's service (one with a role), e.g. `intake`.
     pub stage: String,
-    /// Read by `ReqLang`; listed so that `?lang=` is not an unknown parameter.
+    /// Language of the answer's texts (`kk`, `ru`, `en`).
     #[allow(dead_code)]
     pub lang: Option<String>,
 }
 
 /// Who may work a stage of the application now, with each one's load: what a manager assigns
 /// from. For the staff who see the application.
+#[utoipa::path(get, path = "/api/applications/{id}/executors", tag = "applications", operation_id = "application_executors",
+    params(("id" = i64, Path, minimum = 1, description = "Application id"), ExecutorsQuery),
+    responses((status = 200, description = "`executors`: the active users of the stage's organisation, department and role, each with its open tasks", body = Object),
+        (status = 400, description = "`stage` is not a task stage of the application's service", body = crate::error::ErrorBody),
+        (status = 403, description = "Only the staff who work the application and administrators", body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody)))]
 pub async fn executors(
     State(state): State<AppState>,
     caller: Caller,
