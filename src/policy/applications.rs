@@ -66,13 +66,15 @@ pub fn caller_keys(caller: &Caller) -> Vec<String> {
     }
 }
 
-/// The view of `caller` on an application of `service` by `applicant`, routed to `org`.
+/// The view of `caller` on an application of `service` by `applicant`, routed to `org`. The
+/// applicant's own application is always the applicant's view, an administrator's too: it edits
+/// its drafts like anyone, and does not review what it applied for.
 pub fn view(caller: &Caller, service: &ServiceDef, applicant: &str, org: &str) -> View {
-    if caller.is_admin() {
-        return View::Admin;
-    }
     if caller.principal().is_some_and(|p| p.login == applicant) {
         return View::Applicant;
+    }
+    if caller.is_admin() {
+        return View::Admin;
     }
     let keys = access_keys(service, org);
     if caller_keys(caller).iter().any(|k| keys.contains(k)) {
@@ -109,6 +111,7 @@ mod tests {
         let v = |c: &Caller| view(c, &s, "aigerim", &org);
         assert_eq!(v(&Caller::user("aigerim", &["applicant"])), View::Applicant);
         assert_eq!(v(&Caller::user("root", &["admin"])), View::Admin);
+        assert_eq!(v(&Caller::user("aigerim", &["admin"])), View::Applicant, "an admin's own application");
         assert_eq!(v(&staff("berik", &["reviewer"], &org, None)), View::Staff);
         // Another applicant, a viewer of the same organisation, anonymous: what is published.
         let public = if s.publish.public { View::Public } else { View::None };
