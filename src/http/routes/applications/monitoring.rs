@@ -7,7 +7,7 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::applications::monitoring::{self, TableQuery, TableScope, export};
 use crate::auth::Caller;
@@ -135,6 +135,21 @@ fn day_or_instant() -> utoipa::openapi::schema::Schema {
     Schema::OneOf(one.item(string(KnownFormat::Date)).item(string(KnownFormat::DateTime)).build())
 }
 
+/// A row of a page: the table's row and its service's title in the caller's language.
+#[derive(serde::Serialize)]
+struct PageRow<'a> {
+    #[serde(flatten)]
+    row: &'a monitoring::TableRow,
+    service_title: Option<&'a str>,
+}
+
+/// A page and the cursor of the next one.
+#[derive(serde::Serialize)]
+struct Page<'a> {
+    rows: Vec<PageRow<'a>>,
+    next_cursor: Option<String>,
+}
+
 /// A page of the table, or an export of all of it.
 #[utoipa::path(get, path = "/api/applications/table", tag = "applications", operation_id = "applications_table", params(TableParams),
     responses((status = 200, description = "A page: `rows` (id, number, service and its title, status, stages, executors, organisation, district, applicant, submission, term, closing, overdue) and `next_cursor` (null on the last page); or the export of every row of the filter (`Qala-Rows` their number, `Qala-Rows-Left-Out: true` beyond the export's bound)",
@@ -156,16 +171,17 @@ pub async fn table(
     match format.as_deref() {
         None | Some("json") => {
             let (rows, next) = monitoring::page(&state.pool, &q, &scope, now).await.map_err(db)?;
-            let items: Vec<Value> = rows
+            // Serialised straight from the rows (no JSON tree built and copied per page: that was
+            // a third of the server's time on a page of 50 in `make bench-apps`).
+            let services = state.apps.services();
+            let rows: Vec<PageRow<'_>> = rows
                 .iter()
-                .map(|r| {
-                    let mut v = json!(r);
-                    v["service_title"] =
-                        json!(state.apps.service(&r.service_id).map(|s| s.title.get(lang).to_string()));
-                    v
+                .map(|r| PageRow {
+                    row: r,
+                    service_title: services.get(&r.service_id).map(|s| s.title.get(lang)),
                 })
                 .collect();
-            Ok(Json(json!({"rows": items, "next_cursor": next})).into_response())
+            Ok(Json(Page { rows, next_cursor: next }).into_response())
         }
         Some(f @ ("csv" | "xlsx")) => {
             let (rows, more) =
