@@ -87,11 +87,9 @@ async fn world(db: &TestDb, dir: &Path) {
         common::layer_from("zones", ZONES),
     ];
     common::sync_layers(&db.pool, &layers).await;
+    common::city_boundary(&db.pool).await;
     sqlx::raw_sql(
-        "INSERT INTO kato_units (code, level, name_ru, name_kk, name_en, source) VALUES ('750000000', 1, 'г.Алматы', 'Алматы қаласы', 'Almaty', 'test');
-         INSERT INTO kato_boundaries (code, geom, area_m2, source)
-           VALUES ('750000000', ST_Multi(ST_MakeEnvelope(76.7, 43.0, 77.2, 43.5, 4326)), 1, 'test');
-         INSERT INTO features (layer_id, geom, attrs) VALUES
+        "INSERT INTO features (layer_id, geom, attrs) VALUES
            ('zones', ST_MakeEnvelope(76.80, 43.10, 76.95, 43.40, 4326), '{\"code\": \"a\"}'),
            ('zones', ST_MakeEnvelope(76.95, 43.10, 77.10, 43.40, 4326), '{\"code\": \"b\"}')",
     )

@@ -51,14 +51,7 @@ async fn world(db: &TestDb) -> axum::Router {
         &std::fs::read_to_string(common::repo().join("layers/applications.toml")).unwrap(),
     )];
     common::sync_layers(&db.pool, &layers).await;
-    sqlx::raw_sql(
-        "INSERT INTO kato_units (code, level, name_ru, name_kk, name_en, source) VALUES ('750000000', 1, 'г.Алматы', 'Алматы қаласы', 'Almaty', 'test');
-         INSERT INTO kato_boundaries (code, geom, area_m2, source)
-           VALUES ('750000000', ST_Multi(ST_MakeEnvelope(76.7, 43.0, 77.2, 43.5, 4326)), 1, 'test');",
-    )
-    .execute(&db.pool)
-    .await
-    .unwrap();
+    common::city_boundary(&db.pool).await;
     let services = vec![service("network_connection", true), service("network_private", false)];
     qala::applications::sync::sync(&db.pool, &services).await.unwrap();
     user(db, "citizen", &["applicant"], None, None).await;

@@ -208,14 +208,7 @@ async fn both_openapi_documents_hold_under_a_property_based_tester() {
     user(&db, STAFF, &["reviewer"], Some("almaty-akimat"), None).await;
     user(&db, APPLICANT, &["applicant"], None, None).await;
     // The city's boundary, which a site must lie in, and the repository's services.
-    sqlx::raw_sql(
-        "INSERT INTO kato_units (code, level, name_ru, name_kk, name_en, source) VALUES ('750000000', 1, 'г.Алматы', 'Алматы қаласы', 'Almaty', 'test');
-         INSERT INTO kato_boundaries (code, geom, area_m2, source)
-           VALUES ('750000000', ST_Multi(ST_MakeEnvelope(76.7, 43.0, 77.2, 43.5, 4326)), 1, 'test');",
-    )
-    .execute(&db.pool)
-    .await
-    .unwrap();
+    common::city_boundary(&db.pool).await;
     let services = qala::applications::service::load_dir(&common::repo().join("services")).unwrap();
     qala::applications::sync::sync(&db.pool, &services).await.unwrap();
     let files = tempfile::tempdir().unwrap();

@@ -167,6 +167,15 @@ pub fn point_rank_below(z: u8) -> u32 {
     256 >> drop
 }
 
+/// The thinning condition of a point tile at zoom `z`: none from [`POINT_THINNING_BELOW_ZOOM`]
+/// on (no hash computed per row where every point is kept).
+fn point_rank_filter(z: u8) -> String {
+    match point_rank_below(z) {
+        256 => "true".to_string(),
+        n => format!("qala_point_rank(f.id) < {n}"),
+    }
+}
+
 /// The tile buffer as a fraction of the tile's width (64 of 4096 units).
 pub const BUFFER_FRACTION: f64 = 64.0 / 4096.0;
 
@@ -202,7 +211,7 @@ async fn render(
             .replace("{table}", &format!("\"features_{}\"", layer.id))
             .replace("{size_filter}", size_filter)
             .replace("{latin_names}", latin_names(layer))
-            .replace("{point_rank}", &point_rank_below(coord.z).to_string())
+            .replace("{point_rank}", &point_rank_filter(coord.z))
             .replace("{scope}", &scope.sql(7));
         let mvt: Option<Vec<u8>> = sqlx::query_scalar(&sql)
             .bind(&layer.id)

@@ -146,6 +146,19 @@ label = {{ kk = "Түрі", ru = "Вид", en = "Kind" }}
 }
 
 /// Writes layers into the database.
+/// The city of Almaty as a KATO unit with a simple boundary (76.7-77.2 E, 43.0-43.5 N): the
+/// boundary an application's site must lie in.
+pub async fn city_boundary(pool: &PgPool) {
+    sqlx::raw_sql(
+        "INSERT INTO kato_units (code, level, name_ru, name_kk, name_en, source) VALUES ('750000000', 1, 'г.Алматы', 'Алматы қаласы', 'Almaty', 'test');
+         INSERT INTO kato_boundaries (code, geom, area_m2, source)
+           VALUES ('750000000', ST_Multi(ST_MakeEnvelope(76.7, 43.0, 77.2, 43.5, 4326)), 1, 'test');",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
 pub async fn sync_layers(pool: &PgPool, layers: &[LayerDef]) {
     qala::layers::sync::sync(pool, layers).await.unwrap();
 }
