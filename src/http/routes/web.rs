@@ -28,6 +28,9 @@ struct Assets;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(index))
+        // The applications screens (the same front end routes them in the browser).
+        .route("/app", get(index))
+        .route("/app/{*rest}", get(index))
         .route("/api/web/config", get(config))
         .route("/assets/{*path}", get(asset))
 }

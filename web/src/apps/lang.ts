@@ -1,0 +1,28 @@
+// Languages of the applications screens: the web map's (kk, kk-Latn, ru, en), the stored choice,
+// and server texts ({kk, ru, en}) in the current one.
+import { type Lang, LANGS, LANG_NAMES, pick, serverLang } from '../i18n';
+import { kkLatin } from '../translit';
+
+export { type Lang, LANGS, LANG_NAMES, pick, serverLang };
+export const kkLatinOf = kkLatin;
+
+/** The language stored by the web map (the same key), else the browser's. */
+export function storedLang(): Lang {
+  try {
+    const l = localStorage.getItem('qala.lang') as Lang | null;
+    if (l && LANGS.includes(l)) return l;
+  } catch { /* storage may be off */ }
+  const nav = (navigator.language || 'ru').toLowerCase();
+  return nav.startsWith('kk') ? 'kk' : nav.startsWith('en') ? 'en' : 'ru';
+}
+
+export function storeLang(l: Lang) {
+  try { localStorage.setItem('qala.lang', l); } catch { /* storage may be off */ }
+}
+
+/** A text the server gave in the language asked for (already one string) or as {kk, ru, en}. */
+export function textOf(v: unknown, lang: Lang): string {
+  if (v == null) return '';
+  if (typeof v === 'string') return lang === 'kk-Latn' ? kkLatin(v) : v;
+  return pick(v as { kk?: string; ru?: string; en?: string }, lang);
+}
