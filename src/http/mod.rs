@@ -97,6 +97,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::admin::router())
         // issue 13: notify
         .merge(routes::notify::router())
+        .merge(routes::inbox::router())
         .merge(routes::applications::router())
         .merge(routes::open311::router())
         .fallback(routes::web::fallback)

@@ -9,9 +9,12 @@ use serde_json::{Map, Value, json};
 use super::{
     Ctx, LifecycleError, Result, actor_of, check_version, documents_present, effects, filled, load_for,
 };
+use crate::applications::service::ServiceDef;
 use crate::applications::service::form::Filler;
 use crate::applications::service::values::{FormCheck, diff, validate_form};
+use crate::applications::store::ApplicationRow;
 use crate::applications::workflow::engine::{Action, Actor, Context, Event, Refusal, Route, apply};
+use crate::applications::workflow::offers::Offer;
 use crate::i18n::Msg;
 use crate::policy::Caller;
 use crate::policy::applications::View;
@@ -193,6 +196,31 @@ pub async fn act(
     )
     .await?;
     effects::notify(cx, &mut tx, &service, row, &applied.events, comment.as_deref()).await?;
+    let executors_before: Vec<String> =
+        before.state.0.tokens.iter().filter_map(|t| t.executor.clone()).collect();
+    crate::applications::inbox::record(
+        &mut tx,
+        &service,
+        row,
+        &actor.user,
+        &applied.events,
+        &executors_before,
+    )
+    .await?;
     tx.commit().await?;
     Ok(applied.events)
+}
+
+/// What `caller` may do with `row` now ([`crate::applications::workflow::offers`]), as the
+/// workstation and the applicant's page show it.
+pub fn offers_for(cx: &Ctx<'_>, caller: &Caller, row: &ApplicationRow, service: &ServiceDef) -> Vec<Offer> {
+    let Ok(actor) = actor_of(caller) else { return Vec::new() };
+    let (filled, documents) = (filled(&row.form.0), documents_present(&row.documents.0));
+    let ecx =
+        Context { actor: &actor, at: cx.now, filled: &filled, documents: &documents, route: Route::Provider };
+    let changed: Vec<String> = match &row.returned_form {
+        Some(base) => diff(&base.0, &row.form.0).into_iter().map(|c| c.field).collect(),
+        None => Vec::new(),
+    };
+    crate::applications::workflow::offers::offers(service, &row.state.0, &ecx, &changed)
 }

@@ -40,6 +40,7 @@
 mod actions;
 pub mod deadlines;
 pub mod engine;
+pub mod offers;
 pub mod state;
 pub mod timeline;
 

@@ -7,7 +7,8 @@
 //! - [`tiles`] (vector tiles, TileJSON), [`terrain`] (terrain-RGB), [`styles`] (styles, fonts);
 //! - [`print`] (maps to scale, passports), [`records`] (document records, `/verify`);
 //! - [`web`] (the web map's files and configuration, the fallback);
-//! - [`notify`] (`/api/admin/notifications`: the channels' health);
+//! - [`notify`] (`/api/admin/notifications`: the channels' health); [`inbox`]
+//!   (`/api/me/notifications`: the user's in-app notifications);
 //! - [`applications`] (`/api/services`, `/api/applications`, `/api/admin/calendar`);
 //! - [`open311`] (`/open311/v2`: Open311 GeoReport v2 over the public services).
 
@@ -16,6 +17,7 @@ pub mod applications;
 pub mod attachments;
 pub mod auth;
 pub mod export;
+pub mod inbox;
 pub mod kato;
 pub mod layers;
 // issue 13: notify

@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/services/{id}", get(services::one))
         .route("/api/applications", post(actions::create).get(read::list))
         .route("/api/applications/table", get(monitoring::table))
+        .route("/api/applications/queues", get(read::queues))
         .route("/api/applications/analytics", get(monitoring::analytics))
         .route("/api/applications/analytics/districts", get(monitoring::districts))
         .route("/api/applications/{id}", get(read::one).patch(actions::change))

@@ -41,7 +41,28 @@ pub(super) async fn card_response(
         )
         .await;
     }
-    let card = crate::applications::card::card(&row, &service, view, &state.apps.calendar(), cx.now, lang);
+    let mut card =
+        crate::applications::card::card(&row, &service, view, &state.apps.calendar(), cx.now, lang);
+    // What the caller may do now, each with the engine's reason when not.
+    let offers: Vec<Value> = crate::applications::lifecycle::actions::offers_for(&cx, caller, &row, &service)
+        .into_iter()
+        .map(|o| {
+            let mut v = json!(o);
+            if let Some(r) = &o.refusal {
+                v["reason"] = json!(r.msg.text(lang));
+            }
+            if o.action == "forward" {
+                v["to"] = json!(
+                    o.to.iter()
+                        .map(|s| json!({"stage": s,
+                    "title": service.workflow.stage(s).map(|d| d.title.get(lang))}))
+                        .collect::<Vec<_>>()
+                );
+            }
+            v
+        })
+        .collect();
+    card["actions"] = json!(offers);
     let mut r = Json(card).into_response();
     if let Ok(v) = HeaderValue::from_str(&crate::features::conditional::etag(row.version)) {
         r.headers_mut().insert(header::ETAG, v);
@@ -87,6 +108,10 @@ pub struct ListQuery {
     /// Language of the services' titles (`kk`, `ru`, `en`).
     #[allow(dead_code)]
     pub lang: Option<String>,
+    /// A reviewer's queue instead of the caller's list: `new`, `pool`, `mine`, `in_review`,
+    /// `returned`, `done` (`status` and `service` do not apply to it).
+    #[param(pattern = r"^(new|pool|mine|in_review|returned|done)$")]
+    pub queue: Option<String>,
 }
 
 /// The caller's applications (an applicant's own; staff: those of its organisation), newest
@@ -104,6 +129,9 @@ pub async fn list(
     let Some(p) = caller.principal() else { return Err(ApiError::unauthorized(lang)) };
     let Query(q) = q.map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
     let limit = q.limit.unwrap_or(50).clamp(1, 500);
+    if let Some(queue) = q.queue.as_deref() {
+        return queue_page(&state, &caller, &p.login, queue, q.before, limit, lang).await;
+    }
     let org = if crate::policy::applications::caller_keys(&caller).is_empty() { None } else { p.org.clone() };
     let filter = crate::applications::store::ListFilter {
         login: &p.login,
@@ -128,6 +156,62 @@ pub async fn list(
         })
         .collect();
     Ok(Json(json!({"applications": items, "next_before": next})))
+}
+
+/// A page of queue `queue` for `caller`, rows as the list gives them.
+async fn queue_page(
+    state: &AppState,
+    caller: &Caller,
+    login: &str,
+    queue: &str,
+    before: Option<i64>,
+    limit: i64,
+    lang: Lang,
+) -> Result<Json<Value>, ApiError> {
+    use crate::applications::queues;
+    if !queues::QUEUES.contains(&queue) {
+        return Err(ApiError::bad_request(lang, format!("queue: one of {}", queues::QUEUES.join(", "))));
+    }
+    let keys = crate::policy::applications::caller_keys(caller);
+    let scope = queues::Scope { login, keys: &keys, all: caller.is_admin() };
+    let rows = queues::list(&state.pool, &scope, queue, before, limit)
+        .await
+        .map_err(|e| ApiError::from_query(lang, e))?;
+    let next = (rows.len() as i64 == limit).then(|| rows.last().map(|r| r.id)).flatten();
+    let items: Vec<Value> = rows
+        .into_iter()
+        .map(|r| {
+            let service = state.apps.service(&r.service_id);
+            let stage_titles: Vec<Value> = r
+                .stages
+                .iter()
+                .map(|s| json!(service.as_ref().and_then(|d| d.workflow.stage(s)).map(|d| d.title.get(lang))))
+                .collect();
+            let mut v = json!(r);
+            v["service_title"] = json!(service.as_ref().map(|s| s.title.get(lang)));
+            v["stage_titles"] = json!(stage_titles);
+            v
+        })
+        .collect();
+    Ok(Json(json!({"applications": items, "next_before": next})))
+}
+
+/// How many applications each of the caller's queues holds.
+#[utoipa::path(get, path = "/api/applications/queues", tag = "applications", operation_id = "application_queues",
+    responses((status = 200, description = "`queues`: the counts of `new`, `pool`, `mine`, `in_review`, `returned` and `done` for the caller (its organisation's and department's applications, its own stages; all for administrators); list one with `GET /api/applications?queue=`", body = Object),
+        (status = 401, description = "Only a signed-in caller has queues", body = crate::error::ErrorBody)))]
+pub async fn queues(
+    State(state): State<AppState>,
+    caller: Caller,
+    ReqLang(lang): ReqLang,
+) -> Result<Json<Value>, ApiError> {
+    let Some(p) = caller.principal() else { return Err(ApiError::unauthorized(lang)) };
+    let keys = crate::policy::applications::caller_keys(&caller);
+    let scope = crate::applications::queues::Scope { login: &p.login, keys: &keys, all: caller.is_admin() };
+    let counts = crate::applications::queues::counts(&state.pool, &scope)
+        .await
+        .map_err(|e| ApiError::from_query(lang, e))?;
+    Ok(Json(json!({ "queues": counts })))
 }
 
 /// The notifications of an application and every attempt to deliver them.
