@@ -28,6 +28,7 @@ pub mod document;
 pub mod inbox;
 pub mod lifecycle;
 pub mod monitoring;
+pub mod objects;
 pub mod open311;
 pub mod overlay;
 pub mod queues;

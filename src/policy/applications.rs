@@ -92,6 +92,51 @@ pub fn scope(caller: &Caller) -> FeatureScope {
     }
 }
 
+/// Who may see an object drawn or uploaded on an application (a detailed plan, a network).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectAccess {
+    /// The staff who work the application.
+    Staff,
+    /// The staff and the applicant.
+    Applicant,
+    /// Everyone who sees the application, the public included.
+    Public,
+}
+
+impl ObjectAccess {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ObjectAccess::Staff => "staff",
+            ObjectAccess::Applicant => "applicant",
+            ObjectAccess::Public => "public",
+        }
+    }
+}
+
+/// The object accesses a view reads: staff and administrators all, the applicant its and the
+/// public ones, the public only public ones, nobody else any.
+///
+/// ```
+/// use qala::policy::applications::{ObjectAccess, View, objects_readable};
+/// assert_eq!(objects_readable(View::Applicant), &[ObjectAccess::Applicant, ObjectAccess::Public]);
+/// assert!(objects_readable(View::None).is_empty());
+/// ```
+pub fn objects_readable(view: View) -> &'static [ObjectAccess] {
+    match view {
+        View::None => &[],
+        View::Public => &[ObjectAccess::Public],
+        View::Applicant => &[ObjectAccess::Applicant, ObjectAccess::Public],
+        View::Staff | View::Admin => &[ObjectAccess::Staff, ObjectAccess::Applicant, ObjectAccess::Public],
+    }
+}
+
+/// Whether a view may draw, upload, change or remove objects on an application: the staff who
+/// work it and administrators.
+pub fn may_edit_objects(view: View) -> bool {
+    view >= View::Staff && view != View::Applicant
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@ pub(crate) mod calendar;
 pub(crate) mod document;
 pub(crate) mod files;
 pub(crate) mod monitoring;
+pub(crate) mod objects;
 pub(crate) mod read;
 pub(crate) mod services;
 
@@ -38,6 +39,16 @@ pub fn router() -> Router<AppState> {
             put(files::upload).layer(axum::extract::DefaultBodyLimit::max(files::MAX_BODY)),
         )
         .route("/api/applications/{id}/files/{sha}", get(files::download))
+        .route(
+            "/api/applications/{id}/objects",
+            get(objects::list)
+                .post(objects::add)
+                .layer(axum::extract::DefaultBodyLimit::max(objects::MAX_BODY)),
+        )
+        .route(
+            "/api/applications/{id}/objects/{object}",
+            axum::routing::patch(objects::change).delete(objects::remove),
+        )
         .route("/api/applications/{id}/deliveries", get(read::deliveries))
         .route("/api/applications/{id}/executors", get(read::executors))
         .route("/api/applications/{id}/document.pdf", get(document::pdf))
