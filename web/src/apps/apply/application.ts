@@ -1,0 +1,204 @@
+// One of my applications (`/app/my/{id}`): a draft opens as the form; otherwise its lifecycle
+// (the stages of its workflow with the current one and the time left from the card's `term`), the
+// corrections asked for after a return (only the flagged fields editable) and the resubmission,
+// the result to download with its QR check (`/verify/{code}`, the code from the document's
+// `Qala-Document` header), the comments sent to me and my own, the timeline, and withdrawal.
+import type { Ctx } from '../shell';
+import * as api from '../api';
+import { esc } from '../words';
+import { textOf } from '../lang';
+import { type Card, type ServiceDef, type Term, serviceDef, etagOf, offered, fmtDate, fmtSize } from './model';
+import { tr, W, statusName, providerName } from './words';
+import { mountEditor, labelOf } from './editor';
+
+const CLOSED = ['approved', 'refused', 'withdrawn'];
+
+function termText(t: Term | null | undefined, status: string): string {
+  if (!t) return '';
+  if (CLOSED.includes(status)) return `${(t.elapsed / 86400).toFixed(1)} ${tr('tookDays')}`;
+  if (t.overdue || t.left < 0) return tr('overdue');
+  const days = t.left / 86400;
+  return days >= 1 ? `${days.toFixed(1)} ${tr('daysLeft')}` : `${Math.max(0, Math.round(t.left / 3600))} ${tr('hoursLeft')}`;
+}
+
+/** The main line of a workflow: stages from the start along forward/approve transitions. */
+function mainLine(svc: ServiceDef): Array<{ id: string; title: string; branches?: string[] }> {
+  const lang = api.currentLang();
+  const byId = new Map(svc.workflow.stages.map((s) => [s.id, s]));
+  const out: Array<{ id: string; title: string; branches?: string[] }> = [];
+  const seen = new Set<string>();
+  let cur: string | undefined = svc.workflow.start;
+  while (cur && byId.has(cur) && !seen.has(cur)) {
+    seen.add(cur);
+    const s = byId.get(cur)!;
+    const raw = s as unknown as { branches?: string[]; join?: string };
+    if (s.kind === 'parallel' && raw.branches) {
+      raw.branches.forEach((b) => seen.add(b));
+      out.push({ id: s.id, title: textOf(s.title, lang), branches: raw.branches });
+      cur = raw.join;
+      continue;
+    }
+    out.push({ id: s.id, title: textOf(s.title, lang) });
+    cur = (s.next ?? []).find((n) => n.action === 'forward' || n.action === 'approve')?.to;
+  }
+  return out;
+}
+
+export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => void)> {
+  const lang = api.currentLang();
+  const id = ctx.route.parts[1];
+  let card: Card;
+  try {
+    card = await api.get<Card>(`/api/applications/${encodeURIComponent(id)}`);
+  } catch (e) {
+    if ((e as api.ApiFailure).status === 404) {
+      root.innerHTML = `<p><a href="/app/my">← ${esc(tr('my'))}</a></p><h1 data-testid="app-not-found">${esc(tr('notFound'))}</h1>`;
+      return;
+    }
+    throw e;
+  }
+  const svc = await serviceDef(card.service.id);
+  const reload = () => ctx.navigate(`/app/my/${card.id}`, true);
+  const head = `<p><a href="/app/my" data-testid="back-my">← ${esc(tr('my'))}</a></p>
+    <h1 data-testid="app-title">${esc(textOf(svc.title, lang))}</h1>
+    <p class="meta"><span class="app-no" data-testid="app-number">${card.number ? `№ ${esc(card.number)}` : esc(tr('draftOf'))}</span>
+      <span class="badge st-${esc(card.status)}" data-testid="app-status" data-status="${esc(card.status)}">${esc(statusName(card.status))}</span>
+      <span class="hint">${esc(providerName(svc.provider))}</span> · <a href="/app/services/${esc(svc.id)}">${esc(tr('passport'))}</a></p>`;
+
+  if (card.status === 'draft') {
+    root.innerHTML = `<article class="apply application" data-testid="application" data-id="${card.id}">${head}<div data-testid="editor"></div></article>`;
+    return mountEditor(root.querySelector<HTMLElement>('[data-testid=editor]')!, ctx, card, svc, { mode: 'draft', onDone: reload });
+  }
+
+  // -------- lifecycle
+  const current = new Set(card.stages.map((s) => s.stage));
+  const visited = new Set(card.timeline.filter((v) => v.left_at).map((v) => v.stage));
+  const stateOf = (sid: string) => (current.has(sid) ? 'current' : visited.has(sid) ? 'done' : CLOSED.includes(card.status) ? 'skipped' : 'todo');
+  const line = mainLine(svc);
+  const stepper = line.map((s) => {
+    const st = s.branches ? (s.branches.some((b) => current.has(b)) ? 'current' : s.branches.every((b) => visited.has(b)) ? 'done' : stateOf(s.id)) : stateOf(s.id);
+    const branches = s.branches ? `<ul class="branches">${s.branches.map((b) => `<li class="step ${stateOf(b)}">${esc(textOf(svc.workflow.stages.find((x) => x.id === b)?.title, lang))}</li>`).join('')}</ul>` : '';
+    return `<li class="step ${st}" data-stage="${esc(s.id)}" data-state="${st}"${st === 'current' ? ' aria-current="step"' : ''}>${esc(s.title)}${branches}</li>`;
+  }).join('');
+  const finalStep = card.status === 'approved' || card.status === 'refused' || card.status === 'withdrawn'
+    ? `<li class="step done final st-${esc(card.status)}">${esc(statusName(card.status))}</li>` : '';
+  const currentStages = card.stages.map((s) => `<li data-testid="current-stage"><strong>${esc(s.title ?? s.stage)}</strong>
+      <span class="hint">${esc(fmtDate(s.entered_at, true))}</span>
+      ${s.term ? `<span class="badge${s.term.overdue ? ' overdue' : ''}" data-testid="stage-left">${esc(termText(s.term, card.status))}</span>` : ''}</li>`).join('');
+  const history = card.history ?? [];
+  const comments = history.flatMap((h) => h.events.filter((e) => e.event === 'commented').map((e) => ({ at: h.at, mine: h.actor === card.applicant, text: e.text ?? '' })));
+  const evName = (a: string) => (`ev_${a}` in W ? tr(`ev_${a}` as keyof typeof W) : tr('ev_other'));
+  const stageName = (sid?: string) => (sid ? textOf(svc.workflow.stages.find((s) => s.id === sid)?.title, lang) || sid : '');
+  const timeline = history.map((h) => {
+    const bits: string[] = [];
+    for (const e of h.events) {
+      if (e.event === 'stage_entered' && e.stage) bits.push(`→ ${esc(stageName(e.stage))}`);
+      if (e.event === 'returned_for_corrections') bits.push(`${esc(tr('flagged'))}: ${(e.fields ?? []).map((f) => esc(labelOf(svc, f, lang))).join(', ')}`);
+      if (e.event === 'commented') bits.push(`«${esc(e.text ?? '')}»`);
+      if (e.event === 'refused' && card.refusal?.reason) bits.push(esc(card.refusal.reason));
+    }
+    return `<li data-testid="timeline-entry" data-action="${esc(h.action)}"><time>${esc(fmtDate(h.at, true))}</time> <strong>${esc(evName(h.action))}</strong>${bits.length ? ` <span>${bits.join(' · ')}</span>` : ''}</li>`;
+  }).reverse().join('');
+  const visits = card.timeline.map((v) => `<li><strong>${esc(v.title ?? v.stage)}</strong> <span class="hint">${esc(fmtDate(v.entered_at, true))}${v.left_at ? ` – ${esc(fmtDate(v.left_at, true))}` : ` – ${esc(tr('now'))}`}${v.working_days != null ? ` · ${v.working_days} ${esc(tr('days'))}` : ''}</span></li>`).join('');
+  const decided = card.status === 'approved' || card.status === 'refused';
+  const values = svc.form.filter((f) => card.form[f.name] !== undefined && f.type !== 'file').map((f) => {
+    const v = card.form[f.name];
+    const show = (x: unknown): string => {
+      if (Array.isArray(x)) return x.map((y) => (typeof y === 'object' ? Object.values(y as object).join(' / ') : show(y))).join('; ');
+      if (typeof x === 'boolean') return tr(x ? 'yes' : 'no');
+      const c = f.values?.find((ch) => ch.value === x);
+      return c ? textOf(c.label, lang) : `${String(x)}${f.unit ? ` ${f.unit}` : ''}`;
+    };
+    return `<dt>${esc(textOf(f.label, lang))}</dt><dd>${esc(show(v))}</dd>`;
+  }).join('');
+  const files = Object.entries(card.documents ?? {}).flatMap(([doc, list]) => list.map((f) => `<li>${esc(labelOf(svc, doc, lang))}: <a href="/api/applications/${card.id}/files/${esc(f.id)}" download="${esc(f.name)}">${esc(f.name)}</a> <span class="hint">${fmtSize(f.size)}</span></li>`)).join('');
+
+  root.innerHTML = `<article class="apply application" data-testid="application" data-id="${card.id}">${head}
+    <section class="panel" data-testid="lifecycle"><h2>${esc(tr('lifecycle'))}</h2>
+      <ol class="stepper" data-testid="stepper">${stepper}${finalStep}</ol>
+      ${currentStages ? `<p>${esc(tr('currentStage'))}:</p><ul class="current">${currentStages}</ul>` : ''}
+      <p class="term">${card.submitted_at ? `${esc(tr('submittedAt'))}: ${esc(fmtDate(card.submitted_at, true))}` : ''}
+        ${card.term ? ` · ${esc(tr('dueAt'))}: ${esc(fmtDate(card.term.due))} · <span class="badge${card.term.overdue && !CLOSED.includes(card.status) ? ' overdue' : ''}" data-testid="time-left">${esc(termText(card.term, card.status))}</span>` : ''}
+        ${card.status === 'returned' ? ` <span class="hint" data-testid="paused">${esc(tr('paused'))}</span>` : ''}</p>
+    </section>
+    ${card.status === 'returned' ? '<div data-testid="editor"></div>' : ''}
+    ${decided ? `<section class="panel" data-testid="results"><h2>${esc(tr('results'))}</h2>
+      ${card.refusal ? `<p data-testid="refusal"><strong>${esc(tr('refusal'))}:</strong> ${esc(card.refusal.reason ?? card.refusal.code)}${card.refusal.text ? ` — ${esc(card.refusal.text)}` : ''}</p>` : ''}
+      <button type="button" class="primary" data-testid="download">⬇ ${esc(tr('download'))}</button>
+      <p class="doc-result" data-testid="doc-result" hidden></p></section>` : ''}
+    <section class="panel" data-testid="comments"><h2>${esc(tr('comments'))}</h2>
+      ${comments.length ? `<ul class="comments">${comments.map((c) => `<li class="${c.mine ? 'mine' : 'theirs'}" data-testid="comment"><time>${esc(fmtDate(c.at, true))}</time> ${esc(c.text)}</li>`).join('')}</ul>` : `<p class="hint">${esc(tr('noComments'))}</p>`}
+      ${offered(card, 'comment') ? `<form class="comment-form" data-testid="comment-form"><label><span class="sr">${esc(tr('writeComment'))}</span>
+        <textarea name="text" rows="2" maxlength="4000" required placeholder="${esc(tr('writeComment'))}" data-testid="comment-text"></textarea></label>
+        <button type="submit" data-testid="comment-send">${esc(tr('send'))}</button></form>` : ''}
+    </section>
+    ${card.status !== 'returned' ? `<section class="panel" data-testid="app-data"><h2>${esc(tr('yourForm'))}</h2><dl class="facts-list">${values}</dl>
+      ${files ? `<h3>${esc(tr('yourFiles'))}</h3><ul>${files}</ul>` : ''}
+      ${card.geometry ? '<div data-testid="site-host" class="site-host view"></div>' : ''}</section>` : ''}
+    <section class="panel" data-testid="timeline"><h2>${esc(tr('timeline'))}</h2>
+      <ul class="visits">${visits}</ul><ul class="history">${timeline}</ul></section>
+    ${offered(card, 'withdraw') ? `<div class="withdraw" data-testid="withdraw-box"><button type="button" class="danger" data-testid="withdraw">${esc(tr('withdraw'))}</button>
+      <div class="panel confirm" data-testid="withdraw-confirm" hidden><p>${esc(tr('withdrawConfirm'))}</p>
+        <button type="button" class="danger" data-testid="withdraw-yes">${esc(tr('withdraw'))}</button> <button type="button" data-testid="withdraw-no">${esc(tr('no'))}</button></div></div>` : ''}
+  </article>`;
+
+  const cleanups: Array<() => void> = [];
+  if (card.status === 'returned') {
+    cleanups.push(await mountEditor(root.querySelector<HTMLElement>('[data-testid=editor]')!, ctx, card, svc, { mode: 'returned', onDone: reload }));
+  } else if (card.geometry) {
+    const { siteMap } = await import('./sitemap');
+    const m = await siteMap(root.querySelector<HTMLElement>('[data-testid=site-host]')!, svc.geometry, card.geometry, { editable: false });
+    cleanups.push(() => m.destroy());
+  }
+
+  const act = async (body: Record<string, unknown>) => api.json<Card>('POST', `/api/applications/${card.id}/actions`, body, { 'If-Match': etagOf(card.version) });
+  root.querySelector<HTMLFormElement>('[data-testid=comment-form]')?.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const f = ev.currentTarget as HTMLFormElement;
+    const text = (f.elements.namedItem('text') as HTMLTextAreaElement).value.trim();
+    if (!text) return;
+    try {
+      await act({ action: 'comment', text, to_applicant: true });
+      ctx.notify(tr('commentSent'));
+      reload();
+    } catch (e) { ctx.notify((e as api.ApiFailure).message, 'error'); }
+  });
+  const wbox = root.querySelector<HTMLElement>('[data-testid=withdraw-box]');
+  if (wbox) {
+    const confirm = wbox.querySelector<HTMLElement>('[data-testid=withdraw-confirm]')!;
+    wbox.querySelector<HTMLElement>('[data-testid=withdraw]')!.onclick = () => { confirm.hidden = false; };
+    wbox.querySelector<HTMLElement>('[data-testid=withdraw-no]')!.onclick = () => { confirm.hidden = true; };
+    wbox.querySelector<HTMLElement>('[data-testid=withdraw-yes]')!.onclick = async () => {
+      try {
+        await act({ action: 'withdraw' });
+        ctx.notify(tr('withdrawn'));
+        reload();
+      } catch (e) { ctx.notify((e as api.ApiFailure).message, 'error'); }
+    };
+  }
+  const dl = root.querySelector<HTMLButtonElement>('[data-testid=download]');
+  let objectUrl = '';
+  if (dl) {
+    dl.onclick = async () => {
+      const out = root.querySelector<HTMLElement>('[data-testid=doc-result]')!;
+      dl.disabled = true;
+      out.hidden = false;
+      out.textContent = tr('preparing');
+      try {
+        const r = await api.call('GET', `/api/applications/${card.id}/document.pdf`);
+        const code = r.headers.get('Qala-Document');
+        const name = /filename="([^"]+)"/.exec(r.headers.get('Content-Disposition') ?? '')?.[1] ?? `${card.number ?? card.id}.pdf`;
+        if (objectUrl) URL.revokeObjectURL(objectUrl);
+        objectUrl = URL.createObjectURL(await r.blob());
+        out.innerHTML = `<a href="${objectUrl}" download="${esc(name)}" data-testid="pdf-link">📄 ${esc(name)}</a>
+          ${code ? `<br>${esc(tr('qrCode'))}: <code data-testid="doc-code">${esc(code)}</code><br><a href="/verify/${encodeURIComponent(code)}" target="_blank" rel="noopener" data-testid="qr-link">✔ ${esc(tr('qrCheck'))}</a>` : ''}`;
+        out.querySelector<HTMLAnchorElement>('[data-testid=pdf-link]')!.click();
+      } catch (e) {
+        out.textContent = (e as api.ApiFailure).message;
+      } finally {
+        dl.disabled = false;
+      }
+    };
+  }
+  return () => { cleanups.forEach((c) => c()); if (objectUrl) URL.revokeObjectURL(objectUrl); };
+}
