@@ -159,6 +159,8 @@ export interface Row {
   org?: string;
   stages?: Array<string | { stage: string; title?: string; executor?: string | null }>;
   executors?: string[];
+  /** The stages' titles, in the order of `stages`. */
+  stage_titles?: string[];
   district?: string | null;
   submitted_at?: string | null;
   due_at?: string | null;

@@ -167,9 +167,9 @@ export async function mountQueues(root: HTMLElement, ctx: Ctx): Promise<void> {
     const dists = new Map(await Promise.all([...new Set(rs.map((r) => r.district).filter(Boolean) as string[])].map(async (c) => [c, await districtName(c, lang)] as const)));
     return rs.map((r) => {
       const svc = svcs.get(r.service_id);
-      const stages = (r.stages ?? []).map((s) => {
+      const stages = (r.stages ?? []).map((s, i) => {
         const id = stageId(s);
-        const title = (typeof s !== 'string' && s.title) || textOf(svc?.workflow.stages.find((x) => x.id === id)?.title, lang) || id;
+        const title = (typeof s !== 'string' && s.title) || r.stage_titles?.[i] || textOf(svc?.workflow.stages.find((x) => x.id === id)?.title, lang) || id;
         return `<span class="stage" data-stage="${esc(id)}">${esc(title)}</span>`;
       }).join('');
       const done = ['approved', 'refused', 'withdrawn'].includes(r.status);
