@@ -142,7 +142,8 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
       <button type="button" data-action="clear" data-testid="f-clear">${esc(tr('clear'))}</button>
     </form>
     <p class="error" role="alert" data-testid="mon-error" hidden></p>
-    <label class="mon-size hint">${esc(tr('perPage'))} <select data-testid="f-limit">${[...new Set([10, 25, 50, 100, 200, Number(q.get('limit') || PAGE)])].sort((a, b) => a - b).map((n) => `<option${n === Number(q.get('limit') || PAGE) ? ' selected' : ''}>${n}</option>`).join('')}</select></label>
+    <div class="mon-tools"><label class="mon-sort hint">${esc(tr('sortBy'))} <select data-testid="f-sort">${COLS.filter((c) => c.sort).flatMap((c) => [[c.sort!, `${tr(c.key)} ▲`], [`-${c.sort}`, `${tr(c.key)} ▼`]]).map(([v, l]) => `<option value="${v}"${v === (q.get('sort') || '-submitted_at') ? ' selected' : ''}>${esc(l)}</option>`).join('')}</select></label>
+    <label class="mon-size hint">${esc(tr('perPage'))} <select data-testid="f-limit">${[...new Set([10, 25, 50, 100, 200, Number(q.get('limit') || PAGE)])].sort((a, b) => a - b).map((n) => `<option${n === Number(q.get('limit') || PAGE) ? ' selected' : ''}>${n}</option>`).join('')}</select></label></div>
     <div class="mon-wrap">
       <table class="responsive mon-table" data-testid="mon-table">
         <thead><tr>${COLS.map((c) => `<th scope="col" data-col="${c.key}">${c.sort ? `<button type="button" data-sort="${c.sort}" data-testid="sort-${c.sort}" title="${esc(tr('sortBy'))}">${esc(tr(c.key))}<span class="arrow" aria-hidden="true"></span></button>` : esc(tr(c.key))}</th>`).join('')}</tr></thead>
@@ -192,6 +193,8 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
       b.closest('th')!.setAttribute('aria-sort', on ? (desc ? 'descending' : 'ascending') : 'none');
       b.querySelector('.arrow')!.textContent = on ? (desc ? ' ▼' : ' ▲') : '';
     }
+    const ss = root.querySelector<HTMLSelectElement>('[data-testid=f-sort]');
+    if (ss) ss.value = desc ? `-${col}` : col;
     root.querySelector<HTMLAnchorElement>('[data-testid=export-csv]')!.href = exportHref('csv');
     root.querySelector<HTMLAnchorElement>('[data-testid=export-xlsx]')!.href = exportHref('xlsx');
   };
@@ -344,6 +347,10 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
     apply();
   });
   more.onclick = () => void load(true);
+  root.querySelector<HTMLSelectElement>('[data-testid=f-sort]')!.onchange = (ev) => {
+    q.set('sort', (ev.target as HTMLSelectElement).value);
+    apply();
+  };
   root.querySelector<HTMLSelectElement>('[data-testid=f-limit]')!.onchange = (ev) => {
     const n = Number((ev.target as HTMLSelectElement).value);
     if (n === PAGE) q.delete('limit'); else q.set('limit', String(n));

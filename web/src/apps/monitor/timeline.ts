@@ -23,6 +23,7 @@ const W = {
   triage: ['Бағыттауға жіберілді', 'Отправлена на маршрутизацию', 'Sent to triage'],
   cancelled: ['Тармақ тоқтатылды', 'Ветка остановлена', 'Branch stopped'],
   approved: ['Мақұлданды', 'Одобрена', 'Approved'],
+  refusedEnd: ['Бас тартылды', 'Отказано', 'Refused'],
   withdrawn: ['Өтініш беруші қайтарып алды', 'Отозвана заявителем', 'Withdrawn by the applicant'],
   parallel: ['Қатар жүретін кезеңдер', 'Параллельные этапы', 'Parallel stages'],
   branch: ['Тармақ', 'Ветка', 'Branch'],
@@ -136,7 +137,7 @@ export function timelineHtml(
     </div>`;
   }).join('');
   const end = card.status === 'approved' || card.status === 'refused' || card.status === 'withdrawn'
-    ? `<div class="tl-step tl-end st-${esc(card.status)}" data-testid="tl-end">${esc(card.status === 'approved' ? tr('approved') : card.status === 'withdrawn' ? tr('withdrawn') : tr('refused'))}${card.status === 'refused' && card.refusal?.reason ? `: ${esc(card.refusal.reason)}` : ''} <small>${esc(fmtDate(card.closed_at))}</small></div>`
+    ? `<div class="tl-step tl-end st-${esc(card.status)}" data-testid="tl-end">${esc(card.status === 'approved' ? tr('approved') : card.status === 'withdrawn' ? tr('withdrawn') : tr('refusedEnd'))}${card.status === 'refused' && card.refusal?.reason ? `: ${esc(card.refusal.reason)}` : ''} <small>${esc(fmtDate(card.closed_at))}</small></div>`
     : '';
   return `<div class="tl" data-testid="timeline">
     <div class="tl-step tl-start">${esc(tr('submitted'))} <small>${esc(fmtDate(card.submitted_at))}</small></div>
