@@ -56,7 +56,7 @@ export function offersOf(card: Card, svc: Service): { offers: Offer[]; fallback:
 
 function stageTitle(h: Host, stage: string | null | undefined): string {
   if (!stage) return '';
-  return h.card.stages.find((s) => s.stage === stage)?.title || textOf(h.service.workflow.stages.find((s) => s.id === stage)?.title, api.currentLang()) || stage;
+  return textOf(h.card.stages.find((s) => s.stage === stage)?.title, api.currentLang()) || textOf(h.service.workflow.stages.find((s) => s.id === stage)?.title, api.currentLang()) || stage;
 }
 
 /** The buttons of the offers, grouped by stage; disallowed ones listed with the engine's reason. */
@@ -73,7 +73,7 @@ export function actionsHtml(h: Host): string {
       ${stages.length > 1 || s ? `<h3>${esc(stageTitle(h, s))}</h3>` : ''}
       <div class="action-buttons">${allowed.map((o) => `<button type="button" class="${o.action === 'approve' ? 'primary' : DANGER.has(o.action) ? 'danger' : ''}" data-action="${esc(o.action)}" data-stage="${esc(o.stage ?? '')}" data-testid="action-${esc(o.action)}">${esc(actionText(o.action))}</button>`).join('')}</div>
       ${refused.length ? `<details class="refused-actions" data-testid="refused-actions"><summary>${esc(tr('notAllowedHint'))} (${refused.length})</summary><ul>
-        ${refused.map((o) => `<li data-testid="refused-${esc(o.action)}"><b>${esc(actionText(o.action))}</b>: <span class="reason">${esc(o.reason ?? '')}</span></li>`).join('')}</ul></details>` : ''}
+        ${refused.map((o) => `<li data-testid="refused-${esc(o.action)}"><b>${esc(actionText(o.action))}</b>: <span class="reason">${esc(textOf(o.reason ?? '', api.currentLang()))}</span></li>`).join('')}</ul></details>` : ''}
     </div>`;
   }).join('');
   return `${groups}${fallback ? `<p class="hint" data-testid="actions-fallback">${esc(tr('actionsFallback'))}</p>` : ''}`;

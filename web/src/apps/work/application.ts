@@ -107,7 +107,7 @@ export async function mountApplication(root: HTMLElement, ctx: Ctx, id: number):
   root.innerHTML = `<div class="work-app" data-testid="work-app" data-id="${card.id}">
       <div class="work-head">
         <a href="/app/work${queue ? `?queue=${esc(queue)}` : ''}" class="back" data-testid="back">← ${esc(tr('back'))}</a>
-        <h1><span data-testid="card-number">${esc(card.number ?? `#${card.id}`)}</span> <span class="svc">${esc(card.service.title)}</span></h1>
+        <h1><span data-testid="card-number">${esc(card.number ?? `#${card.id}`)}</span> <span class="svc">${esc(textOf(card.service.title, lang))}</span></h1>
         <div class="head-badges" data-testid="card-head"></div>
       </div>
       <p class="error card-error" role="alert" data-testid="card-error" hidden></p>
@@ -159,7 +159,7 @@ export async function mountApplication(root: HTMLElement, ctx: Ctx, id: number):
   };
 
   const stagesHtml = () => card.stages.length ? `<section class="panel" data-testid="stages"><h2>${esc(tr('stagesNow'))}</h2><ul class="stages">
-      ${card.stages.map((t) => `<li data-stage="${esc(t.stage)}" data-testid="stage-now"><b>${esc(t.title || t.stage)}</b>
+      ${card.stages.map((t) => `<li data-stage="${esc(t.stage)}" data-testid="stage-now"><b>${esc(textOf(t.title, lang) || t.stage)}</b>
         <span class="hint">${esc(t.org ?? '')}${t.dept ? ` / ${esc(t.dept)}` : ''}</span>
         <span>${esc(tr('executor'))}: <span data-testid="stage-executor">${esc(t.executor || tr('nobody'))}</span></span>
         ${t.term ? termBadge(t.term.due, t.term.left ?? null, t.term.overdue ?? null, 'stage-term') : ''}</li>`).join('')}
@@ -269,8 +269,7 @@ export async function mountApplication(root: HTMLElement, ctx: Ctx, id: number):
     head.innerHTML = headHtml();
     const acts = actionsHtml(host);
     side.innerHTML = `${acts ? `<section class="panel actions" data-testid="actions"><h2>${esc(tr('actions'))}</h2>${acts}</section>` : ''}
-      ${decisionHtml()}${stagesHtml()}${overlayHtml()}${formHtml()}${providerHtml()}${filesHtml()}${historyHtml()}
-      <p class="hint" data-testid="vectors-later">${esc(tr('vectorsLater'))}</p>`;
+      ${decisionHtml()}${stagesHtml()}${overlayHtml()}${formHtml()}${providerHtml()}${filesHtml()}${historyHtml()}`;
     root.querySelector('.work-app')!.setAttribute('data-status', card.status);
   };
 

@@ -144,7 +144,6 @@ export const W = {
   toApplicantMark: ['өтініш берушіге', 'заявителю', 'to the applicant'],
   changedFields: ['өзгертілген өрістер', 'изменённые поля', 'changed fields'],
   failed: ['Орындалмады', 'Не выполнено', 'Failed'],
-  vectorsLater: ['Векторлық нысандарды (егжей-тегжейлі жоспар, желі) сызу және жүктеу: API әлі жоқ', 'Рисование и загрузка векторных объектов (ПДП, сети): API пока нет', 'Drawing and uploading vector objects (detailed plan, network): no API yet'],
 } as const;
 export const tr = words(W);
 export type WordKey = keyof typeof W;
@@ -267,7 +266,7 @@ export function termBadge(due: string | null | undefined, left?: number | null, 
   if (!due && left == null) return `<span class="badge" data-testid="${testid}">${esc(tr('noTerm'))}</span>`;
   const secs = left ?? Math.round((Date.parse(due!) - Date.now()) / 1000);
   const late = overdue ?? secs < 0;
-  const when = due ? new Date(due).toLocaleString(localeOf(api.currentLang()), { dateStyle: 'short', timeStyle: 'short' }) : '';
+  const when = due ? dateTime(due, 'short') : '';
   return late
     ? `<span class="badge overdue" data-testid="${testid}" data-overdue="true" title="${esc(when)}">${esc(tr('overdueBy'))} ${esc(duration(secs))}</span>`
     : `<span class="badge ok" data-testid="${testid}" data-overdue="false" title="${esc(when)}">${esc(duration(secs))} ${esc(tr('left'))}</span>`;
@@ -277,9 +276,16 @@ export function localeOf(l: Lang): string {
   return l === 'kk' || l === 'kk-Latn' ? 'kk-KZ' : l === 'ru' ? 'ru-RU' : 'en-GB';
 }
 
-export function dateTime(s: string | null | undefined): string {
+/** A moment as the user reads it (Kazakh as dd.mm.yyyy hh:mm: browsers often lack its month names). */
+export function dateTime(s: string | null | undefined, style: 'short' | 'medium' = 'medium'): string {
   if (!s) return '';
-  return new Date(s).toLocaleString(localeOf(api.currentLang()), { dateStyle: 'medium', timeStyle: 'short' });
+  const d = new Date(s);
+  const l = api.currentLang();
+  if (l === 'kk' || l === 'kk-Latn') {
+    const p = (n: number) => String(n).padStart(2, '0');
+    return `${p(d.getDate())}.${p(d.getMonth() + 1)}.${d.getFullYear()} ${p(d.getHours())}:${p(d.getMinutes())}`;
+  }
+  return d.toLocaleString(localeOf(l), { dateStyle: style, timeStyle: 'short' });
 }
 
 export function statusText(s: string): string {

@@ -169,7 +169,7 @@ export async function mountQueues(root: HTMLElement, ctx: Ctx): Promise<void> {
       const svc = svcs.get(r.service_id);
       const stages = (r.stages ?? []).map((s, i) => {
         const id = stageId(s);
-        const title = (typeof s !== 'string' && s.title) || r.stage_titles?.[i] || textOf(svc?.workflow.stages.find((x) => x.id === id)?.title, lang) || id;
+        const title = textOf((typeof s !== 'string' && s.title) || r.stage_titles?.[i], lang) || textOf(svc?.workflow.stages.find((x) => x.id === id)?.title, lang) || id;
         return `<span class="stage" data-stage="${esc(id)}">${esc(title)}</span>`;
       }).join('');
       const done = ['approved', 'refused', 'withdrawn'].includes(r.status);
@@ -181,7 +181,7 @@ export async function mountQueues(root: HTMLElement, ctx: Ctx): Promise<void> {
       ].join('');
       return `<tr data-id="${r.id}" data-testid="queue-row" class="${r.overdue ? 'overdue' : ''}">
         <td data-label="${esc(tr('number'))}"><a href="/app/work/${r.id}?queue=${queue}" data-testid="row-open">${esc(r.number ?? `#${r.id}`)}</a>${done || r.status === 'returned' ? ` <span class="badge st-${esc(r.status)}">${esc(statusText(r.status))}</span>` : ''}</td>
-        <td data-label="${esc(tr('service'))}" class="svc">${esc(r.service_title ?? textOf(svc?.title, lang) ?? r.service_id)}</td>
+        <td data-label="${esc(tr('service'))}" class="svc">${esc(textOf(r.service_title, lang) || textOf(svc?.title, lang) || r.service_id)}</td>
         <td data-label="${esc(tr('stage'))}">${stages || '—'}${r.executors?.length ? `<div class="hint">${esc(r.executors.join(', '))}</div>` : ''}</td>
         <td data-label="${esc(tr('term'))}" class="due">${done ? '—' : termBadge(r.due_at, null, r.overdue ?? null, 'row-term')}</td>
         <td data-label="${esc(tr('district'))}">${esc(r.district ? dists.get(r.district) ?? r.district : '—')}</td>
@@ -242,7 +242,7 @@ export async function mountQueues(root: HTMLElement, ctx: Ctx): Promise<void> {
       const want = what === 'claim' ? 'free' : what === 'release' ? 'mine' : 'any';
       const stage = stageFor(card, what, want);
       if (!stage) throw new Error(tr('notAllowedHint'));
-      const stageTitle = card.stages.find((s) => s.stage === stage)?.title ?? textOf(svc?.workflow.stages.find((s) => s.id === stage)?.title, lang) ?? stage;
+      const stageTitle = textOf(card.stages.find((s) => s.stage === stage)?.title, lang) || textOf(svc?.workflow.stages.find((s) => s.id === stage)?.title, lang) || stage;
       let done = false;
       if (what === 'assign') {
         const r = await assignDialog(card, etag, stage, stageTitle);
@@ -250,7 +250,7 @@ export async function mountQueues(root: HTMLElement, ctx: Ctx): Promise<void> {
       } else {
         done = await dialog({
           title: `${actionText(what)}: ${card.number ?? card.id}`,
-          body: `<p>${esc(tr('sure'))}</p><p>${esc(card.service.title)}<br>${esc(tr('stage'))}: <b>${esc(stageTitle)}</b></p>`,
+          body: `<p>${esc(tr('sure'))}</p><p>${esc(textOf(card.service.title, lang))}<br>${esc(tr('stage'))}: <b>${esc(stageTitle)}</b></p>`,
           testid: `confirm-${what}`,
           onConfirm: async () => { ({ card, etag } = await act(id, etag, { action: what, stage })); },
         });
