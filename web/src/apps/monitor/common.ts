@@ -92,11 +92,22 @@ export function services(lang: Lang): Promise<ServiceInfo[]> {
   });
 }
 
+/** The districts of Almaty as last fetched in `lang` (kept in the browser: names rarely change),
+ *  so that the table's first page names them without waiting. */
+export function cachedDistricts(lang: Lang): District[] | null {
+  try {
+    const v = JSON.parse(localStorage.getItem(`qala.districts.${lang}`) ?? 'null') as District[] | null;
+    return Array.isArray(v) ? v : null;
+  } catch { return null; }
+}
+
 /** The districts of Almaty (KATO children of the city), names in `lang`. */
 export function districts(lang: Lang): Promise<District[]> {
   return once(`districts:${lang}`, async () => {
     const r = await api.get<{ children: Array<{ code: string; name_ru: string; name_kk?: string; name_en?: string }> }>('/api/kato/750000000');
-    return r.children.map((c) => ({ code: c.code.trim(), name: textOf({ kk: c.name_kk ?? c.name_ru, ru: c.name_ru, en: c.name_en ?? c.name_ru }, lang) }));
+    const list = r.children.map((c) => ({ code: c.code.trim(), name: textOf({ kk: c.name_kk ?? c.name_ru, ru: c.name_ru, en: c.name_en ?? c.name_ru }, lang) }));
+    try { localStorage.setItem(`qala.districts.${lang}`, JSON.stringify(list)); } catch { /* storage may be off */ }
+    return list;
   });
 }
 

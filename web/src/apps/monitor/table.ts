@@ -8,7 +8,7 @@ import type { Ctx } from '../shell';
 import * as api from '../api';
 import { words, esc } from '../words';
 import { serverLang, textOf } from '../lang';
-import { STATUSES, statusText, fmtDate, fmtDue, timeOf, services, districts, serviceDef, type District } from './common';
+import { STATUSES, statusText, fmtDate, fmtDue, timeOf, services, districts, cachedDistricts, serviceDef, type District } from './common';
 
 const W = {
   title: ['Өтінімдер мониторингі', 'Мониторинг заявок', 'Applications monitoring'],
@@ -96,11 +96,20 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
   await ctx.requireLogin(root);
   const lang = api.currentLang();
   let q = tableQuery(ctx.route.query);
+  // The first page is asked for before anything else is built.
+  const pageUrl = (cursorAfter: string | null) => {
+    const p = new URLSearchParams(q);
+    if (!p.has('limit')) p.set('limit', String(PAGE));
+    if (cursorAfter) p.set('cursor', cursorAfter);
+    return `/api/applications/table?${p}`;
+  };
+  let firstReq: Promise<Page> | null = api.get<Page>(pageUrl(null));
+  firstReq.catch(() => undefined); // handled in load()
   // Look-ups for the filters and the names of districts and stages (not rows: one request each, cached).
   const svcP = services(lang).catch(() => []);
   const distP = districts(lang).catch(() => [] as District[]);
   const stageTitles = new Map<string, string>();
-  let distNames = new Map<string, string>();
+  let distNames = new Map((cachedDistricts(lang) ?? []).map((d) => [d.code, d.name]));
   let seq = 0;
   let cursor: string | null = null;
   let shown = 0;
@@ -233,13 +242,12 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
   /** Fetches the first page (append: the next) of the current filter and draws it. */
   const load = async (append: boolean) => {
     const my = ++seq;
-    const p = new URLSearchParams(q);
-    if (!p.has('limit')) p.set('limit', String(PAGE));
-    if (append && cursor) p.set('cursor', cursor);
+    const req = !append && firstReq ? firstReq : api.get<Page>(pageUrl(append ? cursor : null));
+    firstReq = null;
     table.setAttribute('aria-busy', 'true');
     more.disabled = true;
     try {
-      const [page] = await Promise.all([api.get<Page>(`/api/applications/table?${p}`), append ? null : distP.then(nameDistricts)]);
+      const page = await req;
       if (my !== seq) return;
       errorEl.hidden = true;
       const now = Date.now();
@@ -270,6 +278,10 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
 
   function nameDistricts(list: District[]) {
     distNames = new Map(list.map((d) => [d.code, d.name]));
+    for (const td of tbody.querySelectorAll<HTMLElement>('td[data-district]')) {
+      const n = distNames.get(td.dataset.district!);
+      if (n && td.textContent !== n) td.textContent = n;
+    }
     const s = form.elements.namedItem('district') as HTMLSelectElement;
     if (s.options.length <= 1 || (s.options.length === 2 && q.get('district'))) {
       const v = q.get('district') ?? '';
@@ -294,6 +306,7 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
     if (dl) dl.innerHTML = [...stageTitles.entries()].map(([k, t]) => `<option value="${esc(k.split('/')[1])}">${esc(t)}</option>`).join('');
   }
 
+  void distP.then(nameDistricts);
   void svcP.then((list) => {
     const s = form.elements.namedItem('service') as HTMLSelectElement;
     const v = q.get('service') ?? '';
