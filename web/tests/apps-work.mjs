@@ -265,10 +265,29 @@ try {
   await su.page.click('dialog [data-testid=dialog-cancel]');
   await su.context.close();
 
-  // 8. The utilities approve, the consolidation too (API).
-  const branch = { water: 'su-intake', heat: 'teplo-reviewer', gas: 'gaz-reviewer', power: 'zharyk-reviewer' };
+  // 8. Almaty Su's executor works its branch in the browser: fills its field and saves without
+  // sending, uploads its conditions, approves. The other utilities approve through the API.
+  const water = await signedIn('su-intake');
+  await openCard(water.page, id);
+  await water.page.fill('[data-testid=provider-water_tc_no] input', 'W-17');
+  await water.page.click('[data-testid=action-save]');
+  await confirm(water.page, 'dialog-save');
+  await water.page.waitForSelector('dialog[data-testid=dialog-save]', { state: 'detached' });
+  c = (await card('su-intake', id)).json;
+  check('save without sending: the executor\'s field is stored, the stage unchanged (API)', c.form.water_tc_no === 'W-17' && c.stages.some((s) => s.stage === 'water' && s.executor === 'su-intake'), JSON.stringify(c.form));
+  await water.page.setInputFiles('[data-testid=upload-tc_water]', { name: 'tc_water.pdf', mimeType: 'application/pdf', buffer: Buffer.from(PDF) });
+  await water.page.waitForSelector('[data-testid=file][data-doc=tc_water]');
+  check('the executor\'s document is uploaded from the card', (await card('su-intake', id)).json.documents.tc_water?.length === 1);
+  await water.page.click('[data-testid=action-approve]');
+  await confirm(water.page, 'dialog-approve');
+  await water.page.waitForFunction(() => !document.querySelector('[data-testid=stage-now][data-stage=water]'));
+  c = (await card('su-intake', id)).json;
+  check('approve at a branch: the water stage is done (API)', !c.stages.some((s) => s.stage === 'water') && c.status === 'in_progress', JSON.stringify(c.stages.map((s) => s.stage)));
+  await shot(water.page, 'branch-approved');
+  await water.context.close();
+  const branch = { heat: 'teplo-reviewer', gas: 'gaz-reviewer', power: 'zharyk-reviewer' };
   for (const [stage, who] of Object.entries(branch)) {
-    if (who !== 'su-intake') must(await act(who, id, { action: 'claim', stage }), `claim ${stage}`);
+    must(await act(who, id, { action: 'claim', stage }), `claim ${stage}`);
     await uploadAs(who, id, `tc_${stage}`);
     must(await act(who, id, { action: 'approve', stage, values: { [`${stage}_tc_no`]: `${stage.toUpperCase()}-17` } }), `approve ${stage}`);
   }
@@ -313,7 +332,24 @@ try {
   await shot(head.page, 'queues-done');
   await head.context.close();
 
-  // 10. A phone and a tablet: no horizontal scroll, the card readable.
+  // 10. Each language shows its own words.
+  const titles = { kk: 'Орындаушының жұмыс орны', 'kk-Latn': 'Oryndauşynyñ jūmys orny', en: 'Reviewer\'s workstation', ru: 'Рабочее место исполнителя' };
+  for (const [lang, title] of Object.entries(titles)) {
+    const p = await signedIn('akimat-window');
+    await p.context.addInitScript((l) => { try { localStorage.setItem('qala.lang', l); } catch { /* none */ } }, lang);
+    await p.page.goto(`${base}/app/work/${id}`);
+    await p.page.waitForSelector('[data-testid=work-map][data-ready=true]', { timeout: 30000 });
+    const h = await p.page.textContent('[data-testid=back]');
+    await p.page.goto(`${base}/app/work`);
+    await p.page.waitForSelector('[data-testid=queue-list][data-loaded]');
+    const t = await p.page.textContent('h1');
+    const ru = lang !== 'ru' && /Очередь|Назад|Рабочее/.test(await p.page.textContent('#main') + h);
+    check(`${lang}: the workstation speaks ${lang} (${t.trim()})`, t.trim() === title && !ru, `${t} | ${h}`);
+    await p.page.screenshot({ path: join(artifacts, `work-queues-${lang}.png`) });
+    await p.context.close();
+  }
+
+  // 11. A phone and a tablet: no horizontal scroll, the card readable.
   for (const [name, viewport] of [['phone', { width: 360, height: 740 }], ['tablet', { width: 820, height: 1180 }]]) {
     const p = await signedIn('akimat-window', viewport);
     await p.page.goto(`${base}/app/work?queue=done`);

@@ -203,24 +203,37 @@ export async function mountApplication(root: HTMLElement, ctx: Ctx, id: number):
       </dl>${card.applicant ? `<p class="hint">${esc(tr('applicant'))}: ${esc(card.applicant)}</p>` : ''}</section>`;
   };
 
-  const holds = () => card.stages.some((t) => t.executor && t.executor === api.currentUser()?.login);
+  /** What the caller fills as the executor: the fields and documents the transitions of the
+   *  stages it holds name (all the provider's when they name none); the rest is shown read-only. */
+  const editable = () => {
+    const me = api.currentUser()?.login;
+    const held = card.stages.filter((t) => t.executor && t.executor === me).map((t) => svc.workflow.stages.find((s) => s.id === t.stage)).filter(Boolean);
+    const fields = new Set(held.flatMap((d) => (d!.next ?? []).flatMap((n) => n.fields ?? [])));
+    const docs = new Set(held.flatMap((d) => (d!.next ?? []).flatMap((n) => n.documents ?? [])));
+    const anyHeld = held.length > 0;
+    return {
+      field: (name: string) => anyHeld && (fields.size === 0 || fields.has(name)),
+      doc: (id: string) => anyHeld && (docs.size === 0 || docs.has(id)),
+    };
+  };
   const providerHtml = () => {
-    const fields = svc.form.filter((f) => f.filled_by === 'provider');
-    const docs = (svc.passport?.documents ?? []).filter((d) => d.provided_by === 'provider');
+    const ed = editable();
+    const has = (v: unknown) => v !== undefined && v !== null && v !== '';
+    const fields = svc.form.filter((f) => f.filled_by === 'provider' && (ed.field(f.name) || has(card.form[f.name])));
+    const docs = (svc.passport?.documents ?? []).filter((d) => d.provided_by === 'provider' && (ed.doc(d.id) || (card.documents?.[d.id] ?? []).length));
     if (!fields.length && !docs.length) return '';
-    const can = holds();
     const input = (f: Service['form'][number]) => {
       const v = providerDraft[f.name] ?? card.form[f.name] ?? '';
-      const dis = can ? '' : ' disabled';
-      if (f.values) return `<select name="${esc(f.name)}"${dis}><option value=""></option>${f.values.map((o) => `<option value="${esc(o.value)}"${o.value === v ? ' selected' : ''}>${esc(textOf(o.label, lang))}</option>`).join('')}</select>`;
+      if (!ed.field(f.name)) return `<span class="value">${esc(valueText(card.form[f.name], f, lang))}</span>`;
+      if (f.values) return `<select name="${esc(f.name)}"><option value=""></option>${f.values.map((o) => `<option value="${esc(o.value)}"${o.value === v ? ' selected' : ''}>${esc(textOf(o.label, lang))}</option>`).join('')}</select>`;
       const type = f.type === 'number' ? 'number' : f.type === 'date' ? 'date' : 'text';
-      return `<input name="${esc(f.name)}" type="${type}" value="${esc(v)}"${type === 'number' ? ' step="any"' : ''}${dis}>`;
+      return `<input name="${esc(f.name)}" type="${type}" value="${esc(v)}"${type === 'number' ? ' step="any"' : ''}>`;
     };
     return `<section class="panel" data-testid="provider-fields"><h2>${esc(tr('providerFields'))}</h2>
       <div class="provider-grid">${fields.map((f) => `<label data-testid="provider-${esc(f.name)}">${esc(textOf(f.label, lang) || f.name)}${f.unit ? ` <span class="hint">${esc(f.unit)}</span>` : ''}${input(f)}</label>`).join('')}</div>
       ${docs.map((d) => `<div class="provider-doc" data-doc="${esc(d.id)}"><b>${esc(textOf(d.title, lang) || d.id)}</b>
         ${filesList(d.id, card.documents?.[d.id] ?? [])}
-        ${can ? `<label class="upload">${esc(tr('upload'))}<input type="file" data-upload="${esc(d.id)}" data-testid="upload-${esc(d.id)}"${d.formats?.length ? ` accept="${d.formats.map((x) => `.${esc(x)}`).join(',')}"` : ''}></label><progress hidden max="1" value="0"></progress>` : ''}
+        ${ed.doc(d.id) ? `<label class="upload">${esc(tr('upload'))}<input type="file" data-upload="${esc(d.id)}" data-testid="upload-${esc(d.id)}"${d.formats?.length ? ` accept="${d.formats.map((x) => `.${esc(x)}`).join(',')}"` : ''}></label><progress hidden max="1" value="0"></progress>` : ''}
       </div>`).join('')}</section>`;
   };
 
