@@ -38,6 +38,39 @@ const W = {
   open: ['Жұмыс орнында ашу', 'Открыть на рабочем месте', 'Open in the workstation'],
   yes: ['иә', 'да', 'yes'],
   no: ['жоқ', 'нет', 'no'],
+  a_submit: ['Жіберу', 'Подача', 'Submit'],
+  a_claim: ['Жұмысқа алу', 'Взята в работу', 'Claim'],
+  a_release: ['Ортақ кезекке қайтару', 'Возвращена в очередь', 'Release'],
+  a_assign: ['Орындаушы тағайындау', 'Назначение исполнителя', 'Assign'],
+  a_save: ['Жібермей сақтау', 'Сохранение без отправки', 'Save'],
+  a_comment: ['Түсініктеме', 'Комментарий', 'Comment'],
+  a_return_for_corrections: ['Түзетуге қайтару', 'Возврат на доработку', 'Return for corrections'],
+  a_resubmit: ['Қайта жіберу', 'Повторная подача', 'Resubmit'],
+  a_return_to_previous: ['Алдыңғы кезеңге қайтару', 'Возврат на предыдущий этап', 'Return to the previous stage'],
+  a_forward: ['Келесі кезеңге жіберу', 'Передача дальше', 'Forward'],
+  a_approve: ['Мақұлдау', 'Одобрение', 'Approve'],
+  a_refuse: ['Бас тарту', 'Отказ', 'Refuse'],
+  a_not_competent: ['Құзыретке жатпайды', 'Не по компетенции', 'Not competent'],
+  a_withdraw: ['Кері қайтарып алу', 'Отзыв', 'Withdraw'],
+  e_submitted: ['Берілді', 'Подана', 'Submitted'],
+  e_stage_entered: ['Кезеңге түсті', 'Поступила на этап', 'Entered a stage'],
+  e_claimed: ['Жұмысқа алынды', 'Взята в работу', 'Claimed'],
+  e_released: ['Кезекке қайтарылды', 'Возвращена в очередь', 'Released'],
+  e_assigned: ['Тағайындалды', 'Назначена', 'Assigned'],
+  e_saved: ['Сақталды', 'Сохранена', 'Saved'],
+  e_commented: ['Түсініктеме', 'Комментарий', 'Comment'],
+  e_returned_for_corrections: ['Түзетуге қайтарылды', 'Возвращена на доработку', 'Returned for corrections'],
+  e_resubmitted: ['Қайта жіберілді', 'Подана повторно', 'Resubmitted'],
+  e_returned_to_previous: ['Алдыңғы кезеңге қайтарылды', 'Возвращена на предыдущий этап', 'Returned to the previous stage'],
+  e_moved: ['Келесі кезеңге өтті', 'Перешла дальше', 'Moved on'],
+  e_branch_done: ['Тармақ аяқталды', 'Ветка завершена', 'Branch done'],
+  e_joined: ['Тармақтар біріктірілді', 'Ветки сведены', 'Branches joined'],
+  e_branch_cancelled: ['Тармақ тоқтатылды', 'Ветка остановлена', 'Branch stopped'],
+  e_rerouted: ['Басқа ұйымға жіберілді', 'Перенаправлена', 'Rerouted'],
+  e_sent_to_triage: ['Бағыттауға жіберілді', 'Отправлена на маршрутизацию', 'Sent to triage'],
+  e_approved: ['Мақұлданды', 'Одобрена', 'Approved'],
+  e_refused: ['Бас тартылды', 'Отказано', 'Refused'],
+  e_withdrawn: ['Кері қайтарып алынды', 'Отозвана', 'Withdrawn'],
   notFound: ['Өтінім табылмады немесе оны көруге рұқсат жоқ', 'Заявка не найдена или нет доступа', 'No such application, or no access to it'],
 } as const;
 const tr = words(W);
@@ -88,10 +121,20 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void> {
   const dl = (k: keyof typeof W, v: string, testid = '') => `<div><dt>${esc(tr(k))}</dt><dd${testid ? ` data-testid="${testid}"` : ''}>${v}</dd></div>`;
   const form = Object.entries(card.form ?? {});
   const docs = Object.entries(card.documents ?? {}).flatMap(([d, list]) => list.map((f) => ({ d, f })));
+  const stageTitle = (st: unknown) => {
+    const t = def.workflow?.stages?.find((x) => x.id === st)?.title;
+    return t ? textOf(t, lang) : String(st);
+  };
+  const known = (prefix: 'a_' | 'e_', k: string) => (`${prefix}${k}` in W ? tr(`${prefix}${k}` as keyof typeof W) : k);
+  /** An event in words: its name, then what it concerns (stages by title, fields by label). */
   const evText = (e: Record<string, unknown>) => {
-    const { event, ...rest } = e;
-    const parts = Object.entries(rest).filter(([, v]) => v != null && v !== '').map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : v}`);
-    return `${event}${parts.length ? ` (${parts.join('; ')})` : ''}`;
+    const { event, verb: _verb, org: _org, branch: _branch, to_applicant: _ta, parallel: _p, ...rest } = e;
+    const parts = Object.entries(rest).filter(([, v]) => v != null && v !== '' && !(Array.isArray(v) && !v.length)).map(([k, v]) => {
+      if (k === 'stage' || k === 'from' || k === 'to') return k === 'to' ? `→ ${stageTitle(v)}` : stageTitle(v);
+      if (k === 'fields' || k === 'changed') return (v as string[]).map(fieldLabel).join(', ');
+      return Array.isArray(v) ? v.join(', ') : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    });
+    return `${known('e_', String(event))}${parts.length ? `: ${parts.join(' · ').replace(' · →', ' →')}` : ''}`;
   };
 
   root.innerHTML = `<article class="mon-card" data-testid="mon-card" data-id="${card.id}" data-status="${esc(card.status)}">
@@ -120,6 +163,6 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void> {
     ${docs.length ? `<section class="panel"><h2>${esc(tr('files'))}</h2><ul data-testid="card-files">${docs.map(({ d, f }) => `<li>${esc(docTitle(d))}: <a href="/api/applications/${card.id}/files/${esc(f.id)}" target="_blank" rel="noopener">${esc(f.name)}</a> <span class="hint">${Math.max(1, Math.round(f.size / 1024))} KB</span></li>`).join('')}</ul></section>` : ''}
     ${card.history?.length ? `<section class="panel"><h2>${esc(tr('history'))}</h2>
       <table class="responsive mon-history" data-testid="card-history"><thead><tr><th>${esc(tr('when'))}</th><th>${esc(tr('who'))}</th><th>${esc(tr('action'))}</th><th>${esc(tr('events'))}</th></tr></thead>
-      <tbody>${card.history.map((h) => `<tr><td data-label="${esc(tr('when'))}">${esc(fmtDate(h.at))}</td><td data-label="${esc(tr('who'))}">${esc(h.actor)}</td><td data-label="${esc(tr('action'))}">${esc(h.action)}</td><td data-label="${esc(tr('events'))}" class="ev">${h.events.map((e) => esc(evText(e))).join('<br>')}</td></tr>`).join('')}</tbody></table></section>` : ''}
+      <tbody>${card.history.map((h) => `<tr><td data-label="${esc(tr('when'))}">${esc(fmtDate(h.at))}</td><td data-label="${esc(tr('who'))}">${esc(h.actor)}</td><td data-label="${esc(tr('action'))}">${esc(known('a_', h.action))}</td><td data-label="${esc(tr('events'))}" class="ev">${h.events.map((e) => esc(evText(e))).join('<br>')}</td></tr>`).join('')}</tbody></table></section>` : ''}
   </article>`;
 }
