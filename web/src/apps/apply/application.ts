@@ -82,7 +82,7 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
   }).join('');
   const finalStep = card.status === 'approved' || card.status === 'refused' || card.status === 'withdrawn'
     ? `<li class="step done final st-${esc(card.status)}">${esc(statusName(card.status))}</li>` : '';
-  const currentStages = card.stages.map((s) => `<li data-testid="current-stage"><strong>${esc(s.title ?? s.stage)}</strong>
+  const currentStages = card.stages.map((s) => `<li data-testid="current-stage"><strong>${esc(textOf(s.title, lang) || s.stage)}</strong>
       <span class="hint">${esc(fmtDate(s.entered_at, true))}</span>
       ${s.term ? `<span class="badge${s.term.overdue ? ' overdue' : ''}" data-testid="stage-left">${esc(termText(s.term, card.status))}</span>` : ''}</li>`).join('');
   const history = card.history ?? [];
@@ -95,11 +95,11 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
       if (e.event === 'stage_entered' && e.stage) bits.push(`→ ${esc(stageName(e.stage))}`);
       if (e.event === 'returned_for_corrections') bits.push(`${esc(tr('flagged'))}: ${(e.fields ?? []).map((f) => esc(labelOf(svc, f, lang))).join(', ')}`);
       if (e.event === 'commented') bits.push(`«${esc(e.text ?? '')}»`);
-      if (e.event === 'refused' && card.refusal?.reason) bits.push(esc(card.refusal.reason));
+      if (e.event === 'refused' && card.refusal?.reason) bits.push(esc(textOf(card.refusal.reason, lang)));
     }
     return `<li data-testid="timeline-entry" data-action="${esc(h.action)}"><time>${esc(fmtDate(h.at, true))}</time> <strong>${esc(evName(h.action))}</strong>${bits.length ? ` <span>${bits.join(' · ')}</span>` : ''}</li>`;
   }).reverse().join('');
-  const visits = card.timeline.map((v) => `<li><strong>${esc(v.title ?? v.stage)}</strong> <span class="hint">${esc(fmtDate(v.entered_at, true))}${v.left_at ? ` – ${esc(fmtDate(v.left_at, true))}` : ` – ${esc(tr('now'))}`}${v.working_days != null ? ` · ${v.working_days} ${esc(tr('days'))}` : ''}</span></li>`).join('');
+  const visits = card.timeline.map((v) => `<li><strong>${esc(textOf(v.title, lang) || v.stage)}</strong> <span class="hint">${esc(fmtDate(v.entered_at, true))}${v.left_at ? ` – ${esc(fmtDate(v.left_at, true))}` : ` – ${esc(tr('now'))}`}${v.working_days != null ? ` · ${v.working_days} ${esc(tr('days'))}` : ''}</span></li>`).join('');
   const decided = card.status === 'approved' || card.status === 'refused';
   const values = svc.form.filter((f) => card.form[f.name] !== undefined && f.type !== 'file').map((f) => {
     const v = card.form[f.name];
@@ -123,7 +123,7 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
     </section>
     ${card.status === 'returned' ? '<div data-testid="editor"></div>' : ''}
     ${decided ? `<section class="panel" data-testid="results"><h2>${esc(tr('results'))}</h2>
-      ${card.refusal ? `<p data-testid="refusal"><strong>${esc(tr('refusal'))}:</strong> ${esc(card.refusal.reason ?? card.refusal.code)}${card.refusal.text ? ` — ${esc(card.refusal.text)}` : ''}</p>` : ''}
+      ${card.refusal ? `<p data-testid="refusal"><strong>${esc(tr('refusal'))}:</strong> ${esc(textOf(card.refusal.reason, lang) || card.refusal.code)}${card.refusal.text ? ` — ${esc(card.refusal.text)}` : ''}</p>` : ''}
       <button type="button" class="primary" data-testid="download">⬇ ${esc(tr('download'))}</button>
       <p class="doc-result" data-testid="doc-result" hidden></p></section>` : ''}
     <section class="panel" data-testid="comments"><h2>${esc(tr('comments'))}</h2>
@@ -161,7 +161,7 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
       await act({ action: 'comment', text, to_applicant: true });
       ctx.notify(tr('commentSent'));
       reload();
-    } catch (e) { ctx.notify((e as api.ApiFailure).message, 'error'); }
+    } catch (e) { ctx.notify(textOf((e as api.ApiFailure).message, lang), 'error'); }
   });
   const wbox = root.querySelector<HTMLElement>('[data-testid=withdraw-box]');
   if (wbox) {
@@ -194,7 +194,7 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
           ${code ? `<br>${esc(tr('qrCode'))}: <code data-testid="doc-code">${esc(code)}</code><br><a href="/verify/${encodeURIComponent(code)}" target="_blank" rel="noopener" data-testid="qr-link">✔ ${esc(tr('qrCheck'))}</a>` : ''}`;
         out.querySelector<HTMLAnchorElement>('[data-testid=pdf-link]')!.click();
       } catch (e) {
-        out.textContent = (e as api.ApiFailure).message;
+        out.textContent = textOf((e as api.ApiFailure).message, lang);
       } finally {
         dl.disabled = false;
       }

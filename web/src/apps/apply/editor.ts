@@ -111,7 +111,8 @@ export async function mountEditor(root: HTMLElement, ctx: Ctx, card0: Card, svc:
   const docHtml = (d: DocDef): string => {
     const files = card.documents?.[d.id] ?? [];
     const editable = canEdit(d.id);
-    const full = files.length >= (d.max_files ?? 1);
+    // A flagged document keeps its upload (the server says whether a further file is taken).
+    const full = files.length >= (d.max_files ?? 1) && !flagged.has(d.id);
     return `<div class="doc field${flagged.has(d.id) ? ' flagged' : ''}" data-doc="${esc(d.id)}" data-testid="doc-${esc(d.id)}">
       <div class="doc-title">${esc(textOf(d.title, lang))}${mark(d, d.required)}</div>
       <p class="hint">${esc(tr('formats'))}: ${esc(d.formats.join(', '))} · ${esc(tr('upTo'))} ${d.max_mb} MB${(d.max_files ?? 1) > 1 ? ` · ≤ ${d.max_files}` : ''}</p>
@@ -173,7 +174,8 @@ export async function mountEditor(root: HTMLElement, ctx: Ctx, card0: Card, svc:
     root.querySelectorAll('.has-error').forEach((e) => e.classList.remove('has-error'));
     root.querySelectorAll('[aria-invalid]').forEach((e) => e.removeAttribute('aria-invalid'));
     const orphans: string[] = [];
-    for (const [path, msg] of Object.entries(list)) {
+    for (const [path, raw] of Object.entries(list)) {
+      const msg = textOf(raw, lang);
       const at = placeOf(path);
       if (at) {
         at.textContent = at.textContent ? `${at.textContent}; ${msg}` : msg;
@@ -287,7 +289,7 @@ export async function mountEditor(root: HTMLElement, ctx: Ctx, card0: Card, svc:
       return true;
     } catch (e) {
       const fail = e as api.ApiFailure;
-      if (fail.status !== 422) { setState('notSaved', fail.message); return false; }
+      if (fail.status !== 422) { setState('notSaved', textOf(fail.message, lang)); return false; }
       // Show each message at its field, and keep the rest: the fields at fault (and a refused
       // site) are left out of a second try.
       const msgs = fail.fieldMessages();
@@ -301,7 +303,7 @@ export async function mountEditor(root: HTMLElement, ctx: Ctx, card0: Card, svc:
         if (siteNow && !bad.has('geometry')) siteDirty = false;
         setState('savedPartly', Object.keys(msgs).map((p) => labelOf(svc, p, lang)).join(', '));
       } catch (e2) {
-        setState('notSaved', (e2 as api.ApiFailure).message);
+        setState('notSaved', textOf((e2 as api.ApiFailure).message, lang));
       }
       return false;
     }
@@ -376,12 +378,12 @@ export async function mountEditor(root: HTMLElement, ctx: Ctx, card0: Card, svc:
       prog.dataset.done = 'true';
       const files = (card.documents?.[doc.id] ?? []) as FileRef[];
       box.querySelector('.files')!.innerHTML = files.map((f) => `<li><a href="/api/applications/${id}/files/${esc(f.id)}" download="${esc(f.name)}">${esc(f.name)}</a> <span class="hint">${fmtSize(f.size)}</span> ✓</li>`).join('');
-      if (files.length >= (doc.max_files ?? 1)) box.querySelector('.upload-btn')?.remove();
+      if (files.length >= (doc.max_files ?? 1) && !flagged.has(doc.id)) box.querySelector('.upload-btn')?.remove();
       setState('saved');
     } catch (e) {
       const fail = e as api.ApiFailure;
       const m = fail.fieldMessages();
-      showErrors({ ...errors, ...(Object.keys(m).length ? m : { [path]: fail.message }) }, false);
+      showErrors({ ...errors, ...(Object.keys(m).length ? m : { [path]: textOf(fail.message, lang) }) }, false);
       prog.hidden = true;
     }
     el.value = '';
@@ -419,7 +421,7 @@ export async function mountEditor(root: HTMLElement, ctx: Ctx, card0: Card, svc:
           root.querySelector('.has-error')?.scrollIntoView({ block: 'center' });
         } else {
           summary.hidden = false;
-          summary.innerHTML = `<strong>${esc(fail.message)}</strong>`;
+          summary.innerHTML = `<strong>${esc(textOf(fail.message, lang))}</strong>`;
         }
         return;
       }

@@ -59,7 +59,7 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
       <a class="app-row" href="/app/my/${r.id}" data-testid="my-row" data-id="${r.id}" data-status="${esc(r.status)}">
         <span class="app-no">${r.number ? `№ ${esc(r.number)}` : `<em>${esc(tr('draftNoNumber'))}</em>`}</span>
         <span class="badge st-${esc(r.status)}" data-testid="my-status-badge">${esc(statusName(r.status))}</span>
-        <span class="app-svc">${esc(r.service_title ?? r.service_id)}</span>
+        <span class="app-svc">${esc(textOf(r.service_title, lang) || r.service_id)}</span>
         ${r.stages.length && r.status === 'in_progress' ? `<span class="app-stage" data-testid="my-stage">${esc(tr('currentStage'))}: ${esc(r.stages.map((s) => stageTitle(r, s)).join(', '))}</span>` : ''}
         <span class="app-dates">${r.submitted_at ? `${esc(tr('submittedAt'))}: ${esc(fmtDate(r.submitted_at))}` : ''} ${left(r)}</span>
       </a></li>`).join('') : `<li class="panel" data-testid="my-empty">${esc(tr('none'))} <a href="/app/services">${esc(tr('toCatalogue'))}</a></li>`;
@@ -74,10 +74,10 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
     rows = reset ? page.applications : [...rows, ...page.applications];
     next = page.next_before;
     more.hidden = !next;
+    // The stages' titles come from the services' definitions (cached): fetched before drawing.
     const ids = [...new Set(rows.map((r) => r.service_id))].filter((s) => !defs.has(s));
-    draw();
     await Promise.all(ids.map((s) => serviceDef(s).then((d) => defs.set(s, d)).catch(() => undefined)));
-    if (my === seq && ids.length) draw();
+    if (my === seq) draw();
   };
   const remember = () => {
     const p = new URLSearchParams();

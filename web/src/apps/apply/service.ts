@@ -91,7 +91,7 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
       const created = await api.json<Card>('POST', '/api/applications', { service: svc.id, form: {} });
       ctx.navigate(`/app/my/${created.id}`);
     } catch (e) {
-      ctx.notify((e as api.ApiFailure).message, 'error');
+      ctx.notify(textOf((e as api.ApiFailure).message, lang), 'error');
       btn.disabled = false;
     }
   };

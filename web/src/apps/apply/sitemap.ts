@@ -95,7 +95,13 @@ function partsOf(g: GeoJSON.Geometry | null): Pos[][] {
 
 function geometryOf(kind: string, parts: Pos[][]): GeoJSON.Geometry | null {
   if (!parts.length) return null;
-  const ring = (p: Pos[]) => [...p, p[0]];
+  // Outer rings counter-clockwise (RFC 7946's right-hand rule): the server's geodesic area takes
+  // a clockwise ring for the rest of the globe and refuses it as too large.
+  const ring = (p: Pos[]) => {
+    const twice = p.reduce((s, q, i) => { const r = p[(i + 1) % p.length]; return s + (q[0] * r[1] - r[0] * q[1]); }, 0);
+    const ccw = twice >= 0 ? p : [...p].reverse();
+    return [...ccw, ccw[0]];
+  };
   switch (kind) {
     case 'point': return { type: 'Point', coordinates: parts[0][0] };
     case 'multi_point': return { type: 'MultiPoint', coordinates: parts.map((p) => p[0]) };
