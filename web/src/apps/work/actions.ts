@@ -109,11 +109,14 @@ export async function run(h: Host, action: string, stage: string | null): Promis
     const v = h.providerValues();
     return Object.keys(v).length ? { values: v } : {};
   };
-  const valuesSummary = () => {
-    const v = h.providerValues();
+  const valuesSummary = (all = false) => {
+    const v: Record<string, unknown> = { ...(all ? Object.fromEntries(h.service.form.filter((f) => f.filled_by === 'provider' && h.card.form[f.name] != null && h.card.form[f.name] !== '').map((f) => [f.name, h.card.form[f.name]])) : {}), ...h.providerValues() };
     const keys = Object.keys(v);
     if (!keys.length) return '';
-    return `<dl class="values">${keys.map((k) => `<dt>${esc(textOf(h.service.form.find((f) => f.name === k)?.label, api.currentLang()) || k)}</dt><dd>${esc(String(v[k]))}</dd>`).join('')}</dl>`;
+    return `<dl class="values" data-testid="values-summary">${keys.map((k) => {
+      const f = h.service.form.find((x) => x.name === k);
+      return `<div><dt>${esc(textOf(f?.label, api.currentLang()) || k)}</dt><dd>${esc(valueText(v[k], f, api.currentLang()))}</dd></div>`;
+    }).join('')}</dl>`;
   };
 
   switch (action) {
@@ -180,7 +183,7 @@ export async function run(h: Host, action: string, stage: string | null): Promis
     }
     case 'approve': {
       // The output document before deciding: the server's preview when it offers one.
-      const body = `${at}<h3>${esc(tr('approveDoc'))}</h3><div class="doc-preview" data-testid="approve-preview"><p class="loading">…</p></div>${valuesSummary()}`;
+      const body = `${at}<h3>${esc(tr('approveDoc'))}</h3><div class="doc-preview" data-testid="approve-preview"><p class="loading">…</p></div>${valuesSummary(true)}`;
       let url: string | null = null;
       await dialog({
         title, body, testid: 'dialog-approve', wide: true, confirm: tr('a_approve'),

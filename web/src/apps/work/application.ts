@@ -74,7 +74,7 @@ const size = (n: number) => (n < 1024 ? `${n} B` : n < 1 << 20 ? `${(n / 1024).t
 function eventText(e: Record<string, unknown> & { event: string }, svc: Service, lang: Lang): string {
   const k = `ev_${e.event}` as WordKey;
   const base = k in W ? tr(k) : e.event;
-  const st = (id: unknown) => (typeof id === 'string' ? textOf(svc.workflow.stages.find((s) => s.id === id)?.title, lang) || id : '');
+  const st = (id: unknown) => (typeof id === 'string' ? textOf(svc.workflow.stages.find((s) => s.id === id)?.title, lang) || (id === 'approved' || id === 'refused' ? statusText(id) : id) : '');
   const label = (name: string) => textOf(svc.form.find((f) => f.name === name)?.label, lang) || textOf(svc.passport?.documents?.find((d) => d.id === name)?.title, lang) || name;
   switch (e.event) {
     case 'stage_entered': return `${base}: ${st(e.stage)}`;

@@ -108,7 +108,7 @@ export const W = {
   reasonText: ['Түсіндірме (өтініш беруші көреді)', 'Пояснение (увидит заявитель)', 'Explanation (the applicant will see it)'],
   forwardTo: ['Қай кезеңге', 'На какой этап', 'To which stage'],
   approveDoc: ['Шығыс құжаты', 'Выходной документ', 'Output document'],
-  approveNoPreview: ['Сервер құжатты тек шешім қабылданғаннан кейін жасайды: алдын ала қарау әзірге жоқ. Төмендегі деректер құжатқа енеді.', 'Сервер формирует документ только после решения: предварительного просмотра пока нет. В документ войдут данные ниже.', 'The server renders the document only once decided: there is no preview yet. The data below goes into it.'],
+  approveNoPreview: ['Сервер құжатты тек шешім қабылданғаннан кейін жасайды: алдын ала қарау әзірге жоқ. Құжатқа өтінім деректері мен орындаушы өрістері (толтырылса, төменде) енеді.', 'Сервер формирует документ только после решения: предварительного просмотра пока нет. В документ войдут данные заявки и поля исполнителя (ниже, если заполнены).', 'The server renders the document only once decided: there is no preview yet. The application\'s data and the executor\'s fields (below, when filled) go into it.'],
   approvePreviewTitle: ['Құжаттың алдын ала көрінісі', 'Предварительный просмотр документа', 'Preview of the document'],
   decision: ['Шешім құжаты', 'Документ решения', 'Decision document'],
   openPdf: ['PDF ашу', 'Открыть PDF', 'Open the PDF'],
