@@ -22,6 +22,8 @@ pub const MAX_FEATURES: usize = 5_000;
 pub const MAX_FILE: usize = 20 * 1024 * 1024;
 /// Most characters of the GeoJSON of all geometries of one request.
 pub const MAX_GEOJSON: usize = 40 * 1024 * 1024;
+/// How far from the application's site an object may lie, in metres.
+pub const MAX_DISTANCE_M: f64 = 20_000.0;
 /// File types GDAL is asked to read, by extension.
 pub const FILE_TYPES: &[&str] = &["dxf", "kml", "gpkg", "geojson", "json", "zip", "gml"];
 
@@ -166,16 +168,18 @@ pub struct NewObjects<'a> {
     pub srid: i32,
 }
 
-/// Adds the geometries in one statement; the new ids, or why not (a geometry PostGIS cannot read,
-/// an unknown CRS, or one that falls outside the earth once in WGS84).
+/// Adds the geometries in one transaction: the new ids, or `Ok(Err(n))` when only `n` of them
+/// would land (the others fall off the earth or farther than [`MAX_DISTANCE_M`] from the site) and
+/// nothing is kept; an error PostGIS gives (a geometry it cannot read, an unknown CRS).
 pub async fn insert(
     pool: &PgPool,
     o: &NewObjects<'_>,
     geoms: &[NewGeometry],
-) -> Result<Vec<i64>, sqlx::Error> {
+) -> Result<Result<Vec<i64>, usize>, sqlx::Error> {
     let texts: Vec<&str> = geoms.iter().map(|g| g.geojson.as_str()).collect();
     let props: Vec<Value> = geoms.iter().map(|g| Value::Object(g.props.clone())).collect();
-    sqlx::query_scalar(include_str!("sql/objects_insert.sql"))
+    let mut tx = pool.begin().await?;
+    let ids: Vec<i64> = sqlx::query_scalar(include_str!("sql/objects_insert.sql"))
         .bind(o.application)
         .bind(o.kind.as_str())
         .bind(o.title)
@@ -184,8 +188,15 @@ pub async fn insert(
         .bind(&texts)
         .bind(&props)
         .bind(o.srid)
-        .fetch_all(pool)
-        .await
+        .bind(MAX_DISTANCE_M)
+        .fetch_all(&mut *tx)
+        .await?;
+    if ids.len() != geoms.len() {
+        tx.rollback().await?;
+        return Ok(Err(ids.len()));
+    }
+    tx.commit().await?;
+    Ok(Ok(ids))
 }
 
 /// An object as it is read.

@@ -2,6 +2,7 @@
 //! code starts it), a migrated template database, and a fresh database per test.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod apps;
 pub mod procs;
 
 use std::path::{Path, PathBuf};

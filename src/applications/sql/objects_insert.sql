@@ -1,6 +1,7 @@
 -- Objects of application $1 (kind $2, title $3, access $4, by $5) from GeoJSON geometries $6 with
--- their properties $7, in SRID $8, made valid, flattened to 2D and put into WGS84. Refuses (no row)
--- a geometry outside longitude/latitude bounds after the transformation.
+-- their properties $7, in SRID $8, made valid, flattened to 2D and put into WGS84. Leaves out (no
+-- row) a geometry outside longitude/latitude bounds after the transformation, or farther than $9
+-- metres from the application's site (a drawing read in the wrong CRS lands far away).
 WITH src AS (
     SELECT ord, ST_Force2D(ST_SetSRID(ST_GeomFromGeoJSON(g), $8)) AS g, p
     FROM unnest($6::text[], $7::jsonb[]) WITH ORDINALITY AS x(g, p, ord)
@@ -10,6 +11,8 @@ WITH src AS (
 INSERT INTO application_objects (application_id, kind, title, access, props, geom, created_by)
 SELECT $1, $2, $3, $4, coalesce(p, '{}'::jsonb), g, $5
 FROM wgs
+LEFT JOIN applications a ON a.id = $1
 WHERE NOT ST_IsEmpty(g) AND ST_XMin(g) >= -180 AND ST_XMax(g) <= 180 AND ST_YMin(g) >= -90 AND ST_YMax(g) <= 90
+  AND (a.geom IS NULL OR ST_DWithin(g::geography, a.geom::geography, $9))
 ORDER BY ord
 RETURNING id

@@ -7,7 +7,7 @@
 
 use serde::Serialize;
 
-use super::engine::{Action, Actor, ApplicationState, Context, Refusal, Status, apply};
+use super::engine::{Action, Actor, ApplicationState, Context, Refusal, Run, Status, apply};
 use super::{StageKind, Verb};
 use crate::applications::service::ServiceDef;
 
@@ -90,6 +90,11 @@ pub fn offers(
     for token in &state.tokens {
         let Some(def) = service.workflow.stage(&token.stage) else { continue };
         if def.kind != StageKind::Task {
+            continue;
+        }
+        // Staff who neither work nor manage the stage have nothing to do there.
+        let run = Run { service, cx, state: state.clone(), events: Vec::new() };
+        if !run.works(cx.actor, def) && !run.manages(cx.actor, def) {
             continue;
         }
         let stage = token.stage.as_str();

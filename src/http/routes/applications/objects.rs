@@ -164,20 +164,20 @@ pub async fn add(
         }
         _ => ApiError::from_query(lang, e),
     })?;
-    if ids.len() != geoms.len() {
-        // Some fell off the earth in WGS84: the CRS is not theirs. Nothing is kept.
-        for oid in &ids {
-            let _ = objects::remove(&state.pool, id, *oid).await;
+    let ids = match ids {
+        Ok(ids) => ids,
+        Err(landed) => {
+            return Err(invalid(
+                lang,
+                InputError(format!(
+                    "{} of {} geometries lie off the earth or more than {} km from the site in CRS {srid}: name the file's CRS (`crs`)",
+                    geoms.len() - landed,
+                    geoms.len(),
+                    objects::MAX_DISTANCE_M / 1000.0
+                )),
+            ));
         }
-        return Err(invalid(
-            lang,
-            InputError(format!(
-                "{} of {} geometries are outside the earth in CRS {srid}: name the file's CRS (`crs`)",
-                geoms.len() - ids.len(),
-                geoms.len()
-            )),
-        ));
-    }
+    };
     crate::auth::journal::record(
         &state.pool,
         "application.objects_added",
