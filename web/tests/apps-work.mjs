@@ -135,10 +135,16 @@ try {
     phone: '+7 701 123 45 67', email: 'aigerim@example.kz', cadastral_number: '20:311:011:123', project_name: 'Тұрғын үй кешені',
     total_floor_area: 1200, networks: ['water', 'power'],
   };
-  let r = must(await req('demo-applicant', 'POST', '/api/applications', { service: 'utilities_tc_all', form, geometry: site }), 'create');
+  const submit = async (geometry) => {
+    const created = must(await req('demo-applicant', 'POST', '/api/applications', { service: 'utilities_tc_all', form, geometry }), 'create');
+    for (const d of ['title_deed', 'master_plan_sheet', 'loads']) await uploadAs('demo-applicant', created.json.id, d);
+    return must(await act('demo-applicant', created.json.id, { action: 'submit' }), 'submit');
+  };
+  // A neighbour first (30 m east), so that the overlay lists an application nearby.
+  const shift = (g, dx) => ({ type: 'Polygon', coordinates: [g.coordinates[0].map(([x, y]) => [x + dx, y])] });
+  const neighbour = (await submit(shift(site, 0.0004))).json;
+  let r = await submit(site);
   id = r.json.id;
-  for (const d of ['title_deed', 'master_plan_sheet', 'loads']) await uploadAs('demo-applicant', id, d);
-  r = must(await act('demo-applicant', id, { action: 'submit' }), 'submit');
   const submitted = r.json;
   check('the applicant submitted a polygon to the single window (API)', submitted.status === 'in_progress' && submitted.stages[0]?.stage === 'intake', r.text.slice(0, 200));
   const number = submitted.number;
@@ -192,6 +198,15 @@ try {
     await idle(page);
     const hl = await page.evaluate(() => window.qalaWork.map.queryRenderedFeatures({ layers: ['work-hl-line'] }).length);
     check('hovering a network line highlights its feature on the map', hl > 0, `${hl}`);
+  }
+  const near = page.locator('[data-testid=overlay-item][data-kind=nearby]', { hasText: neighbour.number });
+  check('the neighbour is listed among the applications nearby', await near.count() === 1 && o.nearby.some((a) => a.id === neighbour.id));
+  if (await near.count()) {
+    await near.hover();
+    await page.waitForFunction(() => (document.querySelector('[data-testid=work-map]')?.dataset.highlight ?? '').startsWith('app:'));
+    await idle(page);
+    const hlApp = await page.evaluate(() => window.qalaWork.map.queryRenderedFeatures({ layers: ['work-hl-fill', 'work-hl-line'] }).length);
+    check('hovering the neighbour highlights its site on the map', hlApp > 0, `${hlApp}`);
   }
   const zone = page.locator('[data-testid=overlay-item][data-kind=zone]').first();
   await zone.click();

@@ -22,7 +22,7 @@ function layerInfo(id: string): Promise<LayerInfo | null> {
 }
 
 /** An overlay line: what it is, its layer and feature, distance or share, and its geometry. */
-interface Item { key: string; kind: 'zone' | 'network' | 'nearby'; layer: string; fid: number | string; label: string; measure: string; geometry?: GeoJSON.Geometry; href?: string }
+interface Item { key: string; kind: 'zone' | 'network' | 'nearby'; layer: string; fid: number | string; label: string; measure: string; geometry?: GeoJSON.Geometry; href?: string; number?: string | null }
 
 const fmtM = (m: number) => `${m < 10 ? m.toFixed(1) : Math.round(m)} ${tr('m')}`;
 
@@ -45,19 +45,22 @@ async function overlayItems(o: Overlay, lang: Lang): Promise<Item[]> {
       label: `${valueLabel(n.layer, attr, n.value)} · ${layerTitle(n.layer)} #${n.feature}`, measure: n.distance_m <= 0 ? tr('inside') : `${tr('distance')} ${fmtM(n.distance_m)}` });
   }
   for (const a of o.nearby ?? []) {
-    items.push({ key: `app:${a.id}`, kind: 'nearby', layer: 'applications', fid: a.id, geometry: a.geometry, href: `/app/work/${a.id}`,
+    items.push({ key: `app:${a.id}`, kind: 'nearby', layer: 'applications', fid: a.id, geometry: a.geometry, href: `/app/work/${a.id}`, number: a.number,
       label: `${a.number ?? `#${a.id}`} · ${statusText(a.status)}`, measure: a.distance_m <= 0 ? tr('inside') : `${tr('distance')} ${fmtM(a.distance_m)}` });
   }
   return items;
 }
 
-/** The geometry of an overlay line: the report's own, else the feature's (OGC API), else (an
- *  application nearby) its card's site. */
+/** The geometry of an overlay line: the report's own, else the feature's (OGC API); an
+ *  application nearby by its number in the applications layer (not its card: opening a card of
+ *  personal data is journalled, and merely drawing a neighbour is not a reading of it). */
 async function itemGeometry(it: Item, featureGeometry: (l: string, f: number | string) => Promise<GeoJSON.Geometry | null>): Promise<GeoJSON.Geometry | null> {
   if (it.geometry) return it.geometry;
   if (it.kind === 'nearby') {
-    const g = await api.get<Card>(`/api/applications/${it.fid}`).then((c) => c.geometry ?? null).catch(() => null);
-    return g ?? featureGeometry('applications', it.fid);
+    if (!it.number) return null;
+    return api.get<{ features?: Array<{ geometry?: GeoJSON.Geometry }> }>(`/ogc/collections/applications/items?number=${encodeURIComponent(it.number)}&limit=1`)
+      .then((d) => d.features?.[0]?.geometry ?? null)
+      .catch(() => null);
   }
   return featureGeometry(it.layer, it.fid);
 }
