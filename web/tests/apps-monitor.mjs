@@ -178,8 +178,8 @@ try {
   const mark = await page.evaluate(() => performance.getEntriesByName('monitor-first-page')[0]?.startTime ?? null);
   console.log(`# first page of the table: ${Math.round(mark)} ms after navigation start (performance mark), ${wall} ms wall clock from goto`);
   // The measure (< 1 s with 100,000 applications) is taken on a quiet machine against the built
-  // bundle; here the bound is MON_FIRST_PAGE_MS (default 3 s), so that a loaded test machine does not fail it.
-  const bound = Number(process.env.MON_FIRST_PAGE_MS ?? 3000);
+  // bundle; here the bound is MON_FIRST_PAGE_MS (default 5 s), so that a loaded test machine does not fail it.
+  const bound = Number(process.env.MON_FIRST_PAGE_MS ?? 5000);
   check(`the first page is drawn within ${bound} ms of navigation`, mark !== null && mark < bound, `${mark} ms`);
   check('the first page is one table request', tableRequests.length === 1, JSON.stringify(tableRequests));
   await page.screenshot({ path: join(artifacts, 'monitor-table.png'), fullPage: true });

@@ -246,7 +246,10 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
     canvas.setAttribute('aria-label', `${title}: ${s.labels.map((l, j) => `${l} ${s.values[j]}`).join(', ')}`);
     const empty = s.values.length === 0;
     fig.querySelector<HTMLElement>('.dash-empty')!.hidden = !empty;
-    fig.querySelector<HTMLElement>('.dash-canvas')!.hidden = empty;
+    const box = fig.querySelector<HTMLElement>('.dash-canvas')!;
+    box.hidden = empty;
+    // Bars side by side get the room their labels need (every category kept, as the API gives them).
+    box.style.height = c.kind === 'hbar' && s.values.length > 10 ? `${Math.min(1200, 60 + s.values.length * 22)}px` : '';
     if (!empty) {
       const chart = draw(canvas, c.kind, s, title, s.pick ? (j) => { const to = s.pick!(j); if (to) ctx.navigate(to); } : undefined);
       (canvas as unknown as { chart: unknown }).chart = chart;
@@ -362,8 +365,9 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
     void load();
   });
 
-  // The map: drawn once its code and the style are in; the numbers may already be there.
-  void mapModP.then(async ({ districtsMap }) => {
+  // The map: made after the totals and charts are drawn (MapLibre's start holds the main thread),
+  // its code fetched meanwhile.
+  const startMap = () => mapModP.then(async ({ districtsMap }) => {
     if (!alive) return;
     const el = root.querySelector<HTMLElement>('[data-testid=district-map]')!;
     try {
@@ -381,6 +385,7 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
   });
 
   await load();
+  void startMap();
   return () => {
     alive = false;
     seq += 1;

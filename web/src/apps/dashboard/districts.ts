@@ -16,12 +16,13 @@ export interface DistrictsMap {
 
 const RAMP = ['#eef4ff', '#b9d3fb', '#74a7f2', '#2f6fd6', '#123f8c'];
 
-/** The ramp's stops for values 0..max (at most five, whole numbers). */
-export function stops(max: number): number[] {
-  if (max <= 0) return [0];
-  const n = Math.min(RAMP.length, max + 1);
+/** The ramp's stops for values min..max (at most five, whole numbers): the districts' spread, so
+ *  that close counts still differ in colour. */
+export function stops(min: number, max: number): number[] {
+  if (max <= min) return [max];
+  const n = Math.min(RAMP.length, max - min + 1);
   const out: number[] = [];
-  for (let i = 0; i < n; i++) out.push(Math.round((max * i) / (n - 1)));
+  for (let i = 0; i < n; i++) out.push(Math.round(min + ((max - min) * i) / (n - 1)));
   return [...new Set(out)];
 }
 
@@ -37,10 +38,23 @@ function bounds(fc: GeoJSON.FeatureCollection): [number, number, number, number]
   return b;
 }
 
+/** Layers of the base map under the districts: water, streets and district names (not the
+ *  buildings, plots and points: less to fetch and draw under a choropleth). */
+const BASE_LAYERS = ['hydro_areas', 'hydro_lines', 'districts', 'streets'];
+function lighter(style: StyleSpecification): StyleSpecification {
+  const layers = style.layers.filter((l) => !('source-layer' in l) || BASE_LAYERS.includes(String(l['source-layer'])));
+  const sources = Object.fromEntries(Object.entries(style.sources).map(([id, src]) => {
+    const tiles = (src as { tiles?: string[] }).tiles;
+    if (!tiles) return [id, src];
+    return [id, { ...src, tiles: tiles.map((t) => t.replace(/\/tiles\/([^/]+)\//, (_m, list: string) => `/tiles/${list.split(',').filter((x) => BASE_LAYERS.includes(x)).join(',') || list}/`)) }];
+  }));
+  return { ...style, layers, sources } as StyleSpecification;
+}
+
 /** A map in `el`; `legend` gets the ramp; `onPick(kato)` on a click of a district. */
 export async function districtsMap(el: HTMLElement, legend: HTMLElement, lang: string, names: { title: (m: Metric) => string; none: string }, onPick: (kato: string, name: string) => void): Promise<DistrictsMap> {
   maplibregl.setWorkerUrl(workerUrl);
-  const style = await (await fetch(`/styles/qala.json?lang=${encodeURIComponent(lang)}`, { credentials: 'same-origin' })).json() as StyleSpecification;
+  const style = lighter(await (await fetch(`/styles/qala.json?lang=${encodeURIComponent(lang)}`, { credentials: 'same-origin' })).json() as StyleSpecification);
   const map = new maplibregl.Map({ container: el, style, center: [76.93, 43.25], zoom: 10, attributionControl: { compact: true }, cooperativeGestures: matchMedia('(pointer: coarse)').matches });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   await new Promise<void>((res) => (map.loaded() ? res() : map.once('load', () => res())));
@@ -75,8 +89,9 @@ export async function districtsMap(el: HTMLElement, legend: HTMLElement, lang: s
         return { ...f, properties: { ...p, value: Number(p[metric] ?? 0), name: String(p[nameKey] ?? p.name_ru ?? p.kato) } };
       });
       (map.getSource('anl-districts') as GeoJSONSource).setData({ type: 'FeatureCollection', features });
-      const max = Math.max(0, ...features.map((f) => f.properties.value));
-      const s = stops(max);
+      const values = features.map((f) => f.properties.value);
+      const max = Math.max(0, ...values);
+      const s = stops(values.length ? Math.min(...values) : 0, max);
       const colour: ExpressionSpecification | string = s.length < 2 ? RAMP[max > 0 ? RAMP.length - 1 : 0]
         : ['interpolate', ['linear'], ['get', 'value'], ...s.flatMap((v, i) => [v, RAMP[Math.round((i * (RAMP.length - 1)) / (s.length - 1))]])] as ExpressionSpecification;
       map.setPaintProperty('anl-fill', 'fill-color', colour);
