@@ -13,12 +13,14 @@ import { mountEditor, labelOf } from './editor';
 
 const CLOSED = ['approved', 'refused', 'withdrawn'];
 
+const num1 = (n: number) => new Intl.NumberFormat(api.currentLang() === 'en' ? 'en-GB' : 'ru-RU', { minimumFractionDigits: 1, maximumFractionDigits: 1 }).format(n);
+
 function termText(t: Term | null | undefined, status: string): string {
   if (!t) return '';
-  if (CLOSED.includes(status)) return `${(t.elapsed / 86400).toFixed(1)} ${tr('tookDays')}`;
+  if (CLOSED.includes(status)) return `${tr('took')}: ${num1(t.elapsed / 86400)} ${tr('days')}`;
   if (t.overdue || t.left < 0) return tr('overdue');
   const days = t.left / 86400;
-  return days >= 1 ? `${days.toFixed(1)} ${tr('daysLeft')}` : `${Math.max(0, Math.round(t.left / 3600))} ${tr('hoursLeft')}`;
+  return days >= 1 ? `${num1(days)} ${tr('daysLeft')}` : `${Math.max(0, Math.round(t.left / 3600))} ${tr('hoursLeft')}`;
 }
 
 /** The main line of a workflow: stages from the start along forward/approve transitions. */
@@ -106,6 +108,7 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
     const show = (x: unknown): string => {
       if (Array.isArray(x)) return x.map((y) => (typeof y === 'object' ? Object.values(y as object).join(' / ') : show(y))).join('; ');
       if (typeof x === 'boolean') return tr(x ? 'yes' : 'no');
+      if (f.type === 'date' && typeof x === 'string') return fmtDate(`${x}T12:00:00+05:00`);
       const c = f.values?.find((ch) => ch.value === x);
       return c ? textOf(c.label, lang) : `${String(x)}${f.unit ? ` ${f.unit}` : ''}`;
     };
@@ -190,7 +193,7 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
         const name = /filename="([^"]+)"/.exec(r.headers.get('Content-Disposition') ?? '')?.[1] ?? `${card.number ?? card.id}.pdf`;
         if (objectUrl) URL.revokeObjectURL(objectUrl);
         objectUrl = URL.createObjectURL(await r.blob());
-        out.innerHTML = `<a href="${objectUrl}" download="${esc(name)}" data-testid="pdf-link">📄 ${esc(name)}</a>
+        out.innerHTML = `<a href="${objectUrl}" download="${esc(name)}" data-testid="pdf-link">${esc(name)}</a>
           ${code ? `<br>${esc(tr('qrCode'))}: <code data-testid="doc-code">${esc(code)}</code><br><a href="/verify/${encodeURIComponent(code)}" target="_blank" rel="noopener" data-testid="qr-link">✔ ${esc(tr('qrCheck'))}</a>` : ''}`;
         out.querySelector<HTMLAnchorElement>('[data-testid=pdf-link]')!.click();
       } catch (e) {

@@ -32,7 +32,7 @@ export function fee(v: number | null | undefined): string {
 }
 
 const GEOM_ICON: Record<string, string> = {
-  none: '', point: '📍', multi_point: '📍', line: '〰', multi_line: '〰', polygon: '▱', multi_polygon: '▱', layer_feature: '🏠',
+  none: '', point: '•', multi_point: '•', line: '∿', multi_line: '∿', polygon: '▭', multi_polygon: '▭', layer_feature: '⌂',
 };
 
 export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => void)> {
@@ -84,7 +84,7 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
               <span class="svc-title">${esc(textOf(s.titles, lang))}</span>
               <span class="svc-meta">
                 <span class="badge">${esc(state.by === 'provider' ? categoryName(s.category) : providerName(s.provider))}</span>
-                <span>⏱ ${s.days} ${esc(tr('days'))}</span>
+                <span>${s.days} ${esc(tr('days'))}</span>
                 <span>${esc(fee(s.fee_kzt))}</span>
                 ${s.geometry !== 'none' ? `<span title="${esc(kindName(s.geometry))}">${GEOM_ICON[s.geometry] ?? ''} ${esc(kindName(s.geometry))}</span>` : ''}
               </span></a></li>`).join('')}</ul></section>`).join('');

@@ -79,7 +79,7 @@ export async function mountEditor(root: HTMLElement, ctx: Ctx, card0: Card, svc:
       }
       case 'file': return `<p class="hint" data-testid="file-field-gap">${esc(tr('fileFieldGap'))}</p>`;
       default:
-        return (f.max_length ?? 1000) > 300
+        return (f.max_length ?? 0) > 300 && !f.pattern
           ? `<textarea rows="3" maxlength="${f.max_length ?? 1000}" ${common}>${esc(s)}</textarea>`
           : `<input type="text" maxlength="${f.max_length ?? 1000}" ${common} value="${esc(s)}">`;
     }
@@ -117,7 +117,7 @@ export async function mountEditor(root: HTMLElement, ctx: Ctx, card0: Card, svc:
       <div class="doc-title">${esc(textOf(d.title, lang))}${mark(d, d.required)}</div>
       <p class="hint">${esc(tr('formats'))}: ${esc(d.formats.join(', '))} · ${esc(tr('upTo'))} ${d.max_mb} MB${(d.max_files ?? 1) > 1 ? ` · ≤ ${d.max_files}` : ''}</p>
       <ul class="files" data-testid="doc-files-${esc(d.id)}">${files.map((f) => `<li><a href="/api/applications/${id}/files/${esc(f.id)}" download="${esc(f.name)}">${esc(f.name)}</a> <span class="hint">${fmtSize(f.size)}</span> ✓</li>`).join('')}</ul>
-      ${editable && !full ? `<label class="upload-btn"><input type="file" accept="${esc(d.formats.map((x) => `.${x}`).join(','))}" data-upload="${esc(d.id)}" data-testid="upload-${esc(d.id)}"><span>📎 ${esc(tr('upload'))}</span></label>` : ''}
+      ${editable && !full ? `<label class="upload-btn"><input type="file" accept="${esc(d.formats.map((x) => `.${x}`).join(','))}" data-upload="${esc(d.id)}" data-testid="upload-${esc(d.id)}"><span>+ ${esc(tr('upload'))}</span></label>` : ''}
       <div class="progress" data-testid="progress-${esc(d.id)}" hidden><progress max="100" value="0"></progress> <span class="pct">0%</span></div>
       <p class="err" data-err-for="documents.${esc(d.id)}" data-testid="err-documents.${esc(d.id)}" role="alert"></p></div>`;
   };

@@ -209,7 +209,8 @@ export async function siteMap(host: HTMLElement, rule: GeometryRule, initial: Ge
 
   const pick = async (e: ML.MapMouseEvent) => {
     const b: [ML.PointLike, ML.PointLike] = [[e.point.x - 6, e.point.y - 6], [e.point.x + 6, e.point.y + 6]];
-    const hit = map.queryRenderedFeatures(b).find((f) => f.sourceLayer === rule.layer && f.id !== undefined);
+    const layers = map.getLayer('pick-fill') ? ['pick-fill'] : undefined;
+    const hit = map.queryRenderedFeatures(b, layers ? { layers } : undefined).find((f) => f.sourceLayer === rule.layer && f.id !== undefined);
     if (!hit) { status.textContent = tr('noFeatureHere'); return; }
     const id = Number(hit.id);
     const f = await api.get<GeoJSON.Feature>(`/ogc/collections/${encodeURIComponent(rule.layer!)}/items/${id}`);
@@ -223,6 +224,14 @@ export async function siteMap(host: HTMLElement, rule: GeometryRule, initial: Ge
     map.addLayer({ id: 'site-fill', type: 'fill', source: 'site', filter: ['all', ['==', ['get', 'role'], 'site'], ['in', ['geometry-type'], ['literal', ['Polygon', 'MultiPolygon']]]], paint: { 'fill-color': '#1f6feb', 'fill-opacity': 0.25 } });
     map.addLayer({ id: 'site-line', type: 'line', source: 'site', filter: ['!=', ['geometry-type'], 'Point'], paint: { 'line-color': ['match', ['get', 'role'], 'draft', '#d93025', '#1f6feb'], 'line-width': 3, 'line-dasharray': ['match', ['get', 'role'], 'draft', ['literal', [2, 1]], ['literal', [1, 0]]] } });
     map.addLayer({ id: 'site-pts', type: 'circle', source: 'site', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': ['match', ['get', 'role'], 'vertex', 5, 7], 'circle-color': ['match', ['get', 'role'], 'vertex', '#d93025', '#1f6feb'], 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } });
+    if (picking && rule.layer) {
+      // The layer sites are picked from: shown, with a faint fill so that a tap inside a plot or a
+      // building finds it (the base style may draw it as outlines only, or hide it).
+      const styleLayers = (map.getStyle().layers ?? []).filter((l) => 'source-layer' in l && l['source-layer'] === rule.layer);
+      for (const l of styleLayers) map.setLayoutProperty(l.id, 'visibility', 'visible');
+      const source = styleLayers[0] && 'source' in styleLayers[0] ? String(styleLayers[0].source) : 'qala';
+      map.addLayer({ id: 'pick-fill', type: 'fill', source, 'source-layer': rule.layer, paint: { 'fill-color': '#1f6feb', 'fill-opacity': 0.06, 'fill-outline-color': '#1f6feb' } }, 'site-fill');
+    }
     render();
     // The compact attribution starts open on narrow screens; it opens on a tap.
     box.querySelector('.maplibregl-ctrl-attrib')?.classList.remove('maplibregl-compact-show');

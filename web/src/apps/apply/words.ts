@@ -118,7 +118,7 @@ export const W = {
   daysLeft: ['жұмыс күні қалды', 'раб. дн. осталось', 'working days left'],
   hoursLeft: ['сағат қалды', 'ч осталось', 'hours left'],
   paused: ['Сіздегі уақытта мерзім тоқтатылды', 'Пока заявка у вас, срок приостановлен', 'The clock is paused while it is with you'],
-  tookDays: ['жұмыс күнінде қаралды', 'раб. дн. заняло рассмотрение', 'working days taken'],
+  took: ['Қаралу уақыты', 'Рассмотрено за', 'Took'],
   more: ['Тағы жүктеу', 'Загрузить ещё', 'Load more'],
   draftNoNumber: ['жоба', 'черновик', 'draft'],
   // card
