@@ -214,6 +214,14 @@ try {
   await idle(page);
   const hlZone = await page.evaluate(() => window.qalaWork.map.queryRenderedFeatures({ layers: ['work-hl-fill', 'work-hl-line'] }).length);
   check('clicking a zone pins its polygon on the map', hlZone > 0 && (await zone.getAttribute('aria-pressed')) === 'true', `${hlZone}`);
+  const rasters = (await (await fetch(`${base}/api/web/config`)).json()).basemaps.filter((b) => b.tiles?.length);
+  if (rasters.length) {
+    await page.selectOption('[data-testid=work-basemap]', rasters[0].id);
+    const onMap = await page.evaluate(() => !!window.qalaWork.map.getLayer('work-base'));
+    await page.selectOption('[data-testid=work-basemap]', '');
+    const off = await page.evaluate(() => !window.qalaWork.map.getLayer('work-base'));
+    check(`a configured raster base map (${rasters[0].id}) is put under the layers and taken away`, onMap && off);
+  }
   const files = await page.locator('[data-testid=file]').count();
   check('the applicant\'s files are listed with preview and download', files === 3 && await page.locator('[data-testid=file-download]').count() === 3);
   await page.locator('[data-testid=file-preview]').first().click();
