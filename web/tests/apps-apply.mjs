@@ -341,10 +341,11 @@ try {
   check('(set-up) the application is approved', r.status === 200 && r.json.status === 'approved', r.text.slice(0, 300));
   await page.goto(`${base}/app/my/${phone.id}`);
   await page.waitForSelector('[data-testid=app-status][data-status=approved]');
-  const download = page.waitForEvent('download');
-  await page.click('[data-testid=download]');
-  await page.waitForSelector('[data-testid=qr-link]', { timeout: 60000 });
-  const dl = await download;
+  const [dl] = await Promise.all([
+    page.waitForEvent('download', { timeout: 120000 }),
+    page.click('[data-testid=download]'),
+    page.waitForSelector('[data-testid=qr-link]', { timeout: 120000 }),
+  ]);
   check('the result downloads as a PDF', dl.suggestedFilename().endsWith('.pdf'), dl.suggestedFilename());
   const code = (await page.textContent('[data-testid=doc-code]')).trim();
   const href = await page.getAttribute('[data-testid=qr-link]', 'href');
