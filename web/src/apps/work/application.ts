@@ -405,14 +405,18 @@ export async function mountApplication(root: HTMLElement, ctx: Ctx, id: number):
   });
 
   render();
-  // The overlay's lines, then the map with their features drawn faintly.
+  // The map starts loading at once; the overlay's lines meanwhile, then their features drawn
+  // faintly on the map.
+  const mapEl = root.querySelector<HTMLElement>('.work-map')!;
+  const opening = workmap.openMap(mapEl, card.geometry ?? null, lang, rasters);
+  opening.catch(() => { /* shown below */ });
   if (card.overlay) {
     items = await overlayItems(card.overlay, lang);
+    if (!alive) { void opening.then((m) => m.destroy(), () => {}); return () => {}; }
     render();
   }
-  const mapEl = root.querySelector<HTMLElement>('.work-map')!;
   try {
-    wm = await workmap.openMap(mapEl, card.geometry ?? null, lang, rasters);
+    wm = await opening;
     if (!alive) { wm.destroy(); return () => {}; }
     mapEl.dataset.ready = 'true';
     void Promise.all(items.map(async (it) => {
