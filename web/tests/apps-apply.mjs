@@ -125,8 +125,11 @@ async function applicantPath(kind) {
   const { context, page } = await newPage(kind);
   const tag = (s) => `${kind}: ${s}`;
   // Catalogue
+  const t0 = Date.now();
   await page.goto(`${base}/app/services`);
   await page.waitForSelector('[data-testid=svc-link]');
+  const js = await page.evaluate(() => performance.getEntriesByType('resource').filter((e) => /\.(js|ts|mjs)(\?|$)/.test(e.name)).reduce((s, e) => s + (e.transferSize || e.encodedBodySize), 0));
+  console.log(`# ${kind}: time to the first rendered catalogue ${Date.now() - t0} ms; script bytes transferred ${js}`);
   const shown = await page.locator('[data-testid=svc-link]').count();
   check(tag('the catalogue lists every service /api/services gives'), shown === services.length, `${shown} of ${services.length}`);
   const providers = new Set(services.map((s) => s.provider)).size;
@@ -341,11 +344,16 @@ try {
   check('(set-up) the application is approved', r.status === 200 && r.json.status === 'approved', r.text.slice(0, 300));
   await page.goto(`${base}/app/my/${phone.id}`);
   await page.waitForSelector('[data-testid=app-status][data-status=approved]');
+  const tDoc = Date.now();
   const [dl] = await Promise.all([
     page.waitForEvent('download', { timeout: 120000 }),
     page.click('[data-testid=download]'),
     page.waitForSelector('[data-testid=qr-link]', { timeout: 120000 }),
-  ]);
+  ]).catch(async (e) => {
+    await shot(page, 'phone-download-failed');
+    throw new Error(`${e.message}; shown: ${await page.textContent('[data-testid=doc-result]').catch(() => '?')}`);
+  });
+  console.log(`# the approved document was ready in ${Date.now() - tDoc} ms`);
   check('the result downloads as a PDF', dl.suggestedFilename().endsWith('.pdf'), dl.suggestedFilename());
   const code = (await page.textContent('[data-testid=doc-code]')).trim();
   const href = await page.getAttribute('[data-testid=qr-link]', 'href');

@@ -146,14 +146,6 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
   </article>`;
 
   const cleanups: Array<() => void> = [];
-  if (card.status === 'returned') {
-    cleanups.push(await mountEditor(root.querySelector<HTMLElement>('[data-testid=editor]')!, ctx, card, svc, { mode: 'returned', onDone: reload }));
-  } else if (card.geometry) {
-    const { siteMap } = await import('./sitemap');
-    const m = await siteMap(root.querySelector<HTMLElement>('[data-testid=site-host]')!, svc.geometry, card.geometry, { editable: false });
-    cleanups.push(() => m.destroy());
-  }
-
   const act = async (body: Record<string, unknown>) => api.json<Card>('POST', `/api/applications/${card.id}/actions`, body, { 'If-Match': etagOf(card.version) });
   root.querySelector<HTMLFormElement>('[data-testid=comment-form]')?.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -203,5 +195,14 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
       }
     };
   }
+  // The editor or the map last: every handler above is in place while they load.
+  if (card.status === 'returned') {
+    cleanups.push(await mountEditor(root.querySelector<HTMLElement>('[data-testid=editor]')!, ctx, card, svc, { mode: 'returned', onDone: reload }));
+  } else if (card.geometry) {
+    const { siteMap } = await import('./sitemap');
+    const m = await siteMap(root.querySelector<HTMLElement>('[data-testid=site-host]')!, svc.geometry, card.geometry, { editable: false });
+    cleanups.push(() => m.destroy());
+  }
+
   return () => { cleanups.forEach((c) => c()); if (objectUrl) URL.revokeObjectURL(objectUrl); };
 }

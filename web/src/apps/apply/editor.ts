@@ -389,15 +389,6 @@ export async function mountEditor(root: HTMLElement, ctx: Ctx, card0: Card, svc:
     el.value = '';
   };
 
-  // -------- the site
-  if (hasSite) {
-    const { siteMap } = await import('./sitemap');
-    site = await siteMap(root.querySelector<HTMLElement>('[data-testid=site-host]')!, rule, card.geometry ?? null, {
-      editable: canEdit('geometry'),
-      onChange: (_v: SiteValue) => { siteDirty = true; clearErrorAt('geometry'); schedule(); },
-    });
-  }
-
   // -------- submit / resubmit
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -431,6 +422,15 @@ export async function mountEditor(root: HTMLElement, ctx: Ctx, card0: Card, svc:
       btn.disabled = false;
     }
   });
+
+  // -------- the site (last: every handler is in place while the map loads)
+  if (hasSite) {
+    const { siteMap } = await import('./sitemap');
+    site = await siteMap(root.querySelector<HTMLElement>('[data-testid=site-host]')!, rule, card.geometry ?? null, {
+      editable: canEdit('geometry'),
+      onChange: (_v: SiteValue) => { siteDirty = true; clearErrorAt('geometry'); schedule(); },
+    });
+  }
 
   applyWhen();
   const onLeave = () => { if (pending) void flush(); };
