@@ -99,8 +99,8 @@ async function signIn(page, who = 'demo-applicant') {
 }
 
 /** Taps (phone) or clicks (desktop) the map at offsets from its centre. */
-async function drawPolygon(page, kind, offsets) {
-  await page.evaluate(() => window.qalaApply.map.jumpTo({ center: [76.93, 43.25], zoom: 15 }));
+async function drawPolygon(page, kind, offsets, zoom = 15) {
+  await page.evaluate((z) => window.qalaApply.map.jumpTo({ center: [76.93, 43.25], zoom: z }), zoom);
   await page.evaluate(() => document.querySelector('[data-testid=site-map]').scrollIntoView({ block: 'center' }));
   const b = await page.locator('[data-testid=site-map]').boundingBox();
   const cx = b.x + b.width / 2, cy = b.y + b.height / 2;
@@ -171,6 +171,21 @@ async function applicantPath(kind) {
   await page.fill('[data-testid=field-org_name]', 'ТОО «Изыскатель»');
   await page.waitForSelector('[data-testid=save-state][data-state=savedLocally]');
   check(tag('before the site is drawn, the values are kept on the device'), true);
+  // A site larger than the rule allows is refused on the device, and not sent.
+  if (kind === 'desktop') {
+    const posts = [];
+    const onReq = (r) => { if (r.method() === 'POST' && r.url().endsWith('/api/applications')) posts.push(r.url()); };
+    page.on('request', onReq);
+    await drawPolygon(page, kind, [[-150, -150], [150, -150], [150, 150], [-150, 150]], 12);
+    await page.click('[data-testid=site-done]');
+    await page.waitForSelector('[data-testid=site-problem]');
+    await page.waitForFunction(() => document.querySelector('[data-testid=err-geometry]')?.textContent.trim());
+    await page.waitForSelector('[data-testid=save-state][data-state=savedLocally]');
+    check(tag('a site over the area limit is shown as such and not sent'), posts.length === 0 && /1\s?000\s?000/.test(await page.textContent('[data-testid=site-problem]')), JSON.stringify(posts));
+    await shot(page, `${kind}-site-too-large`);
+    page.off('request', onReq);
+    await page.click('[data-testid=site-clear]');
+  }
   // The polygon
   const created = page.waitForResponse((r) => r.url().endsWith('/api/applications') && r.request().method() === 'POST');
   await drawPolygon(page, kind, [[-60, -50], [60, -50], [60, 50], [-60, 50]]);

@@ -264,7 +264,13 @@ export async function mountEditor(root: HTMLElement, ctx: Ctx, card0: Card, svc:
   const save = async (): Promise<boolean> => {
     pending = false;
     const body: Record<string, unknown> = { form: payload() };
-    const siteNow = (siteDirty || !id) && site ? site.value() : null;
+    let siteNow = (siteDirty || !id) && site ? site.value() : null;
+    // The site is checked before it is sent: one that breaks the rule stays on the map only.
+    const siteProblems = siteNow?.geometry && site ? (await site.check()).filter((m) => m !== tr('siteFewPoints')) : [];
+    if (siteProblems.length) {
+      showErrors({ ...errors, geometry: siteProblems.join('; ') }, false);
+      siteNow = null;
+    }
     if (siteNow?.feature) body.site_feature = siteNow.feature;
     else if (siteNow?.geometry) body.geometry = siteNow.geometry;
     else if (siteNow && id) body.geometry = null;
@@ -283,7 +289,7 @@ export async function mountEditor(root: HTMLElement, ctx: Ctx, card0: Card, svc:
     try {
       card = await send(body);
       if (siteNow) siteDirty = false;
-      const keep = Object.fromEntries(Object.entries(errors).filter(([p]) => p.startsWith('documents.')));
+      const keep = Object.fromEntries(Object.entries(errors).filter(([p]) => p.startsWith('documents.') || (p === 'geometry' && siteProblems.length)));
       showErrors(keep, false);
       setState('saved');
       return true;
