@@ -7,7 +7,7 @@ import type { Ctx } from '../shell';
 import * as api from '../api';
 import { esc } from '../words';
 import { textOf } from '../lang';
-import { type Card, type ServiceDef, type Term, serviceDef, etagOf, offered, fmtDate, fmtSize } from './model';
+import { type Card, type Term, serviceDef, etagOf, offered, fmtDate, fmtSize, mainLine } from './model';
 import { tr, W, statusName, providerName } from './words';
 import { mountEditor, labelOf } from './editor';
 
@@ -21,29 +21,6 @@ function termText(t: Term | null | undefined, status: string): string {
   if (t.overdue || t.left < 0) return tr('overdue');
   const days = t.left / 86400;
   return days >= 1 ? `${num1(days)} ${tr('daysLeft')}` : `${Math.max(0, Math.round(t.left / 3600))} ${tr('hoursLeft')}`;
-}
-
-/** The main line of a workflow: stages from the start along forward/approve transitions. */
-function mainLine(svc: ServiceDef): Array<{ id: string; title: string; branches?: string[] }> {
-  const lang = api.currentLang();
-  const byId = new Map(svc.workflow.stages.map((s) => [s.id, s]));
-  const out: Array<{ id: string; title: string; branches?: string[] }> = [];
-  const seen = new Set<string>();
-  let cur: string | undefined = svc.workflow.start;
-  while (cur && byId.has(cur) && !seen.has(cur)) {
-    seen.add(cur);
-    const s = byId.get(cur)!;
-    const raw = s as unknown as { branches?: string[]; join?: string };
-    if (s.kind === 'parallel' && raw.branches) {
-      raw.branches.forEach((b) => seen.add(b));
-      out.push({ id: s.id, title: textOf(s.title, lang), branches: raw.branches });
-      cur = raw.join;
-      continue;
-    }
-    out.push({ id: s.id, title: textOf(s.title, lang) });
-    cur = (s.next ?? []).find((n) => n.action === 'forward' || n.action === 'approve')?.to;
-  }
-  return out;
 }
 
 export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => void)> {
@@ -71,6 +48,9 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
     root.innerHTML = `<article class="apply application" data-testid="application" data-id="${card.id}">${head}<div data-testid="editor"></div></article>`;
     return mountEditor(root.querySelector<HTMLElement>('[data-testid=editor]')!, ctx, card, svc, { mode: 'draft', onDone: reload });
   }
+
+  /** Why the engine would refuse an applicant's action now (the card's `actions`), if it says. */
+  const refusal = (action: string) => textOf(card.actions?.find((a) => a.action === action && !a.allowed)?.reason ?? '', lang);
 
   // -------- lifecycle
   const current = new Set(card.stages.map((s) => s.stage));
@@ -142,7 +122,8 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
       <ul class="visits">${visits}</ul><ul class="history">${timeline}</ul></section>
     ${offered(card, 'withdraw') ? `<div class="withdraw" data-testid="withdraw-box"><button type="button" class="danger" data-testid="withdraw">${esc(tr('withdraw'))}</button>
       <div class="panel confirm" data-testid="withdraw-confirm" hidden><p>${esc(tr('withdrawConfirm'))}</p>
-        <button type="button" class="danger" data-testid="withdraw-yes">${esc(tr('withdraw'))}</button> <button type="button" data-testid="withdraw-no">${esc(tr('no'))}</button></div></div>` : ''}
+        <button type="button" class="danger" data-testid="withdraw-yes">${esc(tr('withdraw'))}</button> <button type="button" data-testid="withdraw-no">${esc(tr('no'))}</button></div></div>`
+      : refusal('withdraw') ? `<div class="withdraw"><button type="button" class="danger" disabled>${esc(tr('withdraw'))}</button> <span class="hint" data-testid="withdraw-refused">${esc(refusal('withdraw'))}</span></div>` : ''}
   </article>`;
 
   const cleanups: Array<() => void> = [];

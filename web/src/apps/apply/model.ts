@@ -1,6 +1,7 @@
 // Shapes of what the applications API gives the single window (`/api/services/{id}`, the card of
 // `/api/applications/{id}`), and the service definitions cached for the session.
 import * as api from '../api';
+import { textOf } from '../lang';
 
 export type Texts = { kk: string; ru: string; en: string };
 
@@ -119,3 +120,27 @@ export function fmtSize(n: number): string {
   if (n < 1e6) return `${(n / 1e3).toFixed(0)} kB`;
   return `${(n / 1e6).toFixed(1)} MB`;
 }
+
+/** The main line of a workflow: stages from the start along forward/approve transitions. */
+export function mainLine(svc: ServiceDef): Array<{ id: string; title: string; branches?: string[] }> {
+  const lang = api.currentLang();
+  const byId = new Map(svc.workflow.stages.map((s) => [s.id, s]));
+  const out: Array<{ id: string; title: string; branches?: string[] }> = [];
+  const seen = new Set<string>();
+  let cur: string | undefined = svc.workflow.start;
+  while (cur && byId.has(cur) && !seen.has(cur)) {
+    seen.add(cur);
+    const s = byId.get(cur)!;
+    const raw = s as unknown as { branches?: string[]; join?: string };
+    if (s.kind === 'parallel' && raw.branches) {
+      raw.branches.forEach((b) => seen.add(b));
+      out.push({ id: s.id, title: textOf(s.title, lang), branches: raw.branches });
+      cur = raw.join;
+      continue;
+    }
+    out.push({ id: s.id, title: textOf(s.title, lang) });
+    cur = (s.next ?? []).find((n) => n.action === 'forward' || n.action === 'approve')?.to;
+  }
+  return out;
+}
+

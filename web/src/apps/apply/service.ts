@@ -6,7 +6,7 @@ import type { Ctx } from '../shell';
 import * as api from '../api';
 import { esc } from '../words';
 import { textOf } from '../lang';
-import { type Card, type ServiceDef, serviceDef } from './model';
+import { type Card, type ServiceDef, serviceDef, mainLine } from './model';
 import { mountEditor } from './editor';
 import { tr, providerName, categoryName, kindName } from './words';
 import { fee } from './catalogue';
@@ -71,7 +71,11 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
         <span class="hint">${esc(d.formats.join(', '))} · ${esc(tr('upTo'))} ${d.max_mb} MB</span></li>`).join('')}</ul>` : '<p>—</p>'}
     </section>
     <section class="panel"><h2>${esc(tr('stagesOf'))}</h2>
-      <ol class="stage-list">${svc.workflow.stages.filter((s) => s.kind !== 'parallel').map((s) => `<li>${esc(textOf(s.title, lang))}${s.days ? ` <span class="hint">· ${s.days} ${esc(tr('days'))}</span>` : ''}</li>`).join('')}</ol>
+      <ol class="stage-list" data-testid="passport-stages">${mainLine(svc).map((s) => {
+        const def = (id: string) => svc.workflow.stages.find((x) => x.id === id);
+        const days = (id: string) => (def(id)?.days ? ` <span class="hint">· ${def(id)!.days} ${esc(tr('days'))}</span>` : '');
+        return `<li>${esc(s.title)}${s.branches ? `<ul>${s.branches.map((b) => `<li>${esc(textOf(def(b)?.title, lang))}${days(b)}</li>`).join('')}</ul>` : days(s.id)}</li>`;
+      }).join('')}</ol>
     </section>
     ${p.legal_basis ? `<section class="panel"><h2>${esc(tr('legal'))}</h2><p class="legal">${esc(textOf(p.legal_basis, lang))}</p></section>` : ''}
   </article>`;
