@@ -114,8 +114,10 @@ const services = (await call(null, 'GET', '/api/services')).json.services;
 // Set-up: drafts of this service left by an earlier run are withdrawn (Apply would reopen them).
 {
   const me = await login('demo-applicant');
-  const left = (await call(me, 'GET', `/api/applications?status=draft&service=${SERVICE}`)).json.applications;
-  for (const a of left) await act(me, a.id, { action: 'withdraw' });
+  for (const s of [SERVICE, 'arch_apz']) {
+    const left = (await call(me, 'GET', `/api/applications?status=draft&service=${s}`)).json.applications;
+    for (const a of left) await act(me, a.id, { action: 'withdraw' });
+  }
 }
 const svc = (await call(null, 'GET', `/api/services/${SERVICE}`)).json;
 const STAGE_TITLE_RU = svc.workflow.stages.find((s) => s.id === svc.workflow.start).title.ru;
@@ -296,7 +298,7 @@ try {
   const { page } = phone;
 
   // Each language shows its own words.
-  const paths = ['/app/services', `/app/services/${SERVICE}`, '/app/my', `/app/my/${phone.id}`];
+  const paths = ['/app/services', `/app/services/${SERVICE}`, `/app/services/${SERVICE}/apply`, '/app/my', `/app/my/${phone.id}`];
   const texts = {};
   for (const lang of ['kk', 'kk-Latn', 'en', 'ru']) {
     await page.goto(`${base}${paths[0]}`);
@@ -306,7 +308,7 @@ try {
     texts[lang] = '';
     for (const p of paths) {
       await page.goto(`${base}${p}`);
-      await page.waitForSelector('[data-testid=catalogue], [data-testid=passport], [data-testid=my-applications], [data-testid=application]');
+      await page.waitForSelector('[data-testid=catalogue], [data-testid=passport], [data-testid=my-applications], [data-testid=application] [data-testid=lifecycle], [data-testid=app-form]');
       await page.waitForSelector('#main .loading', { state: 'detached' });
       texts[lang] += `\n${await screenText(page)}`;
     }
@@ -385,6 +387,32 @@ try {
   await desk.page.goto(`${base}/app/my/${desk.id}`);
   await desk.page.waitForSelector('[data-testid=site-host][data-ready=true]', { timeout: 60000 });
   await shot(desk.page, 'desktop-card');
+  // A site picked from a layer: a land plot for the APZ, its geometry from the layer.
+  {
+    const p = desk.page;
+    const fc = (await call(null, 'GET', '/ogc/collections/land_fund/items?limit=1&bbox=76.90,43.22,76.96,43.28')).json;
+    const ring = fc.features[0].geometry.type === 'Polygon' ? fc.features[0].geometry.coordinates[0] : fc.features[0].geometry.coordinates[0][0];
+    const c = [ring.slice(1).reduce((s, q) => s + q[0], 0) / (ring.length - 1), ring.slice(1).reduce((s, q) => s + q[1], 0) / (ring.length - 1)];
+    await p.goto(`${base}/app/services/arch_apz/apply`);
+    await p.waitForSelector('[data-testid=site-host][data-ready=true]', { timeout: 60000 });
+    await p.evaluate((xy) => window.qalaApply.map.jumpTo({ center: xy, zoom: 17 }), c);
+    await p.evaluate(() => new Promise((res) => { const m = window.qalaApply.map; m.once('idle', res); m.triggerRepaint(); }));
+    await p.evaluate(() => document.querySelector('[data-testid=site-map]').scrollIntoView({ block: 'center' }));
+    const b = await p.locator('[data-testid=site-map]').boundingBox();
+    const created = p.waitForResponse((r) => r.url().endsWith('/api/applications') && r.request().method() === 'POST');
+    await p.mouse.click(b.x + b.width / 2, b.y + b.height / 2);
+    const cr = await created;
+    const picked = await cr.json();
+    check('desktop: a land plot picked on the map becomes the site (its geometry from the layer)', cr.status() === 201 && picked.geometry?.type === fc.features[0].geometry.type, `${cr.status()} ${JSON.stringify(picked).slice(0, 200)}`);
+    check('desktop: the picked plot is named under the map', (await p.textContent('[data-testid=site-status]')).includes(String(fc.features[0].id)));
+    await p.check('[data-testid=field-applicant_kind][value=organisation]');
+    check('desktop: a field shown when another has a value (BIN for an organisation)', (await p.isVisible('[data-testid=field-bin]')) && !(await p.isVisible('[data-testid=field-iin]')));
+    await shot(p, 'desktop-picked');
+    const me = await login('demo-applicant');
+    await act(me, picked.id, { action: 'withdraw' });
+    await p.goto(`${base}/app/my/${desk.id}`);
+    await p.waitForSelector('[data-testid=withdraw]');
+  }
   await desk.page.click('[data-testid=withdraw]');
   await desk.page.click('[data-testid=withdraw-yes]');
   await desk.page.waitForSelector('[data-testid=app-status][data-status=withdrawn]');
