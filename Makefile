@@ -84,8 +84,9 @@ test: setup lint web $(PYENV)/.owslib-0.35.0 $(PYENV)/.schemathesis-$(SCHEMATHES
 
 bench: bench-ingest bench-tiles bench-features bench-print bench-apps
 
-# Applications: the monitoring table, submissions with their overlay, the applications layer's tiles.
-bench-apps:
+# Applications: the monitoring table, submissions with their overlay, the applications layer's tiles,
+# and in the browser the table's first page, the single window and the layer panned on the map.
+bench-apps: web
 	@QALA_SETUP_BENCH=1 scripts/setup.sh
 	$(CARGO) build --release --locked
 	benches/apps.sh

@@ -95,6 +95,13 @@ python3 benches/make_tile_list.py bench_buildings 10 16 40 > "$DATA/tiles-build.
 tiles() { PATHS=$1 PREFIX=/tiles SUFFIX=.mvt wrk -t2 -c16 -d"$DURATION" --latency -s benches/wrk_paths.lua "http://127.0.0.1:$PORT" | awk '/Requests\/sec/ {print $2}'; }
 a_rps=$(tiles "$DATA/tiles-apps.txt"); b_rps=$(tiles "$DATA/tiles-build.txt")
 
+# The browser (issue 14): the monitoring table's first page and the single window after
+# navigation, and the applications layer panned on the web map at z10-16 (web/tests/bench-apps.mjs).
+web=$(cd web && QALA_URL="http://127.0.0.1:$PORT" QALA_LOGIN=benchadmin QALA_PASSWORD=benchadmin-password-1 node tests/bench-apps.mjs)
+w_table=$(sed -n 's/^table: //p' <<<"$web")
+w_single=$(sed -n 's/^single window: //p' <<<"$web")
+w_map=$(sed -n 's/^map: //p' <<<"$web")
+
 report=$(cat <<MD
 
 ## Applications, $(date -u +%Y-%m-%d) on $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB
@@ -109,6 +116,9 @@ same machine, release build, tile cache off.
 | the overlay of one submission (its own time, under that load) | p50 ${o_p50} ms, p95 ${o_p95} ms | p95 <= 30 ms |
 | tiles z10-16, applications layer (100,000 points) | ${a_rps} tiles/s | as fast as buildings |
 | tiles z10-16, buildings layer (300,000 polygons) | ${b_rps} tiles/s | |
+| browser: /app/monitor until its first page is drawn (headless Chromium) | ${w_table} | < 1 s |
+| browser: /app/services until the catalogue is drawn (phone, cold cache) | ${w_single} | |
+| browser: the applications layer panned on the web map, z10-16 | ${w_map} | no blank tiles |
 MD
 )
 echo "$report"
