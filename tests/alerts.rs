@@ -80,8 +80,8 @@ async fn alerts_fire_once_per_threshold_to_the_executor_and_managers() {
     .unwrap();
     let now = registry.now();
     let id = drafts::create(&cx(now), &applicant, Lang::Ru, input).await.unwrap();
-    drafts::add_document(&cx(now), &applicant, id, 1, "title_deed", file("a")).await.unwrap();
-    drafts::add_document(&cx(now), &applicant, id, 2, "site_plan", file("b")).await.unwrap();
+    drafts::add_document(&cx(now), &applicant, id, 1, "title_deed", file("a"), false).await.unwrap();
+    drafts::add_document(&cx(now), &applicant, id, 2, "site_plan", file("b"), false).await.unwrap();
     act(&cx(now), &applicant, id, 3, Request::Submit).await.unwrap();
     act(
         &cx(now),

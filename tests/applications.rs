@@ -175,6 +175,65 @@ async fn the_whole_lifecycle_over_http() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["stages"][0]["stage"], "decision");
     let r = s.act("intake", id, &r.etag, json!({"action": "claim", "stage": "decision"})).await;
+
+    // The executor reads the approval before deciding: a preview, not recorded, only for it.
+    let records = || async {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM documents").fetch_one(&db.pool).await.unwrap()
+    };
+    let before = records().await;
+    let preview = s
+        .http
+        .get(format!("{}/api/applications/{id}/document.pdf?preview=true", s.base))
+        .basic_auth("intake", Some("intake-password"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preview.status(), 200);
+    assert_eq!(preview.headers()["content-type"], "application/pdf");
+    assert!(preview.bytes().await.unwrap().starts_with(b"%PDF"));
+    assert_eq!(records().await, before, "a preview is not recorded");
+    for who in ["aigerim", "intake2"] {
+        let r = s
+            .send(Some(who), "GET", &format!("/api/applications/{id}/document.pdf?preview=true"), None, None)
+            .await;
+        assert_eq!(r.status, 404, "{who}: {}", r.body);
+    }
+
+    // Returned at the decision, after the utilities filled their fields: the applicant's form
+    // neither sends nor loses them, and the return's comment is in the history at its stage.
+    let r = s
+        .act("intake", id, &r.etag, json!({"action": "return_for_corrections", "stage": "decision", "fields": ["floors"], "comment": "Уточните этажность"}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let mine = s.card(Some("aigerim"), id).await;
+    let said = mine.body["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|h| h["events"].as_array().unwrap().clone())
+        .any(|e| {
+            e["event"] == "commented"
+                && e["text"] == "Уточните этажность"
+                && e["stage"] == "decision"
+                && e["to_applicant"] == true
+        });
+    assert!(said, "{}", mine.body["history"]);
+    let mut f = form();
+    f["floors"] = json!(4);
+    let ok = s
+        .send(
+            Some("aigerim"),
+            "PATCH",
+            &format!("/api/applications/{id}"),
+            Some(&mine.etag),
+            Some(json!({"form": f})),
+        )
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.body);
+    assert_eq!(ok.body["form"]["water_conditions_number"], "W-17", "{}", ok.body["form"]);
+    let r = s.act("aigerim", id, &ok.etag, json!({"action": "resubmit"})).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = s.act("intake", id, &r.etag, json!({"action": "claim", "stage": "decision"})).await;
     let r = s.act("intake", id, &r.etag, json!({"action": "approve", "stage": "decision"})).await;
     assert_eq!(r.body["stages"][0]["stage"], "head_approval", "{}", r.body);
     let r = s.act("head", id, &r.etag, json!({"action": "claim", "stage": "head_approval"})).await;

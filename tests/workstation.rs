@@ -150,6 +150,59 @@ async fn queues_offers_notifications_and_objects() {
     assert_eq!(r.body["marked"], 0);
     assert_eq!(s.send(Some("intake2"), "GET", "/api/me/notifications", None, None).await.body["unread"], 2);
 
+    // A returned document is sent anew: replaced, not added to.
+    let r = s.card(Some("intake"), a).await;
+    let r = s.act("intake", a, &r.etag, json!({"action": "claim", "stage": "intake"})).await;
+    let r = s
+        .act(
+            "intake",
+            a,
+            &r.etag,
+            json!({"action": "return_for_corrections", "stage": "intake", "fields": ["site_plan"]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = s.upload("aigerim", a, "site_plan", &r.etag, "plan-2.pdf", b"%PDF-1.4\n%second\n%%EOF\n").await;
+    assert_eq!(r.status, 422, "one file at most: adding is refused {}", r.body);
+    assert_eq!(r.body["error"]["details"][0]["code"], "too_many_files_in_field", "{}", r.body);
+    let r = s.card(Some("aigerim"), a).await;
+    let resp = s
+        .http
+        .put(format!("{}/api/applications/{a}/documents/site_plan?name=plan-3.pdf&replace=true", s.base))
+        .basic_auth("aigerim", Some("aigerim-password"))
+        .header("if-match", &r.etag)
+        .body(b"%PDF-1.4\n%third\n%%EOF\n".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 201);
+    let card = s.card(Some("aigerim"), a).await.body;
+    let names: Vec<&str> = card["documents"]["site_plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["plan-3.pdf"]);
+
+    // A draft may wait for its site; submission asks for it.
+    let r = s
+        .send(
+            Some("dana"),
+            "POST",
+            "/api/applications",
+            None,
+            Some(json!({"service": "network_connection", "form": form()})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let d = r.body["id"].as_i64().unwrap();
+    let r = s.upload("dana", d, "title_deed", &r.etag, "deed.pdf", PDF).await;
+    let r = s.upload("dana", d, "site_plan", &r.etag, "plan.pdf", PDF).await;
+    let r = s.act("dana", d, &r.etag, json!({"action": "submit"})).await;
+    assert_eq!(r.status, 422, "{}", r.body);
+    assert_eq!(r.body["error"]["details"][0]["field"], "geometry", "{}", r.body);
+
     // Objects: the executor draws a plan for the applicant and a network for the staff only.
     let plan = json!({"type": "Feature", "properties": {"name": "участок"}, "geometry": square(76.91, 43.25, 0.0005)});
     let path = format!("/api/applications/{b}/objects?kind=plan&access=applicant&title=План");

@@ -52,7 +52,11 @@ pub fn entries(
             Event::ReturnedForCorrections { .. } => add(applicant, "returned", None),
             Event::Approved => add(applicant, "approved", None),
             Event::Refused { .. } => add(applicant, "refused", None),
-            Event::Commented { to_applicant: true, stage, .. } if actor != applicant => {
+            // A return's own comment is part of the return.
+            Event::Commented { to_applicant: true, stage, .. }
+                if actor != applicant
+                    && !events.iter().any(|e| matches!(e, Event::ReturnedForCorrections { .. })) =>
+            {
                 add(applicant, "comment", stage.as_deref())
             }
             Event::Commented { .. } if actor == applicant => {

@@ -236,6 +236,35 @@ pub async fn render(
     issue::record_keyed(ctx, lang, &rec, existing, (code, issued, rendered), turn, redraw).await
 }
 
+/// The code a preview carries instead of a record's: it verifies nothing.
+pub const PREVIEW_CODE: &str = "PREVIEW";
+
+/// The document as it would be issued, for the executor to read before deciding: drawn the same
+/// way, with [`PREVIEW_CODE`] for its code, and neither recorded nor journalled as issued.
+pub async fn render_preview(
+    ctx: &PrintContext,
+    caller: &Caller,
+    lang: Lang,
+    doc: &DecisionDoc,
+) -> Result<Vec<u8>, ApiError> {
+    let _turn = ctx.render.enter(lang).await?;
+    let mut g = gather(ctx, caller, lang, doc).await?;
+    let raw = std::mem::take(&mut g.raw);
+    let mut page = g.page;
+    let page = tokio::task::spawn_blocking(move || {
+        if let Some(m) = &mut page.map {
+            m.data = issue::decode_layers(raw);
+        }
+        std::sync::Arc::new(page)
+    })
+    .await
+    .map_err(|e| ApiError::internal(lang, e))?;
+    let rendered = draw(&page, PREVIEW_CODE, chrono::Utc::now(), &g.verify_base)
+        .await
+        .map_err(|e| ApiError::internal(lang, e))?;
+    Ok(rendered.pdf)
+}
+
 /// Draws the page with a code and moment, and hashes it (blocking thread).
 async fn draw(
     page: &std::sync::Arc<DecisionPage>,

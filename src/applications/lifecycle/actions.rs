@@ -168,7 +168,23 @@ pub async fn act(
             documents: &documents,
             route: Route::Provider,
         };
-        let applied = apply(&service, &row.state.0, &ecx, &action).map_err(LifecycleError::Refused)?;
+        let mut applied = apply(&service, &row.state.0, &ecx, &action).map_err(LifecycleError::Refused)?;
+        // The comment of a return goes to the applicant with it: in the history, at its stage.
+        if let (Action::ReturnForCorrections { stage, .. }, Some(text)) = (&action, comment.as_deref())
+            && !text.trim().is_empty()
+        {
+            if text.chars().count() > crate::applications::workflow::engine::MAX_COMMENT {
+                return Err(LifecycleError::Refused(
+                    Refusal::invalid(Msg::ActionNotAllowed).with("comment: too long"),
+                ));
+            }
+            let e =
+                Event::Commented { stage: Some(stage.clone()), to_applicant: true, text: text.to_string() };
+            if let Some(last) = applied.state.history.last_mut() {
+                last.events.push(e.clone());
+            }
+            applied.events.push(e);
+        }
         row.state.0 = applied.state.clone();
         for e in &applied.events {
             match e {

@@ -119,6 +119,10 @@ pub async fn resolve_site(
             (Site::Feature { layer: f.layer.clone(), id: f.id }, Some(json))
         }
     };
+    // A draft may have no site yet: submission asks for it when the service requires one.
+    if matches!(site, Site::None) {
+        return Ok(None);
+    }
     let errors = check_site(rule, &site, None);
     if !errors.is_empty() {
         return Err(LifecycleError::Invalid(errors));
@@ -190,6 +194,18 @@ pub async fn change(
     if let Some(form) = &change.form {
         row.form.0 =
             validate_form(&service.form, form, &FormCheck::draft()).map_err(LifecycleError::Invalid)?;
+        // The values the provider's staff filled are theirs: the applicant's form neither sends
+        // nor loses them.
+        for f in service
+            .form
+            .iter()
+            .filter(|f| f.filled_by == crate::applications::service::form::Filler::Provider)
+        {
+            match before.get(&f.name) {
+                Some(v) => row.form.0.insert(f.name.clone(), v.clone()),
+                None => row.form.0.remove(&f.name),
+            };
+        }
     }
     let site_changed = change.geometry.is_some() || change.site_feature.is_some();
     if site_changed {
@@ -223,12 +239,14 @@ pub async fn check_document(
     if_match: i32,
     doc: &str,
     file: &FileRef,
+    replace: bool,
 ) -> Result<()> {
-    put_document(cx, caller, id, if_match, doc, file.clone(), false).await
+    put_document(cx, caller, id, if_match, NewFile { doc, file: file.clone(), replace }, false).await
 }
 
-/// Records a stored file as document `doc` of application `id`. The applicant adds its documents
-/// to a draft (or, returned, the flagged ones); the executor holding a stage adds the provider's.
+/// Records a stored file as document `doc` of application `id`, after its files or, with
+/// `replace`, instead of them. The applicant adds its documents to a draft (or, returned, the
+/// flagged ones); the executor holding a stage adds the provider's.
 pub async fn add_document(
     cx: &Ctx<'_>,
     caller: &Caller,
@@ -236,8 +254,16 @@ pub async fn add_document(
     if_match: i32,
     doc: &str,
     file: FileRef,
+    replace: bool,
 ) -> Result<()> {
-    put_document(cx, caller, id, if_match, doc, file, true).await
+    put_document(cx, caller, id, if_match, NewFile { doc, file, replace }, true).await
+}
+
+/// A file for a document: added to its files or replacing them.
+struct NewFile<'a> {
+    doc: &'a str,
+    file: FileRef,
+    replace: bool,
 }
 
 async fn put_document(
@@ -245,10 +271,10 @@ async fn put_document(
     caller: &Caller,
     id: i64,
     if_match: i32,
-    doc: &str,
-    file: FileRef,
+    new: NewFile<'_>,
     commit: bool,
 ) -> Result<()> {
+    let NewFile { doc, file, replace } = new;
     let actor = actor_of(caller)?;
     let mut tx = cx.pool.begin().await?;
     let loaded = load_for(cx, &mut tx, caller, id, true).await?;
@@ -279,6 +305,9 @@ async fn put_document(
     }
     let mut files: Vec<FileRef> =
         row.documents.0.get(doc).and_then(|v| serde_json::from_value(v.clone()).ok()).unwrap_or_default();
+    if replace {
+        files.clear();
+    }
     files.push(file.clone());
     let errors = validate_documents(
         &service.passport.documents,
@@ -301,7 +330,7 @@ async fn put_document(
         "add_document",
         None,
         None,
-        &serde_json::json!({"document": doc, "file": file.id, "size": file.size}),
+        &serde_json::json!({"document": doc, "file": file.id, "size": file.size, "replace": replace}),
     )
     .await?;
     tx.commit().await?;

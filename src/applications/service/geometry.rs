@@ -11,7 +11,18 @@
 //! ```
 //! A `layer_feature` site is picked from a layer (`layer = "buildings"`), not drawn.
 
+use geo::orient::{Direction, Orient};
 use geo::{Contains, CoordsIter, GeodesicArea, Geometry, Length, MultiPolygon};
+
+/// The geodesic area of a site in m², whichever way its rings wind: the rings are oriented first
+/// (exterior counter-clockwise), as a clockwise ring would otherwise measure the rest of the earth.
+fn areal_m2(g: &Geometry<f64>) -> f64 {
+    match g {
+        Geometry::Polygon(p) => p.orient(Direction::Default).geodesic_area_unsigned(),
+        Geometry::MultiPolygon(m) => m.orient(Direction::Default).geodesic_area_unsigned(),
+        other => other.geodesic_area_unsigned(),
+    }
+}
 use serde::{Deserialize, Serialize};
 
 use super::values::FieldError;
@@ -204,7 +215,7 @@ pub fn check_site(rule: &GeometryRule, site: &Site, city: Option<&MultiPolygon<f
     }
     let mut errors = Vec::new();
     if let Some(max) = rule.max_area_m2
-        && g.geodesic_area_unsigned() > max
+        && areal_m2(g) > max
     {
         errors.push(FieldError::new("geometry", Msg::GeometryTooLarge).with_limit(format!("{max} m²")));
     }

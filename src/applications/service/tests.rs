@@ -433,6 +433,11 @@ fn sites_follow_the_geometry_rule() {
         paths(&check_site(&s.geometry, &site, Some(&city))).iter().map(|(_, m)| *m).collect::<Vec<_>>()
     };
     assert_eq!(check(Site::Drawn(Geometry::Polygon(small.clone()))), vec![]);
+    // The same ring drawn clockwise is the same site (not the rest of the earth).
+    let clockwise = geo::Polygon::new(small.exterior().0.iter().rev().copied().collect(), vec![]);
+    assert_eq!(check(Site::Drawn(Geometry::Polygon(clockwise))), vec![]);
+    let big_cw = geo::Polygon::new(big.exterior().0.iter().rev().copied().collect(), vec![]);
+    assert_eq!(check(Site::Drawn(Geometry::Polygon(big_cw))), vec![Msg::GeometryTooLarge]);
     assert_eq!(check(Site::Drawn(Geometry::Polygon(big))), vec![Msg::GeometryTooLarge]);
     assert_eq!(check(Site::Drawn(Geometry::Point(Point::new(76.9, 43.2)))), vec![Msg::GeometryWrongType]);
     assert_eq!(check(Site::None), vec![Msg::FieldRequired]);

@@ -4,6 +4,10 @@
 // caller's language. Uploads report their progress. The same API any other client uses.
 import type { Lang } from '../i18n';
 import { serverLang } from '../i18n';
+import { kkLatin } from '../translit';
+
+/** A server message in the interface's alphabet (the server writes Kazakh in Cyrillic). */
+const inAlphabet = (m: string) => (lang === 'kk-Latn' ? kkLatin(m) : m);
 
 /** The signed-in user, as `/api/auth/me` gives it. */
 export interface User {
@@ -80,7 +84,7 @@ export async function failureOf(r: Response): Promise<ApiFailure> {
     if (j.error) { code = j.error.code ?? code; message = j.error.message ?? message; details = j.error.details; }
   } catch { /* not JSON */ }
   if (r.status === 401 && !r.url.includes('/api/auth/login') && user) setUser(null);
-  return new ApiFailure(r.status, code, message, details);
+  return new ApiFailure(r.status, code, inAlphabet(message), details);
 }
 
 /** A call; `body` is sent as JSON (or as is for FormData/Blob). Resolves with the response. */
@@ -125,7 +129,7 @@ export function upload(method: string, url: string, file: Blob, onProgress: (sha
       if (x.status >= 200 && x.status < 300) { onProgress(1); resolve(j); return; }
       const e = (j as { error?: { code?: string; message?: string; details?: unknown } } | null)?.error;
       if (x.status === 401 && user) setUser(null);
-      reject(new ApiFailure(x.status, e?.code ?? String(x.status), e?.message ?? x.statusText, e?.details));
+      reject(new ApiFailure(x.status, e?.code ?? String(x.status), inAlphabet(e?.message ?? x.statusText), e?.details));
     };
     x.send(file);
   });

@@ -16,12 +16,14 @@ interface Item { id: number; application_id: number | null; number: string | nul
 interface Inbox { unread: number; items: Item[] }
 
 let unread = 0;
+/** A bell drawn as SVG (an emoji needs a font the phone may lack). */
+const BELL = '<svg width="18" height="18" viewBox="0 0 24 24" aria-hidden="true" fill="currentColor" style="vertical-align:-4px"><path d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5-6.7V3.5a2 2 0 0 0-4 0v.8A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2Z"/></svg>';
 let timer: number | undefined;
 let rerender: () => void = () => {};
 
 /** The header's button with the counter (only for a signed-in user). */
 export function bell(): string {
-  return `<span class="inbox"><button type="button" data-action="inbox" data-testid="inbox" aria-haspopup="true" aria-label="${esc(tr('inbox'))}: ${unread} ${esc(tr('unread'))}">🔔<span class="count" data-testid="inbox-count"${unread ? '' : ' hidden'}>${unread}</span></button><div class="inbox-list" data-testid="inbox-list" hidden></div></span>`;
+  return `<span class="inbox"><button type="button" data-action="inbox" data-testid="inbox" aria-haspopup="true" aria-label="${esc(tr('inbox'))}: ${unread} ${esc(tr('unread'))}" title="${esc(tr('inbox'))}">${BELL}<span class="count" data-testid="inbox-count"${unread ? '' : ' hidden'}>${unread}</span></button><div class="inbox-list" data-testid="inbox-list" hidden></div></span>`;
 }
 
 async function poll() {

@@ -207,6 +207,8 @@ export async function start() {
   });
   window.addEventListener('popstate', () => void render());
   api.onUser(() => { renderHeader(); inbox.restart(renderHeader); });
+  // Who is signed in and the screen's code, asked for at once.
+  void screenOf(location.pathname.replace(/^\/app\/?/, '').split('/').filter(Boolean)).catch(() => null);
   await api.loadUser();
   await render();
   (window as unknown as { qalaApps: unknown }).qalaApps = { ready: true, navigate: ctxBase.navigate };

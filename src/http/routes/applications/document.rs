@@ -27,6 +27,9 @@ pub struct DocumentQuery {
     /// `kk` or `ru`: the language of a document that is not bilingual (default: the applicant's).
     #[param(pattern = "^(kk|ru)$")]
     pub lang: Option<String>,
+    /// `true`: the approval as it would be issued now, for the executor holding a stage to read
+    /// before approving (code `PREVIEW`, not recorded, verifies nothing).
+    pub preview: Option<bool>,
 }
 
 /// The output document of application `id`.
@@ -34,7 +37,7 @@ pub struct DocumentQuery {
     params(("id" = i64, Path, minimum = 1, description = "Application id"), DocumentQuery),
     responses((status = 200, description = "The output document of an approved or refused application (PDF); headers Qala-Document (its record's code) and Qala-Sha256", content_type = "application/pdf"),
         (status = 400, description = "`lang` is neither kk nor ru", body = crate::error::ErrorBody),
-        (status = 404, description = "No such application, one not yet decided, or the caller is not its applicant, its staff or an administrator", body = crate::error::ErrorBody),
+        (status = 404, description = "No such application, one not yet decided (without `preview`), a preview asked by anyone but an executor holding a stage, or the caller is not its applicant, its staff or an administrator", body = crate::error::ErrorBody),
         (status = 503, description = "Busy rendering other documents (Retry-After), or the database is unavailable", body = crate::error::ErrorBody)))]
 pub async fn pdf(
     State(state): State<AppState>,
@@ -55,10 +58,19 @@ pub async fn pdf(
     let cx = ctx(&state, &catalog);
     let (row, service, view) = drafts::read(&cx, &caller, id).await.map_err(|e| api_error(lang, e))?;
     let not_found = || ApiError::not_found(Msg::ApplicationNotFound, lang);
-    if !view.personal() || document::outcome(row.state.status).is_none() {
+    let preview = q.preview.unwrap_or(false);
+    let mut row = row;
+    if preview {
+        // Only staff holding a current stage, before the decision.
+        let holds = row.state.0.tokens.iter().any(|t| t.executor.as_deref() == Some(caller.login()));
+        if view == crate::policy::applications::View::Applicant || !view.personal() || !holds {
+            return Err(not_found());
+        }
+        row.state.0.status = crate::applications::workflow::engine::Status::Approved;
+    } else if !view.personal() || document::outcome(row.state.status).is_none() {
         return Err(not_found());
     }
-    let decider = document::decider(&row);
+    let decider = if preview { Some(caller.login().to_string()) } else { document::decider(&row) };
     let names = crate::applications::store::reference_names(
         &state.pool,
         &service.provider,
@@ -70,6 +82,15 @@ pub async fn pdf(
     let langs = document::languages(&service, &row.lang, asked);
     let doc =
         document::build(&row, &service, &names, &state.apps.calendar(), &langs).ok_or_else(not_found)?;
+    if preview {
+        let pdf = crate::print::decision::render_preview(&state.print_context(), &caller, lang, &doc).await?;
+        let mut res = (StatusCode::OK, pdf).into_response();
+        let h = res.headers_mut();
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+        h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline; filename=\"preview.pdf\""));
+        return Ok(res);
+    }
     let issued = crate::print::decision::render(&state.print_context(), &caller, lang, &doc).await?;
     let mut res = (StatusCode::OK, issued.pdf).into_response();
     let h = res.headers_mut();

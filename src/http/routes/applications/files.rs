@@ -29,6 +29,9 @@ pub const MAX_BODY: usize = (crate::applications::service::form::MAX_FILE_MB as 
 pub struct UploadQuery {
     /// The file's name (its extension must be one the document takes).
     pub name: String,
+    /// `true`: the file replaces the document's files (a document returned for corrections is
+    /// sent anew); otherwise it is added to them.
+    pub replace: Option<bool>,
     /// Language of the answer's texts (`kk`, `ru`, `en`).
     #[allow(dead_code)]
     pub lang: Option<String>,
@@ -90,9 +93,13 @@ pub async fn upload(
         }
         Ok::<_, std::io::Error>(())
     };
-    drafts::check_document(&cx, &caller, id, version, &doc, &file).await.map_err(|e| api_error(lang, e))?;
+    drafts::check_document(&cx, &caller, id, version, &doc, &file, q.replace.unwrap_or(false))
+        .await
+        .map_err(|e| api_error(lang, e))?;
     store.await.map_err(|e| ApiError::internal(lang, e))?;
-    drafts::add_document(&cx, &caller, id, version, &doc, file).await.map_err(|e| api_error(lang, e))?;
+    drafts::add_document(&cx, &caller, id, version, &doc, file, q.replace.unwrap_or(false))
+        .await
+        .map_err(|e| api_error(lang, e))?;
     let mut r = super::read::card_response(&state, &caller, id, lang).await?;
     *r.status_mut() = StatusCode::CREATED;
     Ok(r)
