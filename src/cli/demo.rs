@@ -18,6 +18,13 @@ const DEMO_USERS: &[DemoUser] = &[
     ("akimat-window", &["reviewer"], Some("almaty-akimat"), Some("single-window")),
     ("akimat-reviewer", &["reviewer"], Some("almaty-akimat"), None),
     ("akimat-head", &["org_admin", "reviewer"], Some("almaty-akimat"), None),
+    // The akimat's departments the services' stages name most, so that their applications can be
+    // worked from intake to the decision in the demo.
+    ("akimat-land", &["reviewer"], Some("almaty-akimat"), Some("land-relations")),
+    ("akimat-architecture", &["reviewer"], Some("almaty-akimat"), Some("architecture")),
+    ("akimat-roads", &["reviewer"], Some("almaty-akimat"), Some("roads")),
+    ("akimat-housing", &["reviewer"], Some("almaty-akimat"), Some("housing")),
+    ("akimat-energy", &["reviewer"], Some("almaty-akimat"), Some("energy")),
     ("su-intake", &["reviewer"], Some("almaty-su"), Some("customer-service")),
     ("su-networks", &["reviewer"], Some("almaty-su"), Some("networks")),
     ("su-chief", &["org_admin", "reviewer"], Some("almaty-su"), None),
