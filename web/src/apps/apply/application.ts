@@ -117,7 +117,8 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
     </section>
     ${card.status !== 'returned' ? `<section class="panel" data-testid="app-data"><h2>${esc(tr('yourForm'))}</h2><dl class="facts-list">${values}</dl>
       ${files ? `<h3>${esc(tr('yourFiles'))}</h3><ul>${files}</ul>` : ''}
-      ${card.geometry ? '<div data-testid="site-host" class="site-host view"></div>' : ''}</section>` : ''}
+      ${card.geometry ? '<div data-testid="site-host" class="site-host view"></div>' : ''}
+      <div data-testid="my-objects" class="my-objects" hidden></div></section>` : ''}
     <section class="panel" data-testid="timeline"><h2>${esc(tr('timeline'))}</h2>
       <ul class="visits">${visits}</ul><ul class="history">${timeline}</ul></section>
     ${offered(card, 'withdraw') ? `<div class="withdraw" data-testid="withdraw-box"><button type="button" class="danger" data-testid="withdraw">${esc(tr('withdraw'))}</button>
@@ -183,6 +184,13 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
     const { siteMap } = await import('./sitemap');
     const m = await siteMap(root.querySelector<HTMLElement>('[data-testid=site-host]')!, svc.geometry, card.geometry, { editable: false });
     cleanups.push(() => m.destroy());
+  }
+  // The objects the staff drew or uploaded that I may see: on the site's map (read-only), titled.
+  const objectsHost = root.querySelector<HTMLElement>('[data-testid=my-objects]');
+  if (objectsHost) {
+    const siteMapOf = (window as unknown as { qalaApply?: { map?: import('maplibre-gl').Map } }).qalaApply?.map ?? null;
+    const { showObjects } = await import('../work/objects');
+    await showObjects(card.id, card.geometry ? siteMapOf : null, objectsHost);
   }
 
   return () => { cleanups.forEach((c) => c()); if (objectUrl) URL.revokeObjectURL(objectUrl); };

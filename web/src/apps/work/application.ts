@@ -12,6 +12,7 @@ import {
 import { cardOf } from './queues';
 import { actionsHtml, run, comment, offersOf, valueText, type Host } from './actions';
 import type { WorkMap, Basemap } from './workmap';
+import { objectsPanel } from './objects';
 
 interface LayerInfo { title?: string; titles?: Record<string, string>; attributes?: Array<{ name: string; label?: unknown; values?: Array<{ value: string; label: unknown }> }> }
 const layers = new Map<string, Promise<LayerInfo | null>>();
@@ -127,6 +128,15 @@ export async function mountApplication(root: HTMLElement, ctx: Ctx, id: number):
   const side = root.querySelector<HTMLElement>('.work-side')!;
   const head = root.querySelector<HTMLElement>('[data-testid=card-head]')!;
   const cardError = root.querySelector<HTMLElement>('[data-testid=card-error]')!;
+  // The vector objects drawn or uploaded on the application: a panel kept across redraws, its
+  // lines highlighted like the overlay's (keys `obj:<id>`), its drawing bar above the map.
+  const objects = objectsPanel({
+    id: card.id,
+    pinned: () => pinned,
+    gone: (key) => { if (pinned === key) { pinned = null; void highlight(null, false); } },
+    notify: (text, kind) => ctx.notify(text, kind),
+  });
+  root.querySelector('.work-map')!.before(objects.bar);
 
   const host: Host = {
     get card() { return card; },
@@ -285,12 +295,19 @@ export async function mountApplication(root: HTMLElement, ctx: Ctx, id: number):
     head.innerHTML = headHtml();
     const acts = actionsHtml(host);
     side.innerHTML = `${acts ? `<section class="panel actions" data-testid="actions"><h2>${esc(tr('actions'))}</h2>${acts}</section>` : ''}
-      ${decisionHtml()}${stagesHtml()}${overlayHtml()}${formHtml()}${providerHtml()}${filesHtml()}${historyHtml()}`;
+      ${decisionHtml()}${stagesHtml()}${overlayHtml()}<div data-objects-slot></div>${formHtml()}${providerHtml()}${filesHtml()}${historyHtml()}`;
+    side.querySelector('[data-objects-slot]')!.replaceWith(objects.el);
     root.querySelector('.work-app')!.setAttribute('data-status', card.status);
   };
 
   const highlight = async (key: string | null, fit: boolean) => {
     if (!wm) return;
+    if (key?.startsWith('obj:')) {
+      const g = objects.geometry(key);
+      wm.highlight(g, fit);
+      root.querySelector('.work-map')!.setAttribute('data-highlight', g ? key : '');
+      return;
+    }
     const it = key ? items.find((i) => i.key === key) : null;
     if (!it) { wm.highlight(null); return; }
     const g = await itemGeometry(it, workmap.featureGeometry);
@@ -410,6 +427,7 @@ export async function mountApplication(root: HTMLElement, ctx: Ctx, id: number):
   const mapEl = root.querySelector<HTMLElement>('.work-map')!;
   const opening = workmap.openMap(mapEl, card.geometry ?? null, lang, rasters);
   opening.catch(() => { /* shown below */ });
+  void objects.load();
   if (card.overlay) {
     items = await overlayItems(card.overlay, lang);
     if (!alive) { void opening.then((m) => m.destroy(), () => {}); return () => {}; }
@@ -418,6 +436,7 @@ export async function mountApplication(root: HTMLElement, ctx: Ctx, id: number):
   try {
     wm = await opening;
     if (!alive) { wm.destroy(); return () => {}; }
+    objects.attach(wm);
     mapEl.dataset.ready = 'true';
     void Promise.all(items.map(async (it) => {
       const g = await itemGeometry(it, workmap.featureGeometry);
@@ -428,6 +447,7 @@ export async function mountApplication(root: HTMLElement, ctx: Ctx, id: number):
   }
   return () => {
     alive = false;
+    objects.destroy();
     wm?.destroy();
     const v = side.querySelector<HTMLElement>('[data-testid=file-viewer]');
     if (v?.dataset.url) URL.revokeObjectURL(v.dataset.url);

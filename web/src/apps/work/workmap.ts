@@ -10,6 +10,7 @@ import { localiseAttribution, attributionText } from '../../attribution';
 import type { Lang } from '../lang';
 import { textOf } from '../lang';
 import * as api from '../api';
+import { objectLayers, styleFont } from './objects';
 
 type Geometry = GeoJSON.Geometry;
 type Texts = { kk?: string; ru?: string; en?: string };
@@ -72,6 +73,10 @@ export interface WorkMap {
   highlight(g: Geometry | null, fit?: boolean): void;
   /** Draws the overlay's features (thin, under the highlight). */
   context(features: GeoJSON.Feature[]): void;
+  /** Draws the application's vector objects (features of `objects.mapFeatures`). */
+  objects(fc: GeoJSON.FeatureCollection): void;
+  /** Draws the object being drawn (a line or polygon with `role: draft`, vertices `role: vertex`). */
+  draft(features: GeoJSON.Feature[]): void;
   /** The raster base map `id` under Qala's layers ('' or 'qala': none). */
   setBasemap(id: string): void;
   destroy(): void;
@@ -105,9 +110,16 @@ export async function openMap(el: HTMLElement, site: Geometry | null, lang: Lang
   map.addLayer({ id: 'work-site-fill', type: 'fill', source: 'work-site', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#d93025', 'fill-opacity': 0.25 } });
   map.addLayer({ id: 'work-site-line', type: 'line', source: 'work-site', paint: { 'line-color': '#d93025', 'line-width': 3 } });
   map.addLayer({ id: 'work-site-point', type: 'circle', source: 'work-site', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': 8, 'circle-color': '#d93025', 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } });
-  map.addLayer({ id: 'work-hl-fill', type: 'fill', source: 'work-hl', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#ffb300', 'fill-opacity': 0.35 } });
+  // The application's vector objects (a style per kind) over the site, the one being drawn over them.
+  map.addSource('work-objects', { type: 'geojson', data: EMPTY });
+  for (const l of objectLayers('work-objects', 'work-obj', styleFont(map))) map.addLayer(l);
+  map.addSource('work-draw', { type: 'geojson', data: EMPTY });
+  map.addLayer({ id: 'work-draw-fill', type: 'fill', source: 'work-draw', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': '#d93025', 'fill-opacity': 0.12 } });
+  map.addLayer({ id: 'work-draw-line', type: 'line', source: 'work-draw', filter: ['==', ['geometry-type'], 'LineString'], paint: { 'line-color': '#d93025', 'line-width': 2.5, 'line-dasharray': [2, 1] } });
+  map.addLayer({ id: 'work-draw-vertex', type: 'circle', source: 'work-draw', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': 5, 'circle-color': '#d93025', 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } });
+  map.addLayer({ id: 'work-hl-fill', type: 'fill', source: 'work-hl', filter: ['in', ['geometry-type'], ['literal', ['Polygon', 'MultiPolygon']]], paint: { 'fill-color': '#ffb300', 'fill-opacity': 0.35 } });
   map.addLayer({ id: 'work-hl-line', type: 'line', source: 'work-hl', paint: { 'line-color': '#ff6f00', 'line-width': 5, 'line-opacity': 0.9 } });
-  map.addLayer({ id: 'work-hl-point', type: 'circle', source: 'work-hl', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-radius': 9, 'circle-color': '#ff6f00', 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } });
+  map.addLayer({ id: 'work-hl-point', type: 'circle', source: 'work-hl', filter: ['in', ['geometry-type'], ['literal', ['Point', 'MultiPoint']]], paint: { 'circle-radius': 9, 'circle-color': '#ff6f00', 'circle-stroke-color': '#fff', 'circle-stroke-width': 2 } });
 
   const firstQala = () => (map.getStyle().layers ?? []).find((l) => l.type !== 'background')?.id;
   const setBasemap = (id: string) => {
@@ -136,6 +148,12 @@ export async function openMap(el: HTMLElement, site: Geometry | null, lang: Lang
     },
     context(features) {
       (map.getSource('work-context') as GeoJSONSource).setData({ type: 'FeatureCollection', features });
+    },
+    objects(fc) {
+      (map.getSource('work-objects') as GeoJSONSource).setData(fc);
+    },
+    draft(features) {
+      (map.getSource('work-draw') as GeoJSONSource).setData({ type: 'FeatureCollection', features });
     },
     setBasemap,
     destroy() { map.remove(); },
