@@ -8,95 +8,25 @@
 // leaves only the flagged fields editable and is sent again; the approved document downloads with
 // its QR check page; withdrawal; an anonymous visitor sees the catalogue and nobody's applications.
 // One line per check ("ok - ..." / "not ok - ..."); exit code 1 when any fails.
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  base, check, fail, finish, login, call, act, makeBin, pdf, launch, newContext, pageErrors, PHONE, DESKTOP,
+  signInForm, shooter, noHorizontalScroll,
+} from './apps-lib.mjs';
 
-const base = process.env.QALA_URL ?? 'http://127.0.0.1:8080';
-const artifacts = process.env.QALA_ARTIFACTS ?? 'test-artifacts';
-const password = process.env.QALA_PASSWORD ?? 'demo-pass-1';
 const SERVICE = 'land_survey_permit';
 const DOC = 'survey_programme';
-mkdirSync(artifacts, { recursive: true });
-const host = new URL(base).host;
-let failures = 0;
-
-function check(name, cond, detail = '') {
-  if (cond) console.log(`ok - ${name}`);
-  else { failures += 1; console.log(`not ok - ${name} ${detail}`); }
-}
-
-// ------------------------------------------------------------ the API, for set-up and expectations
-async function login(who) {
-  const r = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login: who, password }) });
-  if (!r.ok) throw new Error(`login ${who}: ${r.status} ${await r.text()}`);
-  const cookie = r.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  return { cookie, csrf: (await r.json()).csrf };
-}
-async function call(session, method, path, body, headers = {}) {
-  const h = { 'Accept-Language': 'ru', 'X-Requested-With': 'XMLHttpRequest', ...headers };
-  if (session) { h.Cookie = session.cookie; if (method !== 'GET') h['X-CSRF-Token'] = session.csrf; }
-  if (body !== undefined) h['Content-Type'] = 'application/json';
-  const r = await fetch(`${base}${path}`, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await r.text();
-  let json = null;
-  try { json = JSON.parse(text); } catch { /* not JSON */ }
-  return { status: r.status, etag: r.headers.get('etag'), json, text };
-}
-async function act(session, id, body) {
-  const card = await call(session, 'GET', `/api/applications/${id}`);
-  return call(session, 'POST', `/api/applications/${id}/actions`, body, { 'If-Match': card.etag });
-}
-
-/** A valid BIN (registration month 01-12, entity kind 4) with its check digit. */
-function makeBin(seed) {
-  const w1 = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11], w2 = [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2];
-  for (let n = seed; ; n++) {
-    const d = `0904400${String(n % 10000).padStart(4, '0')}`.split('').map(Number);
-    let c = d.reduce((s, x, i) => s + x * w1[i], 0) % 11;
-    if (c === 10) c = d.reduce((s, x, i) => s + x * w2[i], 0) % 11;
-    if (c !== 10) return d.join('') + c;
-  }
-}
-
-/** A small PDF of about 1.5 MB (the bytes begin as a PDF's do, so its type is read as PDF). */
-function pdf() {
-  const head = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n');
-  const pad = Buffer.alloc(1_500_000, 0x20);
-  return Buffer.concat([head, pad, Buffer.from('\n%%EOF\n')]);
-}
 
 // ------------------------------------------------------------ the browser
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader'],
-});
-const pageErrors = [];
-const PHONE = { viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
-const DESKTOP = { viewport: { width: 1280, height: 860 } };
+const browser = await launch();
 
-async function newPage(kind, lang = 'ru') {
-  const context = await browser.newContext({ ...(kind === 'phone' ? PHONE : DESKTOP), locale: 'ru-RU', acceptDownloads: true });
-  await context.route('**/*', (route) => (new URL(route.request().url()).host === host ? route.continue() : route.abort('internetdisconnected')));
-  await context.addInitScript((l) => { if (!sessionStorage.getItem('qala.test')) { localStorage.setItem('qala.lang', l); sessionStorage.setItem('qala.test', '1'); } }, lang);
-  const page = await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(`${kind}: ${e}`));
-  return { context, page };
-}
-const shot = (page, name) => page.screenshot({ path: join(artifacts, `apply-${name}.png`), fullPage: true });
-const noHorizontalScroll = (page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1);
+const newPage = (kind, lang = 'ru') => newContext(browser, { device: kind === 'phone' ? PHONE : DESKTOP, lang, name: kind });
+const shot = shooter('apply');
 /** Visible tap targets of the screen smaller than 40 px high. */
 const smallTargets = (page) => page.evaluate(() => [...document.querySelectorAll('#main button, #main a.svc, #main a.app-row, #main a.button, #main select, #main input:not([type=checkbox]):not([type=radio]):not([type=file]), #main label.choice, #main .upload-btn span')]
   .filter((e) => e.offsetParent !== null && e.getBoundingClientRect().height < 40 && !e.closest('.maplibregl-ctrl-attrib'))
   .map((e) => `${e.tagName}.${e.className}:${Math.round(e.getBoundingClientRect().height)}`));
 
-async function signIn(page, who = 'demo-applicant') {
-  await page.waitForSelector('[data-testid=login-form]');
-  await page.fill('[data-testid=login-user]', who);
-  await page.fill('[data-testid=login-password]', password);
-  await page.click('[data-testid=login-submit]');
-}
+const signIn = (page, who = 'demo-applicant') => signInForm(page, who);
 
 /** Taps (phone) or clicks (desktop) the map at offsets from its centre. */
 async function drawPolygon(page, kind, offsets, zoom = 15) {
@@ -438,10 +368,9 @@ try {
   await shot(anon.page, 'anonymous-my');
   await anon.context.close();
 } catch (e) {
-  failures += 1;
-  console.log(`not ok - the run stopped: ${e.stack ?? e}`);
+  fail(`the run stopped: ${e.stack ?? e}`);
 } finally {
   check('no uncaught errors in the pages', pageErrors.length === 0, JSON.stringify(pageErrors.slice(0, 5)));
   await browser.close();
 }
-process.exit(failures ? 1 : 0);
+finish();
