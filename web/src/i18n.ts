@@ -111,3 +111,14 @@ export function pick(texts: { kk?: string; ru?: string; en?: string } | undefine
 export function serverLang(lang: Lang): 'kk' | 'ru' | 'en' {
   return lang === 'kk-Latn' ? 'kk' : lang;
 }
+
+/** The language stored by the interface (the map and the applications screens share it), else
+ *  the browser's. */
+export function storedLang(): Lang {
+  try {
+    const l = localStorage.getItem('qala.lang') as Lang | null;
+    if (l && LANGS.includes(l)) return l;
+  } catch { /* storage may be off */ }
+  const nav = (navigator.language || 'ru').toLowerCase();
+  return nav.startsWith('kk') ? 'kk' : nav.startsWith('en') ? 'en' : 'ru';
+}

@@ -10,7 +10,7 @@ import length from '@turf/length';
 import area from '@turf/area';
 import { lineString, polygon } from '@turf/helpers';
 import './style.css';
-import { type Lang, LANGS, LANG_NAMES, t, pick, serverLang } from './i18n';
+import { type Lang, LANGS, LANG_NAMES, t, pick, serverLang, storedLang } from './i18n';
 import * as editing from './edit';
 import * as printing from './print';
 import { dms, utm43, scaleDenominator, roundScale, namedScale, distance, legendOf } from './format';
@@ -31,15 +31,6 @@ const getJson = async <T>(url: string): Promise<T> => {
   if (!r.ok) throw new Error(`${url}: ${r.status}`);
   return r.json() as Promise<T>;
 };
-
-function storedLang(): Lang {
-  try {
-    const l = localStorage.getItem('qala.lang') as Lang | null;
-    if (l && LANGS.includes(l)) return l;
-  } catch { /* storage may be off */ }
-  const nav = (navigator.language || 'ru').toLowerCase();
-  return nav.startsWith('kk') ? 'kk' : nav.startsWith('en') ? 'en' : 'ru';
-}
 
 const state = {
   lang: storedLang(),

@@ -1,20 +1,10 @@
 // Languages of the applications screens: the web map's (kk, kk-Latn, ru, en), the stored choice,
 // and server texts ({kk, ru, en}) in the current one.
-import { type Lang, LANGS, LANG_NAMES, pick, serverLang } from '../i18n';
+import { type Lang, LANGS, LANG_NAMES, pick, serverLang, storedLang } from '../i18n';
 import { kkLatin } from '../translit';
 
-export { type Lang, LANGS, LANG_NAMES, pick, serverLang };
+export { type Lang, LANGS, LANG_NAMES, pick, serverLang, storedLang };
 export const kkLatinOf = kkLatin;
-
-/** The language stored by the web map (the same key), else the browser's. */
-export function storedLang(): Lang {
-  try {
-    const l = localStorage.getItem('qala.lang') as Lang | null;
-    if (l && LANGS.includes(l)) return l;
-  } catch { /* storage may be off */ }
-  const nav = (navigator.language || 'ru').toLowerCase();
-  return nav.startsWith('kk') ? 'kk' : nav.startsWith('en') ? 'en' : 'ru';
-}
 
 export function storeLang(l: Lang) {
   try { localStorage.setItem('qala.lang', l); } catch { /* storage may be off */ }
