@@ -5,41 +5,14 @@
 // akimat's and Almaty Su's staff claim, forward, return, refuse and comment), then the browser's
 // table, card and dashboards are held to what the API answers for the same question.
 // One line per check ("ok - ..." / "not ok - ..."); exit code 1 when any fails.
-import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { base, password, artifacts, check, fail, finish, same, login, call, must, launch, newContext, pageErrors } from './apps-lib.mjs';
 import { join } from 'node:path';
-
-const base = (process.env.QALA_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
-const password = process.env.QALA_PASSWORD ?? 'demo-pass-1';
-const artifacts = process.env.QALA_ARTIFACTS ?? 'test-artifacts';
-mkdirSync(artifacts, { recursive: true });
-const host = new URL(base).host;
-let failures = 0;
-
-function check(name, cond, detail = '') {
-  if (cond) console.log(`ok - ${name}`);
-  else { failures += 1; console.log(`not ok - ${name} ${typeof detail === 'string' ? detail : JSON.stringify(detail)}`.slice(0, 2000)); }
-}
-const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 
 // ---------------------------------------------------------------- the API, as the demo users
 /** A signed-in session: `req(method, path, body, headers)` with the session cookie and CSRF token. */
-async function session(login) {
-  const r = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ login, password }) });
-  if (!r.ok) throw new Error(`login ${login}: ${r.status} ${await r.text()}`);
-  const user = await r.json();
-  const cookie = r.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const req = async (method, path, body, extra = {}) => {
-    const h = { cookie, 'X-CSRF-Token': user.csrf ?? '', 'X-Requested-With': 'XMLHttpRequest', 'Accept-Language': 'ru', ...extra };
-    let b = body;
-    if (body !== undefined && !(body instanceof Uint8Array)) { b = JSON.stringify(body); h['Content-Type'] = 'application/json'; }
-    const res = await fetch(`${base}${path}`, { method, headers: h, body: b });
-    const text = await res.text();
-    let json = null;
-    try { json = JSON.parse(text); } catch { /* not JSON */ }
-    return { status: res.status, etag: res.headers.get('etag'), json, text, headers: res.headers };
-  };
-  return { login, user, cookie, req };
+async function session(who) {
+  const s = await login(who);
+  return { login: who, user: s.user, cookie: s.cookie, req: (method, path, body, extra = {}) => call(s, method, path, body, extra) };
 }
 
 /** An IIN with a valid check digit (born 1 Jan 1990-something, a man of the 20th century). */
@@ -56,10 +29,6 @@ const form = () => ({ applicant_kind: 'person', iin: iin(), full_name: 'Айге
   address: 'Алматы, Абай д-лы, 10', cadastral_number: '20:311:011:123', object_kind: 'house', floors: 2, water_demand: 1.5, power_demand: 15, needs_sewerage: false });
 const PDF = new TextEncoder().encode('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
 
-function must(r, what) {
-  if (r.status >= 300) throw new Error(`${what}: ${r.status} ${r.text.slice(0, 400)}`);
-  return r;
-}
 /** A submitted `network_connection` (a point at lon, lat) of the applicant: its id and ETag. */
 async function submitted(app, lon, lat) {
   let r = must(await app.req('POST', '/api/applications', { service: 'network_connection', form: form(), geometry: { type: 'Point', coordinates: [lon, lat] } }), 'draft');
@@ -129,20 +98,8 @@ const staff = s.head; // akimat-head: the akimat's applications
 const api = async (path) => must(await staff.req('GET', path), path).json;
 const apiNumbers = async (query) => (await api(`/api/applications/table?${query}`)).rows.map((r) => r.number ?? '');
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--enable-unsafe-swiftshader'],
-});
-const pageErrors = [];
-async function newPage(viewport = { width: 1280, height: 900 }, lang = 'ru') {
-  const context = await browser.newContext({ viewport, locale: 'ru-RU' });
-  await context.route('**/*', (route) => (new URL(route.request().url()).host === host ? route.continue() : route.abort('internetdisconnected')));
-  await context.addInitScript((l) => { if (!sessionStorage.getItem('mon-test')) { localStorage.setItem('qala.lang', l); sessionStorage.setItem('mon-test', '1'); } }, lang);
-  const page = await context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
-  return { context, page };
-}
+const browser = await launch();
+const newPage = (viewport = { width: 1280, height: 900 }, lang = 'ru') => newContext(browser, { device: { viewport }, lang, name: 'monitor', downloads: false });
 /** Signs `page` in as `login` through the API (the session cookie lands in the browser). */
 async function signIn(page, login) {
   await page.goto(`${base}/app/services`);
@@ -395,10 +352,9 @@ try {
   await ap.page.waitForFunction(() => /нет доступа|no access|қол жеткізу/i.test(document.querySelector('#main')?.textContent ?? ''));
   check('an applicant on /app/dashboard sees no numbers', (await ap.page.$$('[data-testid=total-total]')).length === 0 && seen.every((st) => st === 403));
 } catch (e) {
-  failures += 1;
-  console.log(`not ok - the run stopped: ${e.stack ?? e}`);
+  fail(`the run stopped: ${e.stack ?? e}`);
 } finally {
   check('no uncaught errors on the pages', pageErrors.length === 0, JSON.stringify(pageErrors));
   await browser.close();
 }
-process.exit(failures ? 1 : 0);
+finish();
