@@ -21,7 +21,7 @@
 // recorded; at the end each application it names must be the applicant's own.
 // One line per check ("ok - ..." / "not ok - ..."); exit code 1 when any fails.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   base, artifacts, password, check, fail, finish, same, login, call, must, act, makeBin, pdf, launch, newContext,
@@ -40,8 +40,10 @@ const QUEUES = ['new', 'pool', 'mine', 'in_review', 'returned', 'done'];
 const NUMBER = /^[A-Z]-\d{4}-\d+$/;
 
 let step = 0;
-/** A screenshot of a step: lifecycle-NN-<who>-<name>.png. */
-const shot = (page, who, name) => page.screenshot({ path: join(artifacts, `lifecycle-${String(++step).padStart(2, '0')}-${who}-${name}.png`), fullPage: true });
+// Screenshots of an earlier run are removed (numbers and steps may differ).
+for (const f of readdirSync(artifacts)) if (/^lifecycle-.*\.(png|pdf)$/.test(f)) rmSync(join(artifacts, f));
+/** A screenshot of a step: lifecycle-NN-<who>-<name>.png (the whole page, or what the window shows). */
+const shot = (page, who, name, fullPage = true) => page.screenshot({ path: join(artifacts, `lifecycle-${String(++step).padStart(2, '0')}-${who}-${name}.png`), fullPage });
 
 // ------------------------------------------------------------ set-up (API)
 const admin = await login(REVIEWER);
@@ -276,7 +278,7 @@ try {
   check('applicant: the bell counts the unread notifications the API gives', counter === inbox.unread && counter > 0, `${counter} vs ${inbox.unread}`);
   check('applicant: two new ones (the comment and the return)', inbox.unread - unreadBefore === 2 && inbox.items[0].application_id === id && inbox.items[0].event === 'returned'
     && inbox.items[1].application_id === id && inbox.items[1].event === 'comment', JSON.stringify({ unreadBefore, unread: inbox.unread, items: inbox.items.slice(0, 2).map((i) => [i.application_id, i.event]) }));
-  await shot(ap, 'applicant', 'bell-counter');
+  await shot(ap, 'applicant', 'bell-counter', false);
   await ap.click('[data-testid=inbox]');
   await ap.waitForSelector('[data-testid=inbox-list]:not([hidden]) [data-testid=inbox-item]');
   const first = ap.locator('[data-testid=inbox-item]').first();
@@ -285,7 +287,7 @@ try {
   check('applicant: opening the list marks them read (API unread 0, the counter hidden)', (await inboxOf(me)).unread === 0);
   check('applicant: the read counter is no longer shown', !(await ap.isVisible('[data-testid=inbox-count]')),
     `still shown: "${await ap.textContent('[data-testid=inbox-count]')}" (apps.css ".inbox .count { display: inline-block }" overrides [hidden])`);
-  await shot(ap, 'applicant', 'notifications');
+  await shot(ap, 'applicant', 'notifications', false);
   await first.locator('a').click();
   await ap.waitForURL((u) => u.pathname === `/app/my/${id}`);
   await ap.waitForSelector('[data-testid=returned-banner]');
