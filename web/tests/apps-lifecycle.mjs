@@ -68,7 +68,7 @@ async function neighbourApplication() {
   r = must(await call(them, 'POST', `/api/applications/${id}/actions`, { action: 'submit' }, { 'If-Match': r.etag }), 'neighbour submit');
   return { id, number: r.json.number, session: them };
 }
-const neighbour = await neighbourApplication();
+const neighbour = await neighbourApplication().catch((e) => { fail(`(set-up) the second applicant's application: ${e.stack ?? e}`); finish(); });
 check('(set-up) a second applicant submitted the same service on the same spot', NUMBER.test(neighbour.number ?? ''), JSON.stringify(neighbour.number));
 const me = await login(APPLICANT);
 // Drafts of this service left by an earlier run are withdrawn (Apply would reopen them).
@@ -226,8 +226,9 @@ try {
   let q = await queueCounts(rv);
   check('reviewer: the queue counts on screen are the API\'s', same(q.shown, q.api), q);
   const row = rv.locator('[data-testid=queue-row]', { hasText: number });
+  const district = (await cardOf(admin, id)).overlay?.district?.name?.ru;
   check('reviewer: the application is in the queue "new", with its stage and district', (await row.count()) === 1
-    && (await row.textContent()).includes(STAGE_TITLE) && (await row.textContent()).includes(submitted.overlay?.district?.name?.ru ?? '\u0000'), (await row.textContent().catch(() => '')) ?? '');
+    && (await row.textContent()).includes(STAGE_TITLE) && !!district && (await row.textContent()).includes(district), (await row.textContent().catch(() => '')) ?? '');
   await shot(rv, 'reviewer', 'queue-new');
   await row.locator('[data-testid=row-open]').click();
   await openWorkCard(rv);
@@ -385,7 +386,7 @@ try {
     const owner = (await call(admin, 'GET', `/api/applications/${appId}`)).json?.applicant;
     if (owner !== APPLICANT) foreign.push(`${url}: application ${appId} of ${owner}`);
   }
-  console.log(`# the applicant's context received ${answers.length} answers about applications, naming ${ids.size} application(s)`);
+  console.log(`# the applicant's context received ${answers.length} answers about applications (${answers.filter((a) => a.unread).length} not readable), naming ${ids.size} application(s)`);
   check('access: the applicant\'s context received answers about its applications', answers.length > 10 && id !== undefined && ids.has(id), `${answers.length} answers, ids ${[...ids.keys()]}`);
   check('access: no answer the applicant\'s pages received names another applicant\'s application', foreign.length === 0, JSON.stringify([...new Set(foreign)].slice(0, 10)));
   check('no uncaught errors in either context', pageErrors.length === 0, JSON.stringify(pageErrors.slice(0, 5)));
