@@ -282,6 +282,8 @@ try {
   await shot(ap, 'applicant', 'bell-counter', false);
   await ap.click('[data-testid=inbox]');
   await ap.waitForSelector('[data-testid=inbox-list]:not([hidden]) [data-testid=inbox-item]');
+  const listBox = await ap.locator('[data-testid=inbox-list]').boundingBox();
+  check('applicant: the notifications list fits the phone\'s screen', listBox.x >= 0 && listBox.x + listBox.width <= PHONE.viewport.width + 1, JSON.stringify(listBox));
   const first = ap.locator('[data-testid=inbox-item]').first();
   check('applicant: the newest notification says the application was returned', (await first.textContent()).includes(number) && (await first.textContent()).includes('возвращена'), await first.textContent());
   await ap.waitForSelector('[data-testid=inbox-count][hidden]', { state: 'attached' });
