@@ -5,13 +5,17 @@
 //
 // The story: demo-applicant submits "utilities_tc_all" (the akimat's single window, a polygon)
 // through the API; akimat-window, in the browser, sees the queue counts the API gives, claims it,
-// sees its site and overlay report on the map, returns it with a flagged field; the applicant
+// sees its site and overlay report on the map, draws and uploads vector objects on it (a plan for
+// the applicant, a network from a DXF in UTM 43N; ogr2ogr makes the DXF), whose applicant then sees
+// only what is for it; akimat-window returns it with a flagged field; the applicant
 // corrects and resubmits (API); akimat-window forwards it to the utilities. At Almaty Su,
 // su-networks tries to claim what su-intake took a moment before: the server's refusal is shown.
 // The utilities and the consolidation approve through the API; akimat-head (the manager) assigns
 // the last stage with the executors' loads, approves, and the decision PDF downloads.
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const base = process.env.QALA_URL ?? 'http://127.0.0.1:8080';
@@ -231,6 +235,169 @@ try {
   check('a file downloads (200)', dl.status() === 200 && (await dl.body()).subarray(0, 4).toString() === '%PDF');
   await shot(page, 'card-claimed');
 
+  // 4b. Vector objects on the application: the reviewer draws a plan for the applicant on the
+  // map, uploads a network drawn in CAD (a DXF in UTM 43N, made here by ogr2ogr) naming its CRS,
+  // sees the same file refused without it (the server's message), draws a line, opens the plan to
+  // the public, deletes the line; the applicant then gets only what is for it, drawn on its card.
+  {
+    const objects = `/api/applications/${id}/objects`;
+    const objectsOf = async (who) => must(await req(who, 'GET', objects), `objects as ${who}`).json.features;
+    const rows = () => page.locator('[data-testid=object-row]').count();
+    // The PDF preview closed first: headless Chromium's PDF viewer in the page may swallow the next click.
+    if (await page.locator('[data-testid=viewer-close]').isVisible()) await page.click('[data-testid=viewer-close]');
+    await page.waitForSelector('[data-testid=objects-panel][data-loaded=true]');
+    check('the objects panel lists what the API has (none yet)', await rows() === 0 && (await objectsOf('akimat-window')).length === 0);
+    await page.evaluate(([x, y]) => window.qalaWork.map.jumpTo({ center: [x, y], zoom: 17 }), [lon + side / 2, lat + side / 2]);
+    await idle(page);
+    const clickAt = async (lngLat, dbl = false) => {
+      const [x, y] = await page.evaluate((ll) => {
+        const m = window.qalaWork.map;
+        const r = m.getCanvas().getBoundingClientRect();
+        const q = m.project(ll);
+        return [r.left + q.x, r.top + q.y];
+      }, lngLat);
+      if (dbl) await page.mouse.dblclick(x, y); else await page.mouse.click(x, y);
+    };
+    const drawCount = () => page.getAttribute('[data-testid=draw-count]', 'data-count');
+    const posted = () => page.waitForResponse((r) => r.url().includes(objects) && r.request().method() === 'POST');
+
+    // A polygon plan for the applicant, drawn vertex by vertex (one taken back).
+    await page.click('[data-testid=objects-draw]');
+    await page.selectOption('[data-testid=objects-draw-shape]', 'polygon');
+    await page.selectOption('[data-testid=objects-draw-kind]', 'plan');
+    await page.fill('[data-testid=objects-draw-title]', 'План застройки');
+    await page.selectOption('[data-testid=objects-draw-access]', 'applicant');
+    await page.click('[data-testid=objects-draw-start]');
+    await page.waitForSelector('[data-testid=draw-bar]:not([hidden])');
+    const corners = [[lon + side * 0.2, lat + side * 0.2], [lon + side * 0.8, lat + side * 0.2], [lon + side * 0.8, lat + side * 0.8], [lon + side * 0.2, lat + side * 0.8], [lon + side * 0.5, lat + side * 0.5]];
+    for (const p of corners) await clickAt(p);
+    const five = await drawCount();
+    await page.click('[data-testid=draw-undo]');
+    check('drawing: each click on the map adds a vertex, Undo takes the last away', five === '5' && (await drawCount()) === '4', `${five} ${await drawCount()}`);
+    await shot(page, 'objects-drawing');
+    let [resp] = await Promise.all([posted(), page.click('[data-testid=draw-finish]')]);
+    await page.waitForSelector('[data-testid=object-row][data-kind=plan]');
+    let objs = await objectsOf('akimat-window');
+    const plan = objs.find((f) => f.properties.kind === 'plan');
+    const ring = plan?.geometry?.coordinates?.[0] ?? [];
+    const near = (a, b, tol) => Math.abs(a[0] - b[0]) < tol && Math.abs(a[1] - b[1]) < tol;
+    check('Finish stores the polygon as a plan for the applicant, at the clicked places (API)', resp.status() === 201 && plan?.properties.access === 'applicant'
+      && plan.properties.title === 'План застройки' && plan.geometry.type === 'Polygon' && ring.length === 5 && corners.slice(0, 4).every((c) => ring.some((v) => near(v, c, 3e-5))),
+      `${resp.status()} ${JSON.stringify(plan)}`);
+    check('the draw bar is gone after Finish', await page.locator('[data-testid=draw-bar]').isHidden());
+
+    // A network from CAD: a DXF in UTM 43N (no CRS inside), uploaded naming EPSG:32643.
+    const dir = mkdtempSync(join(tmpdir(), 'qala-objects-'));
+    const lines = [
+      [[lon - side, lat - side * 0.3], [lon + side * 2, lat - side * 0.3]],
+      [[lon - side * 0.3, lat - side], [lon - side * 0.3, lat + side * 2]],
+    ];
+    writeFileSync(join(dir, 'net.geojson'), JSON.stringify({ type: 'FeatureCollection', features: lines.map((coordinates) => ({ type: 'Feature', properties: {}, geometry: { type: 'LineString', coordinates } })) }));
+    execFileSync('ogr2ogr', ['-f', 'DXF', join(dir, 'net.dxf'), join(dir, 'net.geojson'), '-s_srs', 'EPSG:4326', '-t_srs', 'EPSG:32643']);
+    const dxf = readFileSync(join(dir, 'net.dxf'));
+    rmSync(dir, { recursive: true, force: true });
+    const uploadDxf = async (crs) => {
+      if (await page.locator('[data-testid=objects-upload-form]').isHidden()) await page.click('[data-testid=objects-upload]');
+      await page.setInputFiles('[data-testid=objects-file]', { name: 'networks.dxf', mimeType: 'image/vnd.dxf', buffer: dxf });
+      await page.selectOption('[data-testid=objects-crs]', crs);
+      await page.selectOption('[data-testid=objects-kind]', 'network');
+      await page.fill('[data-testid=objects-title]', 'Сети (DXF)');
+      const [r] = await Promise.all([posted(), page.click('[data-testid=objects-send]')]);
+      return r;
+    };
+    resp = await uploadDxf('32643');
+    await page.waitForSelector('[data-testid=object-row][data-kind=network]');
+    objs = await objectsOf('akimat-window');
+    const nets = objs.filter((f) => f.properties.kind === 'network');
+    check('the DXF with its CRS (EPSG:32643) is stored back in WGS84 where it was drawn, staff only (API)', resp.status() === 201 && nets.length === 2
+      && nets.every((f) => f.properties.access === 'staff' && f.geometry.type === 'LineString' && lines.some((l) => near(f.geometry.coordinates[0], l[0], 1e-6))),
+      `${resp.status()} ${JSON.stringify(nets.map((f) => f.geometry))}`);
+    const netRow = page.locator('[data-testid=object-row][data-kind=network]');
+    check('the upload\'s progress reached its end, and its two lines are one row ("2 parts") with who and when',
+      (await page.getAttribute('[data-testid=objects-progress]', 'data-done')) === 'true' && await rows() === 2
+      && (await netRow.locator('[data-testid=object-parts]').getAttribute('data-parts')) === '2' && (await netRow.textContent()).includes('akimat-window'));
+    await idle(page);
+    const drawnKinds = await page.evaluate(() => [...new Set(window.qalaWork.map.queryRenderedFeatures({ layers: ['work-obj-plan', 'work-obj-network'] }).map((f) => f.properties.kind))].sort());
+    check('the plan (dashed) and the network (coloured lines) are drawn on the map', JSON.stringify(drawnKinds) === '["network","plan"]', JSON.stringify(drawnKinds));
+
+    // The same file without its CRS: read as degrees it falls off the earth; the message is shown.
+    const refusedApi = await req('akimat-window', 'POST', `${objects}?kind=network&filename=networks.dxf`, dxf, { 'Content-Type': 'application/octet-stream' });
+    resp = await uploadDxf('');
+    await page.waitForSelector('[data-testid=objects-error]:not([hidden])');
+    const shownError = await page.textContent('[data-testid=objects-error]');
+    check('the DXF without a CRS is refused (422) and the server\'s message is shown, with a hint to choose the CRS', resp.status() === 422 && refusedApi.status === 422 && shownError === refusedApi.json.error.message
+      && await rows() === 2 && await page.locator('[data-testid=objects-error-hint]').isVisible(),
+      `${resp.status()} "${shownError}" vs "${refusedApi.json?.error?.message}"`);
+    await shot(page, 'objects-refused');
+    await page.click('[data-testid=objects-upload-form] [data-obj=close]');
+
+    // A line (kind "other"), finished by a double click.
+    await page.click('[data-testid=objects-draw]');
+    await page.selectOption('[data-testid=objects-draw-shape]', 'line');
+    await page.selectOption('[data-testid=objects-draw-kind]', 'other');
+    await page.fill('[data-testid=objects-draw-title]', 'Подъезд');
+    await page.click('[data-testid=objects-draw-start]');
+    await clickAt([lon + side * 1.2, lat + side * 0.1]);
+    await clickAt([lon + side * 1.2, lat + side * 0.6]);
+    [resp] = await Promise.all([posted(), clickAt([lon + side * 1.5, lat + side * 0.9], true)]);
+    await page.waitForSelector('[data-testid=object-row][data-kind=other]');
+    objs = await objectsOf('akimat-window');
+    const line = objs.find((f) => f.properties.kind === 'other');
+    check('a line drawn and finished by a double click is stored with its three points', resp.status() === 201 && line?.geometry.type === 'LineString' && line.geometry.coordinates.length === 3, JSON.stringify(line?.geometry));
+
+    // Hover and click highlight the object on the map.
+    const planKey = `obj:${plan.id}`;
+    await page.hover(`[data-testid=object-item][data-key="${planKey}"]`);
+    await page.waitForFunction((k) => document.querySelector('[data-testid=work-map]')?.dataset.highlight === k, planKey);
+    await idle(page);
+    const hlPlan = await page.evaluate(() => window.qalaWork.map.queryRenderedFeatures({ layers: ['work-hl-fill', 'work-hl-line'] }).length);
+    check('hovering an object\'s row highlights it on the map', hlPlan > 0, `${hlPlan}`);
+    const netKey = await netRow.getAttribute('data-key');
+    await netRow.locator('[data-testid=object-item]').click();
+    await page.waitForFunction((k) => document.querySelector('[data-testid=work-map]')?.dataset.highlight === k, netKey);
+    await idle(page);
+    const hlNet = await page.evaluate(() => window.qalaWork.map.queryRenderedFeatures({ layers: ['work-hl-line'] }).length);
+    check('clicking the network\'s row pins both its lines on the map', hlNet > 0 && (await netRow.locator('[data-testid=object-item]').getAttribute('aria-pressed')) === 'true', `${hlNet}`);
+    await clickAt([lon + side * 0.5, lat + side * 0.35]);
+    await page.waitForFunction((k) => document.querySelector('[data-testid=work-map]')?.dataset.highlight === k, planKey);
+    check('clicking the plan on the map picks its row', (await page.getAttribute(`[data-testid=object-item][data-key="${planKey}"]`, 'aria-pressed')) === 'true');
+    await shot(page, 'objects-listed');
+
+    // The plan opened to the public; the line deleted (confirmed).
+    const patched = page.waitForResponse((r) => r.url().includes(`${objects}/${plan.id}`) && r.request().method() === 'PATCH');
+    await page.selectOption(`[data-testid=object-row][data-key="${planKey}"] [data-testid=object-access]`, 'public');
+    resp = await patched;
+    await page.waitForSelector(`[data-testid=object-row][data-key="${planKey}"][data-access=public]`);
+    objs = await objectsOf('akimat-window');
+    check('the access selector makes the plan public (204; API)', resp.status() === 204 && objs.find((f) => f.id === plan.id)?.properties.access === 'public');
+    await page.click('[data-testid=object-row][data-kind=other] [data-testid=object-delete]');
+    await page.waitForSelector('dialog[data-testid=confirm-object-delete][open]');
+    await shot(page, 'objects-delete');
+    await page.click('dialog[data-testid=confirm-object-delete] [data-testid=dialog-confirm]');
+    await page.waitForFunction(() => !document.querySelector('[data-testid=object-row][data-kind=other]'));
+    objs = await objectsOf('akimat-window');
+    check('the line is deleted after the confirmation (API has the plan and the network only)', objs.length === 3 && !objs.some((f) => f.properties.kind === 'other') && await rows() === 2);
+
+    // The applicant: only the public plan (not the staff's network), drawn on its card's map.
+    const mine = await objectsOf('demo-applicant');
+    check('the applicant gets only the objects for it or the public: the plan (API)', mine.length === 1 && mine[0].properties.kind === 'plan' && mine[0].properties.created_by == null,
+      JSON.stringify(mine.map((f) => [f.properties.kind, f.properties.access])));
+    const ap = await signedIn('demo-applicant');
+    await ap.page.goto(`${base}/app/my/${id}`);
+    await ap.page.waitForSelector('[data-testid=site-host][data-ready=true]', { timeout: 30000 });
+    await ap.page.waitForSelector('[data-testid=my-objects][data-drawn=true]');
+    await ap.page.evaluate(() => new Promise((res) => {
+      const m = window.qalaApply.map;
+      if (m.loaded() && m.areTilesLoaded()) setTimeout(res, 50); else m.once('idle', () => res());
+    }));
+    const apDrawn = await ap.page.evaluate(() => window.qalaApply.map.queryRenderedFeatures({ layers: ['objects-plan', 'objects-network'] }).map((f) => f.properties.kind));
+    const apTitles = await ap.page.locator('[data-testid=my-object-title]').allTextContents();
+    check('the applicant\'s card draws the plan on its map and names it, without the network', apDrawn.includes('plan') && !apDrawn.includes('network') && JSON.stringify(apTitles) === '["План застройки"]',
+      `${JSON.stringify(apDrawn)} ${JSON.stringify(apTitles)}`);
+    await ap.page.screenshot({ path: join(artifacts, 'work-objects-applicant.png'), fullPage: true });
+    await ap.context.close();
+  }
+
   // 5. An internal comment, then the return to the applicant with a flagged field.
   await page.fill('[data-testid=comment-text]', 'Проверить кадастровый номер по реестру');
   await page.click('[data-testid=comment-send]');
@@ -383,6 +550,8 @@ try {
     const wide2 = await p.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     await p.page.screenshot({ path: join(artifacts, `work-${name}-card.png`), fullPage: true });
     check(`${name} (${viewport.width} px): no horizontal scroll on the queues and the card`, wide <= 0 && wide2 <= 0, `${wide} ${wide2}`);
+    const small = await p.page.$$eval('[data-testid=objects-panel] button, [data-testid=objects-panel] select', (els) => els.filter((e) => e.offsetParent && e.getBoundingClientRect().height < 40).map((e) => e.dataset.testid ?? e.textContent));
+    check(`${name}: the objects panel's buttons and selectors are at least 40 px tall`, small.length === 0 && await p.page.locator('[data-testid=object-row]').count() === 2, JSON.stringify(small));
     await p.context.close();
   }
 } catch (e) {
