@@ -313,8 +313,10 @@ export function objectsPanel(o: PanelOptions): Panel {
     e.preventDefault();
     if (drawing.pts.length >= need()) void finish();
   };
+  const onKey = (ev: KeyboardEvent) => { if (ev.key === 'Escape' && drawing) stopDrawing(); };
   const stopDrawing = () => {
     drawing = null;
+    document.removeEventListener('keydown', onKey);
     bar.hidden = true;
     if (wm) {
       wm.draft([]);
@@ -337,10 +339,11 @@ export function objectsPanel(o: PanelOptions): Panel {
     bar.dataset.shape = shape;
     bar.hidden = false;
     barErr.hidden = true;
+    document.addEventListener('keydown', onKey);
     wm.map.getCanvas().style.cursor = 'crosshair';
     wm.map.doubleClickZoom.disable();
     showDraft();
-    bar.scrollIntoView({ block: 'nearest' });
+    bar.scrollIntoView({ block: 'start' });
   };
   const finish = async () => {
     if (!drawing) return;
@@ -469,6 +472,7 @@ export function objectsPanel(o: PanelOptions): Panel {
     destroy() {
       if (wm) { wm.map.off('click', onMapClick); wm.map.off('dblclick', onDblClick); }
       drawing = null;
+      document.removeEventListener('keydown', onKey);
     },
   };
 }
