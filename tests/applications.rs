@@ -416,15 +416,7 @@ async fn routing_near_a_boundary_goes_to_triage_and_access_is_the_policy() {
 
 /// Submits a fresh application of `who` with a square site at (`lon`, `lat`); its id.
 async fn submitted(s: &Server, who: &str, lon: f64, lat: f64) -> i64 {
-    let body = json!({"service": "network_connection", "form": form(), "geometry": square(lon, lat, 0.0005)});
-    let r = s.send(Some(who), "POST", "/api/applications", None, Some(body)).await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let id = r.body["id"].as_i64().unwrap();
-    let r = s.upload(who, id, "title_deed", &r.etag, "d.pdf", PDF).await;
-    let r = s.upload(who, id, "site_plan", &r.etag, "p.pdf", PDF).await;
-    let r = s.act(who, id, &r.etag, json!({"action": "submit"})).await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    id
+    s.submitted(who, "network_connection", square(lon, lat, 0.0005)).await.0
 }
 
 #[tokio::test]
@@ -590,13 +582,7 @@ async fn the_monitoring_table_pages_filters_exports_and_counts() {
 
 /// A draft of `who` with its documents; its id and ETag.
 async fn ready_draft(s: &Server, who: &str, lon: f64, lat: f64) -> (i64, String) {
-    let body = json!({"service": "network_connection", "form": form(), "geometry": square(lon, lat, 0.0005)});
-    let r = s.send(Some(who), "POST", "/api/applications", None, Some(body)).await;
-    let id = r.body["id"].as_i64().unwrap();
-    let r = s.upload(who, id, "title_deed", &r.etag, "d.pdf", PDF).await;
-    let r = s.upload(who, id, "site_plan", &r.etag, "p.pdf", PDF).await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    (id, r.etag)
+    s.ready_draft(who, "network_connection", square(lon, lat, 0.0005)).await
 }
 
 #[tokio::test]
@@ -770,13 +756,7 @@ async fn the_applications_layer_shows_each_caller_only_what_the_policy_allows() 
     until("the server listens", || async { s.http.get(format!("{}/healthz", s.base)).send().await.is_ok() })
         .await;
     // A private application of aigerim's (and a public one of dana's) in the same tile.
-    let body = json!({"service": "private_connection", "form": form(), "geometry": square(76.9000, 43.2500, 0.0005)});
-    let r = s.send(Some("aigerim"), "POST", "/api/applications", None, Some(body)).await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let id = r.body["id"].as_i64().unwrap();
-    let r = s.upload("aigerim", id, "title_deed", &r.etag, "d.pdf", PDF).await;
-    let r = s.upload("aigerim", id, "site_plan", &r.etag, "p.pdf", PDF).await;
-    assert_eq!(s.act("aigerim", id, &r.etag, json!({"action": "submit"})).await.status, 200);
+    s.submitted("aigerim", "private_connection", square(76.9000, 43.2500, 0.0005)).await;
     submitted(&s, "dana", 76.9010, 43.2505).await;
 
     let (x, y) = tile_of(76.9002, 43.2502, 14);

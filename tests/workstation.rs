@@ -13,16 +13,7 @@ use serde_json::{Value, json};
 
 /// A submitted application of `aigerim`; its id and ETag.
 async fn submitted(s: &Server, lon: f64) -> (i64, String) {
-    let body =
-        json!({"service": "network_connection", "form": form(), "geometry": square(lon, 43.25, 0.001)});
-    let r = s.send(Some("aigerim"), "POST", "/api/applications", None, Some(body)).await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let id = r.body["id"].as_i64().unwrap();
-    let r = s.upload("aigerim", id, "title_deed", &r.etag, "deed.pdf", PDF).await;
-    let r = s.upload("aigerim", id, "site_plan", &r.etag, "plan.pdf", PDF).await;
-    let r = s.act("aigerim", id, &r.etag, json!({"action": "submit"})).await;
-    assert_eq!(r.status, 200, "{}", r.body);
-    (id, r.etag)
+    s.submitted("aigerim", "network_connection", square(lon, 43.25, 0.001)).await
 }
 
 async fn queues(s: &Server, who: &str) -> Value {
@@ -246,6 +237,8 @@ async fn queues_offers_notifications_and_objects() {
         .send(Some("intake"), "POST", &format!("{objects}?crs=32643"), None, Some(square(76.9, 43.25, 0.001)))
         .await;
     assert_eq!(r.status, 422, "degrees read as UTM metres fall off the earth: {}", r.body);
+    assert_eq!(r.body["error"]["code"], "objects_off_site", "{}", r.body);
+    assert!(r.body["error"]["message"].as_str().unwrap().contains("систему координат"), "{}", r.body);
     // A DXF drawn in UTM 43N (as CAD delivers it), read by GDAL and put back into WGS84.
     let dxf = dir.path().join("plan.dxf");
     let gj = dir.path().join("plan.geojson");

@@ -99,7 +99,15 @@ pub fn card(
     if view.personal() {
         card["applicant"] = json!(row.applicant);
         card["documents"] = Value::Object(row.documents.0.clone());
-        card["overlay"] = row.overlay.as_ref().map(|o| o.0.clone()).unwrap_or(Value::Null);
+        let mut overlay = row.overlay.as_ref().map(|o| o.0.clone()).unwrap_or(Value::Null);
+        // Open applications nearby are other applicants' (their numbers and status): for the staff
+        // who check duplicates, never for an applicant.
+        if view == View::Applicant
+            && let Some(o) = overlay.as_object_mut()
+        {
+            o.remove("nearby");
+        }
+        card["overlay"] = overlay;
         card["returned"] = json!(st.returned);
         card["history"] = if view == View::Applicant {
             // The applicant reads the comments sent to it, not the staff's internal ones.

@@ -55,9 +55,18 @@ pub struct NewGeometry {
     pub props: Map<String, Value>,
 }
 
-/// Why input cannot be used (said to the caller as a 422 with this text).
+/// Why input cannot be used (said to the caller as a 422): the message, and a detail without
+/// words (limits, counts).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InputError(pub String);
+pub struct InputError(pub crate::i18n::Msg, pub String);
+
+fn unreadable(detail: impl Into<String>) -> InputError {
+    InputError(crate::i18n::Msg::ObjectsUnreadable, detail.into())
+}
+
+fn too_many() -> InputError {
+    InputError(crate::i18n::Msg::ObjectsTooMany, format!("{MAX_FEATURES}, {} MB", MAX_GEOJSON / 1024 / 1024))
+}
 
 /// The geometries of a GeoJSON geometry, Feature or FeatureCollection.
 ///
@@ -71,7 +80,7 @@ pub struct InputError(pub String);
 /// assert!(from_geojson(&serde_json::json!({"type": "Feature"})).is_err());
 /// ```
 pub fn from_geojson(v: &Value) -> Result<Vec<NewGeometry>, InputError> {
-    let bad = |s: &str| InputError(s.to_string());
+    let bad = |s: &str| unreadable(s);
     let one = |f: &Value| -> Result<NewGeometry, InputError> {
         let g =
             f.get("geometry").filter(|g| g.is_object()).ok_or_else(|| bad("a feature without a geometry"))?;
@@ -83,7 +92,7 @@ pub fn from_geojson(v: &Value) -> Result<Vec<NewGeometry>, InputError> {
             let fs =
                 v.get("features").and_then(Value::as_array).ok_or_else(|| bad("`features` is not a list"))?;
             if fs.len() > MAX_FEATURES {
-                return Err(InputError(format!("at most {MAX_FEATURES} features")));
+                return Err(too_many());
             }
             fs.iter().map(one).collect::<Result<Vec<_>, _>>()?
         }
@@ -98,7 +107,7 @@ pub fn from_geojson(v: &Value) -> Result<Vec<NewGeometry>, InputError> {
         return Err(bad("no features"));
     }
     if out.iter().map(|g| g.geojson.len()).sum::<usize>() > MAX_GEOJSON {
-        return Err(InputError(format!("the geometries exceed {} MB", MAX_GEOJSON / 1024 / 1024)));
+        return Err(too_many());
     }
     Ok(out)
 }
@@ -111,9 +120,7 @@ pub fn read_file(path: &Path) -> Result<(Vec<NewGeometry>, Option<i32>), InputEr
         path,
         gdal::DatasetOptions { open_flags: gdal::GdalOpenFlags::GDAL_OF_VECTOR, ..Default::default() },
     )
-    .map_err(|_| {
-        InputError("the file is not vector data GDAL can read (DXF, KML, GPKG, GeoJSON, zipped SHP)".into())
-    })?;
+    .map_err(|_| unreadable("GDAL"))?;
     let mut out = Vec::new();
     let mut srid = None;
     let mut size = 0usize;
@@ -126,13 +133,10 @@ pub fn read_file(path: &Path) -> Result<(Vec<NewGeometry>, Option<i32>), InputEr
             let Some(g) = f.geometry().filter(|g| !g.is_empty()) else { continue };
             let mut g = g.clone();
             g.flatten_to_2d();
-            let json = g.json().map_err(|e| InputError(format!("a geometry GDAL cannot write: {e}")))?;
+            let json = g.json().map_err(|e| unreadable(e.to_string()))?;
             size += json.len();
             if out.len() >= MAX_FEATURES || size > MAX_GEOJSON {
-                return Err(InputError(format!(
-                    "at most {MAX_FEATURES} features and {} MB",
-                    MAX_GEOJSON / 1024 / 1024
-                )));
+                return Err(too_many());
             }
             let mut props = Map::new();
             props.insert("source_layer".into(), Value::String(name.clone()));
@@ -151,7 +155,7 @@ pub fn read_file(path: &Path) -> Result<(Vec<NewGeometry>, Option<i32>), InputEr
         }
     }
     if out.is_empty() {
-        return Err(InputError("the file holds no geometries".into()));
+        return Err(unreadable("0"));
     }
     Ok((out, srid))
 }

@@ -148,6 +148,27 @@ pub(super) fn text(msg: Msg, lang: Lang) -> &'static str {
         (Msg::InvalidCalendarDay, Kk) => "Күнтізбе күні қате",
         (Msg::InvalidCalendarDay, Ru) => "Неверный день календаря",
         (Msg::InvalidCalendarDay, En) => "Invalid calendar day",
+        (Msg::ObjectsUnreadable, Kk) => {
+            "Файлда немесе GeoJSON-да оқылатын геометрия жоқ (DXF, KML, GPKG, GeoJSON, ZIP ішіндегі SHP)"
+        }
+        (Msg::ObjectsUnreadable, Ru) => {
+            "В файле или GeoJSON нет читаемой геометрии (DXF, KML, GPKG, GeoJSON, SHP в ZIP)"
+        }
+        (Msg::ObjectsUnreadable, En) => {
+            "The file or GeoJSON holds no geometry that can be read (DXF, KML, GPKG, GeoJSON, zipped SHP)"
+        }
+        (Msg::ObjectsTooMany, Kk) => "Нысандар тым көп немесе тым ауыр (5000 нысанға және 40 МБ-қа дейін)",
+        (Msg::ObjectsTooMany, Ru) => "Слишком много или слишком тяжёлые объекты (до 5000 объектов и 40 МБ)",
+        (Msg::ObjectsTooMany, En) => "Too many or too heavy objects (at most 5,000 objects and 40 MB)",
+        (Msg::ObjectsOffSite, Kk) => {
+            "Нысандар жер шарынан тыс немесе учаскеден 20 км-ден алыс түседі: сызбаның координаттар жүйесін таңдаңыз"
+        }
+        (Msg::ObjectsOffSite, Ru) => {
+            "Объекты оказываются вне земного шара или дальше 20 км от участка: выберите систему координат чертежа"
+        }
+        (Msg::ObjectsOffSite, En) => {
+            "The objects land off the earth or more than 20 km from the site: choose the drawing's coordinate system"
+        }
         (m, _) => m.code(),
     }
 }

@@ -168,6 +168,9 @@ pub enum Msg {
     InvalidApplication,
     DocumentUnknown,
     InvalidCalendarDay,
+    ObjectsUnreadable,
+    ObjectsTooMany,
+    ObjectsOffSite,
 }
 
 impl Msg {
@@ -266,6 +269,9 @@ impl Msg {
             Msg::InvalidApplication => "invalid_application",
             Msg::DocumentUnknown => "document_unknown",
             Msg::InvalidCalendarDay => "invalid_calendar_day",
+            Msg::ObjectsUnreadable => "objects_unreadable",
+            Msg::ObjectsTooMany => "objects_too_many",
+            Msg::ObjectsOffSite => "objects_off_site",
         }
     }
 

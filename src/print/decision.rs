@@ -206,15 +206,7 @@ pub async fn render(
     };
     let (issuer, verify_base) = (g.issuer.clone(), g.verify_base.clone());
     let raw = std::mem::take(&mut g.raw);
-    let mut page = g.page;
-    let page = tokio::task::spawn_blocking(move || {
-        if let Some(m) = &mut page.map {
-            m.data = issue::decode_layers(raw);
-        }
-        std::sync::Arc::new(page)
-    })
-    .await
-    .map_err(|e| ApiError::internal(lang, e))?;
+    let page = with_map(g.page, raw, lang).await?;
     let rendered = draw(&page, &code, issued, &verify_base).await.map_err(|e| ApiError::internal(lang, e))?;
     let langs: Vec<&str> = doc.texts.iter().map(|t| t.lang.tag()).collect();
     let subject = json!({
@@ -236,6 +228,22 @@ pub async fn render(
     issue::record_keyed(ctx, lang, &rec, existing, (code, issued, rendered), turn, redraw).await
 }
 
+/// The page with its map's layers decoded (blocking thread).
+async fn with_map(
+    mut page: DecisionPage,
+    raw: Vec<RawLayer>,
+    lang: Lang,
+) -> Result<std::sync::Arc<DecisionPage>, ApiError> {
+    tokio::task::spawn_blocking(move || {
+        if let Some(m) = &mut page.map {
+            m.data = issue::decode_layers(raw);
+        }
+        std::sync::Arc::new(page)
+    })
+    .await
+    .map_err(|e| ApiError::internal(lang, e))
+}
+
 /// The code a preview carries instead of a record's: it verifies nothing.
 pub const PREVIEW_CODE: &str = "PREVIEW";
 
@@ -250,15 +258,7 @@ pub async fn render_preview(
     let _turn = ctx.render.enter(lang).await?;
     let mut g = gather(ctx, caller, lang, doc).await?;
     let raw = std::mem::take(&mut g.raw);
-    let mut page = g.page;
-    let page = tokio::task::spawn_blocking(move || {
-        if let Some(m) = &mut page.map {
-            m.data = issue::decode_layers(raw);
-        }
-        std::sync::Arc::new(page)
-    })
-    .await
-    .map_err(|e| ApiError::internal(lang, e))?;
+    let page = with_map(g.page, raw, lang).await?;
     let rendered = draw(&page, PREVIEW_CODE, chrono::Utc::now(), &g.verify_base)
         .await
         .map_err(|e| ApiError::internal(lang, e))?;

@@ -196,6 +196,26 @@ impl Server {
             .await
     }
 
+    /// A draft of `who` of `service` at `geometry` with its two documents; its id and ETag.
+    pub async fn ready_draft(&self, who: &str, service: &str, geometry: Value) -> (i64, String) {
+        let body = json!({"service": service, "form": form(), "geometry": geometry});
+        let r = self.send(Some(who), "POST", "/api/applications", None, Some(body)).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let id = r.body["id"].as_i64().unwrap();
+        let r = self.upload(who, id, "title_deed", &r.etag, "d.pdf", PDF).await;
+        let r = self.upload(who, id, "site_plan", &r.etag, "p.pdf", PDF).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        (id, r.etag)
+    }
+
+    /// A submitted application of `who` (as [`Server::ready_draft`]); its id and ETag.
+    pub async fn submitted(&self, who: &str, service: &str, geometry: Value) -> (i64, String) {
+        let (id, etag) = self.ready_draft(who, service, geometry).await;
+        let r = self.act(who, id, &etag, json!({"action": "submit"})).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        (id, r.etag)
+    }
+
     pub async fn card(&self, who: Option<&str>, id: i64) -> R {
         self.send(who, "GET", &format!("/api/applications/{id}"), None, None).await
     }

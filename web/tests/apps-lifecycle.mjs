@@ -11,8 +11,8 @@
 // finds only the flagged field editable, corrects it and sends it again. The reviewer approves
 // through the approve dialog; the applicant downloads the PDF and its QR check page says valid.
 //
-// The stage is worked by the akimat's land relations department ("land-relations"), which no demo
-// user belongs to: the reviewer is demo-admin (administrators work every stage).
+// The stage is worked by the akimat's land relations department ("land-relations"): the reviewer
+// is akimat-land, a demo user of that department.
 //
 // Everything is done through the pages; the API is used to read what they should show, and for
 // the set-up: a second applicant (lifecycle-neighbour, made by the administrator) submits the same
@@ -32,7 +32,9 @@ const SERVICE = 'land_survey_permit';
 const DOC = 'survey_programme';
 const FLAG = 'org_name';
 const APPLICANT = 'demo-applicant';
-const REVIEWER = 'demo-admin';
+const REVIEWER = 'akimat-land';
+// Set-up through the administrators' API (a second applicant).
+const ADMIN = 'demo-admin';
 const NEIGHBOUR = 'lifecycle-neighbour';
 /** Where the site is drawn (away from the spot apps-apply.mjs draws at). */
 const CENTRE = [76.945, 43.238];
@@ -46,7 +48,7 @@ for (const f of readdirSync(artifacts)) if (/^lifecycle-.*\.(png|pdf)$/.test(f))
 const shot = (page, who, name, fullPage = true) => page.screenshot({ path: join(artifacts, `lifecycle-${String(++step).padStart(2, '0')}-${who}-${name}.png`), fullPage });
 
 // ------------------------------------------------------------ set-up (API)
-const admin = await login(REVIEWER);
+const admin = await login(ADMIN);
 const svc = must(await call(null, 'GET', `/api/services/${SERVICE}`), 'service').json;
 const stage = svc.workflow.start;
 const STAGE_TITLE = svc.workflow.stages.find((s) => s.id === stage).title.ru;
@@ -327,7 +329,7 @@ try {
   await rv.waitForSelector('dialog[data-testid=dialog-approve][open]');
   await rv.waitForSelector('dialog [data-testid=approve-no-preview], dialog [data-testid=approve-preview-pdf]');
   const previewed = await rv.locator('dialog [data-testid=approve-preview-pdf]').count();
-  console.log(`# approve dialog: ${previewed ? 'the output document previewed' : 'no preview of the output document (the dialog says so)'}`);
+  check('reviewer: the approve dialog previews the output document before approving', previewed === 1);
   await shot(rv, 'reviewer', 'approve-dialog');
   await rv.click('dialog[data-testid=dialog-approve] [data-testid=dialog-confirm]');
   await workStatus(rv, 'approved');

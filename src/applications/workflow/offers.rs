@@ -156,7 +156,7 @@ mod tests {
     use super::offers;
     use crate::applications::service::tests::network;
 
-    fn of(app: &App, user: &str) -> Vec<(&'static str, Option<String>, bool)> {
+    fn offers_of(app: &App, user: &str) -> Vec<super::Offer> {
         let a = app.who(user);
         let cx = Context {
             actor: &a,
@@ -166,9 +166,10 @@ mod tests {
             route: app.route.clone(),
         };
         offers(&app.service, &app.state, &cx, &[])
-            .into_iter()
-            .map(|o| (o.action, o.stage, o.allowed))
-            .collect()
+    }
+
+    fn of(app: &App, user: &str) -> Vec<(&'static str, Option<String>, bool)> {
+        offers_of(app, user).into_iter().map(|o| (o.action, o.stage, o.allowed)).collect()
     }
 
     fn allowed(o: &[(&'static str, Option<String>, bool)]) -> Vec<&'static str> {
@@ -207,15 +208,7 @@ mod tests {
         let mut app = App::new(network());
         app.by("aigerim", Action::Submit).unwrap();
         app.by("berik", Action::Claim { stage: "intake".into() }).unwrap();
-        let a = app.who("berik");
-        let cx = Context {
-            actor: &a,
-            at: app.at,
-            filled: &app.filled,
-            documents: &app.documents,
-            route: app.route.clone(),
-        };
-        for o in offers(&app.service, &app.state, &cx, &[]) {
+        for o in offers_of(&app, "berik") {
             assert_eq!(o.allowed, o.refusal.is_none(), "{o:?}");
         }
     }

@@ -24,7 +24,7 @@ use crate::policy::applications::{View, may_edit_objects, objects_readable};
 pub const MAX_BODY: usize = objects::MAX_FILE;
 
 fn invalid(lang: Lang, e: InputError) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Msg::InvalidFeature, lang).with_detail(e.0)
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.0, lang).with_detail(e.1)
 }
 
 /// The caller's view of application `id` (404 when it may not see it).
@@ -126,10 +126,7 @@ pub async fn add(
         let name = q.filename.as_deref().unwrap_or("");
         let ext = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
         if !FILE_TYPES.contains(&ext.as_str()) {
-            return Err(invalid(
-                lang,
-                InputError(format!("`filename` must end in one of: {}", FILE_TYPES.join(", "))),
-            ));
+            return Err(invalid(lang, InputError(Msg::ObjectsUnreadable, FILE_TYPES.join(", "))));
         }
         let dir = tempfile::tempdir().map_err(|e| ApiError::internal(lang, e.to_string()))?;
         let path = dir.path().join(format!("upload.{ext}"));
@@ -157,10 +154,7 @@ pub async fn add(
         sqlx::Error::Database(d)
             if d.code().is_some_and(|c| c.starts_with("XX") || c == "22023" || c == "22000") =>
         {
-            invalid(
-                lang,
-                InputError(format!("PostGIS cannot use the geometry or CRS {srid}: {}", d.message())),
-            )
+            invalid(lang, InputError(Msg::ObjectsUnreadable, format!("EPSG:{srid}: {}", d.message())))
         }
         _ => ApiError::from_query(lang, e),
     })?;
@@ -169,12 +163,10 @@ pub async fn add(
         Err(landed) => {
             return Err(invalid(
                 lang,
-                InputError(format!(
-                    "{} of {} geometries lie off the earth or more than {} km from the site in CRS {srid}: name the file's CRS (`crs`)",
-                    geoms.len() - landed,
-                    geoms.len(),
-                    objects::MAX_DISTANCE_M / 1000.0
-                )),
+                InputError(
+                    Msg::ObjectsOffSite,
+                    format!("{}/{}, EPSG:{srid}", geoms.len() - landed, geoms.len()),
+                ),
             ));
         }
     };

@@ -227,10 +227,11 @@ export async function comment(h: Host, stage: string | null, text: string, toApp
 }
 
 /** The server's preview of the output document as an object URL, or null when it has none.
- *  (`document.pdf?preview=1`: asked for, shown only when the answer is a PDF.) */
+ *  (`document.pdf?preview=true`: the approval as it would be issued, for the executor holding the
+ *  stage; shown only when the answer is a PDF.) */
 async function previewDocument(id: number): Promise<string | null> {
   try {
-    const r = await api.call('GET', `/api/applications/${id}/document.pdf?preview=1`);
+    const r = await api.call('GET', `/api/applications/${id}/document.pdf?preview=true`);
     if (!(r.headers.get('Content-Type') ?? '').includes('application/pdf')) return null;
     return URL.createObjectURL(await r.blob());
   } catch {

@@ -397,7 +397,7 @@ export function objectsPanel(o: PanelOptions): Panel {
       progress.hidden = true;
       showError(e);
       // Geometries far from the site: most often a drawing read in the wrong CRS.
-      errHint.hidden = !((e as api.ApiFailure).status === 422 && /\bcrs\b|EPSG/i.test(failureText(e)));
+      errHint.hidden = (e as api.ApiFailure).code !== 'objects_off_site';
     } finally {
       btn.disabled = false;
     }
