@@ -580,6 +580,10 @@ const WRITES: &[(&str, &str, bool, bool)] = &[
     ("PATCH", "/api/applications/{id}", false, true),
     ("POST", "/api/applications/{id}/actions", false, true),
     ("PUT", "/api/applications/{id}/documents/{doc}", false, true),
+    ("POST", "/api/applications/{id}/objects", false, true),
+    ("PATCH", "/api/applications/{id}/objects/{object}", false, true),
+    ("DELETE", "/api/applications/{id}/objects/{object}", false, true),
+    ("POST", "/api/me/notifications/read", false, true),
     ("PUT", "/api/admin/calendar/{date}", false, true),
     ("DELETE", "/api/admin/calendar/{date}", false, true),
 ];
@@ -641,6 +645,7 @@ async fn every_state_changing_route_wants_credentials_and_a_csrf_token() {
             .replace("{login}", "ed")
             .replace("{doc}", "title_deed")
             .replace("{date}", "2026-01-01")
+            .replace("{object}", "1")
             .replace("/{id}", "/1");
         let headers = [json_ct(), ("if-match", "\"v1\"".to_string())];
         let body = feature.to_string().into_bytes();

@@ -27,6 +27,11 @@ fn invalid(lang: Lang, e: InputError) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.0, lang).with_detail(e.1)
 }
 
+/// Writes need a signed-in caller (401 before anything else is looked at).
+fn signed_in(caller: &Caller, lang: Lang) -> Result<(), ApiError> {
+    if caller.principal().is_none() { Err(ApiError::unauthorized(lang)) } else { Ok(()) }
+}
+
 /// The caller's view of application `id` (404 when it may not see it).
 async fn view_of(state: &AppState, caller: &Caller, id: i64, lang: Lang) -> Result<View, ApiError> {
     let catalog = state.catalog();
@@ -112,6 +117,7 @@ pub async fn add(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    signed_in(&caller, lang)?;
     let id = parse_id(&id, lang)?;
     let Query(q) = q.map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
     editor_view(&state, &caller, id, lang).await?;
@@ -204,6 +210,7 @@ pub async fn change(
     Path((id, object)): Path<(String, String)>,
     body: Result<Json<ChangeBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<StatusCode, ApiError> {
+    signed_in(&caller, lang)?;
     let id = parse_id(&id, lang)?;
     let object = parse_id(&object, lang)?;
     editor_view(&state, &caller, id, lang).await?;
@@ -238,6 +245,7 @@ pub async fn remove(
     ReqLang(lang): ReqLang,
     Path((id, object)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
+    signed_in(&caller, lang)?;
     let id = parse_id(&id, lang)?;
     let object = parse_id(&object, lang)?;
     editor_view(&state, &caller, id, lang).await?;
