@@ -339,14 +339,8 @@ async fn routing_near_a_boundary_goes_to_triage_and_access_is_the_policy() {
     assert_eq!(r.status, 422);
     assert_eq!(count().await, 0);
     // Outside the city: accepted as a draft, refused at submission.
-    let outside =
-        json!({"service": "network_connection", "form": form(), "geometry": square(78.0, 44.0, 0.001)});
-    let r = s.send(Some("dana"), "POST", "/api/applications", None, Some(outside)).await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let oid = r.body["id"].as_i64().unwrap();
-    let r = s.upload("dana", oid, "title_deed", &r.etag, "d.pdf", PDF).await;
-    let r = s.upload("dana", oid, "site_plan", &r.etag, "p.pdf", PDF).await;
-    let refused = s.act("dana", oid, &r.etag, json!({"action": "submit"})).await;
+    let (oid, etag) = s.ready_draft("dana", "network_connection", square(78.0, 44.0, 0.001)).await;
+    let refused = s.act("dana", oid, &etag, json!({"action": "submit"})).await;
     assert_eq!(refused.status, 422, "{}", refused.body);
     assert_eq!(refused.body["error"]["details"][0]["field"], "geometry", "{}", refused.body);
     assert!(refused.body["error"]["details"][0]["message"].is_string());

@@ -177,20 +177,8 @@ async fn queues_offers_notifications_and_objects() {
     assert_eq!(names, vec!["plan-3.pdf"]);
 
     // A draft may wait for its site; submission asks for it.
-    let r = s
-        .send(
-            Some("dana"),
-            "POST",
-            "/api/applications",
-            None,
-            Some(json!({"service": "network_connection", "form": form()})),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", r.body);
-    let d = r.body["id"].as_i64().unwrap();
-    let r = s.upload("dana", d, "title_deed", &r.etag, "deed.pdf", PDF).await;
-    let r = s.upload("dana", d, "site_plan", &r.etag, "plan.pdf", PDF).await;
-    let r = s.act("dana", d, &r.etag, json!({"action": "submit"})).await;
+    let (d, etag) = s.ready_draft("dana", "network_connection", Value::Null).await;
+    let r = s.act("dana", d, &etag, json!({"action": "submit"})).await;
     assert_eq!(r.status, 422, "{}", r.body);
     assert_eq!(r.body["error"]["details"][0]["field"], "geometry", "{}", r.body);
 

@@ -50,8 +50,19 @@ pub async fn list(
 #[serde(deny_unknown_fields)]
 pub struct ReadBody {
     /// Every notification up to this id.
-    #[schema(minimum = 1, maximum = 9007199254740991_i64)]
+    #[schema(value_type = i64, minimum = 1, maximum = 9007199254740991_i64)]
+    #[serde(deserialize_with = "whole_number")]
     pub up_to: i64,
+}
+
+/// An integer as JSON writes it, `25` or `25.0` (both are JSON Schema integers).
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+    let n = serde_json::Number::deserialize(d)?;
+    n.as_i64()
+        .or_else(|| {
+            n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.007_199_254_740_992e15).map(|f| f as i64)
+        })
+        .ok_or_else(|| serde::de::Error::custom("up_to: a whole number"))
 }
 
 /// Marks the caller's notifications up to an id as read.
