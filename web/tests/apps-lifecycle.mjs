@@ -49,6 +49,8 @@ const shot = (page, who, name, fullPage = true) => page.screenshot({ path: join(
 
 // ------------------------------------------------------------ set-up (API)
 const admin = await login(ADMIN);
+// What the reviewer's pages should show is read through the reviewer's own session.
+const reviewerApi = await login(REVIEWER);
 const svc = must(await call(null, 'GET', `/api/services/${SERVICE}`), 'service').json;
 const stage = svc.workflow.start;
 const STAGE_TITLE = svc.workflow.stages.find((s) => s.id === stage).title.ru;
@@ -103,11 +105,11 @@ const waitCounts = (page) => page.waitForFunction(() => [...document.querySelect
 async function queueCounts(page) {
   let last;
   for (let i = 0; i < 3; i++) {
-    const before = must(await call(admin, 'GET', '/api/applications/queues'), 'queues').json.queues;
+    const before = must(await call(reviewerApi, 'GET', '/api/applications/queues'), 'queues').json.queues;
     if (i > 0) { await page.reload(); await page.waitForSelector('[data-testid=queue-list][data-loaded]'); }
     await waitCounts(page);
     const shown = await countsOnScreen(page);
-    const after = must(await call(admin, 'GET', '/api/applications/queues'), 'queues').json.queues;
+    const after = must(await call(reviewerApi, 'GET', '/api/applications/queues'), 'queues').json.queues;
     last = { shown, api: after };
     if (same(before, after)) return last;
   }
@@ -321,7 +323,7 @@ try {
     && (await rv.textContent('[data-testid=stage-executor]')) === REVIEWER && c.stages[0]?.executor === REVIEWER, JSON.stringify(c.stages));
   check('reviewer: the corrected value is on the card', (await rv.textContent('[data-testid=form-values]')).includes('ТОО «Геоизыскания Алматы»'));
   await rv.waitForSelector('[data-testid=inbox-count]:not([hidden])');
-  const rin = await inboxOf(admin);
+  const rin = await inboxOf(reviewerApi);
   const rcount = Number(await rv.textContent('[data-testid=inbox-count]'));
   check('reviewer: the bell counts the API\'s unread, the newest being the resubmission', rcount === rin.unread && rin.items[0]?.application_id === id && rin.items[0]?.event === 'resubmitted', JSON.stringify({ rcount, unread: rin.unread, top: rin.items[0] }));
   await shot(rv, 'reviewer', 'resubmitted');

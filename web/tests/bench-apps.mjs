@@ -24,8 +24,7 @@ await context.route('**/*', (route) => (new URL(route.request().url()).host === 
 const page = await context.newPage();
 const errors = [];
 page.on('pageerror', (e) => errors.push(String(e)));
-page.on('crash', () => { errors.push('the page crashed'); console.error('CRASH'); });
-page.on('close', () => console.error('CLOSE'));
+page.on('crash', () => errors.push('the page crashed'));
 page.on('console', (m) => { if (process.env.DEBUG) console.error(m.text()); });
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };

@@ -145,6 +145,8 @@ try {
     JSON.stringify(attributions));
   await page.selectOption('[data-testid=lang]', 'en');
   await page.reload();
+  // The map's code is loaded by the entry module after the page (web/src/boot.ts).
+  await page.waitForFunction(() => window.qala && window.qala.map);
   await page.evaluate(() => window.qala.ready);
   check('the language is remembered after a reload', (await layerTitles()).includes('Buildings') && (await page.getAttribute('html', 'lang')) === 'en');
   await idle();
