@@ -5,10 +5,12 @@
 //! workflow, working-day calendar); shared modules: [`db`], [`http`],
 //! [`config`], [`error`], [`i18n`], [`auth`] (the access policy).
 
+pub mod adapters;
 pub mod applications;
 pub mod auth;
 pub mod config;
 pub mod db;
+pub mod eds;
 pub mod error;
 pub mod features;
 pub mod http;

@@ -67,6 +67,20 @@ pub async fn login(
     let login = body.login.trim().to_lowercase();
     let user =
         state.auth.check_password(&login, &body.password, ip).await.map_err(|r| r.into_api_error(lang))?;
+    start_session(&state, lang, user, ip, &headers, json!({"method": "password"})).await
+}
+
+/// Opens a session for `user`, who has just proved who they are (password, EDS, SMS code):
+/// stores it, journals the login with `details` (which say how; never a secret or personal data)
+/// and answers [`Me`] with the session cookie and its CSRF token.
+pub async fn start_session(
+    state: &AppState,
+    lang: crate::i18n::Lang,
+    user: store::UserRow,
+    ip: Option<std::net::IpAddr>,
+    headers: &HeaderMap,
+    details: serde_json::Value,
+) -> Result<Response, ApiError> {
     let ip = ip.map(|i| i.to_string());
     let token = crate::auth::new_secret("");
     let csrf = crate::auth::new_secret("");
@@ -74,16 +88,7 @@ pub async fn login(
     store::create_session(&state.pool, user.id, &sha256_hex(&token), &csrf, ip.as_deref(), ua)
         .await
         .map_err(|e| ApiError::database(lang, e))?;
-    journal::record(
-        &state.pool,
-        "login",
-        Some(&user.login),
-        ip.as_deref(),
-        None,
-        "ok",
-        json!({"method": "password"}),
-    )
-    .await;
+    journal::record(&state.pool, "login", Some(&user.login), ip.as_deref(), None, "ok", details).await;
     let me = Me {
         login: user.login,
         full_name: user.full_name,

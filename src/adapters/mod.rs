@@ -1,0 +1,1 @@
+//! The state systems Qala talks to, each behind a trait with a real client.
