@@ -5,6 +5,7 @@
 import type * as maplibregl from 'maplibre-gl';
 import type { MapMouseEvent, VectorTileSource, GeoJSONSource } from 'maplibre-gl';
 import { type Lang, type Key, t, pick, serverLang } from './i18n';
+import { mountSignIn } from './signin/signin';
 
 type Texts = { kk?: string; ru?: string; en?: string };
 export interface EditLayer { id: string; titles: Texts; geometry: string }
@@ -121,7 +122,6 @@ export async function init(h: EditHost) {
     if (ev.key === 'Escape' && ed.tool) { cancelDrawing(); ev.stopPropagation(); }
   });
   el('#auth')!.addEventListener('click', (ev) => void onAuthClick(ev));
-  el('#auth')!.addEventListener('submit', (ev) => { ev.preventDefault(); void login(); });
   el('#edit-tools')!.addEventListener('click', onToolsClick);
   el('#edit-tools')!.addEventListener('change', (ev) => {
     const s = ev.target as HTMLSelectElement;
@@ -151,24 +151,27 @@ async function loadWritable() {
   if (!ed.writable.includes(ed.target)) ed.target = ed.writable[0] ?? '';
 }
 
-async function login() {
-  const user = el<HTMLInputElement>('[data-testid=login-user]')!.value.trim();
-  const password = el<HTMLInputElement>('[data-testid=login-password]')!.value;
-  const out = el('[data-testid=login-error]')!;
-  out.textContent = '';
-  if (!user || !password) { out.textContent = tr('loginFailed'); return; }
+/** The password sign-in of the sign-in dialog (signin/signin.ts): the user, or an Error whose
+ *  message the dialog shows. */
+async function passwordLogin(user: string, password: string): Promise<User> {
+  if (!user || !password) throw new Error(tr('loginFailed'));
   const r = await api('POST', '/api/auth/login', { login: user, password }).catch(() => null);
-  if (!r) { out.textContent = tr('unavailable'); return; }
+  if (!r) throw new Error(tr('unavailable'));
   if (!r.ok) {
     const e = await errorOf(r);
-    if (r.status === 401) out.textContent = tr('loginFailed');
-    else if (r.status === 429) {
+    if (r.status === 401) throw new Error(tr('loginFailed'));
+    if (r.status === 429) {
       const s = Number(r.headers.get('Retry-After') ?? 0);
-      out.textContent = `${tr('loginLocked')}${s > 0 ? ` (${Math.ceil(s / 60)} ${tr('minutes')})` : ''}`;
-    } else out.textContent = e.message;
-    return;
+      throw new Error(`${tr('loginLocked')}${s > 0 ? ` (${Math.ceil(s / 60)} ${tr('minutes')})` : ''}`);
+    }
+    throw new Error(e.message);
   }
-  ed.user = (await r.json()) as User;
+  return (await r.json()) as User;
+}
+
+/** Signed in by any of the dialog's ways. */
+async function signedIn(u: User) {
+  ed.user = u;
   await host.authChanged();
   await loadWritable();
   render();
@@ -188,7 +191,7 @@ async function onAuthClick(ev: Event) {
   const b = (ev.target as HTMLElement).closest('button');
   if (!b) return;
   if (b.dataset.testid === 'login') {
-    const f = el<HTMLFormElement>('#login-form')!;
+    const f = el<HTMLElement>('#login-form')!;
     f.hidden = !f.hidden;
     if (!f.hidden) el<HTMLInputElement>('[data-testid=login-user]')!.focus();
   } else if (b.dataset.testid === 'logout') await logout();
@@ -201,15 +204,11 @@ function renderAuth() {
     box.innerHTML = `<span class="user" data-testid="user-name" title="${esc(ed.user.login)}">${esc(ed.user.full_name || ed.user.login)}</span>
       <button type="button" data-testid="logout">${esc(tr('logout'))}</button>`;
   } else {
-    const wasOpen = el<HTMLFormElement>('#login-form') && !el<HTMLFormElement>('#login-form')!.hidden;
+    const wasOpen = el<HTMLElement>('#login-form') && !el<HTMLElement>('#login-form')!.hidden;
     const u = el<HTMLInputElement>('[data-testid=login-user]')?.value ?? '';
     box.innerHTML = `<button type="button" data-testid="login" aria-controls="login-form">${esc(tr('login'))}</button>
-      <form id="login-form" class="login-form" data-testid="login-form"${wasOpen ? '' : ' hidden'}>
-        <label>${esc(tr('user'))}<input data-testid="login-user" name="login" autocomplete="username" value="${esc(u)}"></label>
-        <label>${esc(tr('password'))}<input data-testid="login-password" name="password" type="password" autocomplete="current-password"></label>
-        <button type="submit" data-testid="login-submit">${esc(tr('login'))}</button>
-        <div class="error" data-testid="login-error" role="alert"></div>
-      </form>`;
+      <div id="login-form" class="login-form" data-testid="login-box"${wasOpen ? '' : ' hidden'}></div>`;
+    mountSignIn<User>(el('#login-form')!, { lang: L, login: u, password: passwordLogin, done: signedIn });
   }
 }
 

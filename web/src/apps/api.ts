@@ -153,6 +153,9 @@ export async function login(name: string, password: string): Promise<User> {
   return u;
 }
 
+/** The user a sign-in by EDS or SMS code opened a session for (the server set its cookie). */
+export function signedIn(u: User) { setUser(u); }
+
 export async function logout(): Promise<void> {
   try { await call('POST', '/api/auth/logout'); } catch { /* the session may be gone already */ }
   setUser(null);

@@ -10,6 +10,7 @@ import { type Lang, LANGS, LANG_NAMES, storedLang, storeLang } from './lang';
 import * as api from './api';
 import { words, esc } from './words';
 import * as inbox from './inbox';
+import { mountSignIn } from '../signin/signin';
 
 const W = {
   services: ['Қызметтер', 'Услуги', 'Services'],
@@ -121,30 +122,20 @@ const ctxBase = {
   },
 };
 
-/** The sign-in form in `root`; `done` once signed in. */
+/** The sign-in dialog in `root` (password, EDS, SMS code); `done` once signed in. */
 function loginForm(root: HTMLElement, done?: (u: api.User) => void) {
-  root.innerHTML = `<form class="login" data-testid="login-form">
-      <h1>${esc(tr('loginTitle'))}</h1>
-      <p class="hint">${esc(tr('needLogin'))}</p>
-      <label>${esc(tr('user'))}<input name="login" autocomplete="username" required data-testid="login-user"></label>
-      <label>${esc(tr('password'))}<input name="password" type="password" autocomplete="current-password" required data-testid="login-password"></label>
-      <p class="error" data-testid="login-error" role="alert" hidden></p>
-      <button type="submit" class="primary" data-testid="login-submit">${esc(tr('login'))}</button>
-    </form>`;
-  const f = root.querySelector('form')!;
-  f.onsubmit = async (ev) => {
-    ev.preventDefault();
-    const fd = new FormData(f);
-    const err = f.querySelector<HTMLElement>('.error')!;
-    try {
-      const u = await api.login(String(fd.get('login')), String(fd.get('password')));
+  root.innerHTML = '<div class="login"></div>';
+  mountSignIn<api.User>(root.firstElementChild as HTMLElement, {
+    lang: api.currentLang,
+    heading: true,
+    hint: tr('needLogin'),
+    password: (name, password) => api.login(name, password),
+    done: (u) => {
+      if (api.currentUser() !== u) api.signedIn(u);
       renderHeader();
       if (done) done(u); else void render();
-    } catch (e) {
-      err.textContent = (e as Error).message;
-      err.hidden = false;
-    }
-  };
+    },
+  });
 }
 
 /** Mounts the screen of the current address. */
