@@ -10,6 +10,7 @@ import { textOf } from '../lang';
 import { type Card, type Term, serviceDef, etagOf, offered, fmtDate, fmtSize, mainLine } from './model';
 import { tr, W, statusName, providerName } from './words';
 import { mountEditor, labelOf } from './editor';
+import { signBox } from '../../signin/apps-sign';
 
 const CLOSED = ['approved', 'refused', 'withdrawn'];
 
@@ -108,7 +109,7 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
     ${decided ? `<section class="panel" data-testid="results"><h2>${esc(tr('results'))}</h2>
       ${card.refusal ? `<p data-testid="refusal"><strong>${esc(tr('refusal'))}:</strong> ${esc(textOf(card.refusal.reason, lang) || card.refusal.code)}${card.refusal.text ? ` — ${esc(card.refusal.text)}` : ''}</p>` : ''}
       <button type="button" class="primary" data-testid="download">⬇ ${esc(tr('download'))}</button>
-      <p class="doc-result" data-testid="doc-result" hidden></p></section>` : ''}
+      <p class="doc-result" data-testid="doc-result" hidden></p><div data-sign-slot></div></section>` : ''}
     <section class="panel" data-testid="comments"><h2>${esc(tr('comments'))}</h2>
       ${comments.length ? `<ul class="comments">${comments.map((c) => `<li class="${c.mine ? 'mine' : 'theirs'}" data-testid="comment"><time>${esc(fmtDate(c.at, true))}</time> ${esc(c.text)}</li>`).join('')}</ul>` : `<p class="hint">${esc(tr('noComments'))}</p>`}
       ${offered(card, 'comment') ? `<form class="comment-form" data-testid="comment-form"><label><span class="sr">${esc(tr('writeComment'))}</span>
@@ -154,6 +155,10 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
     };
   }
   const dl = root.querySelector<HTMLButtonElement>('[data-testid=download]');
+  // The document's signatures and the Sign button (signin/), once its code is known.
+  const signs = signBox(card.id);
+  root.querySelector('[data-sign-slot]')?.replaceWith(signs.el);
+  if (dl) void signs.load();
   let objectUrl = '';
   if (dl) {
     dl.onclick = async () => {
@@ -170,6 +175,7 @@ export async function mount(root: HTMLElement, ctx: Ctx): Promise<void | (() => 
         out.innerHTML = `<a href="${objectUrl}" download="${esc(name)}" data-testid="pdf-link">${esc(name)}</a>
           ${code ? `<br>${esc(tr('qrCode'))}: <code data-testid="doc-code">${esc(code)}</code><br><a href="/verify/${encodeURIComponent(code)}" target="_blank" rel="noopener" data-testid="qr-link">✔ ${esc(tr('qrCheck'))}</a>` : ''}`;
         out.querySelector<HTMLAnchorElement>('[data-testid=pdf-link]')!.click();
+        void signs.load(code);
       } catch (e) {
         out.textContent = textOf((e as api.ApiFailure).message, lang);
       } finally {

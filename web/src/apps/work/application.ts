@@ -13,6 +13,7 @@ import { cardOf } from './queues';
 import { actionsHtml, run, comment, offersOf, valueText, type Host } from './actions';
 import type { WorkMap, Basemap } from './workmap';
 import { objectsPanel } from './objects';
+import { signBox } from '../../signin/apps-sign';
 
 interface LayerInfo { title?: string; titles?: Record<string, string>; attributes?: Array<{ name: string; label?: unknown; values?: Array<{ value: string; label: unknown }> }> }
 const layers = new Map<string, Promise<LayerInfo | null>>();
@@ -184,7 +185,7 @@ export async function mountApplication(root: HTMLElement, ctx: Ctx, id: number):
     return `<section class="panel decision" data-testid="decision"><h2>${esc(tr('decision'))}</h2>
       ${card.refusal ? `<p data-testid="refusal">${esc(tr('refusal'))}: <b>${esc(card.refusal.reason ?? card.refusal.code)}</b>. ${esc(card.refusal.text ?? '')}</p>` : ''}
       <p><a href="${url}" target="_blank" rel="noopener" data-testid="decision-open">${esc(tr('openPdf'))}</a> ·
-      <a href="${url}" download data-testid="decision-download">${esc(tr('download'))}</a></p></section>`;
+      <a href="${url}" download data-testid="decision-download">${esc(tr('download'))}</a></p><div data-sign-slot></div></section>`;
   };
 
   const overlayHtml = () => {
@@ -291,12 +292,16 @@ export async function mountApplication(root: HTMLElement, ctx: Ctx, id: number):
       <ol class="history">${h.map(entry).join('')}</ol></section>`;
   };
 
+  // The output document's signatures and the Sign button (signin/), in the decision's panel.
+  const signs = signBox(card.id);
   const render = () => {
     head.innerHTML = headHtml();
     const acts = actionsHtml(host);
     side.innerHTML = `${acts ? `<section class="panel actions" data-testid="actions"><h2>${esc(tr('actions'))}</h2>${acts}</section>` : ''}
       ${decisionHtml()}${stagesHtml()}${overlayHtml()}<div data-objects-slot></div>${formHtml()}${providerHtml()}${filesHtml()}${historyHtml()}`;
     side.querySelector('[data-objects-slot]')!.replaceWith(objects.el);
+    const signSlot = side.querySelector('[data-sign-slot]');
+    if (signSlot) { signSlot.replaceWith(signs.el); void signs.load(); }
     root.querySelector('.work-app')!.setAttribute('data-status', card.status);
   };
 
