@@ -10,6 +10,9 @@
 // `const pki = await makeTestPki()`: `pki.caCert` (PEM path), `pki.crlDir`, `await pki.person({ iin,
 // surname, name, patronymic, usage: 'auth' | 'sign' })` → `{ key, cert, iin }`, `await
 // pki.revoke(person)`, `await pki.crl()` (writes the CRL again), `pki.remove()`.
+// As a program, `node tests/test-pki.mjs --out DIR` makes the set the sign-in test uses (the CA, its
+// CRL, a person's AUTH and SIGN keys, a revoked person's AUTH key) and writes `DIR/pki.json`:
+// `{ ca, crl_dir, valid, revoked, sign }` (persons as `{ key, cert, iin, fullName }`).
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -42,8 +45,9 @@ export function testIin(n) {
   }
 }
 
-export async function makeTestPki() {
-  const dir = mkdtempSync(join(tmpdir(), 'qala-test-pki-'));
+export async function makeTestPki(into) {
+  const dir = into ?? mkdtempSync(join(tmpdir(), 'qala-test-pki-'));
+  mkdirSync(dir, { recursive: true });
   const crlDir = join(dir, 'crl');
   mkdirSync(crlDir);
   const caKey = join(dir, 'ca.key'), caCert = join(dir, 'ca.crt');
@@ -108,4 +112,17 @@ authorityKeyIdentifier = keyid
 
   await crl();
   return { dir, caCert, crlDir, person, revoke, crl, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const i = process.argv.indexOf('--out');
+  if (i < 0 || !process.argv[i + 1]) { console.error('usage: node tests/test-pki.mjs --out DIR'); process.exit(2); }
+  const pki = await makeTestPki(process.argv[i + 1]);
+  const valid = await pki.person({ iin: testIin(1), surname: 'ТЕСТОВ', name: 'ЕРЛАН', patronymic: 'САҒАТҰЛЫ' });
+  const sign = await pki.person({ iin: valid.iin, surname: 'ТЕСТОВ', name: 'ЕРЛАН', patronymic: 'САҒАТҰЛЫ', usage: 'sign' });
+  const revoked = await pki.person({ iin: testIin(2), surname: 'ҚАЙТАРЫЛҒАН', name: 'АЙГҮЛ', patronymic: 'БОЛАТҚЫЗЫ' });
+  await pki.revoke(revoked);
+  const out = { ca: pki.caCert, crl_dir: pki.crlDir, valid, sign, revoked };
+  writeFileSync(join(pki.dir, 'pki.json'), JSON.stringify(out, null, 1));
+  console.log(JSON.stringify(out));
 }
