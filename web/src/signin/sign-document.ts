@@ -12,9 +12,12 @@ import { ncaLayerMessage } from './signin';
 import { esc, sw, inAlphabet, type Key } from './words';
 
 interface Signer { name?: string; full_name?: string; common_name?: string; iin?: string; bin?: string; org?: string; organisation?: string }
-interface Signature { party?: string; signer?: Signer | string; signer_name?: string; name?: string; signed_at?: string; valid?: boolean; reason?: string; message?: string }
+interface Signature {
+  party?: string; signer?: Signer | string; signer_name?: string; name?: string; organisation?: string | null;
+  valid?: boolean; refusal?: { code?: string; message?: string } | null;
+}
 export interface Signatures {
-  required?: Array<{ party: string; label?: string }>;
+  required?: Array<{ party: string; label?: string; signed?: boolean }>;
   signatures?: Signature[];
   can_sign?: boolean;
   content_url?: string;
@@ -51,18 +54,23 @@ export async function mountSignDocument(root: HTMLElement, code: string, opts: S
   const required = info.required ?? [];
   if (!sigs.length && !required.length && !info.can_sign) { root.hidden = true; return info; }
   root.hidden = false;
+  const one = (s: Signature) => {
+    const who = [signerName(s), s.organisation].filter(Boolean).join(', ');
+    const why = s.valid === false && s.refusal?.message ? `: ${inAlphabet(s.refusal.message, L())}` : '';
+    return `${esc(who)} <span class="${s.valid === false ? 'bad' : 'ok'}" data-testid="doc-sign-verdict">(${esc(t(s.valid === false ? 'invalid' : 'valid'))}${esc(why)})</span>`;
+  };
+  const partyName = (p: { party: string; label?: string }) =>
+    p.label ? inAlphabet(p.label, L()) : t(p.party === 'applicant' ? 'partyApplicant' : 'partyProvider');
   const partyLine = (p: { party: string; label?: string }) => {
     const got = sigs.filter((s) => s.party === p.party);
-    const what = got.length
-      ? got.map((s) => `${esc(signerName(s))} <span class="${s.valid === false ? 'bad' : 'ok'}">(${esc(t(s.valid === false ? 'invalid' : 'valid'))})</span>`).join(', ')
-      : `<span class="hint">${esc(t('missing'))}</span>`;
-    return `<li data-testid="doc-sign-party" data-party="${esc(p.party)}">${esc(inAlphabet(p.label ?? p.party, L()))}: ${what}</li>`;
+    const what = got.length ? got.map(one).join('; ') : `<span class="hint">${esc(t('missing'))}</span>`;
+    return `<li data-testid="doc-sign-party" data-party="${esc(p.party)}">${esc(partyName(p))}: ${what}</li>`;
   };
   const others = sigs.filter((s) => !required.some((p) => p.party === s.party));
   root.innerHTML = `<div class="doc-sign" data-testid="doc-sign-box">
     <b>${esc(t('signatures'))}</b>
     <ul>${required.map(partyLine).join('')}
-      ${others.map((s) => `<li data-testid="doc-sign-signature">${esc(signerName(s))} <span class="${s.valid === false ? 'bad' : 'ok'}">(${esc(t(s.valid === false ? 'invalid' : 'valid'))})</span></li>`).join('')}</ul>
+      ${others.map((s) => `<li data-testid="doc-sign-signature">${one(s)}</li>`).join('')}</ul>
     ${info.can_sign ? `<button type="button" class="primary" data-testid="doc-sign">${esc(t('sign'))}</button>` : ''}
     <p class="status" data-testid="doc-sign-status" aria-live="polite" hidden></p>
     <p class="error" data-testid="doc-sign-error" role="alert" hidden></p>

@@ -55,6 +55,8 @@ const W = {
   valid: ['жарамды', 'действительна', 'valid'],
   invalid: ['жарамсыз', 'недействительна', 'not valid'],
   missing: ['қол қойылмаған', 'не подписано', 'not signed'],
+  partyApplicant: ['Өтініш беруші', 'Заявитель', 'Applicant'],
+  partyProvider: ['Қызмет беруші', 'Услугодатель', 'Service provider'],
 } as const;
 
 export type Key = keyof typeof W;
