@@ -5,6 +5,8 @@
 //! (`qala_kk_latin`, migration 0005) and in the web front end for the interface.
 
 mod applications;
+// issue 15: EDS verification
+mod eds;
 
 use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
@@ -171,6 +173,18 @@ pub enum Msg {
     ObjectsUnreadable,
     ObjectsTooMany,
     ObjectsOffSite,
+    // issue 15: EDS verification (src/i18n/eds.rs)
+    EdsBadSignature,
+    EdsDataMismatch,
+    EdsUntrustedChain,
+    EdsNotYetValid,
+    EdsExpired,
+    EdsWrongKeyUsage,
+    EdsRevoked,
+    EdsRevocationUnknown,
+    EdsUnsupportedAlgorithm,
+    EdsUnreadable,
+    EdsNoContent,
 }
 
 impl Msg {
@@ -272,6 +286,8 @@ impl Msg {
             Msg::ObjectsUnreadable => "objects_unreadable",
             Msg::ObjectsTooMany => "objects_too_many",
             Msg::ObjectsOffSite => "objects_off_site",
+            // issue 15: EDS verification
+            m if eds::owns(m) => eds::code(m),
         }
     }
 
@@ -436,6 +452,8 @@ impl Msg {
             (Msg::TooManyAttempts, Kk) => "Әрекеттер тым көп, кейінірек қайталаңыз",
             (Msg::TooManyAttempts, Ru) => "Слишком много попыток, повторите позже",
             (Msg::TooManyAttempts, En) => "Too many attempts, try again later",
+            // issue 15: EDS verification
+            (m, l) if eds::owns(m) => eds::text(m, l),
             // Applications (issue 13): their own catalogue.
             (m, l) => applications::text(m, l),
         }
