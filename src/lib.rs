@@ -19,5 +19,6 @@ pub mod layers;
 pub mod notify;
 pub mod policy;
 pub mod print;
+pub mod signatures;
 pub mod tiles;
 pub mod web;

@@ -23,12 +23,29 @@ pub enum Comparison {
     Differs,
 }
 
+/// A signature of a document as the public page shows it: the applicant by a masked IIN, the
+/// provider by its organisation, BIN and the official who signed.
+#[derive(Debug, Clone)]
+pub struct PublicSignature {
+    /// `applicant` or `provider`.
+    pub party: String,
+    /// The masked IIN (applicant) or the official's name with the organisation (provider).
+    pub who: String,
+    pub certificate_serial: String,
+    pub certificate_issuer: String,
+    pub algorithm: String,
+    pub received_at: chrono::DateTime<chrono::Utc>,
+    /// Whether the signature still checks (signature, chain, validity then, revocation).
+    pub valid: bool,
+}
+
 /// The page of a document; `None` renders the "unknown code" page.
 pub fn page(
     lang: Lang,
     code: &str,
     doc: Option<&DocumentRecord>,
     compared: Option<(Comparison, &str)>,
+    signatures: &[PublicSignature],
 ) -> String {
     let title = t(lang, "Құжатты тексеру", "Проверка документа", "Document verification");
     let mut body = format!("<h1>{title}</h1>\n");
@@ -96,6 +113,7 @@ pub fn page(
                 );
             }
             body += "</table>\n";
+            body += &signatures_section(lang, signatures);
             if let Some((c, sha)) = compared {
                 let (id, class, text) = match c {
                     Comparison::Matches => (
@@ -209,4 +227,41 @@ mod tests {
         let p = page(Lang::Ru, "<x>", None, None);
         assert!(p.contains("data-status=\"unknown\"") && p.contains("&lt;x&gt;"));
     }
+}
+
+/// The list of a document's EDS signatures (empty when it has none).
+fn signatures_section(lang: Lang, signatures: &[PublicSignature]) -> String {
+    if signatures.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "<h2>{}</h2>\n<table id=\"signatures\">\n<tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>\n",
+        t(lang, "ЭЦҚ қолтаңбалары", "Подписи ЭЦП", "EDS signatures"),
+        t(lang, "Тарап", "Сторона", "Party"),
+        t(lang, "Қол қойған", "Подписант", "Signer"),
+        t(lang, "Сертификат", "Сертификат", "Certificate"),
+        t(lang, "Уақыты", "Время", "Time"),
+        t(lang, "Күйі", "Статус", "Status"),
+    );
+    for s in signatures {
+        let party = match s.party.as_str() {
+            "applicant" => t(lang, "Өтініш беруші", "Заявитель", "Applicant"),
+            _ => t(lang, "Қызмет беруші", "Услугодатель", "Provider"),
+        };
+        let (state, class, text) = if s.valid {
+            ("valid", "ok", t(lang, "Жарамды", "Действительна", "Valid"))
+        } else {
+            ("invalid", "bad", t(lang, "Жарамсыз", "Недействительна", "Not valid"))
+        };
+        out += &format!(
+            "<tr data-party=\"{p}\" data-signature=\"{state}\"><td>{party}</td><td>{who}</td><td>{serial}<br><small>{issuer} · {alg}</small></td><td>{time}</td><td class=\"{class}\">{text}</td></tr>\n",
+            p = esc(&s.party),
+            who = esc(&s.who),
+            serial = esc(&s.certificate_serial),
+            issuer = esc(&s.certificate_issuer),
+            alg = esc(&s.algorithm),
+            time = s.received_at.format("%Y-%m-%d %H:%M:%S UTC"),
+        );
+    }
+    out + "</table>\n"
 }

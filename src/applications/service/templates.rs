@@ -65,6 +65,38 @@ pub struct OutputDef {
     pub bilingual: bool,
     pub approval: Template,
     pub refusal: Template,
+    /// Who signs the approval with EDS (HC-1: an agreement signed by both parties): the
+    /// applicant, the provider (its head or someone with the right to sign), or both. Empty: the
+    /// document is issued unsigned, its record and QR code being its proof.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signatures: Vec<SigningParty>,
+}
+
+/// A party that signs an output document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SigningParty {
+    /// The applicant, with a personal certificate whose IIN is the applicant's.
+    Applicant,
+    /// The provider, with a certificate of its organisation (its BIN) held by one of its staff.
+    Provider,
+}
+
+impl SigningParty {
+    pub fn tag(self) -> &'static str {
+        match self {
+            SigningParty::Applicant => "applicant",
+            SigningParty::Provider => "provider",
+        }
+    }
+
+    pub fn from_tag(tag: &str) -> Option<SigningParty> {
+        match tag {
+            "applicant" => Some(SigningParty::Applicant),
+            "provider" => Some(SigningParty::Provider),
+            _ => None,
+        }
+    }
 }
 
 /// The placeholders of a text, in order, trimmed; an unclosed `{{` or a `{{` inside one is an error.

@@ -159,7 +159,47 @@ async fn verify_page(
     Path(code): Path<String>,
 ) -> Result<Response, ApiError> {
     let doc = document_by_code(&state, &code, lang).await?;
-    Ok(render_verify(lang, &code, doc.as_ref(), None))
+    let signed = match &doc {
+        Some(d) => public_signatures(&state, &d.code, lang).await?,
+        None => Vec::new(),
+    };
+    Ok(render_verify(lang, &code, doc.as_ref(), None, &signed))
+}
+
+/// The signatures of a document as the public page shows them, each checked again.
+async fn public_signatures(
+    state: &AppState,
+    code: &str,
+    lang: Lang,
+) -> Result<Vec<crate::print::verify::PublicSignature>, ApiError> {
+    use crate::signatures::store;
+    let Some(content) = store::content(&state.pool, code).await.map_err(|e| ApiError::database(lang, e))? else {
+        return Ok(Vec::new());
+    };
+    let sigs = store::signatures(&state.pool, code).await.map_err(|e| ApiError::database(lang, e))?;
+    let mut out = Vec::with_capacity(sigs.len());
+    for s in sigs {
+        let (valid, _) = match state.eds_verifier.as_ref() {
+            Some(eds) => super::signatures::still_valid(eds, &s, &content.bytes).await,
+            None => (false, None),
+        };
+        let who = if s.party == "provider" {
+            let org = s.organisation.clone().unwrap_or_default();
+            format!("{}, {} (BIN {})", s.signer_name, org, s.signer_bin.clone().unwrap_or_default())
+        } else {
+            format!("IIN {}", crate::signatures::rules::mask_iin(s.signer_iin.as_deref().unwrap_or("")))
+        };
+        out.push(crate::print::verify::PublicSignature {
+            party: s.party.clone(),
+            who,
+            certificate_serial: s.certificate_serial.clone(),
+            certificate_issuer: s.certificate_issuer.clone(),
+            algorithm: s.algorithm.clone(),
+            received_at: s.received_at,
+            valid,
+        });
+    }
+    Ok(out)
 }
 
 /// The verification page: 404 when no document has the code.
@@ -168,10 +208,11 @@ fn render_verify(
     raw: &str,
     doc: Option<&DocumentRecord>,
     compared: Option<(crate::print::verify::Comparison, &str)>,
+    signatures: &[crate::print::verify::PublicSignature],
 ) -> Response {
     let status = if doc.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND };
     let code = doc.map_or(raw, |d| d.code.as_str());
-    let mut res = (status, Html(crate::print::verify::page(lang, code, doc, compared))).into_response();
+    let mut res = (status, Html(crate::print::verify::page(lang, code, doc, compared, signatures))).into_response();
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
 }
@@ -246,7 +287,11 @@ async fn verify_upload(
         Some(d) if d.sha256 == sha => crate::print::verify::Comparison::Matches,
         _ => crate::print::verify::Comparison::Differs,
     };
-    Ok(render_verify(lang, &code, doc.as_ref(), Some((cmp, &sha))))
+    let signed = match &doc {
+        Some(d) => public_signatures(&state, &d.code, lang).await?,
+        None => Vec::new(),
+    };
+    Ok(render_verify(lang, &code, doc.as_ref(), Some((cmp, &sha)), &signed))
 }
 
 /// A broken multipart body: 413 when a size limit stopped it, 400 otherwise.

@@ -92,6 +92,16 @@ pub async fn pdf(
         return Ok(res);
     }
     let issued = crate::print::decision::render(&state.print_context(), &caller, lang, &doc).await?;
+    if doc.outcome == document::Outcome::Approval && !service.output.signatures.is_empty() {
+        // The parties sign these bytes (HC-1); the first ones stored stay.
+        let pool = &state.pool;
+        let required = crate::signatures::store::required_parties(pool, &service.output.signatures, &row.applicant, &service.provider)
+            .await
+            .map_err(|e| ApiError::database(lang, e))?;
+        crate::signatures::store::store_content(pool, &issued.code, &issued.pdf, &required, Some(row.id))
+            .await
+            .map_err(|e| ApiError::database(lang, e))?;
+    }
     let mut res = (StatusCode::OK, issued.pdf).into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));

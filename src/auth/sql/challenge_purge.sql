@@ -1,0 +1,1 @@
+DELETE FROM eds_challenges WHERE expires_at < $1 - interval '1 day'

@@ -1,0 +1,1 @@
+SELECT content, parties, application_id FROM document_contents WHERE code = $1
