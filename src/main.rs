@@ -63,6 +63,11 @@ enum Command {
         #[command(subcommand)]
         action: cli::dem::DemAction,
     },
+    /// EDS (NCA CMS signatures): `qala eds verify --cms FILE`, `qala eds roots`.
+    Eds {
+        #[command(subcommand)]
+        action: cli::eds::EdsAction,
+    },
     /// Build and load the synthetic Almaty demo layers (deterministic).
     DemoData {
         #[arg(long, default_value_t = qala::layers::demo::DEFAULT_SEED)]
@@ -108,6 +113,10 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Kato { action } => cli::kato::run(settings, action).await,
         Command::Tiles { action } => cli::tiles::run(settings, action).await,
         Command::Dem { action } => cli::dem::run(settings, action).await,
+        Command::Eds { action } => match cli::eds::run(settings, action).await? {
+            0 => Ok(()),
+            code => std::process::exit(code.into()),
+        },
         Command::DemoData { seed } => cli::demo::run(settings, seed).await,
     }
 }

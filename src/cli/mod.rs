@@ -2,6 +2,7 @@
 
 pub mod db;
 pub mod dem;
+pub mod eds;
 pub mod demo;
 pub mod ingest;
 pub mod kato;

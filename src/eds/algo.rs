@@ -118,12 +118,17 @@ pub fn content_digests(digest_oid: &str, content: &[u8]) -> Result<Vec<Vec<u8>>,
         SHA256 => vec![sha2::Sha256::digest(content).to_vec()],
         SHA384 => vec![sha2::Sha384::digest(content).to_vec()],
         SHA512 => vec![sha2::Sha512::digest(content).to_vec()],
-        oid if oid.starts_with("1.2.398.") || oid.starts_with("1.2.643.") || oid.starts_with("1.3.6.1.4.1.6801.") => vec![
-            gost94::Gost94CryptoPro::digest(content).to_vec(),
-            gost94::Gost94Test::digest(content).to_vec(),
-            streebog::Streebog256::digest(content).to_vec(),
-            streebog::Streebog512::digest(content).to_vec(),
-        ],
+        oid if oid.starts_with("1.2.398.")
+            || oid.starts_with("1.2.643.")
+            || oid.starts_with("1.3.6.1.4.1.6801.") =>
+        {
+            vec![
+                gost94::Gost94CryptoPro::digest(content).to_vec(),
+                gost94::Gost94Test::digest(content).to_vec(),
+                streebog::Streebog256::digest(content).to_vec(),
+                streebog::Streebog512::digest(content).to_vec(),
+            ]
+        }
         _ => return Err(SigError::Unsupported),
     })
 }

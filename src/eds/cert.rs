@@ -107,7 +107,9 @@ impl Cert {
         for ext in tbs.extensions.iter().flatten() {
             let v = ext.extn_value.as_bytes();
             match ext.extn_id.to_string().as_str() {
-                "2.5.29.14" => c.ski = SubjectKeyIdentifier::from_der(v).ok().map(|s| s.0.as_bytes().to_vec()),
+                "2.5.29.14" => {
+                    c.ski = SubjectKeyIdentifier::from_der(v).ok().map(|s| s.0.as_bytes().to_vec())
+                }
                 "2.5.29.35" => {
                     c.aki = AuthorityKeyIdentifier::from_der(v)
                         .ok()
@@ -133,8 +135,12 @@ impl Cert {
                             .collect();
                     }
                 }
-                "2.5.29.31" => c.crl_urls = CrlDistributionPoints::from_der(v).map(|d| dp_urls(&d.0)).unwrap_or_default(),
-                "2.5.29.46" => c.freshest_crl_urls = FreshestCrl::from_der(v).map(|d| dp_urls(&d.0)).unwrap_or_default(),
+                "2.5.29.31" => {
+                    c.crl_urls = CrlDistributionPoints::from_der(v).map(|d| dp_urls(&d.0)).unwrap_or_default()
+                }
+                "2.5.29.46" => {
+                    c.freshest_crl_urls = FreshestCrl::from_der(v).map(|d| dp_urls(&d.0)).unwrap_or_default()
+                }
                 _ => {}
             }
         }

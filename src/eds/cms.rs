@@ -45,7 +45,9 @@ pub fn parse(cms_der: &[u8]) -> Result<Parsed, String> {
     }
     let sd: SignedData = info.content.decode_as().map_err(|e| format!("SignedData unreadable: {e}"))?;
     let content = match &sd.encap_content_info.econtent {
-        Some(any) => Some(any.decode_as::<OctetString>().map_err(|e| format!("content unreadable: {e}"))?.into_bytes()),
+        Some(any) => {
+            Some(any.decode_as::<OctetString>().map_err(|e| format!("content unreadable: {e}"))?.into_bytes())
+        }
         None => None,
     };
     let signers: Vec<SignerInfo> = sd.signer_infos.0.iter().cloned().collect();
@@ -71,7 +73,8 @@ pub fn parse(cms_der: &[u8]) -> Result<Parsed, String> {
 pub fn signer_cert<'a>(si: &SignerInfo, certs: &'a [Cert]) -> Option<&'a Cert> {
     match &si.sid {
         SignerIdentifier::IssuerAndSerialNumber(isn) => certs.iter().find(|c| {
-            c.cert.tbs_certificate.serial_number == isn.serial_number && c.cert.tbs_certificate.issuer == isn.issuer
+            c.cert.tbs_certificate.serial_number == isn.serial_number
+                && c.cert.tbs_certificate.issuer == isn.issuer
         }),
         SignerIdentifier::SubjectKeyIdentifier(ski) => {
             certs.iter().find(|c| c.ski.as_deref() == Some(ski.0.as_bytes()))
@@ -110,7 +113,8 @@ pub fn check(si: &SignerInfo, signer: &Cert, content: &[u8], content_type: &Obje
     let signature = si.signature.as_bytes();
     let outcome = match &si.signed_attrs {
         Some(attrs) => {
-            let Some(md) = attribute(si, MESSAGE_DIGEST).and_then(|v| v.decode_as::<OctetString>().ok()) else {
+            let Some(md) = attribute(si, MESSAGE_DIGEST).and_then(|v| v.decode_as::<OctetString>().ok())
+            else {
                 return Check::BadSignature;
             };
             match attribute(si, CONTENT_TYPE).map(|v| v.decode_as::<ObjectIdentifier>()) {

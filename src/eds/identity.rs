@@ -154,7 +154,10 @@ mod tests {
             Ok(n) => n,
             Err(e) => panic!("name: {e}"),
         };
-        let id = identity(&name, &["1.3.6.1.5.5.7.3.4".into(), "1.2.398.3.3.4.1.2".into(), "1.2.398.3.3.4.1.2.1".into()]);
+        let id = identity(
+            &name,
+            &["1.3.6.1.5.5.7.3.4".into(), "1.2.398.3.3.4.1.2".into(), "1.2.398.3.3.4.1.2.1".into()],
+        );
         assert_eq!(id.iin.as_deref(), Some("123456789011"));
         assert_eq!(id.bin.as_deref(), Some("123456789021"));
         assert_eq!(id.surname.as_deref(), Some("ТЕСТОВ"));

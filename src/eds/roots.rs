@@ -94,7 +94,8 @@ pub fn load(paths: &[PathBuf]) -> Result<Vec<Anchor>, EdsSetupError> {
     for path in paths {
         for file in files_of(path, &["crt", "cer", "pem", "der"])? {
             let bytes = read_bounded(&file, MAX_FILE)?;
-            let certs = Cert::read_all(&bytes).map_err(|e| EdsSetupError::NotACertificate(file.clone(), e.to_string()))?;
+            let certs = Cert::read_all(&bytes)
+                .map_err(|e| EdsSetupError::NotACertificate(file.clone(), e.to_string()))?;
             for cert in certs {
                 if !anchors.iter().any(|a| a.cert.der == cert.der) {
                     anchors.push(Anchor { cert, file: file.clone() });

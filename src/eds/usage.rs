@@ -27,7 +27,9 @@ pub fn allows(cert: &Cert, purpose: KeyPurpose) -> bool {
     let eku = |oid: &str| cert.eku.iter().any(|e| e == oid);
     match purpose {
         KeyPurpose::Auth => {
-            has(cert, KeyUsages::DigitalSignature) && has(cert, KeyUsages::KeyEncipherment) && eku(CLIENT_AUTH)
+            has(cert, KeyUsages::DigitalSignature)
+                && has(cert, KeyUsages::KeyEncipherment)
+                && eku(CLIENT_AUTH)
         }
         KeyPurpose::Sign => {
             has(cert, KeyUsages::DigitalSignature)
@@ -53,7 +55,8 @@ pub fn describe(cert: &Cert) -> Vec<String> {
         (KeyUsages::KeyCertSign, "key_cert_sign"),
         (KeyUsages::CRLSign, "crl_sign"),
     ];
-    let mut out: Vec<String> = bits.iter().filter(|(b, _)| has(cert, *b)).map(|(_, n)| n.to_string()).collect();
+    let mut out: Vec<String> =
+        bits.iter().filter(|(b, _)| has(cert, *b)).map(|(_, n)| n.to_string()).collect();
     for e in &cert.eku {
         out.push(match e.as_str() {
             CLIENT_AUTH => "client_auth".to_string(),

@@ -51,9 +51,18 @@ pub struct EdsConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum RevocationStatus {
-    Good { source: &'static str, checked_at: DateTime<Utc> },
-    Revoked { revoked_at: DateTime<Utc>, reason: Option<String>, source: &'static str },
-    Unknown { accepted_by_policy: bool },
+    Good {
+        source: &'static str,
+        checked_at: DateTime<Utc>,
+    },
+    Revoked {
+        revoked_at: DateTime<Utc>,
+        reason: Option<String>,
+        source: &'static str,
+    },
+    Unknown {
+        accepted_by_policy: bool,
+    },
     /// Not asked: the signer was refused before (signature, chain, validity or key usage).
     NotChecked,
 }
@@ -181,7 +190,8 @@ fn local_crls(dirs: &[PathBuf]) -> Result<Vec<Crl>, EdsSetupError> {
         }
         for file in roots::files_of(dir, &["crl", "der", "pem"])? {
             let bytes = roots::read_bounded(&file, revocation::crl::MAX_CRL_BYTES)?;
-            let crl = Crl::parse(&revocation::crl_der(bytes)).map_err(|e| EdsSetupError::Crl(file.clone(), e))?;
+            let crl =
+                Crl::parse(&revocation::crl_der(bytes)).map_err(|e| EdsSetupError::Crl(file.clone(), e))?;
             out.push(crl);
         }
     }
@@ -191,12 +201,17 @@ fn local_crls(dirs: &[PathBuf]) -> Result<Vec<Crl>, EdsSetupError> {
 impl Verifier {
     /// Anchors and local CRLs read, OCSP and CRLs over HTTP, the system clock.
     pub fn new(config: EdsConfig) -> Result<Verifier, EdsSetupError> {
-        let source = HttpSource::new(config.timeout).map_err(|e| EdsSetupError::Crl(PathBuf::from("http"), e.to_string()))?;
+        let source = HttpSource::new(config.timeout)
+            .map_err(|e| EdsSetupError::Crl(PathBuf::from("http"), e.to_string()))?;
         Self::with_source(config, Arc::new(source), system_clock())
     }
 
     /// As [`Verifier::new`] with another source of revocation answers and clock (tests).
-    pub fn with_source(config: EdsConfig, source: Arc<dyn RevocationSource>, clock: Clock) -> Result<Verifier, EdsSetupError> {
+    pub fn with_source(
+        config: EdsConfig,
+        source: Arc<dyn RevocationSource>,
+        clock: Clock,
+    ) -> Result<Verifier, EdsSetupError> {
         let anchors = roots::load(&config.roots)?;
         let crls = local_crls(&config.crl_dirs)?;
         let options = Options { ocsp_url: config.ocsp_url.clone(), fetch_crls: config.fetch_crls };
@@ -233,7 +248,11 @@ impl Verifier {
         for si in &parsed.signers {
             let cert = cms::signer_cert(si, &parsed.certs)
                 .ok_or_else(|| EdsError::Unreadable("a signer's certificate is not in the CMS".into()))?;
-            let check = if detached_differs { Check::DataMismatch } else { cms::check(si, cert, content, &parsed.content_type) };
+            let check = if detached_differs {
+                Check::DataMismatch
+            } else {
+                cms::check(si, cert, content, &parsed.content_type)
+            };
             signers.push(self.judge(cert, &parsed.certs, check, cms::signing_time(si), purpose, at).await);
         }
         Ok(Verdict {

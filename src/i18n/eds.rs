@@ -50,7 +50,9 @@ pub(super) fn text(msg: Msg, lang: Lang) -> &'static str {
         (Msg::EdsDataMismatch, En) => "The signature was made over other data",
         (Msg::EdsUntrustedChain, Kk) => "Сертификатты сенімді куәландырушы орталық (ҰКО) бермеген",
         (Msg::EdsUntrustedChain, Ru) => "Сертификат выдан не доверенным удостоверяющим центром (НУЦ)",
-        (Msg::EdsUntrustedChain, En) => "The certificate was not issued by a trusted certification authority (NCA)",
+        (Msg::EdsUntrustedChain, En) => {
+            "The certificate was not issued by a trusted certification authority (NCA)"
+        }
         (Msg::EdsNotYetValid, Kk) => "Сертификаттың әрекет ету мерзімі әлі басталмаған",
         (Msg::EdsNotYetValid, Ru) => "Срок действия сертификата ещё не начался",
         (Msg::EdsNotYetValid, En) => "The certificate is not valid yet",
@@ -69,9 +71,13 @@ pub(super) fn text(msg: Msg, lang: Lang) -> &'static str {
         (Msg::EdsRevoked, Kk) => "Сертификат кері қайтарылған",
         (Msg::EdsRevoked, Ru) => "Сертификат отозван",
         (Msg::EdsRevoked, En) => "The certificate has been revoked",
-        (Msg::EdsRevocationUnknown, Kk) => "Сертификаттың кері қайтарылмағанын тексеру мүмкін болмады, кейінірек қайталаңыз",
+        (Msg::EdsRevocationUnknown, Kk) => {
+            "Сертификаттың кері қайтарылмағанын тексеру мүмкін болмады, кейінірек қайталаңыз"
+        }
         (Msg::EdsRevocationUnknown, Ru) => "Не удалось проверить, не отозван ли сертификат; попробуйте позже",
-        (Msg::EdsRevocationUnknown, En) => "Whether the certificate is revoked could not be checked; try again later",
+        (Msg::EdsRevocationUnknown, En) => {
+            "Whether the certificate is revoked could not be checked; try again later"
+        }
         (Msg::EdsUnsupportedAlgorithm, Kk) => "Қолтаңба алгоритмі қолдау көрсетілмейді",
         (Msg::EdsUnsupportedAlgorithm, Ru) => "Алгоритм подписи не поддерживается",
         (Msg::EdsUnsupportedAlgorithm, En) => "The signature algorithm is not supported",

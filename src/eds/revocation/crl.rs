@@ -90,12 +90,18 @@ impl Crl {
             match ext.extn_id.to_string().as_str() {
                 "2.5.29.20" => crl.number = CrlNumber::from_der(v).ok().map(|n| uint(n.0.as_bytes())),
                 "2.5.29.27" => {
-                    crl.delta_base = Some(BaseCrlNumber::from_der(v).map_err(|e| e.to_string())?.0.as_bytes()).map(uint)
+                    crl.delta_base =
+                        Some(BaseCrlNumber::from_der(v).map_err(|e| e.to_string())?.0.as_bytes()).map(uint)
                 }
                 "2.5.29.35" => {
-                    crl.aki = AuthorityKeyIdentifier::from_der(v).ok().and_then(|a| a.key_identifier.map(|k| k.as_bytes().to_vec()))
+                    crl.aki = AuthorityKeyIdentifier::from_der(v)
+                        .ok()
+                        .and_then(|a| a.key_identifier.map(|k| k.as_bytes().to_vec()))
                 }
-                "2.5.29.46" => crl.freshest_urls = FreshestCrl::from_der(v).map(|d| cert::dp_urls(&d.0)).unwrap_or_default(),
+                "2.5.29.46" => {
+                    crl.freshest_urls =
+                        FreshestCrl::from_der(v).map(|d| cert::dp_urls(&d.0)).unwrap_or_default()
+                }
                 _ if ext.critical => return Err(format!("unknown critical CRL extension {}", ext.extn_id)),
                 _ => {}
             }
@@ -109,7 +115,10 @@ impl Crl {
                 .and_then(|e| CrlReason::from_der(e.extn_value.as_bytes()).ok());
             crl.entries.insert(
                 cert::serial_hex(rc.serial_number.as_bytes()),
-                Entry { revoked_at: cert::time(&rc.revocation_date), reason: reason.map(|r| reason_name(r).to_string()) },
+                Entry {
+                    revoked_at: cert::time(&rc.revocation_date),
+                    reason: reason.map(|r| reason_name(r).to_string()),
+                },
             );
         }
         Ok(crl)

@@ -38,7 +38,12 @@ pub struct OcspReply {
 /// Where OCSP responses and CRLs come from.
 pub trait RevocationSource: Send + Sync + Debug {
     /// Sends the DER `request` about the certificate `serial_hex` to `url`.
-    fn ocsp<'a>(&'a self, url: &'a str, request: &'a [u8], serial_hex: &'a str) -> BoxFuture<'a, Option<OcspReply>>;
+    fn ocsp<'a>(
+        &'a self,
+        url: &'a str,
+        request: &'a [u8],
+        serial_hex: &'a str,
+    ) -> BoxFuture<'a, Option<OcspReply>>;
     /// Fetches the CRL at `url` (DER or PEM).
     fn crl<'a>(&'a self, url: &'a str) -> BoxFuture<'a, Option<Vec<u8>>>;
 }
@@ -51,7 +56,9 @@ pub struct HttpSource {
 
 impl HttpSource {
     pub fn new(timeout: StdDuration) -> Result<HttpSource, reqwest::Error> {
-        Ok(HttpSource { client: reqwest::Client::builder().timeout(timeout).connect_timeout(timeout).build()? })
+        Ok(HttpSource {
+            client: reqwest::Client::builder().timeout(timeout).connect_timeout(timeout).build()?,
+        })
     }
 
     async fn body(resp: reqwest::Response, limit: usize) -> Option<Vec<u8>> {
@@ -71,7 +78,12 @@ impl HttpSource {
 }
 
 impl RevocationSource for HttpSource {
-    fn ocsp<'a>(&'a self, url: &'a str, request: &'a [u8], _serial_hex: &'a str) -> BoxFuture<'a, Option<OcspReply>> {
+    fn ocsp<'a>(
+        &'a self,
+        url: &'a str,
+        request: &'a [u8],
+        _serial_hex: &'a str,
+    ) -> BoxFuture<'a, Option<OcspReply>> {
         Box::pin(async move {
             let sent = self
                 .client
@@ -82,7 +94,9 @@ impl RevocationSource for HttpSource {
                 .send()
                 .await;
             match sent {
-                Ok(resp) => Self::body(resp, ocsp::MAX_RESPONSE_BYTES).await.map(|der| OcspReply { der, live: true }),
+                Ok(resp) => {
+                    Self::body(resp, ocsp::MAX_RESPONSE_BYTES).await.map(|der| OcspReply { der, live: true })
+                }
                 Err(e) => {
                     tracing::warn!(url, error = %e, "OCSP request failed");
                     None
@@ -156,15 +170,27 @@ const MAX_CACHE: Duration = Duration::hours(24);
 /// How long a failed CRL download is not retried.
 const NEGATIVE_CACHE: Duration = Duration::minutes(1);
 
-fn judged(entry: Option<Entry>, at: DateTime<Utc>, source: &'static str, checked_at: DateTime<Utc>) -> Outcome {
+fn judged(
+    entry: Option<Entry>,
+    at: DateTime<Utc>,
+    source: &'static str,
+    checked_at: DateTime<Utc>,
+) -> Outcome {
     match entry {
-        Some(e) if e.revoked_at <= at => Outcome::Revoked { revoked_at: e.revoked_at, reason: e.reason, source },
+        Some(e) if e.revoked_at <= at => {
+            Outcome::Revoked { revoked_at: e.revoked_at, reason: e.reason, source }
+        }
         _ => Outcome::Good { source, checked_at },
     }
 }
 
 impl Checker {
-    pub fn new(source: Arc<dyn RevocationSource>, clock: Clock, options: Options, local: Vec<Crl>) -> Checker {
+    pub fn new(
+        source: Arc<dyn RevocationSource>,
+        clock: Clock,
+        options: Options,
+        local: Vec<Crl>,
+    ) -> Checker {
         Checker {
             source,
             clock,
@@ -195,7 +221,10 @@ impl Checker {
                 let nonce = reply.live.then_some(request.nonce.as_slice());
                 match ocsp::check(&reply.der, cert, issuer, nonce, now) {
                     Ok(c) => {
-                        let expires = c.next_update.unwrap_or(c.this_update + ocsp::MAX_AGE_WITHOUT_NEXT_UPDATE).min(now + MAX_CACHE);
+                        let expires = c
+                            .next_update
+                            .unwrap_or(c.this_update + ocsp::MAX_AGE_WITHOUT_NEXT_UPDATE)
+                            .min(now + MAX_CACHE);
                         if c.answer != Answer::Unknown {
                             self.ocsp_cache.put(key, c.clone(), expires, now);
                         }
@@ -246,7 +275,12 @@ impl Checker {
             }
         }
         let usable = |c: &Arc<Crl>| c.applies(at, now) && c.issued_by(issuer);
-        let base = all.iter().filter(|c| c.delta_base.is_none()).filter(|c| usable(c)).max_by_key(|c| c.this_update)?.clone();
+        let base = all
+            .iter()
+            .filter(|c| c.delta_base.is_none())
+            .filter(|c| usable(c))
+            .max_by_key(|c| c.this_update)?
+            .clone();
         if self.options.fetch_crls {
             let mut urls: Vec<String> = cert.freshest_crl_urls.clone();
             urls.extend(base.freshest_urls.iter().cloned());
@@ -255,7 +289,8 @@ impl Checker {
                 all.extend(self.fetched(url, now).await);
             }
         }
-        let deltas: Vec<&Crl> = all.iter().filter(|c| c.delta_base.is_some() && usable(c)).map(|c| c.as_ref()).collect();
+        let deltas: Vec<&Crl> =
+            all.iter().filter(|c| c.delta_base.is_some() && usable(c)).map(|c| c.as_ref()).collect();
         let entry = crl::lookup(&base, &deltas, &cert.serial_hex, at);
         Some(judged(entry, at, "crl", base.this_update))
     }

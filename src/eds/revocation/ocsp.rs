@@ -70,7 +70,10 @@ fn hash_by(oid: &str, b: &[u8]) -> Option<Vec<u8>> {
 pub fn request(cert: &Cert, issuer: &Cert) -> Result<BuiltRequest, der::Error> {
     let nonce: [u8; 16] = rand::random();
     let cert_id = CertId {
-        hash_algorithm: AlgorithmIdentifierOwned { oid: ObjectIdentifier::new_unwrap(SHA256), parameters: Some(Any::from(Null)) },
+        hash_algorithm: AlgorithmIdentifierOwned {
+            oid: ObjectIdentifier::new_unwrap(SHA256),
+            parameters: Some(Any::from(Null)),
+        },
         issuer_name_hash: OctetString::new(sha256(&issuer.subject_der))?,
         issuer_key_hash: OctetString::new(sha256(&issuer.key_bits))?,
         serial_number: cert.cert.tbs_certificate.serial_number.clone(),
@@ -107,7 +110,13 @@ fn names(rid: &ResponderId, c: &Cert) -> bool {
 
 /// Checks `der`, a response about `subject` issued by `issuer`; `nonce` is the one sent when
 /// this response answers a request made now (None for recorded answers).
-pub fn check(der: &[u8], subject: &Cert, issuer: &Cert, nonce: Option<&[u8]>, now: DateTime<Utc>) -> Result<Checked, String> {
+pub fn check(
+    der: &[u8],
+    subject: &Cert,
+    issuer: &Cert,
+    nonce: Option<&[u8]>,
+    now: DateTime<Utc>,
+) -> Result<Checked, String> {
     if der.len() > MAX_RESPONSE_BYTES {
         return Err("OCSP response too large".into());
     }
@@ -120,7 +129,8 @@ pub fn check(der: &[u8], subject: &Cert, issuer: &Cert, nonce: Option<&[u8]>, no
         return Err("OCSP response is not a basic response".into());
     }
     let basic_der = bytes.response.as_bytes();
-    let basic = BasicOcspResponse::from_der(basic_der).map_err(|e| format!("OCSP basic response unreadable: {e}"))?;
+    let basic =
+        BasicOcspResponse::from_der(basic_der).map_err(|e| format!("OCSP basic response unreadable: {e}"))?;
     let data = &basic.tbs_response_data;
     let produced_at = cert::time(&x509_cert::time::Time::GeneralTime(data.produced_at.0));
 
@@ -146,10 +156,13 @@ pub fn check(der: &[u8], subject: &Cert, issuer: &Cert, nonce: Option<&[u8]>, no
     };
     match algo::verify_signed(basic_der, &signer.spki_der) {
         Ok(()) => {}
-        Err(algo::SigError::Unsupported) => return Err("OCSP response signed with an unsupported algorithm".into()),
+        Err(algo::SigError::Unsupported) => {
+            return Err("OCSP response signed with an unsupported algorithm".into());
+        }
         Err(algo::SigError::Bad) => return Err("OCSP response signature does not check".into()),
     }
-    if let (Some(sent), Some(echoed)) = (nonce, data.response_extensions.as_ref().and_then(|_| basic.nonce())) {
+    if let (Some(sent), Some(echoed)) = (nonce, data.response_extensions.as_ref().and_then(|_| basic.nonce()))
+    {
         if echoed.0.as_bytes() != sent {
             return Err("OCSP nonce differs from the request's".into());
         }
@@ -168,7 +181,9 @@ pub fn check(der: &[u8], subject: &Cert, issuer: &Cert, nonce: Option<&[u8]>, no
     }
     match next_update {
         Some(n) if n + skew < now => return Err("OCSP response out of date".into()),
-        None if this_update + MAX_AGE_WITHOUT_NEXT_UPDATE + skew < now => return Err("OCSP response out of date".into()),
+        None if this_update + MAX_AGE_WITHOUT_NEXT_UPDATE + skew < now => {
+            return Err("OCSP response out of date".into());
+        }
         _ => {}
     }
     let answer = match &single.cert_status {
