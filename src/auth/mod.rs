@@ -16,10 +16,13 @@
 //! to [`AuthService::resolve`].
 
 pub mod attempts;
+// issue 15: SMS login by IIN
+pub mod iin;
 pub mod journal;
 pub mod limits;
 pub mod password;
 pub mod service;
+pub mod sms_login;
 pub mod store;
 
 use std::time::Duration;

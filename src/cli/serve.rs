@@ -50,7 +50,45 @@ pub struct ServeArgs {
     // issue 13: notify
     #[command(flatten)]
     pub notify: NotifyArgs,
+    // issue 15: adapters (the state systems)
+    #[command(flatten)]
+    pub state: StateArgs,
 }
+
+/// The state systems (ИС АР, ГБД ФЛ, ГБД ЮЛ, ГБД РН, БМГ, ALSECO; SMS is `--sms-gateway-url`).
+#[derive(Debug, clap::Args)]
+pub struct StateArgs {
+    /// The base URL of the state systems: each at `<URL>/<code>` (`ar`, `fl`, `ul`, `rn`, `bmg`,
+    /// `alseco`), as `qala-state-simulator` serves them. Without it (or an override) a system is
+    /// not configured and its calls answer "does not answer".
+    #[arg(long, env = "QALA_STATE_SYSTEMS_URL")]
+    pub state_systems_url: Option<String>,
+    /// One system elsewhere: `CODE=URL` (`bmg=https://bmg.example.kz/api`); repeatable.
+    #[arg(long, env = "QALA_STATE_SYSTEM_URLS", value_delimiter = ',')]
+    pub state_system_url: Vec<String>,
+    /// The longest wait for one answer of a state system, in milliseconds.
+    #[arg(long, env = "QALA_STATE_TIMEOUT_MS", default_value_t = 5000)]
+    pub state_timeout_ms: u64,
+    /// The secret that keys the hashes of IINs, BINs and phones in the calls' journal (a random
+    /// one per start without it, so hashes then match only within one run).
+    #[arg(long, env = "QALA_STATE_JOURNAL_KEY", hide_env_values = true)]
+    pub state_journal_key: Option<String>,
+}
+
+impl StateArgs {
+    fn adapters(&self, pool: sqlx::PgPool, sms_gateway_url: Option<&str>) -> Result<qala::adapters::Adapters> {
+        use qala::adapters::{AdapterSettings, Adapters, CallPolicy, journal::CallJournal};
+        let policy = CallPolicy {
+            timeout: std::time::Duration::from_millis(self.state_timeout_ms.clamp(100, 120_000)),
+            ..Default::default()
+        };
+        let settings =
+            AdapterSettings::from_flags(self.state_systems_url.as_deref(), &self.state_system_url, sms_gateway_url, policy)?;
+        let journal = CallJournal::database(pool, self.state_journal_key.as_deref().map(str::as_bytes));
+        Ok(Adapters::new(&settings, qala::auth::limits::AuthClock::real(), journal))
+    }
+}
+
 
 /// Notifications: where e-mail and SMS go (a channel without its setting is not sent; its
 /// notifications wait in the outbox).
@@ -144,6 +182,7 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
         request_timeout_s,
         idle_timeout_s,
         notify,
+        state: state_systems,
     } = args;
 
     let public_url = qala::http::state::public_url_of(public_url.as_deref(), &bind)?;
@@ -198,7 +237,8 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
         })
     };
     let state = qala::http::AppState::with_settings(db.pool.clone(), Catalog::new(layers), http)
-        .with_applications(apps);
+        .with_applications(apps)
+        .with_adapters(state_systems.adapters(db.pool.clone(), notify.sms_gateway_url.as_deref())?);
     let result = qala::http::serve(state, &bind).await;
     alerts.abort();
     let _ = stop_worker.send(());

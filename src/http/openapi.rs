@@ -28,6 +28,8 @@ use super::routes::applications as apps;
         super::routes::auth::delete_token,
         super::routes::auth_eds::challenge,
         super::routes::auth_eds::login,
+        super::routes::auth_sms::start,
+        super::routes::auth_sms::verify,
         super::routes::signatures::content,
         super::routes::signatures::list,
         super::routes::signatures::sign,

@@ -115,6 +115,11 @@ pub struct SharedState {
     pub limits: RateLimits,
     /// Services, the working-day calendar and the clock of applications.
     pub apps: Arc<crate::applications::registry::Registry>,
+    // issue 15: adapters
+    /// The clients of the state systems (ИС АР, ГБД ФЛ/ЮЛ/РН, БМГ, SMS, ALSECO).
+    pub adapters: crate::adapters::Adapters,
+    /// The bounds of the SMS sign-in by IIN.
+    pub sms_login: Arc<crate::auth::sms_login::SmsSettings>,
 }
 
 impl AppState {
@@ -134,6 +139,8 @@ impl AppState {
             catalog: Arc::new(RwLock::new(Arc::new(catalog))),
             settings: Arc::new(settings),
             apps: Arc::new(crate::applications::registry::Registry::default()),
+            adapters: crate::adapters::Adapters::default(),
+            sms_login: Arc::default(),
         }))
     }
 
@@ -161,6 +168,19 @@ impl AppState {
     /// The same state with the services and calendar of `apps`.
     pub fn with_applications(mut self, apps: Arc<crate::applications::registry::Registry>) -> AppState {
         Arc::make_mut(&mut self.0).apps = apps;
+        self
+    }
+
+    // issue 15: adapters
+    /// The same state with these state systems' clients.
+    pub fn with_adapters(mut self, adapters: crate::adapters::Adapters) -> AppState {
+        Arc::make_mut(&mut self.0).adapters = adapters;
+        self
+    }
+
+    /// The same state with other bounds of the SMS sign-in.
+    pub fn with_sms_login(mut self, settings: crate::auth::sms_login::SmsSettings) -> AppState {
+        Arc::make_mut(&mut self.0).sms_login = Arc::new(settings);
         self
     }
 

@@ -5,6 +5,8 @@
 //! (`qala_kk_latin`, migration 0005) and in the web front end for the interface.
 
 mod applications;
+// issue 15: identity (state systems, SMS login)
+mod identity;
 // issue 15: EDS verification
 mod eds;
 
@@ -185,6 +187,22 @@ pub enum Msg {
     EdsUnsupportedAlgorithm,
     EdsUnreadable,
     EdsNoContent,
+    // issue 15: identity (src/i18n/identity.rs)
+    StateArUnavailable,
+    StateFlUnavailable,
+    StateUlUnavailable,
+    StateRnUnavailable,
+    StateBmgUnavailable,
+    StateSmsUnavailable,
+    StateAlsecoUnavailable,
+    IinInvalid,
+    SmsNoPhone,
+    SmsCodeWrong,
+    SmsCodeExpired,
+    SmsCodeFormat,
+    SmsResendTooSoon,
+    SmsTooMany,
+    SmsCodeText,
 }
 
 impl Msg {
@@ -288,6 +306,8 @@ impl Msg {
             Msg::ObjectsOffSite => "objects_off_site",
             // issue 15: EDS verification
             m if eds::owns(m) => eds::code(m),
+            // issue 15: identity (the last arm: its own file names its codes)
+            m => identity::code(m),
         }
     }
 
@@ -454,6 +474,8 @@ impl Msg {
             (Msg::TooManyAttempts, En) => "Too many attempts, try again later",
             // issue 15: EDS verification
             (m, l) if eds::owns(m) => eds::text(m, l),
+            // issue 15: identity
+            (m, l) if identity::owns(m) => identity::text(m, l),
             // Applications (issue 13): their own catalogue.
             (m, l) => applications::text(m, l),
         }

@@ -16,6 +16,8 @@ pub mod admin;
 pub mod applications;
 pub mod attachments;
 pub mod auth;
+// issue 15: SMS sign-in by IIN
+pub mod auth_sms;
 pub mod export;
 pub mod inbox;
 pub mod kato;
