@@ -6,7 +6,9 @@
 //! - [`limits`]: the bounded hashing queue, rate limits, the clock of these decisions;
 //! - [`attempts`]: failed logins per (login, address) pair, counted atomically in the database;
 //! - [`store`]: the SQL of users, sessions, tokens and grants;
-//! - [`journal`]: the event journal (SEC-1).
+//! - [`journal`]: the event journal (SEC-1);
+//! - [`citizens`]: accounts found or made by IIN at sign-in with EDS or SMS;
+//! - [`eds_login`]: the one-time challenges of the EDS sign-in.
 //!
 //! A request is authenticated by, in this order: `Authorization: Bearer <token>`,
 //! `Authorization: Basic` (QGIS, GDAL), the `qala_session` cookie; none of them means anonymous.
@@ -16,6 +18,8 @@
 //! to [`AuthService::resolve`].
 
 pub mod attempts;
+pub mod citizens;
+pub mod eds_login;
 // issue 15: SMS login by IIN
 pub mod iin;
 pub mod journal;

@@ -50,6 +50,9 @@ pub struct ServeArgs {
     // issue 13: notify
     #[command(flatten)]
     pub notify: NotifyArgs,
+    // issue 15: EDS (trust anchors, CRLs, OCSP)
+    #[command(flatten)]
+    pub eds: super::eds::EdsArgs,
     // issue 15: adapters (the state systems)
     #[command(flatten)]
     pub state: StateArgs,
@@ -88,7 +91,6 @@ impl StateArgs {
         Ok(Adapters::new(&settings, qala::auth::limits::AuthClock::real(), journal))
     }
 }
-
 
 /// Notifications: where e-mail and SMS go (a channel without its setting is not sent; its
 /// notifications wait in the outbox).
@@ -182,6 +184,7 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
         request_timeout_s,
         idle_timeout_s,
         notify,
+        eds,
         state: state_systems,
     } = args;
 
@@ -236,8 +239,12 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
             }
         })
     };
+    let eds = qala::eds::Verifier::new(eds.config(&settings.open_data_dir))
+        .map_err(|e| anyhow::anyhow!("EDS: {e}"))?;
+    tracing::info!(anchors = eds.roots().len(), "EDS trust anchors loaded");
     let state = qala::http::AppState::with_settings(db.pool.clone(), Catalog::new(layers), http)
         .with_applications(apps)
+        .with_eds(eds)
         .with_adapters(state_systems.adapters(db.pool.clone(), notify.sms_gateway_url.as_deref())?);
     let result = qala::http::serve(state, &bind).await;
     alerts.abort();

@@ -94,7 +94,9 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::export::router())
         .merge(routes::print::router())
         .merge(routes::auth::router())
+        .merge(routes::auth_eds::router())
         .merge(routes::auth_sms::router())
+        .merge(routes::signatures::router())
         .merge(routes::admin::router())
         // issue 13: notify
         .merge(routes::notify::router())

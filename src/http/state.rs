@@ -120,6 +120,9 @@ pub struct SharedState {
     pub adapters: crate::adapters::Adapters,
     /// The bounds of the SMS sign-in by IIN.
     pub sms_login: Arc<crate::auth::sms_login::SmsSettings>,
+    // issue 15: EDS
+    /// The EDS verifier (NCA roots, revocation); `None` when EDS is not set up (503 on its routes).
+    pub eds_verifier: Option<crate::eds::Verifier>,
 }
 
 impl AppState {
@@ -141,6 +144,7 @@ impl AppState {
             apps: Arc::new(crate::applications::registry::Registry::default()),
             adapters: crate::adapters::Adapters::default(),
             sms_login: Arc::default(),
+            eds_verifier: None,
         }))
     }
 
@@ -182,6 +186,23 @@ impl AppState {
     pub fn with_sms_login(mut self, settings: crate::auth::sms_login::SmsSettings) -> AppState {
         Arc::make_mut(&mut self.0).sms_login = Arc::new(settings);
         self
+    }
+
+    /// The same state with an EDS verifier.
+    pub fn with_eds(mut self, eds: crate::eds::Verifier) -> AppState {
+        Arc::make_mut(&mut self.0).eds_verifier = Some(eds);
+        self
+    }
+
+    /// The EDS verifier, or 503 when the server has none.
+    pub fn eds(&self, lang: crate::i18n::Lang) -> Result<&crate::eds::Verifier, crate::error::ApiError> {
+        self.eds_verifier.as_ref().ok_or_else(|| {
+            crate::error::ApiError::new(
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                crate::i18n::Msg::EdsNotConfigured,
+                lang,
+            )
+        })
     }
 
     /// A snapshot of the catalog (cheap; the lock is not held afterwards).

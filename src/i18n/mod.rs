@@ -5,10 +5,12 @@
 //! (`qala_kk_latin`, migration 0005) and in the web front end for the interface.
 
 mod applications;
-// issue 15: identity (state systems, SMS login)
-mod identity;
 // issue 15: EDS verification
 mod eds;
+// issue 15: identity (state systems, SMS login)
+mod identity;
+// issue 15: the EDS sign-in and signed documents
+mod signing;
 
 use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
@@ -175,18 +177,14 @@ pub enum Msg {
     ObjectsUnreadable,
     ObjectsTooMany,
     ObjectsOffSite,
-    // issue 15: EDS verification (src/i18n/eds.rs)
-    EdsBadSignature,
-    EdsDataMismatch,
-    EdsUntrustedChain,
-    EdsNotYetValid,
-    EdsExpired,
-    EdsWrongKeyUsage,
-    EdsRevoked,
-    EdsRevocationUnknown,
-    EdsUnsupportedAlgorithm,
-    EdsUnreadable,
-    EdsNoContent,
+    // issue 15: the EDS sign-in and signed documents (src/i18n/signing.rs)
+    EdsChallengeUnknown,
+    EdsNotConfigured,
+    EdsNoIin,
+    EdsNotValid,
+    EdsTooLarge,
+    SignatureNotYourParty,
+    SignatureAlreadyMade,
     // issue 15: identity (src/i18n/identity.rs)
     StateArUnavailable,
     StateFlUnavailable,
@@ -203,6 +201,18 @@ pub enum Msg {
     SmsResendTooSoon,
     SmsTooMany,
     SmsCodeText,
+    // issue 15: EDS verification (src/i18n/eds.rs)
+    EdsBadSignature,
+    EdsDataMismatch,
+    EdsUntrustedChain,
+    EdsNotYetValid,
+    EdsExpired,
+    EdsWrongKeyUsage,
+    EdsRevoked,
+    EdsRevocationUnknown,
+    EdsUnsupportedAlgorithm,
+    EdsUnreadable,
+    EdsNoContent,
 }
 
 impl Msg {
@@ -304,6 +314,7 @@ impl Msg {
             Msg::ObjectsUnreadable => "objects_unreadable",
             Msg::ObjectsTooMany => "objects_too_many",
             Msg::ObjectsOffSite => "objects_off_site",
+            m if signing::owns(m) => signing::code(m).unwrap_or("eds"),
             // issue 15: EDS verification
             m if eds::owns(m) => eds::code(m),
             // issue 15: identity (the last arm: its own file names its codes)
@@ -472,6 +483,7 @@ impl Msg {
             (Msg::TooManyAttempts, Kk) => "Әрекеттер тым көп, кейінірек қайталаңыз",
             (Msg::TooManyAttempts, Ru) => "Слишком много попыток, повторите позже",
             (Msg::TooManyAttempts, En) => "Too many attempts, try again later",
+            (m, l) if signing::owns(m) => signing::text(m, l),
             // issue 15: EDS verification
             (m, l) if eds::owns(m) => eds::text(m, l),
             // issue 15: identity

@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod apps;
+pub mod pki;
 pub mod procs;
 
 use std::path::{Path, PathBuf};

@@ -16,6 +16,8 @@ pub mod admin;
 pub mod applications;
 pub mod attachments;
 pub mod auth;
+// issue 15: EDS sign-in and signed documents
+pub mod auth_eds;
 // issue 15: SMS sign-in by IIN
 pub mod auth_sms;
 pub mod export;
@@ -29,6 +31,7 @@ pub mod open311;
 pub mod print;
 pub mod records;
 pub mod search;
+pub mod signatures;
 pub mod styles;
 pub mod terrain;
 pub mod tiles;
