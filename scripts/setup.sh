@@ -12,6 +12,7 @@ packages=(
   chromium                                 # the web map's browser tests (Playwright drives it)
   python3 python3-venv                     # test venv: OWSLib (OGC API client), schemathesis (API tester)
   poppler-utils zbar-tools                 # PDF checks in tests: pdftotext, pdffonts, pdftoppm, zbarimg
+  openssl                                  # EDS tests: test CAs, CRLs, OCSP responder, CMS signatures
   ca-certificates curl
 )
 # Node.js 20+ builds the web map (web/, Vite). Debian 12's own nodejs is 18: when no node 20+ is on
