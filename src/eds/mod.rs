@@ -14,6 +14,7 @@ pub mod chain;
 pub mod cms;
 pub mod gost;
 pub mod identity;
+pub mod keystore;
 pub mod revocation;
 pub mod roots;
 pub mod usage;
