@@ -38,6 +38,18 @@ const DEMO_USERS: &[DemoUser] = &[
     ("green-head", &["org_admin", "reviewer"], Some("almaty-green"), None),
 ];
 
+/// The demo organisations' BINs (made up, 12 digits): an EDS certificate of an organisation
+/// carries its BIN (`OU=BIN…`), which links its holder to the organisation and lets them sign its
+/// documents (HC-1).
+const DEMO_BINS: &[(&str, &str)] = &[
+    ("almaty-akimat", "050140000656"),
+    ("almaty-su", "990140001154"),
+    ("alatau-zharyk", "960340000133"),
+    ("almaty-teplo", "970440000216"),
+    ("qazaqgaz", "060540000383"),
+    ("almaty-green", "080640000451"),
+];
+
 /// Creates (or resets) the demo's users with one password; the password.
 async fn demo_users(pool: &sqlx::PgPool) -> Result<String> {
     let pw = match std::env::var("QALA_DEMO_PASSWORD") {
@@ -72,6 +84,9 @@ async fn demo_users(pool: &sqlx::PgPool) -> Result<String> {
                 store::insert_user(pool, login, &hash, &input).await?;
             }
         }
+    }
+    for (org, bin) in DEMO_BINS {
+        sqlx::query("UPDATE organisations SET bin = $2 WHERE id = $1").bind(org).bind(bin).execute(pool).await?;
     }
     Ok(pw)
 }
