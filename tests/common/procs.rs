@@ -91,3 +91,58 @@ impl Simulator {
         assert_eq!(r.status().as_u16(), 204);
     }
 }
+
+// issue 15: adapters
+/// `qala-state-simulator`: the state systems' simulators, on a free port.
+pub struct StateSim {
+    _proc: Proc,
+    pub base: String,
+}
+
+pub fn state_simulator() -> StateSim {
+    let (proc, addr) = start(env!("CARGO_BIN_EXE_qala-state-simulator"), &["--listen", "127.0.0.1:0"]);
+    StateSim { _proc: proc, base: format!("http://{addr}") }
+}
+
+impl StateSim {
+    /// The next `fail` requests to `system` answer 503, the next `hang` never answer, the next
+    /// `malformed` answer something unreadable.
+    pub async fn control(&self, system: &str, fail: u32, hang: u32, malformed: u32) {
+        let body =
+            json!({"system": system, "fail_next": fail, "hang_next": hang, "malformed_next": malformed});
+        let r = reqwest::Client::new()
+            .post(format!("{}/control", self.base))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 204);
+    }
+
+    /// Requests `system` has received.
+    pub async fn requests(&self, system: &str) -> u64 {
+        let v: Value = serde_json::from_str(
+            &reqwest::get(format!("{}/control", self.base)).await.unwrap().text().await.unwrap(),
+        )
+        .unwrap();
+        v["requests"][system].as_u64().unwrap_or(0)
+    }
+
+    /// The simulator's people (IIN, alive, has_phone), entities, properties and accounts.
+    pub async fn listing(&self) -> Value {
+        serde_json::from_str(
+            &reqwest::get(format!("{}/_sim/people", self.base)).await.unwrap().text().await.unwrap(),
+        )
+        .unwrap()
+    }
+
+    /// Adapter settings pointing at this simulator (and `sms` as the SMS gateway), with `policy`.
+    pub fn settings(
+        &self,
+        sms: Option<&str>,
+        policy: qala::adapters::CallPolicy,
+    ) -> qala::adapters::AdapterSettings {
+        qala::adapters::AdapterSettings::from_flags(Some(&self.base), &[], sms, policy).unwrap()
+    }
+}

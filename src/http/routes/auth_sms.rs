@@ -55,10 +55,14 @@ fn refusal(lang: Lang, r: Refusal) -> ApiError {
         Refusal::IinInvalid(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Msg::IinInvalid, lang),
         Refusal::CodeFormat => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Msg::SmsCodeFormat, lang),
         Refusal::NoPhone => ApiError::new(StatusCode::NOT_FOUND, Msg::SmsNoPhone, lang),
-        Refusal::TooSoon { retry_after } => ApiError::new(StatusCode::TOO_MANY_REQUESTS, Msg::SmsResendTooSoon, lang)
-            .with_header(header::RETRY_AFTER, retry(retry_after)),
-        Refusal::TooMany { retry_after } => ApiError::new(StatusCode::TOO_MANY_REQUESTS, Msg::SmsTooMany, lang)
-            .with_header(header::RETRY_AFTER, retry(retry_after)),
+        Refusal::TooSoon { retry_after } => {
+            ApiError::new(StatusCode::TOO_MANY_REQUESTS, Msg::SmsResendTooSoon, lang)
+                .with_header(header::RETRY_AFTER, retry(retry_after))
+        }
+        Refusal::TooMany { retry_after } => {
+            ApiError::new(StatusCode::TOO_MANY_REQUESTS, Msg::SmsTooMany, lang)
+                .with_header(header::RETRY_AFTER, retry(retry_after))
+        }
         Refusal::Unavailable(e) => {
             ApiError::new(StatusCode::SERVICE_UNAVAILABLE, e.system().unavailable_msg(), lang)
                 .with_header(header::RETRY_AFTER, e.retry_after_secs().to_string())
@@ -73,7 +77,12 @@ fn refusal(lang: Lang, r: Refusal) -> ApiError {
 }
 
 fn service(state: &AppState) -> SmsLogin<'_> {
-    SmsLogin { pool: &state.pool, adapters: &state.adapters, clock: state.auth.clock(), settings: &state.sms_login }
+    SmsLogin {
+        pool: &state.pool,
+        adapters: &state.adapters,
+        clock: state.auth.clock(),
+        settings: &state.sms_login,
+    }
 }
 
 /// Sends a sign-in code by SMS to the phone the mobile citizens base (БМГ) has for the IIN.
