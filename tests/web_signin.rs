@@ -2,7 +2,9 @@
 //! TEST certification authority made by `web/tests/test-pki.mjs` (openssl, certificates valid
 //! from now in NCA's person profile, one revoked in a real CRL) is the server's only EDS root; the
 //! SMS gateway simulator and the state systems' simulator (БМГ: the phone of an IIN) run beside
-//! it; NCALayer is the TEST NCALayer of `web/tests/test-ncalayer.mjs`. The browser checks are
+//! it; NCALayer is the TEST NCALayer of `web/tests/test-ncalayer.mjs`. The akimat's reviewer and
+//! head (`housing1`, `akimhead`) approve a housing certificate the applicant and the head then sign
+//! with the Sign button. The browser checks are
 //! `web/tests/signin.mjs` (`ok - ` / `not ok - ` lines); screenshots go to
 //! `target/artifacts/signin/`.
 #![allow(clippy::unwrap_used)]
@@ -79,6 +81,22 @@ async fn sign_in_with_eds_and_sms_works_in_a_real_browser() {
     let data = tempfile::tempdir().unwrap();
     let pki_dir = tempfile::tempdir().unwrap();
     let pki = test_pki(pki_dir.path());
+    // The akimat that issues housing certificates: a reviewer and its head, whose IIN and the
+    // organisation's BIN are those of the head's SIGN certificate.
+    common::user(&db, "housing1", &["reviewer"], Some("almaty-akimat"), Some("housing")).await;
+    common::user(&db, "akimhead", &["org_admin", "reviewer"], Some("almaty-akimat"), None).await;
+    sqlx::query("UPDATE users SET iin = $1 WHERE login = 'akimhead'")
+        .bind(pki["head_sign"]["iin"].as_str().unwrap())
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE organisations SET bin = $1, name = 'Алматы қаласының әкімдігі' WHERE id = 'almaty-akimat'",
+    )
+    .bind(pki["bin"].as_str().unwrap())
+    .execute(&db.pool)
+    .await
+    .unwrap();
     let sms = procs::sms_simulator();
     let (_state, state_addr) =
         procs::start(env!("CARGO_BIN_EXE_qala-state-simulator"), &["--listen", "127.0.0.1:0"]);

@@ -8,15 +8,19 @@
 // to install it; a revoked certificate → the server's refusal shown as it came; a valid one → signed
 // in (the header names the user, /api/auth/me answers); an invalid IIN refused in the browser; a
 // code sent to the phone (read from the SMS simulator), a wrong code's message, the right code signs
-// in. No key names or codes on screen. Screenshots in QALA_ARTIFACTS.
+// in. No key names or codes on screen. Then a housing certificate (an agreement the applicant and
+// the akimat both sign): the applicant signs it with the Sign button of its result, the akimat's
+// head on the workstation's card (detached CMS, SIGN keys). Screenshots in QALA_ARTIFACTS.
 //
 // Env: QALA_URL, QALA_ARTIFACTS, QALA_PKI (pki.json of test-pki.mjs), QALA_SMS_URL (the SMS
-// simulator's base URL), QALA_SMS_IINS (IINs the state simulator has phones for, comma-separated).
+// simulator's base URL), QALA_SMS_IINS (IINs the state simulator has phones for, comma-separated);
+// the runner makes the akimat's users `housing1` (reviewer) and `akimhead` (its head: IIN and the
+// organisation's BIN those of pki.json's `head_sign`), passwords `<login>-password`.
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { base, artifacts, check, fail, finish, newContext, pageErrors, PHONE, DESKTOP, noHorizontalScroll } from './apps-lib.mjs';
+import { base, artifacts, check, fail, finish, newContext, pageErrors, PHONE, DESKTOP, noHorizontalScroll, signInForm } from './apps-lib.mjs';
 import { startTestNcaLayer } from './test-ncalayer.mjs';
 
 const pki = JSON.parse(readFileSync(process.env.QALA_PKI ?? 'pki.json', 'utf8'));
@@ -199,10 +203,114 @@ async function run(lang, device, dev, iin, earlierIin) {
   }
 }
 
+/** A small PDF (its bytes begin as a PDF's do). */
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+
+/** An action as staff (HTTP Basic), at the ETag `etag`; the new ETag. */
+async function staffAct(login, id, etag, body) {
+  const r = await fetch(`${base}/api/applications/${id}/actions`, { method: 'POST', body: JSON.stringify(body), headers: {
+    Authorization: `Basic ${Buffer.from(`${login}:${login}-password`).toString('base64')}`, 'Content-Type': 'application/json', 'If-Match': etag } });
+  if (!r.ok) throw new Error(`${login} ${JSON.stringify(body)}: ${r.status} ${await r.text()}`);
+  return r.headers.get('etag');
+}
+async function staffUpload(login, id, doc, etag) {
+  const r = await fetch(`${base}/api/applications/${id}/documents/${doc}?name=${doc}.pdf`, { method: 'PUT', body: PDF, headers: {
+    Authorization: `Basic ${Buffer.from(`${login}:${login}-password`).toString('base64')}`, 'If-Match': etag } });
+  if (r.status !== 201) throw new Error(`${login} upload ${doc}: ${r.status} ${await r.text()}`);
+  return r.headers.get('etag');
+}
+
+/** The housing certificate signed by both parties through the Sign button. */
+async function signing() {
+  const shot = (p, what) => p.screenshot({ path: join(artifacts, `sign-${what}.png`), fullPage: true });
+  const { context, page } = await newContext(browser, { device: DESKTOP, lang: 'ru', name: 'applicant' });
+  const staff = await newContext(browser, { device: DESKTOP, lang: 'ru', name: 'akimat' });
+  try {
+    await page.goto(`${base}/app/my`);
+    await page.waitForSelector('[data-testid=signin]');
+    await page.evaluate((u) => localStorage.setItem('qala.ncalayer', u), nl.url);
+    nl.use(pki.valid);
+    await page.click('[data-testid=signin-tab-eds]');
+    await page.click('[data-testid=eds-submit]');
+    await page.waitForSelector('[data-testid=logout]');
+    const who = await me(page);
+    const h = (etag) => ({ 'X-CSRF-Token': who.body.csrf, 'X-Requested-With': 'XMLHttpRequest', ...(etag ? { 'If-Match': etag } : {}) });
+    const form = { iin: pki.valid.iin, full_name: 'Тестов Ерлан Сағатұлы', phone: '+77011234567', aid_kind: 'social_aid', requested_amount: 1500000, bank_name: 'Отбасы банк' };
+    let r = await page.request.post(`${base}/api/applications`, { headers: h(), data: { service: 'housing_certificate', form } });
+    if (r.status() !== 201) throw new Error(`draft: ${r.status()} ${await r.text()}`);
+    const id = (await r.json()).id;
+    let etag = r.headers().etag;
+    for (const doc of ['identity_document', 'bank_approval']) {
+      r = await page.request.put(`${base}/api/applications/${id}/documents/${doc}?name=${doc}.pdf`, { headers: h(etag), data: PDF });
+      if (r.status() !== 201) throw new Error(`upload ${doc}: ${r.status()} ${await r.text()}`);
+      etag = r.headers().etag;
+    }
+    r = await page.request.post(`${base}/api/applications/${id}/actions`, { headers: h(etag), data: { action: 'submit' } });
+    if (!r.ok()) throw new Error(`submit: ${r.status()} ${await r.text()}`);
+    etag = r.headers().etag;
+    etag = await staffAct('housing1', id, etag, { action: 'claim', stage: 'housing_dept' });
+    etag = await staffAct('housing1', id, etag, { action: 'forward', stage: 'housing_dept' });
+    etag = await staffAct('housing1', id, etag, { action: 'claim', stage: 'commission' });
+    etag = await staffUpload('housing1', id, 'certificate_pdf', etag);
+    etag = await staffAct('housing1', id, etag, { action: 'approve', stage: 'commission', values: { certificate_number: 'HC-2026-17' } });
+    etag = await staffAct('akimhead', id, etag, { action: 'claim', stage: 'head' });
+    await staffAct('akimhead', id, etag, { action: 'approve', stage: 'head' });
+
+    // The applicant signs from its result.
+    await page.goto(`${base}/app/my/${id}`);
+    await page.waitForSelector('[data-testid=doc-sign]', { timeout: 30000 });
+    const parties = await page.locator('[data-testid=doc-sign-party]').allTextContents();
+    check('sign: the result lists both parties, neither signed yet', parties.length === 2 && parties.every((t) => t.includes('не подписано')), parties);
+    await shot(page, 'applicant-before');
+    nl.use(pki.sign);
+    const seen = nl.requests.length;
+    const [posted] = await Promise.all([
+      page.waitForResponse((x) => /\/api\/documents\/[^/]+\/signatures$/.test(x.url()) && x.request().method() === 'POST', { timeout: 30000 }),
+      page.click('[data-testid=doc-sign]'),
+    ]);
+    check('sign: the applicant\'s signature is accepted (201)', posted.status() === 201, posted.status());
+    const code = posted.url().match(/documents\/([^/]+)\/signatures/)[1];
+    const content = await page.request.get(`${base}/api/documents/${code}/content`);
+    const req = nl.requests[seen];
+    check('sign: NCALayer was asked for a detached CMS over the document\'s bytes with a SIGN key', req?.args?.signingParams?.encapsulate === false
+      && req.args.signerParams.extKeyUsageOids[0] === '1.3.6.1.5.5.7.3.4' && req.args.data === (await content.body()).toString('base64'), req?.args?.signerParams);
+    await page.waitForFunction(() => document.querySelector('[data-testid=doc-sign-status]')?.textContent?.includes('подписан'));
+    const after = await page.locator('[data-testid=doc-sign-party][data-party=applicant]').textContent();
+    check('sign: the applicant\'s line names the signer, valid; the button is gone', after.includes('ЕРЛАН') && after.includes('действительна') && (await page.locator('[data-testid=doc-sign]').count()) === 0, after);
+    await shot(page, 'applicant-signed');
+
+    // The akimat's head signs on the workstation's card.
+    const sp = staff.page;
+    await sp.goto(`${base}/app/work/${id}`);
+    await signInForm(sp, 'akimhead', 'akimhead-password');
+    await sp.waitForSelector('[data-testid=doc-sign]', { timeout: 30000 });
+    nl.use(pki.head_sign);
+    await sp.evaluate((u) => localStorage.setItem('qala.ncalayer', u), nl.url);
+    const [p2] = await Promise.all([
+      sp.waitForResponse((x) => /\/signatures$/.test(x.url()) && x.request().method() === 'POST', { timeout: 30000 }),
+      sp.click('[data-testid=doc-sign]'),
+    ]);
+    check('sign: the head\'s signature for the akimat is accepted (201)', p2.status() === 201, p2.status());
+    await sp.waitForFunction(() => document.querySelector('[data-testid=doc-sign-status]')?.textContent?.includes('подписан'));
+    const prov = await sp.locator('[data-testid=doc-sign-party][data-party=provider]').textContent();
+    check("sign: the card names the akimat's signer, valid; the button is gone", prov.includes('БОЛАТ') && prov.includes('действительна')
+      && (await sp.locator('[data-testid=doc-sign]').count()) === 0, prov);
+    await shot(sp, 'akimat-signed');
+  } catch (e) {
+    fail(`sign: the run stopped: ${String(e).slice(0, 600)}`);
+    await shot(page, 'stopped').catch(() => {});
+    await shot(staff.page, 'stopped-akimat').catch(() => {});
+  } finally {
+    await context.close();
+    await staff.context.close();
+  }
+}
+
 try {
   if (!smsIins.length) fail('QALA_SMS_IINS names no IIN with a phone in the state simulator');
   await run('ru', DESKTOP, 'desktop', smsIins[0], null);
   await run('kk', PHONE, 'phone', smsIins[1] ?? smsIins[0], smsIins[0]);
+  await signing();
   check("the revocation's message is in each language (ru and kk differ)", !!messages.ru && !!messages.kk && messages.ru !== messages.kk, messages);
   check('no uncaught page errors', pageErrors.length === 0, pageErrors);
 } finally {

@@ -8,11 +8,13 @@
 // `openssl ca -gencrl` (DER, `<dir>/crl/test-ca.crl`).
 //
 // `const pki = await makeTestPki()`: `pki.caCert` (PEM path), `pki.crlDir`, `await pki.person({ iin,
-// surname, name, patronymic, usage: 'auth' | 'sign' })` → `{ key, cert, iin }`, `await
+// surname, name, patronymic, usage: 'auth' | 'sign', org?, bin? })` (with a BIN: an organisation's
+// head, O and OU=BIN<bin> in the subject) → `{ key, cert, iin }`, `await
 // pki.revoke(person)`, `await pki.crl()` (writes the CRL again), `pki.remove()`.
 // As a program, `node tests/test-pki.mjs --out DIR` makes the set the sign-in test uses (the CA, its
-// CRL, a person's AUTH and SIGN keys, a revoked person's AUTH key) and writes `DIR/pki.json`:
-// `{ ca, crl_dir, valid, revoked, sign }` (persons as `{ key, cert, iin, fullName }`).
+// CRL, a person's AUTH and SIGN keys, a revoked person's AUTH key, the SIGN key of the head of the
+// organisation with BIN `bin`) and writes `DIR/pki.json`: `{ ca, crl_dir, valid, revoked, sign,
+// head_sign, bin }` (persons as `{ key, cert, iin, fullName }`).
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +26,11 @@ const run = promisify(execFile);
 const PROFILES = {
   auth: ['critical,digitalSignature,keyEncipherment', 'clientAuth,1.2.398.3.3.4.1.1', '1.2.398.3.3.2.4'],
   sign: ['critical,digitalSignature,nonRepudiation', 'emailProtection,1.2.398.3.3.4.1.1', '1.2.398.3.3.2.3'],
+};
+/** An organisation's employee (here its head: role 1.2.398.3.3.4.1.2.1 on SIGN). */
+const ORG_PROFILES = {
+  auth: ['critical,digitalSignature,keyEncipherment', 'clientAuth,1.2.398.3.3.4.1.2', '1.2.398.3.3.2.2'],
+  sign: ['critical,digitalSignature,nonRepudiation', 'emailProtection,1.2.398.3.3.4.1.2,1.2.398.3.3.4.1.2.1', '1.2.398.3.3.2.1'],
 };
 
 /** A valid IIN (check digit as src/applications/service/ids.rs computes it) with birth date
@@ -85,10 +92,10 @@ utf8 = yes
     await run('openssl', ['crl', '-in', pem, '-outform', 'DER', '-out', join(crlDir, 'test-ca.crl')]);
   }
 
-  async function person({ iin, surname = 'ТЕСТОВ', name = 'ТЕСТ', patronymic = 'ТЕСТОВИЧ', usage = 'auth' }) {
+  async function person({ iin, surname = 'ТЕСТОВ', name = 'ТЕСТ', patronymic = 'ТЕСТОВИЧ', usage = 'auth', org, bin }) {
     const n = ++serial;
     const base = join(dir, `${usage}-${iin}-${n}`);
-    const [ku, eku, policy] = PROFILES[usage];
+    const [ku, eku, policy] = (bin ? ORG_PROFILES : PROFILES)[usage];
     const ext = `${base}.ext`;
     writeFileSync(ext, `basicConstraints = critical,CA:FALSE
 keyUsage = ${ku}
@@ -98,7 +105,7 @@ subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 `);
     await run('openssl', ['req', '-new', '-newkey', 'rsa:2048', '-nodes', '-config', conf, '-utf8',
-      '-subj', `/CN=${surname} ${name}/SN=${surname}/serialNumber=IIN${iin}/C=KZ/GN=${patronymic}`,
+      '-subj', `/CN=${surname} ${name}/SN=${surname}/serialNumber=IIN${iin}/C=KZ${bin ? `/O=${org}/OU=BIN${bin}` : ''}/GN=${patronymic}`,
       '-keyout', `${base}.key`, '-out', `${base}.csr`]);
     await run('openssl', ['x509', '-req', '-in', `${base}.csr`, '-CA', caCert, '-CAkey', caKey, '-set_serial', `0x${n.toString(16)}`,
       '-days', '30', '-sha256', '-extfile', ext, '-out', `${base}.crt`]);
@@ -122,7 +129,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const sign = await pki.person({ iin: valid.iin, surname: 'ТЕСТОВ', name: 'ЕРЛАН', patronymic: 'САҒАТҰЛЫ', usage: 'sign' });
   const revoked = await pki.person({ iin: testIin(2), surname: 'ҚАЙТАРЫЛҒАН', name: 'АЙГҮЛ', patronymic: 'БОЛАТҚЫЗЫ' });
   await pki.revoke(revoked);
-  const out = { ca: pki.caCert, crl_dir: pki.crlDir, valid, sign, revoked };
+  const bin = '050140000656';
+  const head_sign = await pki.person({ iin: testIin(7), surname: 'БАСШЫ', name: 'БОЛАТ', patronymic: 'ТЕСТҰЛЫ', usage: 'sign', org: 'АКИМАТ ГОРОДА АЛМАТЫ', bin });
+  const out = { ca: pki.caCert, crl_dir: pki.crlDir, valid, sign, revoked, head_sign, bin };
   writeFileSync(join(pki.dir, 'pki.json'), JSON.stringify(out, null, 1));
   console.log(JSON.stringify(out));
 }
