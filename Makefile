@@ -8,7 +8,7 @@ DEMO_DATA_DIR ?= $(CURDIR)/var
 TEST_DATA_DIR ?= /tmp/qala-test-$(shell echo $(CURDIR) | md5sum | cut -c1-8)
 BIND ?= 127.0.0.1:8080
 
-.PHONY: setup web build demo demo-stop test lint bench bench-ingest bench-tiles bench-features bench-print bench-apps clean
+.PHONY: setup web build demo demo-stop test lint bench bench-ingest bench-tiles bench-features bench-print bench-apps bench-eds clean
 
 setup:
 	@scripts/setup.sh
@@ -50,6 +50,9 @@ build: setup web
 # writes each e-mail to a file) and qala-sms-simulator (an SMS gateway simulator, not a real one).
 DEMO_SMTP ?= 127.0.0.1:2525
 DEMO_SMS ?= 127.0.0.1:9025
+# The state systems (ИС АР, ГБД ФЛ/ЮЛ/РН, БМГ, ALSECO) are qala-state-simulator: SIMULATORS, not the
+# real systems (the SMS sign-in asks its БМГ for the phone; demo person IIN 900515301234).
+DEMO_STATE ?= 127.0.0.1:9030
 
 demo: build
 	@dir=$$(scripts/data-dir.sh $(DEMO_DATA_DIR)); \
@@ -57,12 +60,15 @@ demo: build
 	./target/release/qala --data-dir "$$dir" demo-data || exit 1; \
 	./target/release/qala-smtp-sink --listen $(DEMO_SMTP) --dir "$$dir/mail" >"$$dir/smtp-sink.log" 2>&1 & sink=$$!; \
 	./target/release/qala-sms-simulator --listen $(DEMO_SMS) >"$$dir/sms-simulator.log" 2>&1 & sim=$$!; \
-	trap 'kill $$sink $$sim 2>/dev/null' EXIT; \
+	./target/release/qala-state-simulator --listen $(DEMO_STATE) >"$$dir/state-simulator.log" 2>&1 & state=$$!; \
+	trap 'kill $$sink $$sim $$state 2>/dev/null' EXIT; \
 	echo "Map: http://$(BIND)/  (stop with Ctrl-C; the database keeps running: make demo-stop)"; \
 	echo "E-mail: files in $$dir/mail/ (qala-smtp-sink on smtp://$(DEMO_SMTP))"; \
 	echo "SMS: http://$(DEMO_SMS)/messages (qala-sms-simulator, a simulator, not a real gateway)"; \
+	echo "State systems: http://$(DEMO_STATE)/ (qala-state-simulator, SIMULATORS, not the real systems)"; \
 	./target/release/qala --data-dir "$$dir" serve --bind $(BIND) \
-		--smtp-url smtp://$(DEMO_SMTP) --sms-gateway-url http://$(DEMO_SMS)/messages
+		--smtp-url smtp://$(DEMO_SMTP) --sms-gateway-url http://$(DEMO_SMS)/messages \
+		--state-systems-url http://$(DEMO_STATE)
 
 demo-stop:
 	@dir=$$(scripts/data-dir.sh $(DEMO_DATA_DIR)); ./target/release/qala --data-dir "$$dir" db stop
@@ -82,7 +88,14 @@ test: setup lint web $(PYENV)/.owslib-0.35.0 $(PYENV)/.schemathesis-$(SCHEMATHES
 	./target/debug/qala --data-dir "$(TEST_DATA_DIR)" db stop >/dev/null; \
 	exit $$(( rc | rc2 ))
 
-bench: bench-ingest bench-tiles bench-features bench-print bench-apps
+bench: bench-ingest bench-tiles bench-features bench-print bench-apps bench-eds
+
+# EDS sign-in: the verification in process (chain, cached revocation) and sign-ins over HTTP at 8
+# connections, against a test CA in NCA's profile.
+bench-eds: web
+	@QALA_SETUP_BENCH=1 scripts/setup.sh
+	$(CARGO) build --release --locked
+	benches/eds.sh
 
 # Applications: the monitoring table, submissions with their overlay, the applications layer's tiles,
 # and in the browser the table's first page, the single window and the layer panned on the map.
