@@ -50,7 +50,7 @@ pub fn text_of(value: &Any) -> Option<String> {
         Tag::Ia5String => Ia5StringRef::new(bytes).ok().map(|s| s.to_string()),
         Tag::TeletexString => TeletexStringRef::new(bytes).ok().map(|s| s.to_string()),
         Tag::BmpString => {
-            if bytes.len() % 2 != 0 {
+            if !bytes.len().is_multiple_of(2) {
                 return None;
             }
             let units: Vec<u16> = bytes.chunks(2).map(|c| u16::from_be_bytes([c[0], c[1]])).collect();

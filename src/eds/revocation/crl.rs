@@ -91,7 +91,7 @@ impl Crl {
                 "2.5.29.20" => crl.number = CrlNumber::from_der(v).ok().map(|n| uint(n.0.as_bytes())),
                 "2.5.29.27" => {
                     crl.delta_base =
-                        Some(BaseCrlNumber::from_der(v).map_err(|e| e.to_string())?.0.as_bytes()).map(uint)
+                        Some(uint(BaseCrlNumber::from_der(v).map_err(|e| e.to_string())?.0.as_bytes()))
                 }
                 "2.5.29.35" => {
                     crl.aki = AuthorityKeyIdentifier::from_der(v)

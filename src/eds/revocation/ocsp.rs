@@ -161,11 +161,10 @@ pub fn check(
         }
         Err(algo::SigError::Bad) => return Err("OCSP response signature does not check".into()),
     }
-    if let (Some(sent), Some(echoed)) = (nonce, data.response_extensions.as_ref().and_then(|_| basic.nonce()))
+    if let (Some(sent), Some(echoed)) = (nonce, basic.nonce())
+        && echoed.0.as_bytes() != sent
     {
-        if echoed.0.as_bytes() != sent {
-            return Err("OCSP nonce differs from the request's".into());
-        }
+        return Err("OCSP nonce differs from the request's".into());
     }
     let serial = &subject.cert.tbs_certificate.serial_number;
     let single = data
