@@ -463,3 +463,18 @@ fn cli_verify_exit_codes_and_json() {
     assert_eq!(code, 0);
     assert_eq!(json.as_array().map(Vec::len), Some(3));
 }
+
+#[test]
+fn organisation_identity_and_usage_from_nca_certificates() {
+    let ceo = cert_of(&nca("certs/ceo_valid_sign_2004_gost.cer"));
+    let id = qala::eds::identity::identity(&ceo.cert.tbs_certificate.subject, &ceo.eku);
+    assert_eq!(id.iin.as_deref(), Some("123456789011"));
+    assert_eq!(id.bin.as_deref(), Some("123456789021"));
+    assert_eq!(id.organisation.as_deref(), Some("АО \"ТЕСТ\""));
+    assert_eq!(id.roles, vec!["head".to_string()]);
+    assert_eq!(qala::eds::usage::purpose_of(&ceo), Some(KeyPurpose::Sign));
+    let auth = cert_of(&nca("certs/individual_valid_sign_2004_rsa_auth.cer"));
+    assert_eq!(qala::eds::usage::purpose_of(&auth), Some(KeyPurpose::Auth));
+    assert!(!qala::eds::usage::allows(&auth, KeyPurpose::Sign));
+    assert_eq!(qala::eds::usage::describe(&auth), ["digital_signature", "key_encipherment", "client_auth", "1.2.398.3.3.4.1.1"]);
+}

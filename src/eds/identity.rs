@@ -148,7 +148,7 @@ mod tests {
     #[test]
     fn iin_bin_names_and_roles() {
         let name = Name::from_str(
-            "CN=ТЕСТОВ ТЕСТ,SN=ТЕСТОВ,serialNumber=IIN123456789011,C=KZ,O=АО \"ТЕСТ\",OU=BIN123456789021,givenName=ТЕСТОВИЧ",
+            "CN=ТЕСТОВ ТЕСТ,SN=ТЕСТОВ,serialNumber=IIN123456789011,C=KZ,O=АО ТЕСТ,OU=BIN123456789021,givenName=ТЕСТОВИЧ",
         );
         let name = match name {
             Ok(n) => n,
@@ -163,7 +163,7 @@ mod tests {
         assert_eq!(id.surname.as_deref(), Some("ТЕСТОВ"));
         assert_eq!(id.given_name.as_deref(), Some("ТЕСТ"));
         assert_eq!(id.patronymic.as_deref(), Some("ТЕСТОВИЧ"));
-        assert_eq!(id.organisation.as_deref(), Some("АО \"ТЕСТ\""));
+        assert_eq!(id.organisation.as_deref(), Some("АО ТЕСТ"));
         assert_eq!(id.roles, vec!["head".to_string()]);
     }
 
