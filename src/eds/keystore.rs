@@ -1,7 +1,8 @@
 //! NCA PKCS#12 key stores (`.p12`): the private key (RSA or GOST), its certificate and the rest of
 //! the chain. NCA's stores use pbeWithSHAAnd3-KeyTripleDES-CBC for the key bag and
-//! pbeWithSHAAnd40BitRC2-CBC for the certificates (decrypted by the `p12` crate); a GOST key is a
-//! PKCS#8 with Kazakh OIDs and its scalar little-endian in an OCTET STRING.
+//! pbeWithSHAAnd40BitRC2-CBC for the certificates (decrypted by the `p12` crate), inside BER with
+//! indefinite lengths (Java's writer); a GOST key is a PKCS#8 with Kazakh OIDs (2004: the scalar
+//! as an INTEGER; 2015: little-endian in an OCTET STRING).
 //!
 //! For tests, benchmarks and the test NCALayer: the server never holds users' keys. Input is
 //! still bounded (size, PBE iteration counts) so that a hostile file cannot hang the caller.
@@ -86,7 +87,7 @@ impl KeyStore {
         let ContentInfo::Data(auth_safe) = &pfx.auth_safe else {
             return Err(KeyStoreError::Malformed);
         };
-        let contents = yasna::parse_der(auth_safe, |r| r.collect_sequence_of(ContentInfo::parse))
+        let contents = yasna::parse_ber(auth_safe, |r| r.collect_sequence_of(ContentInfo::parse))
             .map_err(|_| KeyStoreError::Malformed)?;
 
         let mut keys = Vec::new();
@@ -101,7 +102,7 @@ impl KeyStore {
                 }
                 ContentInfo::OtherContext(_) => return Err(KeyStoreError::UnsupportedEncryption),
             };
-            let bags = yasna::parse_der(&data, |r| r.collect_sequence_of(p12::SafeBag::parse))
+            let bags = yasna::parse_ber(&data, |r| r.collect_sequence_of(p12::SafeBag::parse))
                 .map_err(|_| KeyStoreError::Malformed)?;
             for bag in bags {
                 match &bag.bag {

@@ -17,6 +17,7 @@ pub mod identity;
 pub mod keystore;
 pub mod revocation;
 pub mod roots;
+pub mod sign;
 pub mod usage;
 pub mod verifier;
 

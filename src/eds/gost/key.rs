@@ -132,9 +132,9 @@ impl GostPrivateKey {
         GostPrivateKey::from_scalar_le(kind, &bytes).expect("a scalar in range")
     }
 
-    /// Reads a PKCS#8 `PrivateKeyInfo` with NCA's GOST OIDs. NCA stores the scalar as an OCTET
-    /// STRING of its little-endian bytes inside `privateKey`; a bare little-endian string or a
-    /// DER INTEGER (big-endian, RFC 4491 style) is accepted too.
+    /// Reads a PKCS#8 `PrivateKeyInfo` with NCA's GOST OIDs. NCA's key stores hold the scalar in
+    /// `privateKey` as a DER INTEGER (2004 keys) or as an OCTET STRING of its little-endian bytes
+    /// (2015 keys); a bare little-endian string of the curve's size is accepted too.
     pub fn from_pkcs8_der(der_bytes: &[u8]) -> Result<GostPrivateKey, GostError> {
         let info = pkcs8::PrivateKeyInfo::from_der(der_bytes).map_err(|_| GostError::BadPrivateKey)?;
         let kind = GostKind::from_key_oid(&info.algorithm.oid.to_string()).ok_or(GostError::KeyMismatch)?;
@@ -168,10 +168,19 @@ impl GostPrivateKey {
         Ok(GostPrivateKey { kind, params, curve, d })
     }
 
-    /// This key as PKCS#8 DER in NCA's form (scalar little-endian in an OCTET STRING).
+    /// This key as PKCS#8 DER in NCA's form (2004: scalar as INTEGER; 2015: little-endian in an
+    /// OCTET STRING).
     pub fn to_pkcs8_der(&self) -> Vec<u8> {
-        let scalar = OctetString::new(le_fixed(&self.d, self.curve.size)).expect("short");
-        let scalar_der = scalar.to_der().expect("encodable");
+        let scalar_der = match self.kind {
+            GostKind::Gost2004 => {
+                let be = self.d.to_bytes_be();
+                der::asn1::Uint::new(&be).expect("short").to_der().expect("encodable")
+            }
+            _ => OctetString::new(le_fixed(&self.d, self.curve.size))
+                .expect("short")
+                .to_der()
+                .expect("encodable"),
+        };
         let params_der = self.params.to_der().expect("encodable");
         let info = pkcs8::PrivateKeyInfo {
             algorithm: spki::AlgorithmIdentifierRef {
