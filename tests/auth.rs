@@ -564,6 +564,9 @@ const WRITES: &[(&str, &str, bool, bool)] = &[
     ("POST", "/api/documents/{code}/revoke", false, true),
     ("POST", "/verify/{code}", true, false),
     ("POST", "/api/auth/login", true, false),
+    // issue 15: SMS sign-in by IIN
+    ("POST", "/api/auth/sms/start", true, false),
+    ("POST", "/api/auth/sms/verify", true, false),
     ("POST", "/api/auth/logout", true, true),
     ("POST", "/api/auth/tokens", false, true),
     ("DELETE", "/api/auth/tokens/{id}", false, true),
