@@ -18,11 +18,24 @@ pub enum ChainError {
     Unsupported,
 }
 
+/// How a link's signature is checked (the verifier remembers links that checked).
+pub type LinkCheck<'a> = &'a dyn Fn(&Cert, &Cert) -> Result<(), SigError>;
+
 /// The chain from `leaf` (first) to an anchor (last), through `pool`.
 pub fn build(leaf: &Cert, pool: &[Cert], anchors: &[Anchor]) -> Result<Vec<Cert>, ChainError> {
+    build_with(leaf, pool, anchors, &|c: &Cert, i: &Cert| c.signed_by(i))
+}
+
+/// As [`build`], checking links with `check`.
+pub fn build_with(
+    leaf: &Cert,
+    pool: &[Cert],
+    anchors: &[Anchor],
+    check: LinkCheck<'_>,
+) -> Result<Vec<Cert>, ChainError> {
     let mut unsupported = false;
     let mut path = vec![leaf.clone()];
-    if extend(&mut path, pool, anchors, &mut unsupported) {
+    if extend(&mut path, pool, anchors, check, &mut unsupported) {
         Ok(path)
     } else if unsupported {
         Err(ChainError::Unsupported)
@@ -31,13 +44,19 @@ pub fn build(leaf: &Cert, pool: &[Cert], anchors: &[Anchor]) -> Result<Vec<Cert>
     }
 }
 
-fn extend(path: &mut Vec<Cert>, pool: &[Cert], anchors: &[Anchor], unsupported: &mut bool) -> bool {
+fn extend(
+    path: &mut Vec<Cert>,
+    pool: &[Cert],
+    anchors: &[Anchor],
+    check: LinkCheck<'_>,
+    unsupported: &mut bool,
+) -> bool {
     let Some(current) = path.last().cloned() else { return false };
     if anchors.iter().any(|a| a.cert.der == current.der) {
         return true;
     }
     for anchor in anchors.iter().filter(|a| current.names_issuer(&a.cert)) {
-        match current.signed_by(&anchor.cert) {
+        match check(&current, &anchor.cert) {
             Ok(()) => {
                 path.push(anchor.cert.clone());
                 return true;
@@ -53,10 +72,10 @@ fn extend(path: &mut Vec<Cert>, pool: &[Cert], anchors: &[Anchor], unsupported: 
         if path.iter().any(|p| p.der == candidate.der) {
             continue;
         }
-        match current.signed_by(candidate) {
+        match check(&current, candidate) {
             Ok(()) => {
                 path.push(candidate.clone());
-                if extend(path, pool, anchors, unsupported) {
+                if extend(path, pool, anchors, check, unsupported) {
                     return true;
                 }
                 path.pop();

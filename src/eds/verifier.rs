@@ -161,6 +161,8 @@ pub struct Verdict {
 
 struct Inner {
     anchors: Vec<Anchor>,
+    /// SHA-256 of (certificate, issuer key) of links whose signature checked.
+    links: std::sync::Mutex<std::collections::HashSet<[u8; 32]>>,
     checker: Checker,
     policy: UnknownRevocationPolicy,
 }
@@ -218,6 +220,7 @@ impl Verifier {
         Ok(Verifier {
             inner: Arc::new(Inner {
                 anchors,
+                links: Default::default(),
                 checker: Checker::new(source, clock, options, crls),
                 policy: config.unknown_revocation,
             }),
@@ -277,7 +280,7 @@ impl Verifier {
             Check::DataMismatch => Some(Refusal::DataMismatch),
             Check::Unsupported => Some(Refusal::UnsupportedAlgorithm),
         };
-        let chain = chain::build(cert, pool, &self.inner.anchors);
+        let chain = chain::build_with(cert, pool, &self.inner.anchors, &|c: &Cert, i: &Cert| self.link(c, i));
         if refusal.is_none() {
             refusal = match &chain {
                 Ok(_) => None,
@@ -323,6 +326,24 @@ impl Verifier {
             refusal,
             certificate_der: cert.der.clone(),
         }
+    }
+
+    /// Checks a link's signature once; later chains through it reuse the answer.
+    fn link(&self, cert: &Cert, issuer: &Cert) -> Result<(), super::algo::SigError> {
+        use sha2::Digest;
+        let key: [u8; 32] =
+            sha2::Sha256::new().chain_update(&cert.der).chain_update(&issuer.spki_der).finalize().into();
+        let known = |k: &[u8; 32]| self.inner.links.lock().unwrap_or_else(|p| p.into_inner()).contains(k);
+        if known(&key) {
+            return Ok(());
+        }
+        cert.signed_by(issuer)?;
+        let mut links = self.inner.links.lock().unwrap_or_else(|p| p.into_inner());
+        if links.len() >= 10_000 {
+            links.clear();
+        }
+        links.insert(key);
+        Ok(())
     }
 
     /// The signer's status (reported) and the refusal, if any, over every certificate below
