@@ -186,49 +186,6 @@ pub fn subject_text(s: &serde_json::Value) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn record(revoked: bool) -> DocumentRecord {
-        DocumentRecord {
-            code: "ABCD-EFGH-JKMN".into(),
-            kind: "print".into(),
-            sha256: "0".repeat(64),
-            size_bytes: 10,
-            title: "<Алматы>".into(),
-            subject: json!({"paper": "A3", "orientation": "landscape", "scale": 2000, "crs": "EPSG:3857", "layers": ["buildings"]}),
-            issuer: Some("ivanov".into()),
-            issued_at: chrono::Utc::now(),
-            revoked_at: revoked.then(chrono::Utc::now),
-            revoked_by: Some("petrov".into()),
-            revoke_reason: Some("ошибка".into()),
-            issuer_org: Some("akimat".into()),
-            issuer_unit: Some("Акимат · Отдел архитектуры".into()),
-        }
-    }
-
-    #[test]
-    fn pages_say_valid_revoked_or_unknown_and_escape() {
-        let p = page(Lang::En, "ABCD-EFGH-JKMN", Some(&record(false)), None);
-        assert!(
-            p.contains("data-status=\"valid\"") && p.contains("&lt;Алматы&gt;") && !p.contains("<Алматы>")
-        );
-        assert!(p.contains("A3 landscape, 1:2000, EPSG:3857, buildings"));
-        // Staff are named by their organisation, never by login.
-        assert!(p.contains("Акимат · Отдел архитектуры") && !p.contains("ivanov") && !p.contains("petrov"));
-        let p = page(Lang::Kk, "ABCD-EFGH-JKMN", Some(&record(true)), Some((Comparison::Differs, "ff")));
-        assert!(
-            p.contains("data-status=\"revoked\"")
-                && p.contains("data-compare=\"differs\"")
-                && p.contains("ошибка")
-        );
-        let p = page(Lang::Ru, "<x>", None, None);
-        assert!(p.contains("data-status=\"unknown\"") && p.contains("&lt;x&gt;"));
-    }
-}
-
 /// The list of a document's EDS signatures (empty when it has none).
 fn signatures_section(lang: Lang, signatures: &[PublicSignature]) -> String {
     if signatures.is_empty() {
@@ -265,3 +222,47 @@ fn signatures_section(lang: Lang, signatures: &[PublicSignature]) -> String {
     }
     out + "</table>\n"
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn record(revoked: bool) -> DocumentRecord {
+        DocumentRecord {
+            code: "ABCD-EFGH-JKMN".into(),
+            kind: "print".into(),
+            sha256: "0".repeat(64),
+            size_bytes: 10,
+            title: "<Алматы>".into(),
+            subject: json!({"paper": "A3", "orientation": "landscape", "scale": 2000, "crs": "EPSG:3857", "layers": ["buildings"]}),
+            issuer: Some("ivanov".into()),
+            issued_at: chrono::Utc::now(),
+            revoked_at: revoked.then(chrono::Utc::now),
+            revoked_by: Some("petrov".into()),
+            revoke_reason: Some("ошибка".into()),
+            issuer_org: Some("akimat".into()),
+            issuer_unit: Some("Акимат · Отдел архитектуры".into()),
+        }
+    }
+
+    #[test]
+    fn pages_say_valid_revoked_or_unknown_and_escape() {
+        let p = page(Lang::En, "ABCD-EFGH-JKMN", Some(&record(false)), None, &[]);
+        assert!(
+            p.contains("data-status=\"valid\"") && p.contains("&lt;Алматы&gt;") && !p.contains("<Алматы>")
+        );
+        assert!(p.contains("A3 landscape, 1:2000, EPSG:3857, buildings"));
+        // Staff are named by their organisation, never by login.
+        assert!(p.contains("Акимат · Отдел архитектуры") && !p.contains("ivanov") && !p.contains("petrov"));
+        let p = page(Lang::Kk, "ABCD-EFGH-JKMN", Some(&record(true)), Some((Comparison::Differs, "ff")), &[]);
+        assert!(
+            p.contains("data-status=\"revoked\"")
+                && p.contains("data-compare=\"differs\"")
+                && p.contains("ошибка")
+        );
+        let p = page(Lang::Ru, "<x>", None, None, &[]);
+        assert!(p.contains("data-status=\"unknown\"") && p.contains("&lt;x&gt;"));
+    }
+}
+
