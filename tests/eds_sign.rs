@@ -277,6 +277,11 @@ async fn eds_sign_in_and_an_agreement_signed_by_both_parties() {
     let (st, headers, pdf) = srv.bytes(&Who::Session(&citizen), &format!("/api/applications/{id}/document.pdf")).await;
     assert_eq!(st, 200);
     let code = headers["qala-document"].to_str().unwrap().to_string();
+    // One document for both parties: the akimat's copy is the applicant's.
+    let (st, head_headers, head_pdf) = srv.bytes(&Who::Basic("akimhead"), &format!("/api/applications/{id}/document.pdf")).await;
+    assert_eq!(st, 200);
+    assert_eq!(head_headers["qala-document"].to_str().unwrap(), code);
+    assert!(head_pdf == pdf, "the same bytes");
     let sigs_path = format!("/api/documents/{code}/signatures");
     let (st, _, list) = srv.send(&Who::Session(&citizen), "GET", &sigs_path, None, None).await;
     assert_eq!(st, 200, "{list}");

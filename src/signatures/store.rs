@@ -136,3 +136,8 @@ pub async fn required_parties(
         })
         .collect())
 }
+
+/// The code and bytes of the document application `id`'s parties sign, once it is kept.
+pub async fn content_of_application(pool: &PgPool, id: i64) -> sqlx::Result<Option<(String, Vec<u8>)>> {
+    sqlx::query_as(include_str!("sql/content_of_application.sql")).bind(id).fetch_optional(pool).await
+}

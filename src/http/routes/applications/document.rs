@@ -91,8 +91,19 @@ pub async fn pdf(
         h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("inline; filename=\"preview.pdf\""));
         return Ok(res);
     }
+    let signed = doc.outcome == document::Outcome::Approval && !service.output.signatures.is_empty();
+    if signed
+        && let Some((code, pdf)) = crate::signatures::store::content_of_application(&state.pool, row.id)
+            .await
+            .map_err(|e| ApiError::database(lang, e))?
+    {
+        // A document its parties sign is one document: everybody gets the copy first issued.
+        let sha = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&pdf));
+        let name = format!("inline; filename=\"{}-{}.pdf\"", doc.number, doc.outcome.tag());
+        return Ok(pdf_response(pdf, &name, &code, &sha));
+    }
     let issued = crate::print::decision::render(&state.print_context(), &caller, lang, &doc).await?;
-    if doc.outcome == document::Outcome::Approval && !service.output.signatures.is_empty() {
+    if signed {
         // The parties sign these bytes (HC-1); the first ones stored stay.
         let pool = &state.pool;
         let required = crate::signatures::store::required_parties(pool, &service.output.signatures, &row.applicant, &service.provider)
@@ -102,18 +113,23 @@ pub async fn pdf(
             .await
             .map_err(|e| ApiError::database(lang, e))?;
     }
-    let mut res = (StatusCode::OK, issued.pdf).into_response();
+    let name = format!("inline; filename=\"{}-{}.pdf\"", doc.number, doc.outcome.tag());
+    Ok(pdf_response(issued.pdf, &name, &issued.code, &issued.sha256))
+}
+
+/// An output document's response: the PDF, its file name, its record's code and SHA-256.
+fn pdf_response(pdf: Vec<u8>, disposition: &str, code: &str, sha256: &str) -> Response {
+    let mut res = (StatusCode::OK, pdf).into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
-    let name = format!("inline; filename=\"{}-{}.pdf\"", doc.number, doc.outcome.tag());
-    if let Ok(v) = HeaderValue::from_str(&name) {
+    if let Ok(v) = HeaderValue::from_str(disposition) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
-    for (k, v) in [("qala-document", issued.code), ("qala-sha256", issued.sha256)] {
-        if let Ok(v) = HeaderValue::from_str(&v) {
+    for (k, v) in [("qala-document", code), ("qala-sha256", sha256)] {
+        if let Ok(v) = HeaderValue::from_str(v) {
             h.insert(k, v);
         }
     }
-    Ok(res)
+    res
 }
