@@ -453,3 +453,14 @@ fn sign_with_an_own_key_and_certificate() {
         Err(SignError::BadCertificate)
     ));
 }
+
+#[test]
+fn debug_output_shows_no_key_material() {
+    let rsa = store("keys/individual_valid_sign_2004.p12", "Qwerty12");
+    let text = format!("{rsa:?}");
+    assert!(text.contains("PrivateKey::Rsa(2048 bits)"), "{text}");
+    assert!(!text.contains("primes") && !text.contains(" d:"), "{text}");
+    assert!(text.len() < 200, "no certificate bytes: {text}");
+    let gost = store("keys/individual_valid_2015.p12", "Aa123456");
+    assert!(format!("{:?}", gost.key()).contains("Gost2015_512"));
+}

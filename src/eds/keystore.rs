@@ -19,11 +19,25 @@ pub const MAX_KEYSTORE_BYTES: usize = 256 * 1024;
 /// The most PBE or MAC iterations accepted (NCA uses 2048 or fewer).
 pub const MAX_ITERATIONS: u64 = 100_000;
 
-/// A private key of a key store.
-#[derive(Clone, Debug)]
+/// A private key of a key store. (Unboxed: only a handful exist at a time, in tests and tools.)
+/// Debug output names the kind only, never key material.
+#[derive(Clone)]
+#[allow(clippy::large_enum_variant)]
 pub enum PrivateKey {
     Rsa(rsa::RsaPrivateKey),
     Gost(GostPrivateKey),
+}
+
+impl std::fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PrivateKey::Rsa(k) => {
+                use rsa::traits::PublicKeyParts;
+                write!(f, "PrivateKey::Rsa({} bits)", k.n().bits())
+            }
+            PrivateKey::Gost(k) => write!(f, "PrivateKey::Gost({:?})", k.kind()),
+        }
+    }
 }
 
 impl PrivateKey {
@@ -60,12 +74,21 @@ pub enum KeyStoreError {
     NoCertificate,
 }
 
-/// An opened key store.
-#[derive(Debug)]
+/// An opened key store. Debug output shows the key's kind and the number of certificates only
+/// (certificates carry IINs and names).
 pub struct KeyStore {
     key: PrivateKey,
     certificate: Vec<u8>,
     chain: Vec<Vec<u8>>,
+}
+
+impl std::fmt::Debug for KeyStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyStore")
+            .field("key", &self.key)
+            .field("chain", &self.chain.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl KeyStore {
