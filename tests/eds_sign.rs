@@ -4,6 +4,8 @@
 //! HC-1: a housing certificate is an agreement the applicant and the akimat both sign, listed and
 //! checked on `/verify`.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::process::{Command, Stdio};

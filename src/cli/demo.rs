@@ -86,7 +86,11 @@ async fn demo_users(pool: &sqlx::PgPool) -> Result<String> {
         }
     }
     for (org, bin) in DEMO_BINS {
-        sqlx::query("UPDATE organisations SET bin = $2 WHERE id = $1").bind(org).bind(bin).execute(pool).await?;
+        sqlx::query("UPDATE organisations SET bin = $2 WHERE id = $1")
+            .bind(org)
+            .bind(bin)
+            .execute(pool)
+            .await?;
     }
     Ok(pw)
 }

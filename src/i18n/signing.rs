@@ -34,9 +34,13 @@ pub(super) fn code(msg: Msg) -> Option<&'static str> {
 pub(super) fn text(msg: Msg, lang: Lang) -> &'static str {
     use Lang::*;
     match (msg, lang) {
-        (Msg::EdsChallengeUnknown, Kk) => "Кіру сұрауының мерзімі өтті немесе ол пайдаланылған: қайтадан кіріңіз",
+        (Msg::EdsChallengeUnknown, Kk) => {
+            "Кіру сұрауының мерзімі өтті немесе ол пайдаланылған: қайтадан кіріңіз"
+        }
         (Msg::EdsChallengeUnknown, Ru) => "Запрос на вход устарел или уже использован: войдите ещё раз",
-        (Msg::EdsChallengeUnknown, En) => "The sign-in request has expired or was used already: sign in again",
+        (Msg::EdsChallengeUnknown, En) => {
+            "The sign-in request has expired or was used already: sign in again"
+        }
         (Msg::EdsNotConfigured, Kk) => "Бұл серверде ЭЦҚ-мен кіру және қол қою бапталмаған",
         (Msg::EdsNotConfigured, Ru) => "Вход и подпись с ЭЦП на этом сервере не настроены",
         (Msg::EdsNotConfigured, En) => "Sign-in and signing with EDS are not set up on this server",

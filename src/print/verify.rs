@@ -265,4 +265,3 @@ mod tests {
         assert!(p.contains("data-status=\"unknown\"") && p.contains("&lt;x&gt;"));
     }
 }
-

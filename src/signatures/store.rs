@@ -118,8 +118,11 @@ pub async fn required_parties(
     applicant: &str,
     provider: &str,
 ) -> sqlx::Result<Vec<Required>> {
-    let (iin, bin): (Option<String>, Option<String>) =
-        sqlx::query_as(include_str!("sql/parties.sql")).bind(applicant).bind(provider).fetch_one(pool).await?;
+    let (iin, bin): (Option<String>, Option<String>) = sqlx::query_as(include_str!("sql/parties.sql"))
+        .bind(applicant)
+        .bind(provider)
+        .fetch_one(pool)
+        .await?;
     Ok(parties
         .iter()
         .map(|p| match p {
@@ -130,9 +133,13 @@ pub async fn required_parties(
                 bin: None,
                 org: None,
             },
-            super::SigningParty::Provider => {
-                Required { party: *p, login: None, iin: None, bin: bin.clone(), org: Some(provider.to_string()) }
-            }
+            super::SigningParty::Provider => Required {
+                party: *p,
+                login: None,
+                iin: None,
+                bin: bin.clone(),
+                org: Some(provider.to_string()),
+            },
         })
         .collect())
 }

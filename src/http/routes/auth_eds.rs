@@ -23,9 +23,7 @@ use crate::i18n::{Lang, Msg};
 pub const MAX_LOGIN_CMS_BASE64: usize = 96 * 1024;
 
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/auth/eds/challenge", post(challenge))
-        .route("/api/auth/eds/login", post(login))
+    Router::new().route("/api/auth/eds/challenge", post(challenge)).route("/api/auth/eds/login", post(login))
 }
 
 /// A challenge to sign.
@@ -48,7 +46,10 @@ pub struct EdsLoginBody {
 /// A one-time challenge for the EDS sign-in, valid five minutes.
 #[utoipa::path(post, path = "/api/auth/eds/challenge", tag = "auth",
     responses((status = 200, body = ChallengeBody), (status = 503, body = crate::error::ErrorBody)))]
-pub async fn challenge(State(state): State<AppState>, ReqLang(lang): ReqLang) -> Result<Json<ChallengeBody>, ApiError> {
+pub async fn challenge(
+    State(state): State<AppState>,
+    ReqLang(lang): ReqLang,
+) -> Result<Json<ChallengeBody>, ApiError> {
     let now = state.auth.clock().now_utc();
     let c = eds_login::issue(&state.pool, &state.settings.public_url, now)
         .await
@@ -79,8 +80,16 @@ pub async fn login(
     let refuse = |reason: &str, err: ApiError| {
         let (pool, ip_s, reason) = (state.pool.clone(), ip_s.clone(), reason.to_string());
         async move {
-            journal::record(&pool, "login", None, ip_s.as_deref(), None, "refused", json!({"method": "eds", "reason": reason}))
-                .await;
+            journal::record(
+                &pool,
+                "login",
+                None,
+                ip_s.as_deref(),
+                None,
+                "refused",
+                json!({"method": "eds", "reason": reason}),
+            )
+            .await;
             err
         }
     };
@@ -88,10 +97,18 @@ pub async fn login(
     let now = state.auth.clock().now_utc();
     let verdict = match state.eds(lang)?.verify(&cms, None, KeyPurpose::Auth, now).await {
         Ok(v) => v,
-        Err(e) => return Err(refuse("unreadable", ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.msg(), lang)).await),
+        Err(e) => {
+            return Err(
+                refuse("unreadable", ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.msg(), lang)).await
+            );
+        }
     };
     let Some(signer) = verdict.signers.first() else {
-        return Err(refuse("no signer", ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Msg::EdsNotValid, lang)).await);
+        return Err(refuse(
+            "no signer",
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Msg::EdsNotValid, lang),
+        )
+        .await);
     };
     if let Some(r) = signer.refusal.filter(|_| !verdict.valid) {
         let detail = json!({"method": "eds", "certificate_serial": signer.certificate_serial});
@@ -104,14 +121,22 @@ pub async fn login(
     let content = verdict.content.as_deref().unwrap_or_default();
     let fresh = eds_login::take(&state.pool, content, now).await.map_err(|e| ApiError::database(lang, e))?;
     if !fresh {
-        return Err(refuse("challenge", ApiError::new(StatusCode::UNAUTHORIZED, Msg::EdsChallengeUnknown, lang)).await);
+        return Err(refuse(
+            "challenge",
+            ApiError::new(StatusCode::UNAUTHORIZED, Msg::EdsChallengeUnknown, lang),
+        )
+        .await);
     }
     let Some(iin) = signer.identity.iin.as_deref() else {
-        return Err(refuse("no iin", ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Msg::EdsNoIin, lang)).await);
+        return Err(
+            refuse("no iin", ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Msg::EdsNoIin, lang)).await
+        );
     };
     let name = full_name(&signer.identity);
-    let proven = citizens::Proven { iin, full_name: &name, bin: signer.identity.bin.as_deref(), lang: lang_tag(lang) };
-    let (user, created) = citizens::account_for(&state.pool, &proven).await.map_err(|e| ApiError::database(lang, e))?;
+    let proven =
+        citizens::Proven { iin, full_name: &name, bin: signer.identity.bin.as_deref(), lang: lang_tag(lang) };
+    let (user, created) =
+        citizens::account_for(&state.pool, &proven).await.map_err(|e| ApiError::database(lang, e))?;
     if user.status != "active" {
         let err = ApiError::new(StatusCode::FORBIDDEN, Msg::AccountBlocked, lang);
         return Err(refuse("blocked", err).await);

@@ -173,7 +173,8 @@ async fn public_signatures(
     lang: Lang,
 ) -> Result<Vec<crate::print::verify::PublicSignature>, ApiError> {
     use crate::signatures::store;
-    let Some(content) = store::content(&state.pool, code).await.map_err(|e| ApiError::database(lang, e))? else {
+    let Some(content) = store::content(&state.pool, code).await.map_err(|e| ApiError::database(lang, e))?
+    else {
         return Ok(Vec::new());
     };
     let sigs = store::signatures(&state.pool, code).await.map_err(|e| ApiError::database(lang, e))?;
@@ -212,7 +213,8 @@ fn render_verify(
 ) -> Response {
     let status = if doc.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND };
     let code = doc.map_or(raw, |d| d.code.as_str());
-    let mut res = (status, Html(crate::print::verify::page(lang, code, doc, compared, signatures))).into_response();
+    let mut res =
+        (status, Html(crate::print::verify::page(lang, code, doc, compared, signatures))).into_response();
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
 }

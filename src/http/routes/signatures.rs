@@ -20,9 +20,9 @@ use crate::error::ApiError;
 use crate::http::{AppState, ReqLang};
 use crate::i18n::{Lang, Msg};
 use crate::policy::applications::View;
+use crate::signatures::SigningParty;
 use crate::signatures::rules::{self, Required, SignRefusal, Signer};
 use crate::signatures::store::{self, Content, NewSignature, StoredSignature};
-use crate::signatures::SigningParty;
 
 /// The largest signature accepted: base64 of 1 MiB of CMS.
 pub const MAX_SIGNATURE_BASE64: usize = 1_400_000;
@@ -44,12 +44,20 @@ pub struct SignBody {
 }
 
 /// The content and the caller's view of the application it belongs to (404 when none).
-async fn readable(state: &AppState, caller: &Caller, code: &str, lang: Lang) -> Result<(Content, View, String, String), ApiError> {
+async fn readable(
+    state: &AppState,
+    caller: &Caller,
+    code: &str,
+    lang: Lang,
+) -> Result<(Content, View, String, String), ApiError> {
     let not_found = || ApiError::not_found(Msg::DocumentUnknown, lang);
     if code.len() > 32 {
         return Err(not_found());
     }
-    let c = store::content(&state.pool, code).await.map_err(|e| ApiError::database(lang, e))?.ok_or_else(not_found)?;
+    let c = store::content(&state.pool, code)
+        .await
+        .map_err(|e| ApiError::database(lang, e))?
+        .ok_or_else(not_found)?;
     let id = c.application_id.ok_or_else(not_found)?;
     let catalog = state.catalog();
     let cx = ctx(state, &catalog);
@@ -113,7 +121,12 @@ pub async fn list(
 }
 
 /// The party the caller would sign for, judged by account alone (the certificate decides later).
-fn caller_party(caller: &Caller, applicant: &str, provider: &str, required: &[Required]) -> Option<SigningParty> {
+fn caller_party(
+    caller: &Caller,
+    applicant: &str,
+    provider: &str,
+    required: &[Required],
+) -> Option<SigningParty> {
     let p = caller.principal()?;
     required.iter().map(|r| r.party).find(|party| match party {
         SigningParty::Applicant => p.login == applicant,
@@ -151,7 +164,16 @@ pub async fn sign(
         (true, [one]) => one,
         (_, [one, ..]) if one.refusal.is_some() => {
             let r = one.refusal.unwrap_or(crate::eds::Refusal::BadSignature);
-            journal::record(&state.pool, "document_sign", Some(&p.login), None, Some(&code), "refused", json!({"reason": r.code()})).await;
+            journal::record(
+                &state.pool,
+                "document_sign",
+                Some(&p.login),
+                None,
+                Some(&code),
+                "refused",
+                json!({"reason": r.code()}),
+            )
+            .await;
             return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, r.msg(), lang));
         }
         _ => return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Msg::EdsNotValid, lang)),
@@ -171,7 +193,16 @@ pub async fn sign(
         Ok(party) => party,
         Err(SignRefusal::NothingToSign) => return Err(ApiError::not_found(Msg::DocumentUnknown, lang)),
         Err(SignRefusal::NotTheParty) => {
-            journal::record(&state.pool, "document_sign", Some(&p.login), None, Some(&code), "refused", json!({"reason": "not_the_party", "certificate_serial": signer.certificate_serial})).await;
+            journal::record(
+                &state.pool,
+                "document_sign",
+                Some(&p.login),
+                None,
+                Some(&code),
+                "refused",
+                json!({"reason": "not_the_party", "certificate_serial": signer.certificate_serial}),
+            )
+            .await;
             return Err(ApiError::new(StatusCode::FORBIDDEN, Msg::SignatureNotYourParty, lang));
         }
     };
@@ -220,7 +251,11 @@ fn strip_certificate(mut v: Value) -> Value {
 }
 
 /// Whether a stored signature still checks over `content`, judged at the time it was received.
-pub async fn still_valid(eds: &Verifier, s: &StoredSignature, content: &[u8]) -> (bool, Option<crate::eds::Refusal>) {
+pub async fn still_valid(
+    eds: &Verifier,
+    s: &StoredSignature,
+    content: &[u8],
+) -> (bool, Option<crate::eds::Refusal>) {
     match eds.verify(&s.cms, Some(content), KeyPurpose::Sign, s.received_at).await {
         Ok(v) => (v.valid, v.signers.first().and_then(|x| x.refusal)),
         Err(_) => (false, Some(crate::eds::Refusal::BadSignature)),
@@ -228,7 +263,12 @@ pub async fn still_valid(eds: &Verifier, s: &StoredSignature, content: &[u8]) ->
 }
 
 /// A signature as JSON for those who see the application whole.
-fn signature_json(s: &StoredSignature, valid: bool, refusal: Option<crate::eds::Refusal>, lang: Lang) -> Value {
+fn signature_json(
+    s: &StoredSignature,
+    valid: bool,
+    refusal: Option<crate::eds::Refusal>,
+    lang: Lang,
+) -> Value {
     json!({
         "party": s.party, "signer_name": s.signer_name, "iin": s.signer_iin, "bin": s.signer_bin,
         "organisation": s.organisation, "certificate_serial": s.certificate_serial,

@@ -106,9 +106,14 @@ pub async fn pdf(
     if signed {
         // The parties sign these bytes (HC-1); the first ones stored stay.
         let pool = &state.pool;
-        let required = crate::signatures::store::required_parties(pool, &service.output.signatures, &row.applicant, &service.provider)
-            .await
-            .map_err(|e| ApiError::database(lang, e))?;
+        let required = crate::signatures::store::required_parties(
+            pool,
+            &service.output.signatures,
+            &row.applicant,
+            &service.provider,
+        )
+        .await
+        .map_err(|e| ApiError::database(lang, e))?;
         crate::signatures::store::store_content(pool, &issued.code, &issued.pdf, &required, Some(row.id))
             .await
             .map_err(|e| ApiError::database(lang, e))?;
