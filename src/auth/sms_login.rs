@@ -124,6 +124,18 @@ pub struct Started {
     pub resend_in: u64,
 }
 
+/// The latest code of an IIN, as stored.
+#[derive(Debug, sqlx::FromRow)]
+struct CodeRow {
+    id: i64,
+    salt: String,
+    code_sha256: String,
+    expires_at: DateTime<Utc>,
+    failures: i32,
+    used_at: Option<DateTime<Utc>>,
+    dead: bool,
+}
+
 /// What the sign-in needs: the database, the state systems, the clock and the bounds.
 #[derive(Debug, Clone)]
 pub struct SmsLogin<'a> {
@@ -329,15 +341,14 @@ impl SmsLogin<'_> {
         }
         let now = self.clock.now_utc();
         let mut tx = self.pool.begin().await?;
-        let row: Option<(i64, String, String, DateTime<Utc>, i32, Option<DateTime<Utc>>, bool)> =
-            sqlx::query_as(
-                "SELECT id, salt, code_sha256, expires_at, failures, used_at, dead FROM sms_login_codes
+        let row: Option<CodeRow> = sqlx::query_as(
+            "SELECT id, salt, code_sha256, expires_at, failures, used_at, dead FROM sms_login_codes
              WHERE iin = $1 ORDER BY created_at DESC, id DESC LIMIT 1 FOR UPDATE",
-            )
-            .bind(iin)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let Some((id, salt, hash, expires_at, failures, used_at, dead)) = row else {
+        )
+        .bind(iin)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(CodeRow { id, salt, code_sha256: hash, expires_at, failures, used_at, dead }) = row else {
             return Err(Refusal::Expired);
         };
         if dead || used_at.is_some() || expires_at <= now {

@@ -121,3 +121,40 @@ pub(super) fn text(msg: Msg, lang: Lang) -> &'static str {
         (m, _) => code(m),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_identity_message_has_three_texts_and_its_code() {
+        let all = [
+            Msg::StateArUnavailable,
+            Msg::StateFlUnavailable,
+            Msg::StateUlUnavailable,
+            Msg::StateRnUnavailable,
+            Msg::StateBmgUnavailable,
+            Msg::StateSmsUnavailable,
+            Msg::StateAlsecoUnavailable,
+            Msg::IinInvalid,
+            Msg::SmsNoPhone,
+            Msg::SmsCodeWrong,
+            Msg::SmsCodeExpired,
+            Msg::SmsCodeFormat,
+            Msg::SmsResendTooSoon,
+            Msg::SmsTooMany,
+            Msg::SmsCodeText,
+        ];
+        for m in all {
+            assert!(owns(m));
+            assert_ne!(m.code(), "internal", "{m:?}");
+            let texts = [m.text(Lang::Kk), m.text(Lang::Ru), m.text(Lang::En)];
+            assert!(texts.iter().all(|t| *t != m.code() && !t.is_empty()), "{m:?}");
+            assert!(texts[0] != texts[1] && texts[1] != texts[2], "{m:?}");
+        }
+        for l in [Lang::Kk, Lang::Ru, Lang::En] {
+            assert!(Msg::SmsCodeText.text(l).contains("{code}"));
+        }
+        assert!(!owns(Msg::NotFound));
+    }
+}

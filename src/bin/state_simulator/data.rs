@@ -40,7 +40,8 @@ const DISTRICTS: [(&str, &str, &str, &str); 8] = [
 ];
 
 /// Street: Russian, Kazakh, district index, and its ends (lon, lat).
-const STREETS: [(&str, &str, usize, (f64, f64), (f64, f64)); 16] = [
+type Street = (&'static str, &'static str, usize, (f64, f64), (f64, f64));
+const STREETS: [Street; 16] = [
     ("проспект Абая", "Абай даңғылы", 0, (76.905, 43.2405), (76.8500, 43.2330)),
     ("улица Толе би", "Төле би көшесі", 0, (76.935, 43.2530), (76.8600, 43.2480)),
     ("улица Жибек Жолы", "Жібек жолы көшесі", 0, (76.950, 43.2600), (76.9080, 43.2580)),
