@@ -79,14 +79,22 @@ pub struct StateArgs {
 }
 
 impl StateArgs {
-    fn adapters(&self, pool: sqlx::PgPool, sms_gateway_url: Option<&str>) -> Result<qala::adapters::Adapters> {
+    fn adapters(
+        &self,
+        pool: sqlx::PgPool,
+        sms_gateway_url: Option<&str>,
+    ) -> Result<qala::adapters::Adapters> {
         use qala::adapters::{AdapterSettings, Adapters, CallPolicy, journal::CallJournal};
         let policy = CallPolicy {
             timeout: std::time::Duration::from_millis(self.state_timeout_ms.clamp(100, 120_000)),
             ..Default::default()
         };
-        let settings =
-            AdapterSettings::from_flags(self.state_systems_url.as_deref(), &self.state_system_url, sms_gateway_url, policy)?;
+        let settings = AdapterSettings::from_flags(
+            self.state_systems_url.as_deref(),
+            &self.state_system_url,
+            sms_gateway_url,
+            policy,
+        )?;
         let journal = CallJournal::database(pool, self.state_journal_key.as_deref().map(str::as_bytes));
         Ok(Adapters::new(&settings, qala::auth::limits::AuthClock::real(), journal))
     }
