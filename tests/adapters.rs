@@ -260,3 +260,37 @@ async fn the_circuit_opens_half_opens_and_closes_on_the_injected_clock() {
     assert!(bmg.phone(NO_PHONE_IIN).await.unwrap().is_none());
     assert_eq!(sim.requests("bmg").await, 7);
 }
+
+#[tokio::test]
+async fn calls_are_journalled_in_the_database_with_keyed_hashes() {
+    let db = common::test_db().await;
+    let sim = state_simulator();
+    let journal = CallJournal::database(db.pool.clone(), Some(b"a deployment's secret"));
+    let a = Adapters::new(&sim.settings(None, policy()), AuthClock::real(), journal.clone());
+    assert!(a.mobile.phone(DEMO_IIN).await.unwrap().is_some());
+    sim.control("fl", 3, 0, 0).await;
+    assert!(a.individuals.person(DEMO_IIN).await.is_err());
+    let rows: Vec<(String, String, String, i32, String)> = sqlx::query_as(
+        "SELECT system, operation, outcome, attempts, key_hash FROM adapter_calls ORDER BY id",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    let hash = journal.key_hash(DEMO_IIN);
+    assert_eq!(
+        rows,
+        vec![
+            ("bmg".into(), "phone".into(), "ok".into(), 1, hash.clone()),
+            ("fl".into(), "person".into(), "error_status".into(), 3, hash.clone()),
+        ]
+    );
+    let same_secret = CallJournal::database(db.pool.clone(), Some(b"a deployment's secret"));
+    assert_eq!(same_secret.key_hash(DEMO_IIN), hash, "the same secret, the same hash across restarts");
+    let all: String = sqlx::query_scalar(
+        "SELECT string_agg(concat_ws(' ', system, operation, key_hash), ' ') FROM adapter_calls",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert!(!all.contains(DEMO_IIN));
+}
