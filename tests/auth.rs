@@ -565,6 +565,9 @@ const WRITES: &[(&str, &str, bool, bool)] = &[
     ("POST", "/verify/{code}", true, false),
     ("POST", "/api/auth/login", true, false),
     // issue 15: SMS sign-in by IIN
+    ("POST", "/api/auth/eds/challenge", true, false),
+    ("POST", "/api/auth/eds/login", true, false),
+    ("POST", "/api/documents/{code}/signatures", false, true),
     ("POST", "/api/auth/sms/start", true, false),
     ("POST", "/api/auth/sms/verify", true, false),
     ("POST", "/api/auth/logout", true, true),

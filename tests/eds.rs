@@ -476,5 +476,8 @@ fn organisation_identity_and_usage_from_nca_certificates() {
     let auth = cert_of(&nca("certs/individual_valid_sign_2004_rsa_auth.cer"));
     assert_eq!(qala::eds::usage::purpose_of(&auth), Some(KeyPurpose::Auth));
     assert!(!qala::eds::usage::allows(&auth, KeyPurpose::Sign));
-    assert_eq!(qala::eds::usage::describe(&auth), ["digital_signature", "key_encipherment", "client_auth", "1.2.398.3.3.4.1.1"]);
+    assert_eq!(
+        qala::eds::usage::describe(&auth),
+        ["digital_signature", "key_encipherment", "client_auth", "1.2.398.3.3.4.1.1"]
+    );
 }

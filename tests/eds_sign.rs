@@ -93,11 +93,19 @@ impl Srv {
             .and_then(|c| c.split(';').next())
             .map(String::from);
         let body: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap_or(Value::Null);
-        let session = cookie.map(|cookie| Session { cookie, csrf: body["csrf"].as_str().unwrap_or("").into() });
+        let session =
+            cookie.map(|cookie| Session { cookie, csrf: body["csrf"].as_str().unwrap_or("").into() });
         (status, body, session)
     }
 
-    async fn send(&self, who: &Who<'_>, method: &str, path: &str, etag: Option<&str>, body: Option<Value>) -> (u16, String, Value) {
+    async fn send(
+        &self,
+        who: &Who<'_>,
+        method: &str,
+        path: &str,
+        etag: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, String, Value) {
         let mut req = self.http.request(method.parse().unwrap(), format!("{}{path}", self.base));
         req = match who {
             Who::Session(s) => req.header("cookie", &s.cookie).header("x-csrf-token", &s.csrf),
@@ -171,17 +179,26 @@ async fn eds_sign_in_and_an_agreement_signed_by_both_parties() {
     for d in ["layers", "services"] {
         std::fs::create_dir_all(dir.path().join(d)).unwrap();
     }
-    std::fs::copy(common::repo().join("services/housing_certificate.toml"), dir.path().join("services/housing_certificate.toml"))
-        .unwrap();
+    std::fs::copy(
+        common::repo().join("services/housing_certificate.toml"),
+        dir.path().join("services/housing_certificate.toml"),
+    )
+    .unwrap();
     common::user(&db, "housing1", &["reviewer"], Some("almaty-akimat"), Some("housing")).await;
     common::user(&db, "akimhead", &["org_admin", "reviewer"], Some("almaty-akimat"), None).await;
     let head_iin = iin(7);
-    sqlx::query("UPDATE users SET iin = $1 WHERE login = 'akimhead'").bind(&head_iin).execute(&db.pool).await.unwrap();
-    sqlx::query("UPDATE organisations SET bin = $1, name = 'Алматы қаласының әкімдігі' WHERE id = 'almaty-akimat'")
-        .bind(AKIMAT_BIN)
+    sqlx::query("UPDATE users SET iin = $1 WHERE login = 'akimhead'")
+        .bind(&head_iin)
         .execute(&db.pool)
         .await
         .unwrap();
+    sqlx::query(
+        "UPDATE organisations SET bin = $1, name = 'Алматы қаласының әкімдігі' WHERE id = 'almaty-akimat'",
+    )
+    .bind(AKIMAT_BIN)
+    .execute(&db.pool)
+    .await
+    .unwrap();
 
     let ca = TestPki::new("QALA TEST CA");
     let stranger_ca = TestPki::new("QALA OTHER CA");
@@ -209,7 +226,11 @@ async fn eds_sign_in_and_an_agreement_signed_by_both_parties() {
     let kk_message = body["error"]["message"].as_str().unwrap().to_string();
     let c = srv.challenge().await;
     let (st, body, _) = srv.login(&pki::sign(&revoked, &c, true), "en").await;
-    assert_ne!(body["error"]["message"].as_str().unwrap(), kk_message, "the message follows the caller's language");
+    assert_ne!(
+        body["error"]["message"].as_str().unwrap(),
+        kk_message,
+        "the message follows the caller's language"
+    );
     assert_eq!(st, 401);
     let c = srv.challenge().await;
     let (st, body, _) = srv.login(&pki::sign(&foreign, &c, true), "ru").await;
@@ -241,7 +262,10 @@ async fn eds_sign_in_and_an_agreement_signed_by_both_parties() {
     let head = head_session.unwrap();
     // The journal names the method and the certificate, never the IIN.
     let events: Vec<(String, Value)> =
-        sqlx::query_as("SELECT outcome, detail FROM events WHERE kind = 'login' ORDER BY id").fetch_all(&db.pool).await.unwrap();
+        sqlx::query_as("SELECT outcome, detail FROM events WHERE kind = 'login' ORDER BY id")
+            .fetch_all(&db.pool)
+            .await
+            .unwrap();
     assert!(events.iter().any(|(o, d)| o == "ok" && d["method"] == "eds"));
     assert!(events.iter().any(|(o, d)| o == "refused" && d["reason"] == "eds_revoked"));
     assert!(!events.iter().any(|(_, d)| d.to_string().contains(&citizen_iin)), "no IIN in the journal");
@@ -250,20 +274,40 @@ async fn eds_sign_in_and_an_agreement_signed_by_both_parties() {
     let form = json!({"iin": citizen_iin, "full_name": "Тестов Ерлан Тестович", "phone": "+77011234567",
         "aid_kind": "social_aid", "requested_amount": 1500000, "bank_name": "Отбасы банк"});
     let (st, etag, app) = srv
-        .send(&Who::Session(&citizen), "POST", "/api/applications", None, Some(json!({"service": "housing_certificate", "form": form})))
+        .send(
+            &Who::Session(&citizen),
+            "POST",
+            "/api/applications",
+            None,
+            Some(json!({"service": "housing_certificate", "form": form})),
+        )
         .await;
     assert_eq!(st, 201, "{app}");
     let id = app["id"].as_i64().unwrap();
     let etag = srv.upload(&Who::Session(&citizen), id, "identity_document", &etag).await;
     let etag = srv.upload(&Who::Session(&citizen), id, "bank_approval", &etag).await;
-    let (st, etag, body) =
-        srv.send(&Who::Session(&citizen), "POST", &format!("/api/applications/{id}/actions"), Some(&etag), Some(json!({"action": "submit"}))).await;
+    let (st, etag, body) = srv
+        .send(
+            &Who::Session(&citizen),
+            "POST",
+            &format!("/api/applications/{id}/actions"),
+            Some(&etag),
+            Some(json!({"action": "submit"})),
+        )
+        .await;
     assert_eq!(st, 200, "{body}");
     let act = |who: &'static str, etag: String, action: Value| {
         let srv = &srv;
         async move {
-            let (st, etag, body) =
-                srv.send(&Who::Basic(who), "POST", &format!("/api/applications/{id}/actions"), Some(&etag), Some(action)).await;
+            let (st, etag, body) = srv
+                .send(
+                    &Who::Basic(who),
+                    "POST",
+                    &format!("/api/applications/{id}/actions"),
+                    Some(&etag),
+                    Some(action),
+                )
+                .await;
             assert_eq!(st, 200, "{body}");
             etag
         }
@@ -272,24 +316,35 @@ async fn eds_sign_in_and_an_agreement_signed_by_both_parties() {
     let etag = act("housing1", etag, json!({"action": "forward", "stage": "housing_dept"})).await;
     let etag = act("housing1", etag, json!({"action": "claim", "stage": "commission"})).await;
     let etag = srv.upload(&Who::Basic("housing1"), id, "certificate_pdf", &etag).await;
-    let etag = act("housing1", etag, json!({"action": "approve", "stage": "commission", "values": {"certificate_number": "HC-2026-17"}})).await;
+    let etag = act(
+        "housing1",
+        etag,
+        json!({"action": "approve", "stage": "commission", "values": {"certificate_number": "HC-2026-17"}}),
+    )
+    .await;
     let etag = act("akimhead", etag, json!({"action": "claim", "stage": "head"})).await;
     act("akimhead", etag, json!({"action": "approve", "stage": "head"})).await;
 
-    let (st, headers, pdf) = srv.bytes(&Who::Session(&citizen), &format!("/api/applications/{id}/document.pdf")).await;
+    let (st, headers, pdf) =
+        srv.bytes(&Who::Session(&citizen), &format!("/api/applications/{id}/document.pdf")).await;
     assert_eq!(st, 200);
     let code = headers["qala-document"].to_str().unwrap().to_string();
     // One document for both parties: the akimat's copy is the applicant's.
-    let (st, head_headers, head_pdf) = srv.bytes(&Who::Basic("akimhead"), &format!("/api/applications/{id}/document.pdf")).await;
+    let (st, head_headers, head_pdf) =
+        srv.bytes(&Who::Basic("akimhead"), &format!("/api/applications/{id}/document.pdf")).await;
     assert_eq!(st, 200);
     assert_eq!(head_headers["qala-document"].to_str().unwrap(), code);
     assert!(head_pdf == pdf, "the same bytes");
     let sigs_path = format!("/api/documents/{code}/signatures");
     let (st, _, list) = srv.send(&Who::Session(&citizen), "GET", &sigs_path, None, None).await;
     assert_eq!(st, 200, "{list}");
-    assert_eq!(list["required"], json!([{"party": "applicant", "signed": false}, {"party": "provider", "signed": false}]));
+    assert_eq!(
+        list["required"],
+        json!([{"party": "applicant", "signed": false}, {"party": "provider", "signed": false}])
+    );
     assert_eq!((list["can_sign"].as_bool(), list["complete"].as_bool()), (Some(true), Some(false)));
-    let (st, _, content) = srv.bytes(&Who::Session(&citizen), &format!("/api/documents/{code}/content")).await;
+    let (st, _, content) =
+        srv.bytes(&Who::Session(&citizen), &format!("/api/documents/{code}/content")).await;
     assert_eq!((st, content == pdf), (200, true), "the signed bytes are the issued document");
     // Others do not see it at all.
     let (st, _, _) = srv.send(&Who::Anonymous, "GET", &sigs_path, None, None).await;
@@ -301,8 +356,10 @@ async fn eds_sign_in_and_an_agreement_signed_by_both_parties() {
         let path = sigs_path.clone();
         async move { srv.send(&who, "POST", &path, None, Some(json!({"cms": B64.encode(cms)}))).await }
     };
-    let citizen_s: &'static Session = Box::leak(Box::new(Session { cookie: citizen.cookie.clone(), csrf: citizen.csrf.clone() }));
-    let head_s: &'static Session = Box::leak(Box::new(Session { cookie: head.cookie.clone(), csrf: head.csrf.clone() }));
+    let citizen_s: &'static Session =
+        Box::leak(Box::new(Session { cookie: citizen.cookie.clone(), csrf: citizen.csrf.clone() }));
+    let head_s: &'static Session =
+        Box::leak(Box::new(Session { cookie: head.cookie.clone(), csrf: head.csrf.clone() }));
     let (st, _, body) = post(Who::Session(citizen_s), pki::sign(&somebody_sign, &content, false)).await;
     assert_eq!((st, body["error"]["code"].as_str()), (403, Some("signature_not_your_party")), "{body}");
     let (st, _, body) = post(Who::Session(citizen_s), pki::sign(&sign, b"other bytes", false)).await;
@@ -351,6 +408,9 @@ async fn eds_sign_in_and_an_agreement_signed_by_both_parties() {
     let html = String::from_utf8(html).unwrap();
     assert!(html.contains(r#"data-party="applicant" data-signature="invalid""#), "{html}");
     let journal: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM events WHERE kind = 'document_sign' AND outcome = 'ok'").fetch_one(&db.pool).await.unwrap();
+        sqlx::query_scalar("SELECT count(*) FROM events WHERE kind = 'document_sign' AND outcome = 'ok'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
     assert_eq!(journal, 2);
 }

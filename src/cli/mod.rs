@@ -2,8 +2,8 @@
 
 pub mod db;
 pub mod dem;
-pub mod eds;
 pub mod demo;
+pub mod eds;
 pub mod ingest;
 pub mod kato;
 pub mod layers;

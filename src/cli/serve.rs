@@ -247,12 +247,20 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
             }
         })
     };
-    let eds = qala::eds::Verifier::new(eds.config(&settings.open_data_dir))
-        .map_err(|e| anyhow::anyhow!("EDS: {e}"))?;
-    tracing::info!(anchors = eds.roots().len(), "EDS trust anchors loaded");
+    // Roots named on the command line must load; the default (the open data's NCA test CAs) may be
+    // absent, and then EDS sign-in and signing answer 503 until roots are configured.
+    let eds_config = eds.config(&settings.open_data_dir);
+    let eds = if eds.roots.is_empty() && !eds_config.roots.iter().all(|p| p.exists()) {
+        tracing::warn!(roots = ?eds_config.roots, "EDS: no trust anchors (--eds-roots); EDS sign-in and signing are off");
+        None
+    } else {
+        let v = qala::eds::Verifier::new(eds_config).map_err(|e| anyhow::anyhow!("EDS: {e}"))?;
+        tracing::info!(anchors = v.roots().len(), "EDS trust anchors loaded");
+        Some(v)
+    };
     let state = qala::http::AppState::with_settings(db.pool.clone(), Catalog::new(layers), http)
         .with_applications(apps)
-        .with_eds(eds)
+        .with_eds_if(eds)
         .with_adapters(state_systems.adapters(db.pool.clone(), notify.sms_gateway_url.as_deref())?);
     let result = qala::http::serve(state, &bind).await;
     alerts.abort();

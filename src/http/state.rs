@@ -194,6 +194,14 @@ impl AppState {
         self
     }
 
+    /// The same state with an EDS verifier, if there is one.
+    pub fn with_eds_if(self, eds: Option<crate::eds::Verifier>) -> AppState {
+        match eds {
+            Some(v) => self.with_eds(v),
+            None => self,
+        }
+    }
+
     /// The EDS verifier, or 503 when the server has none.
     pub fn eds(&self, lang: crate::i18n::Lang) -> Result<&crate::eds::Verifier, crate::error::ApiError> {
         self.eds_verifier.as_ref().ok_or_else(|| {

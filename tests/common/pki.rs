@@ -64,10 +64,28 @@ impl TestPki {
         )
         .unwrap();
         openssl(&[
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-config", s(&conf), "-utf8", "-subj",
-            &format!("/C=KZ/O=QALA TEST/CN={name} (RSA, not NCA)"), "-keyout", s(&ca_key), "-out", s(&ca_cert),
-            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-            "-addext", "subjectKeyIdentifier=hash",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "30",
+            "-config",
+            s(&conf),
+            "-utf8",
+            "-subj",
+            &format!("/C=KZ/O=QALA TEST/CN={name} (RSA, not NCA)"),
+            "-keyout",
+            s(&ca_key),
+            "-out",
+            s(&ca_cert),
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+            "-addext",
+            "subjectKeyIdentifier=hash",
         ]);
         let pki = TestPki { dir, ca_cert, crl_dir, conf, ca_key, serial: std::cell::Cell::new(0x1000) };
         pki.crl();
@@ -85,17 +103,39 @@ impl TestPki {
     pub fn person(&self, iin: &str, surname: &str, name: &str, usage: Usage) -> Holder {
         let subj = format!("/CN={surname} {name}/SN={surname}/serialNumber=IIN{iin}/C=KZ/GN=ТЕСТОВИЧ");
         let (ku, eku, policy) = match usage {
-            Usage::Auth => ("critical,digitalSignature,keyEncipherment", "clientAuth,1.2.398.3.3.4.1.1", "1.2.398.3.3.2.4"),
-            Usage::Sign => ("critical,digitalSignature,nonRepudiation", "emailProtection,1.2.398.3.3.4.1.1", "1.2.398.3.3.2.3"),
+            Usage::Auth => (
+                "critical,digitalSignature,keyEncipherment",
+                "clientAuth,1.2.398.3.3.4.1.1",
+                "1.2.398.3.3.2.4",
+            ),
+            Usage::Sign => (
+                "critical,digitalSignature,nonRepudiation",
+                "emailProtection,1.2.398.3.3.4.1.1",
+                "1.2.398.3.3.2.3",
+            ),
         };
         self.issue(iin, &subj, ku, eku, policy)
     }
 
     /// An organisation's employee's certificate: SIGN (head) or AUTH, `O=<org>`, `OU=BIN<bin>`.
-    pub fn employee(&self, iin: &str, surname: &str, name: &str, org: &str, bin: &str, usage: Usage) -> Holder {
-        let subj = format!("/CN={surname} {name}/SN={surname}/serialNumber=IIN{iin}/C=KZ/O={org}/OU=BIN{bin}/GN=ТЕСТОВИЧ");
+    pub fn employee(
+        &self,
+        iin: &str,
+        surname: &str,
+        name: &str,
+        org: &str,
+        bin: &str,
+        usage: Usage,
+    ) -> Holder {
+        let subj = format!(
+            "/CN={surname} {name}/SN={surname}/serialNumber=IIN{iin}/C=KZ/O={org}/OU=BIN{bin}/GN=ТЕСТОВИЧ"
+        );
         let (ku, eku, policy) = match usage {
-            Usage::Auth => ("critical,digitalSignature,keyEncipherment", "clientAuth,1.2.398.3.3.4.1.2", "1.2.398.3.3.2.2"),
+            Usage::Auth => (
+                "critical,digitalSignature,keyEncipherment",
+                "clientAuth,1.2.398.3.3.4.1.2",
+                "1.2.398.3.3.2.2",
+            ),
             Usage::Sign => (
                 "critical,digitalSignature,nonRepudiation",
                 "emailProtection,1.2.398.3.3.4.1.2,1.2.398.3.3.4.1.2.1",
@@ -118,14 +158,42 @@ impl TestPki {
             ),
         )
         .unwrap();
-        let (key, csr, cert) = (base.with_extension("key"), base.with_extension("csr"), base.with_extension("crt"));
+        let (key, csr, cert) =
+            (base.with_extension("key"), base.with_extension("csr"), base.with_extension("crt"));
         openssl(&[
-            "req", "-new", "-newkey", "rsa:2048", "-nodes", "-config", s(&self.conf), "-utf8", "-subj", subj,
-            "-keyout", s(&key), "-out", s(&csr),
+            "req",
+            "-new",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-config",
+            s(&self.conf),
+            "-utf8",
+            "-subj",
+            subj,
+            "-keyout",
+            s(&key),
+            "-out",
+            s(&csr),
         ]);
         openssl(&[
-            "x509", "-req", "-in", s(&csr), "-CA", s(&self.ca_cert), "-CAkey", s(&self.ca_key), "-set_serial",
-            &format!("0x{n:x}"), "-days", "30", "-sha256", "-extfile", s(&ext), "-out", s(&cert),
+            "x509",
+            "-req",
+            "-in",
+            s(&csr),
+            "-CA",
+            s(&self.ca_cert),
+            "-CAkey",
+            s(&self.ca_key),
+            "-set_serial",
+            &format!("0x{n:x}"),
+            "-days",
+            "30",
+            "-sha256",
+            "-extfile",
+            s(&ext),
+            "-out",
+            s(&cert),
         ]);
         Holder { key, cert, iin: iin.to_string() }
     }
@@ -143,8 +211,21 @@ pub fn sign(h: &Holder, data: &[u8], attached: bool) -> Vec<u8> {
     let (input, output) = (dir.path().join("data"), dir.path().join("cms.der"));
     std::fs::write(&input, data).unwrap();
     let mut args = vec![
-        "cms", "-sign", "-binary", "-md", "sha256", "-in", s(&input), "-signer", s(&h.cert), "-inkey", s(&h.key),
-        "-outform", "DER", "-out", s(&output),
+        "cms",
+        "-sign",
+        "-binary",
+        "-md",
+        "sha256",
+        "-in",
+        s(&input),
+        "-signer",
+        s(&h.cert),
+        "-inkey",
+        s(&h.key),
+        "-outform",
+        "DER",
+        "-out",
+        s(&output),
     ];
     if attached {
         args.push("-nodetach");
