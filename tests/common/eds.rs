@@ -37,6 +37,9 @@ pub fn work() -> &'static Path {
 /// stores' certificates, and RSA keys).
 pub fn nca_store(name: &str) -> (PathBuf, PathBuf) {
     let dir = work();
+    // Tests run in parallel and share the files: one extracts, the others wait for it.
+    static EXTRACTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = EXTRACTING.lock().unwrap_or_else(|p| p.into_inner());
     let p12 = nca().join("keys").join(format!("{name}.p12"));
     let p12 = p12.to_str().expect("path");
     let key = dir.join(format!("{name}.key"));
