@@ -164,16 +164,7 @@ pub async fn sign(
         (true, [one]) => one,
         (_, [one, ..]) if one.refusal.is_some() => {
             let r = one.refusal.unwrap_or(crate::eds::Refusal::BadSignature);
-            journal::record(
-                &state.pool,
-                "document_sign",
-                Some(&p.login),
-                None,
-                Some(&code),
-                "refused",
-                json!({"reason": r.code()}),
-            )
-            .await;
+            journal_sign(&state, &p.login, &code, "refused", json!({"reason": r.code()})).await;
             return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, r.msg(), lang));
         }
         _ => return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Msg::EdsNotValid, lang)),
@@ -193,16 +184,8 @@ pub async fn sign(
         Ok(party) => party,
         Err(SignRefusal::NothingToSign) => return Err(ApiError::not_found(Msg::DocumentUnknown, lang)),
         Err(SignRefusal::NotTheParty) => {
-            journal::record(
-                &state.pool,
-                "document_sign",
-                Some(&p.login),
-                None,
-                Some(&code),
-                "refused",
-                json!({"reason": "not_the_party", "certificate_serial": signer.certificate_serial}),
-            )
-            .await;
+            let detail = json!({"reason": "not_the_party", "certificate_serial": signer.certificate_serial});
+            journal_sign(&state, &p.login, &code, "refused", detail).await;
             return Err(ApiError::new(StatusCode::FORBIDDEN, Msg::SignatureNotYourParty, lang));
         }
     };
@@ -229,17 +212,14 @@ pub async fn sign(
     let Some(stored) = stored else {
         return Err(ApiError::new(StatusCode::CONFLICT, Msg::SignatureAlreadyMade, lang));
     };
-    journal::record(
-        &state.pool,
-        "document_sign",
-        Some(&p.login),
-        None,
-        Some(&code),
-        "ok",
-        json!({"party": party.tag(), "certificate_serial": signer.certificate_serial, "algorithm": signer.algorithm}),
-    )
-    .await;
+    let detail = json!({"party": party.tag(), "certificate_serial": signer.certificate_serial, "algorithm": signer.algorithm});
+    journal_sign(&state, &p.login, &code, "ok", detail).await;
     Ok((StatusCode::CREATED, Json(signature_json(&stored, true, None, lang))).into_response())
+}
+
+/// Journals a signing: who, which document, the outcome and how (never an IIN).
+async fn journal_sign(state: &AppState, login: &str, code: &str, outcome: &str, detail: Value) {
+    journal::record(&state.pool, "document_sign", Some(login), None, Some(code), outcome, detail).await;
 }
 
 /// The verifier's report without the certificate's bytes (kept in the CMS anyway).
