@@ -217,7 +217,8 @@ async fn both_openapi_documents_hold_under_a_property_based_tester() {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let state = AppState::with_settings(db.pool.clone(), Catalog::new(layers), settings)
         .with_public_url(&base)
-        .with_applications(std::sync::Arc::new(Registry::new(services, Calendar::new())));
+        .with_applications(std::sync::Arc::new(Registry::new(services, Calendar::new())))
+        .with_eds(nca_test_verifier());
     tokio::spawn(qala::http::serve_listener(state, listener, std::future::pending()));
     applications(&base).await;
 
@@ -261,4 +262,18 @@ async fn both_openapi_documents_hold_under_a_property_based_tester() {
             .await
             .unwrap();
     assert!(roles.contains(&"admin".to_string()), "{roles:?}");
+}
+
+/// An EDS verifier with NCA's test CAs and CRLs (offline), as `qala serve` has by default.
+fn nca_test_verifier() -> qala::eds::Verifier {
+    let eds = common::open_data().join("eds");
+    qala::eds::Verifier::new(qala::eds::EdsConfig {
+        roots: vec![eds.join("ca")],
+        crl_dirs: vec![eds.join("crl")],
+        ocsp_url: None,
+        fetch_crls: false,
+        unknown_revocation: qala::eds::UnknownRevocationPolicy::Refuse,
+        timeout: std::time::Duration::from_secs(2),
+    })
+    .unwrap()
 }

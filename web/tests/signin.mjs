@@ -321,6 +321,15 @@ async function signing() {
     const prov = await sp.locator('[data-testid=doc-sign-party][data-party=provider]').textContent();
     check("sign: the card names the akimat's signer, valid; the button is gone", prov.includes('БОЛАТ') && prov.includes('действительна')
       && (await sp.locator('[data-testid=doc-sign]').count()) === 0, prov);
+    // One document for both parties: the card also shows the applicant's signature, and the
+    // applicant's result (reloaded) the akimat's.
+    const app = await sp.locator('[data-testid=doc-sign-party][data-party=applicant]').textContent();
+    check("sign: the card's document carries the applicant's signature too, valid", app.includes('ЕРЛАН') && app.includes('действительна'), app);
+    await page.reload();
+    await page.waitForSelector('[data-testid=doc-sign-party][data-party=provider]', { timeout: 30000 });
+    await page.waitForFunction(() => document.querySelector('[data-testid=doc-sign-party][data-party=provider]')?.textContent?.includes('БОЛАТ'), null, { timeout: 30000 });
+    const both = await page.locator('[data-testid=doc-sign-party][data-party=provider]').textContent();
+    check("sign: the applicant's result shows the akimat's signature on the same document", both.includes('БОЛАТ') && both.includes('действительна'), both);
     await shot(sp, 'akimat-signed');
   } catch (e) {
     fail(`sign: the run stopped: ${String(e).slice(0, 600)}`);
