@@ -94,7 +94,7 @@ bench: bench-ingest bench-tiles bench-features bench-print bench-apps bench-eds
 # connections, against a test CA in NCA's profile.
 bench-eds: web
 	@QALA_SETUP_BENCH=1 scripts/setup.sh
-	$(CARGO) build --release --locked
+	$(CARGO) build --release --locked --bins --example eds_verify_bench
 	benches/eds.sh
 
 # Applications: the monitoring table, submissions with their overlay, the applications layer's tiles,

@@ -24,7 +24,7 @@ read -r CA CRL KEY CERT < <(node -e '
 openssl rand -base64 48 | tr -d '\n' > "$PKI/challenge"
 openssl cms -sign -binary -nodetach -md sha256 -in "$PKI/challenge" -signer "$CERT" -inkey "$KEY" \
   -outform DER -out "$PKI/login.cms"
-VERIFY=$(cargo run -q --release --locked --example eds_verify_bench -- "$CA" "$CRL" "$PKI/login.cms" "$((N * 4))")
+VERIFY=$(target/release/examples/eds_verify_bench "$CA" "$CRL" "$PKI/login.cms" "$((N * 4))")
 echo "in process: $VERIFY"
 
 # Over HTTP.
