@@ -55,16 +55,12 @@ impl Srv {
     }
 
     async fn ready(&self) {
-        for _ in 0..600 {
-            if let Ok(r) = self.http.get(format!("{}/api/auth/eds/challenge", self.base)).send().await {
-                // GET is not a route: 405 means the server answers.
-                if r.status().as_u16() == 405 {
-                    return;
-                }
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        panic!("the server did not start");
+        let url = format!("{}/healthz", self.base);
+        common::apps::until("the server answers", || {
+            let (http, url) = (self.http.clone(), url.clone());
+            async move { http.get(&url).send().await.is_ok_and(|r| r.status() == 200) }
+        })
+        .await;
     }
 
     async fn challenge(&self) -> Vec<u8> {

@@ -19,6 +19,13 @@ pub struct Proven<'a> {
     pub lang: &'a str,
 }
 
+/// Whether some account carries `iin` already.
+pub async fn known(pool: &PgPool, iin: &str) -> Result<bool, sqlx::Error> {
+    let login: Option<String> =
+        sqlx::query_scalar(include_str!("sql/user_by_iin.sql")).bind(iin).fetch_optional(pool).await?;
+    Ok(login.is_some())
+}
+
 /// The account of `p.iin`, made when it is the IIN's first sign-in. `created` tells which.
 pub async fn account_for(pool: &PgPool, p: &Proven<'_>) -> Result<(UserRow, bool), sqlx::Error> {
     let existing: Option<String> =

@@ -373,10 +373,7 @@ impl SmsLogin<'_> {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        let known: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE iin = $1)")
-            .bind(iin)
-            .fetch_one(self.pool)
-            .await?;
+        let known = citizens::known(self.pool, iin).await?;
         // A new account takes its name from ГБД ФЛ; without an answer it starts without one.
         let full_name = if known {
             String::new()

@@ -19,7 +19,6 @@ use crate::eds::{KeyPurpose, Verifier};
 use crate::error::ApiError;
 use crate::http::{AppState, ReqLang};
 use crate::i18n::{Lang, Msg};
-use crate::policy::applications::View;
 use crate::signatures::SigningParty;
 use crate::signatures::rules::{self, Required, SignRefusal, Signer};
 use crate::signatures::store::{self, Content, NewSignature, StoredSignature};
@@ -43,13 +42,14 @@ pub struct SignBody {
     pub cms: String,
 }
 
-/// The content and the caller's view of the application it belongs to (404 when none).
+/// The content, with its application's applicant and provider, for a caller who sees that
+/// application whole (404 otherwise).
 async fn readable(
     state: &AppState,
     caller: &Caller,
     code: &str,
     lang: Lang,
-) -> Result<(Content, View, String, String), ApiError> {
+) -> Result<(Content, String, String), ApiError> {
     let not_found = || ApiError::not_found(Msg::DocumentUnknown, lang);
     if code.len() > 32 {
         return Err(not_found());
@@ -68,7 +68,7 @@ async fn readable(
     if !view.personal() {
         return Err(not_found());
     }
-    Ok((c, view, row.applicant, service.provider.clone()))
+    Ok((c, row.applicant, service.provider.clone()))
 }
 
 /// The bytes of a document to be signed (PDF).
@@ -101,7 +101,7 @@ pub async fn list(
     ReqLang(lang): ReqLang,
     Path(code): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let (c, _view, applicant, provider) = readable(&state, &caller, &code, lang).await?;
+    let (c, applicant, provider) = readable(&state, &caller, &code, lang).await?;
     let sigs = store::signatures(&state.pool, &code).await.map_err(|e| ApiError::database(lang, e))?;
     let mut listed = Vec::new();
     for s in &sigs {
@@ -152,7 +152,7 @@ pub async fn sign(
 ) -> Result<Response, ApiError> {
     let p = caller.principal().ok_or_else(|| ApiError::unauthorized(lang))?.clone();
     let Json(body) = body.map_err(|e| ApiError::rejection(lang, e))?;
-    let (c, _view, _applicant, _provider) = readable(&state, &caller, &code, lang).await?;
+    let (c, ..) = readable(&state, &caller, &code, lang).await?;
     let cms = super::auth_eds::decode_cms(&body.cms, MAX_SIGNATURE_BASE64, lang)?;
     let now = state.apps.now();
     let verdict = state
