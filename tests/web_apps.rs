@@ -7,46 +7,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-use common::procs::Proc;
-
 const PASSWORD: &str = "demo-pass-1";
-
-/// `qala serve` on a free port of 127.0.0.1 over `db`; its URL once it says it is serving.
-fn serve(db_url: &str, data_dir: &std::path::Path) -> (Proc, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let url = format!("http://127.0.0.1:{port}");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_qala"))
-        .args([
-            "--data-dir",
-            data_dir.to_str().unwrap(),
-            "serve",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-            "--public-url",
-            &url,
-        ])
-        .current_dir(common::repo())
-        .env("DATABASE_URL", db_url)
-        .env("QALA_LANG", "en")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("qala serve starts");
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    loop {
-        line.clear();
-        assert!(out.read_line(&mut line).unwrap() > 0, "qala serve ended before serving");
-        if line.contains("is serving on") {
-            break;
-        }
-    }
-    std::thread::spawn(move || for _ in out.lines() {});
-    (Proc(child), url)
-}
 
 /// Runs one browser script against `url`; its output, and whether every check passed.
 async fn browser(script: &str, url: &str, artifacts: &std::path::Path) -> (bool, String) {
@@ -81,7 +45,7 @@ async fn the_applications_screens_work_in_a_real_browser() {
         .output()
         .unwrap();
     assert!(demo.status.success(), "qala demo-data: {}", String::from_utf8_lossy(&demo.stderr));
-    let (_server, url) = serve(&db.url, data.path());
+    let (_server, url) = common::procs::qala_serve(&db.url, data.path(), &[]);
     let artifacts = common::repo().join("target/artifacts/apps");
     std::fs::create_dir_all(&artifacts).unwrap();
     let mut report = String::new();

@@ -11,44 +11,11 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
-use common::procs::{self, Proc};
-
-/// `qala serve` on a free port of 127.0.0.1 with `extra` arguments; its URL once it serves.
-fn serve(db_url: &str, data_dir: &Path, extra: &[String]) -> (Proc, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let url = format!("http://127.0.0.1:{port}");
-    let mut args: Vec<String> =
-        ["--data-dir", data_dir.to_str().unwrap(), "serve", "--bind"].iter().map(|s| s.to_string()).collect();
-    args.extend([format!("127.0.0.1:{port}"), "--public-url".into(), url.clone()]);
-    args.extend(extra.iter().cloned());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_qala"))
-        .args(&args)
-        .current_dir(common::repo())
-        .env("DATABASE_URL", db_url)
-        .env("QALA_LANG", "en")
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("qala serve starts");
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    loop {
-        line.clear();
-        assert!(
-            out.read_line(&mut line).unwrap() > 0,
-            "qala serve ended before serving (arguments {args:?})"
-        );
-        if line.contains("is serving on") {
-            break;
-        }
-    }
-    std::thread::spawn(move || for _ in out.lines() {});
-    (Proc(child), url)
-}
+use common::procs;
 
 /// The test CA, its CRL and the persons' keys, made by `web/tests/test-pki.mjs` into `dir`.
 fn test_pki(dir: &Path) -> serde_json::Value {
@@ -116,7 +83,7 @@ async fn sign_in_with_eds_and_sms_works_in_a_real_browser() {
         "--state-systems-url".into(),
         state_base.clone(),
     ];
-    let (_server, url) = serve(&db.url, data.path(), &extra);
+    let (_server, url) = procs::qala_serve(&db.url, data.path(), &extra);
     let artifacts = common::repo().join("target/artifacts/signin");
     let _ = std::fs::remove_dir_all(&artifacts);
     std::fs::create_dir_all(&artifacts).unwrap();

@@ -29,6 +29,39 @@ pub fn start(exe: &str, args: &[&str]) -> (Proc, String) {
     (Proc(child), addr)
 }
 
+/// `qala serve` on a free port of 127.0.0.1 over the database `db_url`, with `extra` arguments
+/// and English logs; its URL once it says it is serving (the browser tests' server).
+pub fn qala_serve(db_url: &str, data_dir: &std::path::Path, extra: &[String]) -> (Proc, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut args: Vec<String> =
+        ["--data-dir", data_dir.to_str().unwrap(), "serve", "--bind"].iter().map(|s| s.to_string()).collect();
+    args.extend([format!("127.0.0.1:{port}"), "--public-url".into(), url.clone()]);
+    args.extend(extra.iter().cloned());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_qala"))
+        .args(&args)
+        .current_dir(super::repo())
+        .env("DATABASE_URL", db_url)
+        .env("QALA_LANG", "en")
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("qala serve starts");
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "qala serve ended before serving (arguments {args:?})"
+        );
+        if line.contains("is serving on") {
+            break;
+        }
+    }
+    std::thread::spawn(move || for _ in out.lines() {});
+    (Proc(child), url)
+}
+
 pub struct Sink {
     _proc: Proc,
     pub url: String,
