@@ -176,7 +176,7 @@ async fn wrong_codes_count_and_kill_the_code_expiry_follows_the_clock() {
     let r = e.verify("10.0.0.2", DEMO_IIN, "12ab56").await;
     assert_eq!((r.status, code_of(&r)), (422, "sms_code_format".into()));
     let r = e.verify("10.0.0.2", "900515301235", "123456").await;
-    assert_eq!((r.status, code_of(&r)), (422, "iin_invalid".into()));
+    assert_eq!((r.status, code_of(&r)), (422, "invalid_iin".into()));
 }
 
 #[tokio::test]
@@ -243,7 +243,7 @@ async fn no_phone_invalid_iin_blocked_account_and_systems_down() {
     assert!(r.json()["error"]["message"].as_str().unwrap().contains("не зарегистрирован телефон"));
     for bad in ["123456789011", "90051530123", "90051530123x", ""] {
         let r = e.start("10.0.3.1", bad).await;
-        assert_eq!((r.status, code_of(&r)), (422, "iin_invalid".into()), "{bad}");
+        assert_eq!((r.status, code_of(&r)), (422, "invalid_iin".into()), "{bad}");
     }
     let r = e.post("10.0.3.1", "ru", "/api/auth/sms/start", json!({"iin": DEMO_IIN, "x": 1})).await;
     assert_eq!(r.status / 100, 4);

@@ -101,7 +101,7 @@ impl Refusal {
     /// The journal's reason.
     fn reason(&self) -> &'static str {
         match self {
-            Refusal::IinInvalid(_) => "iin_invalid",
+            Refusal::IinInvalid(_) => "invalid_iin",
             Refusal::CodeFormat => "code_format",
             Refusal::NoPhone => "no_phone",
             Refusal::TooSoon { .. } => "too_soon",

@@ -14,7 +14,6 @@ pub(super) fn owns(msg: Msg) -> bool {
             | Msg::StateBmgUnavailable
             | Msg::StateSmsUnavailable
             | Msg::StateAlsecoUnavailable
-            | Msg::IinInvalid
             | Msg::SmsNoPhone
             | Msg::SmsCodeWrong
             | Msg::SmsCodeExpired
@@ -35,7 +34,6 @@ pub(super) fn code(msg: Msg) -> &'static str {
         | Msg::StateBmgUnavailable
         | Msg::StateSmsUnavailable
         | Msg::StateAlsecoUnavailable => "state_system_unavailable",
-        Msg::IinInvalid => "iin_invalid",
         Msg::SmsNoPhone => "sms_no_phone",
         Msg::SmsCodeWrong => "sms_code_wrong",
         Msg::SmsCodeExpired => "sms_code_expired",
@@ -84,9 +82,6 @@ pub(super) fn text(msg: Msg, lang: Lang) -> &'static str {
         (Msg::StateAlsecoUnavailable, Kk) => "ALSECO биллингі жауап бермейді, кейінірек қайталаңыз",
         (Msg::StateAlsecoUnavailable, Ru) => "Биллинг ALSECO не отвечает, попробуйте позже",
         (Msg::StateAlsecoUnavailable, En) => "ALSECO billing does not answer, try later",
-        (Msg::IinInvalid, Kk) => "ЖСН дұрыс емес: 12 цифр және дұрыс бақылау цифры қажет",
-        (Msg::IinInvalid, Ru) => "Неверный ИИН: нужны 12 цифр с верной контрольной цифрой",
-        (Msg::IinInvalid, En) => "The IIN is not valid: 12 digits with a correct check digit are required",
         (Msg::SmsNoPhone, Kk) => {
             "Бұл ЖСН-ге мобильді азаматтар базасында телефон тіркелмеген; оны ЦОН-да немесе eGov-та тіркеңіз"
         }
@@ -136,7 +131,6 @@ mod tests {
             Msg::StateBmgUnavailable,
             Msg::StateSmsUnavailable,
             Msg::StateAlsecoUnavailable,
-            Msg::IinInvalid,
             Msg::SmsNoPhone,
             Msg::SmsCodeWrong,
             Msg::SmsCodeExpired,

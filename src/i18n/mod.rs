@@ -193,7 +193,6 @@ pub enum Msg {
     StateBmgUnavailable,
     StateSmsUnavailable,
     StateAlsecoUnavailable,
-    IinInvalid,
     SmsNoPhone,
     SmsCodeWrong,
     SmsCodeExpired,

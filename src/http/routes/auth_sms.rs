@@ -52,7 +52,7 @@ pub struct SmsStarted {
 fn refusal(lang: Lang, r: Refusal) -> ApiError {
     let retry = |d: std::time::Duration| d.as_secs_f64().ceil().max(1.0).to_string();
     match r {
-        Refusal::IinInvalid(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Msg::IinInvalid, lang),
+        Refusal::IinInvalid(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Msg::InvalidIin, lang),
         Refusal::CodeFormat => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, Msg::SmsCodeFormat, lang),
         Refusal::NoPhone => ApiError::new(StatusCode::NOT_FOUND, Msg::SmsNoPhone, lang),
         Refusal::TooSoon { retry_after } => {
@@ -90,7 +90,7 @@ fn service(state: &AppState) -> SmsLogin<'_> {
     responses((status = 200, body = SmsStarted),
         (status = 400, body = crate::error::ErrorBody),
         (status = 404, description = "No phone is registered for this IIN (`sms_no_phone`)", body = crate::error::ErrorBody),
-        (status = 422, description = "Not a valid IIN (`iin_invalid`)", body = crate::error::ErrorBody),
+        (status = 422, description = "Not a valid IIN (`invalid_iin`)", body = crate::error::ErrorBody),
         (status = 429, description = "A code was sent less than a minute ago, or too many codes for this IIN, phone or address (`Retry-After`)", body = crate::error::ErrorBody),
         (status = 503, description = "БМГ or the SMS gateway does not answer (`state_system_unavailable`, `Retry-After`)", body = crate::error::ErrorBody)))]
 pub async fn start(
