@@ -5,6 +5,7 @@
 //! it ends (unless it was started by `qala db start`).
 
 pub mod cluster;
+pub mod leader;
 
 use std::path::Path;
 use std::time::Duration;
