@@ -16,6 +16,8 @@ pub mod features;
 pub mod http;
 pub mod i18n;
 pub mod layers;
+// issue 16: metrics, health and readiness
+pub mod metrics;
 pub mod notify;
 pub mod policy;
 pub mod print;

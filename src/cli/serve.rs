@@ -47,6 +47,10 @@ pub struct ServeArgs {
     /// A connection idle (no request, no traffic) this long is closed, in seconds.
     #[arg(long, env = "QALA_IDLE_TIMEOUT_S", default_value_t = 60)]
     pub idle_timeout_s: u64,
+    // issue 16: readiness
+    /// `/readyz` fails when fewer MiB than this are free on the data directory's file system.
+    #[arg(long, env = "QALA_MIN_FREE_DISK_MB", default_value_t = 512)]
+    pub min_free_disk_mb: u64,
     // issue 13: notify
     #[command(flatten)]
     pub notify: NotifyArgs,
@@ -191,6 +195,7 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
         statement_timeout_s,
         request_timeout_s,
         idle_timeout_s,
+        min_free_disk_mb,
         notify,
         eds,
         state: state_systems,
@@ -262,8 +267,15 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
         .with_applications(apps)
         .with_eds_if(eds)
         .with_adapters(state_systems.adapters(db.pool.clone(), notify.sms_gateway_url.as_deref())?);
+    // issue 16: readiness measures the data directory and fails from the first shutdown signal on.
+    state.ops.configure(qala::metrics::OpsSettings {
+        data_dir: settings.data_dir.clone(),
+        min_free_disk_bytes: min_free_disk_mb.saturating_mul(1 << 20),
+    });
+    let shutdown_watch = tokio::spawn(qala::metrics::shutdown_watch(state.ops.clone()));
     let result = qala::http::serve(state, &bind).await;
     alerts.abort();
+    shutdown_watch.abort();
     let _ = stop_worker.send(());
     if let Some(worker) = worker {
         let _ = tokio::time::timeout(std::time::Duration::from_secs(10), worker).await;

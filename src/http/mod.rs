@@ -14,6 +14,8 @@ pub mod caller;
 pub mod errors;
 pub mod extract;
 pub mod limits;
+// issue 16: request metrics, /metrics, /readyz
+pub mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod serve;
@@ -103,10 +105,15 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::inbox::router())
         .merge(routes::applications::router())
         .merge(routes::open311::router())
+        // issue 16: metrics, readiness, the operations page's figures
+        .merge(metrics::router())
+        .merge(routes::status::router())
         .fallback(routes::web::fallback)
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::rate_limit))
         .layer(axum::middleware::from_fn(errors::json_errors))
-        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(state.settings.body_read_timeout));
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(state.settings.body_read_timeout))
+        // issue 16: requests by route template, status and latency
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track));
     let cors = cors(&state.settings);
     let context = axum::middleware::from_fn_with_state(state.clone(), extract::request_context);
     let plain: Router = routes.with_state(state);

@@ -14,6 +14,10 @@ use super::routes::applications as apps;
     info(title = "Qala API", description = "GIS tile and geodata server for city governments"),
     paths(
         super::healthz,
+        // issue 16: readiness, metrics, the operations page's figures
+        super::metrics::readyz,
+        super::metrics::metrics,
+        super::routes::status::status,
         super::routes::layers::list_layers,
         super::routes::layers::get_layer,
         super::routes::layers::get_feature,

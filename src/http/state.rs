@@ -123,6 +123,9 @@ pub struct SharedState {
     // issue 15: EDS
     /// The EDS verifier (NCA roots, revocation); `None` when EDS is not set up (503 on its routes).
     pub eds_verifier: Option<crate::eds::Verifier>,
+    // issue 16: metrics
+    /// Request metrics, readiness and the operations figures' settings.
+    pub ops: crate::metrics::Ops,
 }
 
 impl AppState {
@@ -145,6 +148,7 @@ impl AppState {
             adapters: crate::adapters::Adapters::default(),
             sms_login: Arc::default(),
             eds_verifier: None,
+            ops: crate::metrics::Ops::default(),
         }))
     }
 

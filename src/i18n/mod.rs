@@ -7,6 +7,8 @@
 mod applications;
 // issue 15: EDS verification
 mod eds;
+// issue 16: metrics, health and readiness
+mod ops;
 // issue 15: identity (state systems, SMS login)
 mod identity;
 // issue 15: the EDS sign-in and signed documents
@@ -212,6 +214,10 @@ pub enum Msg {
     EdsUnsupportedAlgorithm,
     EdsUnreadable,
     EdsNoContent,
+    // issue 16: operations (src/i18n/ops.rs)
+    OpsReady,
+    OpsNotReady,
+    OpsForbidden,
 }
 
 impl Msg {
@@ -316,6 +322,8 @@ impl Msg {
             m if signing::owns(m) => signing::code(m).unwrap_or("eds"),
             // issue 15: EDS verification
             m if eds::owns(m) => eds::code(m),
+            // issue 16: operations
+            m if ops::owns(m) => ops::code(m),
             // issue 15: identity (the last arm: its own file names its codes)
             m => identity::code(m),
         }
@@ -485,6 +493,8 @@ impl Msg {
             (m, l) if signing::owns(m) => signing::text(m, l),
             // issue 15: EDS verification
             (m, l) if eds::owns(m) => eds::text(m, l),
+            // issue 16: operations
+            (m, l) if ops::owns(m) => ops::text(m, l),
             // issue 15: identity
             (m, l) if identity::owns(m) => identity::text(m, l),
             // Applications (issue 13): their own catalogue.

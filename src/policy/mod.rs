@@ -17,10 +17,13 @@
 pub mod applications;
 mod checks;
 mod documents;
+// issue 16: metrics
+mod ops;
 mod users;
 
 pub use checks::{journal_refusal, parse_fid, readable, visible_feature, writable, write_refused};
 pub use documents::may_see_staff;
+pub use ops::{OpsRefusal, may_read_operations};
 pub use users::{NotManaged, may_manage};
 
 use chrono::{DateTime, Utc};
@@ -48,8 +51,8 @@ impl Access {
 }
 
 /// The roles Qala knows. `admin` is the system administrator; `org_admin` manages the users of
-/// its organisation.
-pub const ROLES: &[&str] = &["viewer", "editor", "reviewer", "applicant", "org_admin", "admin"];
+/// its organisation; `monitoring` reads the operations figures (`/metrics`, a scraper's account).
+pub const ROLES: &[&str] = &["viewer", "editor", "reviewer", "applicant", "org_admin", "admin", "monitoring"];
 
 /// A grant that applies to a user (through its role, organisation, department or itself).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

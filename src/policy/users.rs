@@ -7,7 +7,7 @@ use super::Caller;
 pub enum NotManaged {
     /// The user is outside the caller's organisation (answered like a missing user).
     OutOfScope,
-    /// The user has a role the caller may not manage (`admin`, `org_admin`).
+    /// The user has a role the caller may not manage (`admin`, `org_admin`, `monitoring`).
     RoleAbove,
     /// The caller administers nobody.
     NotAnAdmin,
@@ -28,7 +28,8 @@ pub fn may_manage(actor: &Caller, roles: &[String], org: Option<&str>) -> Result
     if org != Some(own_org) {
         return Err(NotManaged::OutOfScope);
     }
-    if roles.iter().any(|r| r == "admin" || r == "org_admin") {
+    // `monitoring` reads the whole server's operations figures: a system role, like `admin`.
+    if roles.iter().any(|r| r == "admin" || r == "org_admin" || r == "monitoring") {
         return Err(NotManaged::RoleAbove);
     }
     Ok(())

@@ -52,6 +52,31 @@ pub struct TileKey {
 pub struct TileService {
     pool: PgPool,
     cache: Option<moka::future::Cache<TileKey, Arc<Tile>>>,
+    // issue 16: metrics
+    counts: Arc<CacheCounts>,
+}
+
+/// Tiles answered from the cache and rendered, and bytes handed out (issue 16: metrics).
+#[derive(Debug, Default)]
+struct CacheCounts {
+    hits: std::sync::atomic::AtomicU64,
+    misses: std::sync::atomic::AtomicU64,
+    bytes_served: std::sync::atomic::AtomicU64,
+}
+
+/// The tile cache's figures at one moment (`/metrics`, the operations page).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct CacheFigures {
+    /// Tiles answered from the cache (including requests that waited for the same tile).
+    pub hits: u64,
+    /// Tiles rendered because they were not cached (every tile when the cache is off).
+    pub misses: u64,
+    /// Bytes of MVT handed to requests (before HTTP compression).
+    pub bytes_served: u64,
+    pub entries: u64,
+    /// The cache's weighed size in bytes, and its bound (0: no cache).
+    pub bytes: u64,
+    pub capacity_bytes: u64,
 }
 
 impl TileService {
@@ -68,7 +93,24 @@ impl TileService {
                 .support_invalidation_closures()
                 .build()
         });
-        TileService { pool, cache }
+        TileService { pool, cache, counts: Arc::default() }
+    }
+
+    /// The cache's counters and size now.
+    pub fn cache_figures(&self) -> CacheFigures {
+        use std::sync::atomic::Ordering::Relaxed;
+        let (entries, bytes, capacity_bytes) = match &self.cache {
+            Some(c) => (c.entry_count(), c.weighted_size(), c.policy().max_capacity().unwrap_or(0)),
+            None => (0, 0, 0),
+        };
+        CacheFigures {
+            hits: self.counts.hits.load(Relaxed),
+            misses: self.counts.misses.load(Relaxed),
+            bytes_served: self.counts.bytes_served.load(Relaxed),
+            entries,
+            bytes,
+            capacity_bytes,
+        }
     }
 
     /// The tile of `layers` (already filtered by the access policy) at `coord`, all features.
@@ -93,10 +135,19 @@ impl TileService {
             layers: layers.iter().map(|(l, s)| format!("{}{}", l.id, s.cache_suffix())).collect(),
             coord,
         };
-        match &self.cache {
-            Some(cache) => cache.try_get_with(key, render(&self.pool, layers, coord)).await,
-            None => render(&self.pool, layers, coord).await.map_err(Arc::new),
-        }
+        use std::sync::atomic::Ordering::Relaxed;
+        let (tile, fresh) = match &self.cache {
+            Some(cache) => {
+                let entry = cache.entry(key).or_try_insert_with(render(&self.pool, layers, coord)).await?;
+                let fresh = entry.is_fresh();
+                (entry.into_value(), fresh)
+            }
+            None => (render(&self.pool, layers, coord).await.map_err(Arc::new)?, true),
+        };
+        let counter = if fresh { &self.counts.misses } else { &self.counts.hits };
+        counter.fetch_add(1, Relaxed);
+        self.counts.bytes_served.fetch_add(tile.bytes.len() as u64, Relaxed);
+        Ok(tile)
     }
 
     /// Whether the tile of `layers` at `coord` is in the cache (evicted tiles are not).

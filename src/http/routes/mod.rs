@@ -32,6 +32,8 @@ pub mod print;
 pub mod records;
 pub mod search;
 pub mod signatures;
+// issue 16: the operations page's figures
+pub mod status;
 pub mod styles;
 pub mod terrain;
 pub mod tiles;
