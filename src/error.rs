@@ -97,6 +97,15 @@ impl ApiError {
 
     /// [`ApiError::database`] of a shared error (e.g. one rendering merged for several requests).
     pub fn database_ref(lang: Lang, e: &sqlx::Error) -> Self {
+        // issue 16: a statement cancelled by `statement_timeout` (SQLSTATE 57014): one heavy
+        // request was stopped so that it cannot starve the others; 503, try again (or ask less).
+        if let sqlx::Error::Database(d) = e
+            && d.code().as_deref() == Some("57014")
+        {
+            tracing::warn!(error = %e, "a statement was cancelled by its timeout");
+            return Self::new(StatusCode::SERVICE_UNAVAILABLE, Msg::StatementTimeout, lang)
+                .with_header(axum::http::header::RETRY_AFTER, "5");
+        }
         if is_unavailable(e) {
             tracing::error!(error = %e, "database unavailable");
             Self::new(StatusCode::SERVICE_UNAVAILABLE, Msg::DatabaseUnavailable, lang)

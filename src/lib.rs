@@ -8,6 +8,7 @@
 pub mod adapters;
 pub mod applications;
 pub mod auth;
+pub mod backup;
 pub mod config;
 pub mod db;
 pub mod eds;
@@ -16,11 +17,16 @@ pub mod features;
 pub mod http;
 pub mod i18n;
 pub mod layers;
+// issue 16: maintenance windows
+pub mod maintenance;
 // issue 16: metrics, health and readiness
 pub mod metrics;
 pub mod notify;
 pub mod policy;
 pub mod print;
+// issue 16: security monitoring and the quarterly usage report
+pub mod reports;
+pub mod security;
 pub mod signatures;
 pub mod tiles;
 pub mod web;

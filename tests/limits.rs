@@ -574,3 +574,388 @@ async fn callers_mistakes_in_documents_are_400s_in_json() {
         call(&app, "GET", &format!("/api/documents/{}", ok.header("qala-document")), &[], vec![]).await;
     assert_eq!(record.json()["status"], "valid");
 }
+
+// issue 16: limits under abuse. Each limit hit on purpose answers its 4xx (or 408/503) with the
+// message in the caller's language (and `Retry-After` where waiting helps), and the server keeps
+// answering others: `/healthz` and a tile after each.
+
+/// The tile of places over the centre of Almaty at zoom 10.
+const TILE: &str = "/tiles/places/10/730/375.mvt";
+
+async fn still_serving(app: &axum::Router, case: &str) {
+    let h = call(app, "GET", "/healthz", &[], vec![]).await;
+    assert_eq!(h.status, 200, "{case}: health {}", h.text());
+    let t = call(app, "GET", TILE, &[], vec![]).await;
+    assert!(t.status == 200 || t.status == 204, "{case}: tile {} {}", t.status, t.text());
+}
+
+fn lang_of(l: &str) -> qala::i18n::Lang {
+    qala::i18n::Lang::parse(l).unwrap()
+}
+
+#[tokio::test]
+async fn each_rate_limit_class_answers_429_with_retry_after_in_the_callers_language() {
+    use qala::http::limits::{LimitClock, Rate, RateLimitSettings};
+    let db = test_db().await;
+    let layers = vec![places_layer(true)];
+    sync_layers(&db.pool, &layers).await;
+    user(&db, "ed", &["editor"], None, None).await;
+    user(&db, "ed2", &["editor"], None, None).await;
+    let fid = place(&db, "Quota").await;
+    let one = Rate { per_minute: 1, burst: 1 };
+    let json_ct = ("content-type", "application/json".to_string());
+    let geo = ("content-type", "application/geo+json".to_string());
+    let feature = json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [76.93, 43.24]},
+                         "properties": {"name": "n", "floors": 1}})
+    .to_string()
+    .into_bytes();
+    // (class, language, method, path, headers, body)
+    type Case = (&'static str, &'static str, &'static str, String, Vec<(&'static str, String)>, Vec<u8>);
+    let cases: Vec<Case> = vec![
+        ("login", "kk", "POST", "/api/auth/login".into(), vec![json_ct.clone()], b"{}".to_vec()),
+        ("basic", "ru", "GET", "/ogc/collections".into(), vec![basic("nobody")], vec![]),
+        ("print", "en", "POST", "/api/print".into(), vec![json_ct.clone()], b"{}".to_vec()),
+        ("passport", "kk", "GET", format!("/api/layers/places/items/{fid}/passport.pdf?x=1"), vec![], vec![]),
+        ("verify_upload", "ru", "POST", "/verify/ABCD-EFGH-JKMN".into(), vec![json_ct.clone()], vec![1]),
+        ("export", "en", "GET", "/ogc/collections/places/export?format=csv".into(), vec![], vec![]),
+        ("search", "kk", "GET", "/api/search?q=Quota".into(), vec![], vec![]),
+        (
+            "write",
+            "ru",
+            "POST",
+            "/ogc/collections/places/items".into(),
+            vec![basic("ed"), geo.clone()],
+            feature.clone(),
+        ),
+    ];
+    for (class, l, method, path, mut headers, body) in cases {
+        let clock = LimitClock::manual();
+        let mut limits = RateLimitSettings { clock: clock.clone(), ..Default::default() };
+        match class {
+            "login" => limits.login = one,
+            "basic" => limits.basic = one,
+            "print" => limits.print = one,
+            "passport" => limits.passport = one,
+            "verify_upload" => limits.verify_upload = one,
+            "export" => limits.export = one,
+            "search" => limits.search = one,
+            _ => limits.write = one,
+        }
+        let app = app(&db.pool, layers.clone(), HttpSettings { rate_limits: limits, ..Default::default() });
+        headers.push(("accept-language", l.to_string()));
+        let first = call(&app, method, &path, &headers, body.clone()).await;
+        assert_ne!(first.status, 429, "{class}: the first is within the quota: {}", first.text());
+        let over = call(&app, method, &path, &headers, body.clone()).await;
+        assert_eq!(over.status, 429, "{class}: {}", over.text());
+        assert_eq!(over.json()["error"]["code"], "too_many_requests", "{class}");
+        assert_eq!(
+            over.json()["error"]["message"],
+            qala::i18n::Msg::TooManyRequests.text(lang_of(l)),
+            "{class}: in the caller's language"
+        );
+        assert_eq!(over.header("retry-after"), "60", "{class}: one a minute, the next in 60 s");
+        still_serving(&app, class).await;
+        clock.advance(Duration::from_secs(60));
+        let again = call(&app, method, &path, &headers, body).await;
+        assert_ne!(again.status, 429, "{class}: the quota refills on the clock");
+    }
+
+    // Writes are counted per account too: the same credentials from another address are refused,
+    // another account from a third address writes.
+    let clock = LimitClock::manual();
+    let limits = RateLimitSettings { write: Rate { per_minute: 2, burst: 2 }, clock, ..Default::default() };
+    let app = app(&db.pool, layers.clone(), HttpSettings { rate_limits: limits, ..Default::default() });
+    let w = |ip: &'static str, who: &'static str| {
+        let (app, body, geo) = (app.clone(), feature.clone(), geo.clone());
+        async move {
+            common::call_from(
+                &app,
+                Some(ip),
+                "POST",
+                "/ogc/collections/places/items",
+                &[basic(who), geo],
+                body,
+            )
+            .await
+        }
+    };
+    assert_eq!(w("192.0.2.1", "ed").await.status, 201);
+    assert_eq!(w("192.0.2.1", "ed").await.status, 201);
+    assert_eq!(w("192.0.2.2", "ed").await.status, 429, "the account's quota is spent");
+    assert_eq!(w("192.0.2.3", "ed2").await.status, 201, "another account has its own");
+}
+
+#[tokio::test]
+async fn oversized_deep_and_complex_inputs_are_refused_with_the_limit_named() {
+    let db = test_db().await;
+    let layers = vec![places_layer(true)];
+    sync_layers(&db.pool, &layers).await;
+    user(&db, "ed", &["editor"], None, None).await;
+    user(&db, "root", &["admin"], None, None).await;
+    let app = app(&db.pool, layers, HttpSettings::default());
+    let geo = ("content-type", "application/geo+json".to_string());
+    let json_ct = ("content-type", "application/json".to_string());
+    let big = {
+        let mut b = br#"{"type": "Feature", "properties": {"name": ""#.to_vec();
+        b.extend(std::iter::repeat_n(b'x', 3 << 20));
+        b.extend(br#""}}"#);
+        b
+    };
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000)).into_bytes();
+    let deep_object = format!("{}1{}", r#"{"a":"#.repeat(10_000), "}".repeat(10_000)).into_bytes();
+    let points: Vec<[f64; 2]> = (0..=qala::features::geojson::MAX_VERTICES)
+        .map(|i| [76.9 + (i % 1000) as f64 * 1e-5, 43.2])
+        .collect();
+    let many = json!({"type": "Feature", "geometry": {"type": "MultiPoint", "coordinates": points},
+                      "properties": {"name": "many", "floors": 1}})
+    .to_string()
+    .into_bytes();
+    assert!(many.len() < qala::http::limits::MAX_BODY_BYTES, "the vertices, not the size, are refused");
+    let long_filter = qala::features::query::urlencode(&format!("name = '{}'", "ж".repeat(9000)));
+    // (case, language, method, path, headers, body, status, code, words of the message)
+    type Case = (
+        &'static str,
+        &'static str,
+        &'static str,
+        String,
+        Vec<(&'static str, String)>,
+        Vec<u8>,
+        u16,
+        &'static str,
+        &'static str,
+    );
+    let items = "/ogc/collections/places/items".to_string();
+    let cases: Vec<Case> = vec![
+        (
+            "feature body over 2 MiB",
+            "ru",
+            "POST",
+            items.clone(),
+            vec![basic("ed"), geo.clone()],
+            big.clone(),
+            413,
+            "body_too_large",
+            "Тело запроса слишком большое",
+        ),
+        (
+            "login body over 2 MiB",
+            "kk",
+            "POST",
+            "/api/auth/login".into(),
+            vec![json_ct.clone()],
+            big.clone(),
+            413,
+            "payload_too_large",
+            "",
+        ),
+        (
+            "maintenance body over 64 KiB",
+            "en",
+            "POST",
+            "/api/admin/maintenance".into(),
+            vec![basic("root"), json_ct.clone()],
+            big.clone(),
+            413,
+            "payload_too_large",
+            "",
+        ),
+        (
+            "10,000 nested arrays",
+            "en",
+            "POST",
+            items.clone(),
+            vec![basic("ed"), geo.clone()],
+            deep.clone(),
+            400,
+            "bad_request",
+            "recursion limit",
+        ),
+        (
+            "10,000 nested objects",
+            "en",
+            "POST",
+            items.clone(),
+            vec![basic("ed"), geo.clone()],
+            deep_object.clone(),
+            400,
+            "bad_request",
+            "recursion limit",
+        ),
+        (
+            "10,000 nested arrays at login",
+            "ru",
+            "POST",
+            "/api/auth/login".into(),
+            vec![json_ct.clone()],
+            deep.clone(),
+            400,
+            "bad_request",
+            "recursion limit",
+        ),
+        (
+            "more vertices than MAX_VERTICES",
+            "en",
+            "POST",
+            items.clone(),
+            vec![basic("ed"), geo.clone()],
+            many,
+            422,
+            "invalid_feature",
+            "100000 vertices",
+        ),
+        (
+            "CQL2 filter over 16 KiB",
+            "kk",
+            "GET",
+            format!("{items}?filter={long_filter}"),
+            vec![],
+            vec![],
+            400,
+            "filter_too_long",
+            "Сүзгі тым ұзын",
+        ),
+    ];
+    for (case, l, method, path, mut headers, body, status, code, words) in cases {
+        headers.push(("accept-language", l.to_string()));
+        let r = call(&app, method, &path, &headers, body).await;
+        assert_eq!(r.status, status, "{case}: {}", &r.text()[..r.text().len().min(500)]);
+        let e = &r.json()["error"];
+        assert_eq!(e["code"], code, "{case}: {e}");
+        let whole = format!("{} {}", e["message"], e["details"]);
+        assert!(whole.contains(words), "{case}: {whole}");
+        still_serving(&app, case).await;
+    }
+    assert_eq!(count(&db, "SELECT count(*) FROM features").await, 0, "nothing was written");
+}
+
+/// Reads from `s` until the server closes it or `within` passes; the bytes read and whether it
+/// closed.
+async fn read_until_closed(s: &mut tokio::net::TcpStream, within: Duration) -> (String, bool) {
+    use tokio::io::AsyncReadExt;
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        match tokio::time::timeout_at(deadline, s.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => return (String::from_utf8_lossy(&out).into_owned(), true),
+            Ok(Ok(n)) => out.extend_from_slice(&buf[..n]),
+            Err(_) => return (String::from_utf8_lossy(&out).into_owned(), false),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_served_process_cuts_slow_clients_and_cancels_heavy_statements_while_serving_others() {
+    use tokio::io::AsyncWriteExt;
+    use tokio::net::TcpStream;
+    let db = test_db().await;
+    let data = tempfile::tempdir().unwrap();
+    let extra: Vec<String> =
+        ["--statement-timeout-s", "1", "--request-timeout-s", "3"].iter().map(|s| s.to_string()).collect();
+    let (_server, url) = common::procs::qala_serve(&db.url, data.path(), &extra);
+    let addr = url.trim_start_matches("http://").to_string();
+    let client = reqwest::Client::new();
+    let get =
+        |path: &str, lang: &str| client.get(format!("{url}{path}")).header("accept-language", lang).send();
+    assert_eq!(get("/healthz", "en").await.unwrap().status(), 200);
+
+    // Slow headers (slowloris): a header line every half second, never the blank line. The
+    // server's header timeout (10 s) closes the connection whatever trickles in.
+    let slowloris = tokio::spawn({
+        let addr = addr.clone();
+        async move {
+            let started = std::time::Instant::now();
+            let mut s = TcpStream::connect(&addr).await.unwrap();
+            s.write_all(b"GET /healthz HTTP/1.1\r\nHost: qala\r\n").await.unwrap();
+            loop {
+                if started.elapsed() > Duration::from_secs(25) {
+                    return None;
+                }
+                if s.write_all(b"X-Slow: 1\r\n").await.is_err() {
+                    return Some(started.elapsed());
+                }
+                let (_, closed) = read_until_closed(&mut s, Duration::from_millis(500)).await;
+                if closed {
+                    return Some(started.elapsed());
+                }
+            }
+        }
+    });
+
+    // A body trickled a byte at a time: the request timeout (3 s) answers 408 in Russian.
+    let mut s = TcpStream::connect(&addr).await.unwrap();
+    s.write_all(
+        b"POST /api/auth/login HTTP/1.1\r\nHost: qala\r\nAccept-Language: ru\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{",
+    )
+    .await
+    .unwrap();
+    let started = std::time::Instant::now();
+    let trickle = async {
+        for _ in 0..40 {
+            if s.write_all(b" ").await.is_err() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    };
+    let _ = tokio::time::timeout(Duration::from_secs(5), trickle).await;
+    let (answer, _) = read_until_closed(&mut s, Duration::from_secs(5)).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("Запрос выполнялся слишком долго"), "{answer}");
+    assert!(
+        started.elapsed() < Duration::from_secs(9),
+        "cut by the request timeout, {:?}",
+        started.elapsed()
+    );
+    assert_eq!(get("/healthz", "en").await.unwrap().status(), 200);
+
+    // A heavy request: its query waits (here on a lock held by the test) until PostgreSQL cancels
+    // it at the statement timeout (1 s); meanwhile others are answered.
+    let mut lock = db.pool.begin().await.unwrap();
+    sqlx::query("LOCK TABLE features IN ACCESS EXCLUSIVE MODE").execute(&mut *lock).await.unwrap();
+    let heavy = tokio::spawn(get("/ogc/collections/buildings/items?limit=1000", "kk"));
+    let waiting = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+                   AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()";
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while count(&db, waiting).await < 1 {
+        assert!(tokio::time::Instant::now() < deadline, "the heavy query never started");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let during = get("/healthz", "en").await.unwrap();
+    assert_eq!(during.status(), 200, "others are served while the heavy query runs");
+    assert_eq!(get("/api/maintenance", "en").await.unwrap().status(), 200);
+    let r = heavy.await.unwrap().unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.headers()["retry-after"], "5");
+    let body: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(body["error"]["code"], "statement_timeout", "{body}");
+    assert_eq!(body["error"]["message"], qala::i18n::Msg::StatementTimeout.text(qala::i18n::Lang::Kk));
+    lock.commit().await.unwrap();
+    assert_eq!(count(&db, waiting).await, 0, "the cancelled statement holds nothing");
+    let tile = get("/tiles/buildings/10/730/375.mvt", "en").await.unwrap().status().as_u16();
+    assert!(tile == 200 || tile == 204, "{tile}");
+
+    // Logins at the server's own quota (burst 10): the address is answered 429 with Retry-After.
+    let mut refused = None;
+    for _ in 0..15 {
+        let r = client
+            .post(format!("{url}/api/auth/login"))
+            .header("content-type", "application/json")
+            .header("accept-language", "kk")
+            .body(json!({"login": "nobody", "password": "guess"}).to_string())
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 429 {
+            refused = Some(r);
+            break;
+        }
+    }
+    let refused = refused.expect("logins are limited");
+    assert!(refused.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+    assert_eq!(get("/healthz", "en").await.unwrap().status(), 200);
+
+    let closed_after = slowloris.await.unwrap().expect("the slow headers' connection is closed");
+    assert!(closed_after < Duration::from_secs(15), "{closed_after:?}");
+    assert_eq!(get("/healthz", "en").await.unwrap().status(), 200);
+}

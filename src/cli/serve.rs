@@ -60,6 +60,9 @@ pub struct ServeArgs {
     // issue 15: adapters (the state systems)
     #[command(flatten)]
     pub state: StateArgs,
+    // issue 16: HTTPS (--tls-cert, --tls-key, --http-redirect-bind)
+    #[command(flatten)]
+    pub tls: super::tls::TlsArgs,
 }
 
 /// The state systems (ИС АР, ГБД ФЛ, ГБД ЮЛ, ГБД РН, БМГ, ALSECO; SMS is `--sms-gateway-url`).
@@ -199,8 +202,12 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
         notify,
         eds,
         state: state_systems,
+        tls,
     } = args;
 
+    let serve_options = tls.options();
+    // issue 16: with TLS and no --public-url, clients reach https://BIND.
+    let public_url = public_url.or_else(|| serve_options.tls.as_ref().map(|_| format!("https://{bind}")));
     let public_url = qala::http::state::public_url_of(public_url.as_deref(), &bind)?;
     let trusted_proxies = qala::http::state::parse_networks(&trusted_proxies)?;
     let layers = super::load_catalog(settings)?;
@@ -246,7 +253,11 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
             let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
             loop {
                 tick.tick().await;
-                if let Err(e) = qala::applications::alerts::run_once(&pool, &apps, &url, apps.now()).await {
+                // issue 16: one server at a time runs the pass (the others skip this minute's).
+                let pass = qala::db::leader::run_exclusive(&pool, qala::applications::alerts::LOCK, async {
+                    qala::applications::alerts::run_once(&pool, &apps, &url, apps.now()).await
+                });
+                if let Ok(Some(Err(e))) | Err(e) = pass.await {
                     tracing::warn!(error = %e, "deadline alerts: the pass failed; the next one retries");
                 }
             }
@@ -273,7 +284,10 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
         min_free_disk_bytes: min_free_disk_mb.saturating_mul(1 << 20),
     });
     let shutdown_watch = tokio::spawn(qala::metrics::shutdown_watch(state.ops.clone()));
-    let result = qala::http::serve(state, &bind).await;
+    // issue 16: every server reloads the maintenance windows when any announces or cancels one.
+    let maintenance = qala::maintenance::listen(db.pool.clone(), state.maintenance.clone()).await?;
+    let result = qala::http::serve_with(state, &bind, serve_options).await;
+    maintenance.abort();
     alerts.abort();
     shutdown_watch.abort();
     let _ = stop_worker.send(());

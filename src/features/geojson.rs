@@ -2,7 +2,9 @@
 //! type against the layer's, the nesting of its coordinates, and how many numbers each position
 //! carries against the dimensions the layer accepts (`xy` by default; `xyz` when its file says so,
 //! the height then being dropped on storage; never a fourth, since GeoJSON has no measure).
-//! Validity, the extent and the CRS are PostGIS's (see `edit.rs`).
+//! Validity, the extent and the CRS are PostGIS's (see `edit.rs`). A geometry has at most
+//! [`MAX_VERTICES`] positions (issue 16: one write cannot make PostGIS validate and index millions
+//! of them); geometry literals of CQL2 filters are bounded by the filter's size (`limits.rs`).
 //!
 //! ```
 //! use qala::features::geojson::check;
@@ -15,6 +17,9 @@
 use serde_json::Value;
 
 use crate::layers::catalog::{Dimensions, GeometryType};
+
+/// The most positions (vertices) one written geometry may have.
+pub const MAX_VERTICES: usize = 100_000;
 
 /// The GeoJSON types a layer of `g` holds, upper-case as PostGIS names them.
 pub fn wanted(g: GeometryType) -> [&'static str; 2] {
@@ -77,6 +82,7 @@ pub fn check(geometry: &Value, g: GeometryType, dims: Dimensions) -> Result<(), 
 struct Sizes {
     min: Option<usize>,
     max: Option<usize>,
+    count: usize,
 }
 
 fn walk(v: &Value, depth: usize, min_positions: usize, sizes: &mut Sizes) -> Result<(), String> {
@@ -89,6 +95,12 @@ fn walk(v: &Value, depth: usize, min_positions: usize, sizes: &mut Sizes) -> Res
         }
         sizes.min = Some(sizes.min.map_or(items.len(), |m| m.min(items.len())));
         sizes.max = Some(sizes.max.map_or(items.len(), |m| m.max(items.len())));
+        sizes.count += 1;
+        if sizes.count > MAX_VERTICES {
+            return Err(format!(
+                "has more than {MAX_VERTICES} vertices, the limit of one geometry (MAX_VERTICES)"
+            ));
+        }
         return Ok(());
     }
     let least = if depth == 1 { min_positions } else { 1 };
@@ -125,6 +137,9 @@ mod tests {
         );
         let crs = json!({"type": "Point", "coordinates": [0, 0], "crs": {}});
         assert!(check(&crs, GeometryType::Point, Dimensions::Xy).unwrap_err().contains("Content-Crs"));
+        let many: Vec<[f64; 2]> = (0..=MAX_VERTICES).map(|i| [i as f64, 0.0]).collect();
+        let many = json!({"type": "MultiPoint", "coordinates": many});
+        assert!(check(&many, GeometryType::Point, Dimensions::Xy).unwrap_err().contains("100000 vertices"));
         let text = json!({"type": "Point", "coordinates": ["0", "0"]});
         assert!(check(&text, GeometryType::Point, Dimensions::Xy).unwrap_err().contains("not a GeoJSON"));
     }

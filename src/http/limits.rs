@@ -1,5 +1,5 @@
-//! Rate limits on the expensive routes: per client address and per account (429 with
-//! `Retry-After`).
+//! Rate limits on the expensive routes and on writes: per client address and per account (429
+//! with `Retry-After`).
 //!
 //! A request is sorted into a [`RouteClass`] by method and path ([`RouteClass::of`], pure); each
 //! class has a quota per minute with a burst, kept by `governor` (GCRA) for the client's address
@@ -27,6 +27,10 @@ use super::state::AppState;
 use crate::error::ApiError;
 use crate::i18n::Msg;
 
+/// The largest request body a route takes unless it sets its own (`DefaultBodyLimit` on the whole
+/// router; uploads, verification and applications' files declare theirs): 2 MiB, 413 beyond.
+pub const MAX_BODY_BYTES: usize = 2 << 20;
+
 /// The routes that are limited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RouteClass {
@@ -45,6 +49,10 @@ pub enum RouteClass {
     Export,
     /// `GET /api/search`.
     Search,
+    /// A write (POST, PUT, PATCH, DELETE) of features (`/ogc/collections/...`: items, their
+    /// attachments, restores) or of applications (`/api/applications/...`: drafts, actions, files,
+    /// objects). Generous: a specialist editing all day stays under it, a script flooding does not.
+    Write,
 }
 
 impl RouteClass {
@@ -66,11 +74,15 @@ impl RouteClass {
             ("POST", ["verify", _]) => Some(RouteClass::VerifyUpload),
             ("GET" | "HEAD", ["ogc", "collections", _, "export"]) => Some(RouteClass::Export),
             ("GET" | "HEAD", ["api", "search"]) => Some(RouteClass::Search),
+            ("POST" | "PUT" | "PATCH" | "DELETE", ["ogc", "collections", _, "items", ..]) => {
+                Some(RouteClass::Write)
+            }
+            ("POST" | "PUT" | "PATCH" | "DELETE", ["api", "applications", ..]) => Some(RouteClass::Write),
             _ => None,
         }
     }
 
-    const ALL: [RouteClass; 7] = [
+    const ALL: [RouteClass; 8] = [
         RouteClass::Login,
         RouteClass::Basic,
         RouteClass::Print,
@@ -78,6 +90,7 @@ impl RouteClass {
         RouteClass::VerifyUpload,
         RouteClass::Export,
         RouteClass::Search,
+        RouteClass::Write,
     ];
 }
 
@@ -99,6 +112,8 @@ pub struct RateLimitSettings {
     pub verify_upload: Rate,
     pub export: Rate,
     pub search: Rate,
+    /// Writes of features and applications.
+    pub write: Rate,
     /// The clock the limits run on (a manual one in tests).
     pub clock: LimitClock,
 }
@@ -114,6 +129,7 @@ impl Default for RateLimitSettings {
             verify_upload: none,
             export: none,
             search: none,
+            write: none,
             clock: LimitClock::real(),
         }
     }
@@ -131,6 +147,8 @@ impl RateLimitSettings {
             verify_upload: Rate { per_minute: 20, burst: 10 },
             export: Rate { per_minute: 10, burst: 5 },
             search: Rate { per_minute: 600, burst: 100 },
+            // Ten writes a second on average, 120 at once (a QGIS session saving its edits).
+            write: Rate { per_minute: 600, burst: 120 },
             clock: LimitClock::real(),
         }
     }
@@ -146,6 +164,7 @@ impl RateLimitSettings {
             RouteClass::VerifyUpload => self.verify_upload,
             RouteClass::Export => self.export,
             RouteClass::Search => self.search,
+            RouteClass::Write => self.write,
         }
     }
 }
@@ -334,5 +353,13 @@ mod tests {
         assert_eq!(RouteClass::of(&Method::GET, "/verify/ABC"), None);
         assert_eq!(RouteClass::of(&Method::POST, "/api/auth/login"), Some(RouteClass::Login));
         assert_eq!(RouteClass::of(&Method::GET, "/api/search"), Some(RouteClass::Search));
+        assert_eq!(RouteClass::of(&Method::POST, "/ogc/collections/b/items"), Some(RouteClass::Write));
+        assert_eq!(RouteClass::of(&Method::DELETE, "/ogc/collections/b/items/7"), Some(RouteClass::Write));
+        assert_eq!(
+            RouteClass::of(&Method::POST, "/ogc/collections/b/items/7/attachments"),
+            Some(RouteClass::Write)
+        );
+        assert_eq!(RouteClass::of(&Method::POST, "/api/applications/7/actions"), Some(RouteClass::Write));
+        assert_eq!(RouteClass::of(&Method::GET, "/ogc/collections/b/items"), None);
     }
 }

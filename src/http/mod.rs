@@ -16,10 +16,13 @@ pub mod extract;
 pub mod limits;
 // issue 16: request metrics, /metrics, /readyz
 pub mod metrics;
+// issue 16: read-only during maintenance windows
+pub mod maintenance;
 pub mod openapi;
 pub mod routes;
 pub mod serve;
 pub mod state;
+pub mod tls;
 
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -29,7 +32,7 @@ use tower_http::trace::TraceLayer;
 
 pub use extract::{ClientAddr, PublicUrl, ReqLang, client_addr};
 pub use openapi::openapi;
-pub use serve::{serve, serve_listener};
+pub use serve::{ServeOptions, serve, serve_listener, serve_with};
 pub use state::{AppState, HttpSettings};
 
 use crate::error::ApiError;
@@ -108,8 +111,18 @@ pub fn app(state: AppState) -> Router {
         // issue 16: metrics, readiness, the operations page's figures
         .merge(metrics::router())
         .merge(routes::status::router())
+        // issue 16: maintenance windows
+        .merge(routes::maintenance::router())
+        // issue 16: security incidents
+        .merge(routes::incidents::router())
+        .merge(routes::reports::router())
         .fallback(routes::web::fallback)
+        // issue 16: a body limit for every route that has not its own
+        .layer(axum::extract::DefaultBodyLimit::max(limits::MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::rate_limit))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), maintenance::read_only))
+        // issue 16: credentials' addresses and refusals for the security monitoring
+        .layer(axum::middleware::from_fn_with_state(state.clone(), routes::incidents::watch))
         .layer(axum::middleware::from_fn(errors::json_errors))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(state.settings.body_read_timeout))
         // issue 16: requests by route template, status and latency

@@ -123,9 +123,15 @@ pub struct SharedState {
     // issue 15: EDS
     /// The EDS verifier (NCA roots, revocation); `None` when EDS is not set up (503 on its routes).
     pub eds_verifier: Option<crate::eds::Verifier>,
+    // issue 16: security monitoring
+    /// What requests tell the security monitoring (credentials' addresses, refusals).
+    pub security: crate::security::Watch,
     // issue 16: metrics
     /// Request metrics, readiness and the operations figures' settings.
     pub ops: crate::metrics::Ops,
+    // issue 16: maintenance windows
+    /// The maintenance windows not over (cached; read-only during one).
+    pub maintenance: crate::maintenance::Schedule,
 }
 
 impl AppState {
@@ -140,6 +146,7 @@ impl AppState {
             terrain: crate::tiles::terrain::TerrainService::new(pool.clone()),
             fonts: crate::tiles::fonts::Fonts::load(&settings.fonts_dir),
             auth: crate::auth::AuthService::new(pool.clone()),
+            maintenance: crate::maintenance::Schedule::new(pool.clone(), crate::maintenance::DEFAULT_TTL),
             limits: RateLimits::new(&settings.rate_limits),
             pool,
             catalog: Arc::new(RwLock::new(Arc::new(catalog))),
@@ -148,6 +155,7 @@ impl AppState {
             adapters: crate::adapters::Adapters::default(),
             sms_login: Arc::default(),
             eds_verifier: None,
+            security: crate::security::Watch::default(),
             ops: crate::metrics::Ops::default(),
         }))
     }

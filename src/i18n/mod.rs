@@ -7,8 +7,12 @@
 mod applications;
 // issue 15: EDS verification
 mod eds;
+// issue 16: maintenance windows and limits
+mod maintenance;
 // issue 16: metrics, health and readiness
 mod ops;
+// issue 16: security monitoring and the usage report
+mod security;
 // issue 15: identity (state systems, SMS login)
 mod identity;
 // issue 15: the EDS sign-in and signed documents
@@ -218,6 +222,20 @@ pub enum Msg {
     OpsReady,
     OpsNotReady,
     OpsForbidden,
+    // issue 16: security monitoring and the usage report (src/i18n/security.rs)
+    IncidentNotFound,
+    IncidentClosed,
+    QuarterInvalid,
+    ReportFormatInvalid,
+    // issue 16: maintenance windows (src/i18n/maintenance.rs)
+    MaintenanceReadOnly,
+    MaintenanceTooSoon,
+    MaintenanceTooLong,
+    MaintenanceOverlap,
+    MaintenanceEndsBeforeStart,
+    MaintenanceMessageMissing,
+    MaintenanceNotFound,
+    StatementTimeout,
 }
 
 impl Msg {
@@ -324,6 +342,9 @@ impl Msg {
             m if eds::owns(m) => eds::code(m),
             // issue 16: operations
             m if ops::owns(m) => ops::code(m),
+            m if security::owns(m) => security::code(m),
+            // issue 16: maintenance windows and limits
+            m if maintenance::owns(m) => maintenance::code(m),
             // issue 15: identity (the last arm: its own file names its codes)
             m => identity::code(m),
         }
@@ -495,6 +516,9 @@ impl Msg {
             (m, l) if eds::owns(m) => eds::text(m, l),
             // issue 16: operations
             (m, l) if ops::owns(m) => ops::text(m, l),
+            (m, l) if security::owns(m) => security::text(m, l),
+            // issue 16: maintenance windows and limits
+            (m, l) if maintenance::owns(m) => maintenance::text(m, l),
             // issue 15: identity
             (m, l) if identity::owns(m) => identity::text(m, l),
             // Applications (issue 13): their own catalogue.

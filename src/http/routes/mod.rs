@@ -22,14 +22,20 @@ pub mod auth_eds;
 pub mod auth_sms;
 pub mod export;
 pub mod inbox;
+// issue 16: security incidents
+pub mod incidents;
 pub mod kato;
 pub mod layers;
+// issue 16: maintenance windows
+pub mod maintenance;
 // issue 13: notify
 pub mod notify;
 pub mod ogc;
 pub mod open311;
 pub mod print;
 pub mod records;
+// issue 16: the quarterly usage report
+pub mod reports;
 pub mod search;
 pub mod signatures;
 // issue 16: the operations page's figures
