@@ -70,6 +70,10 @@ enum Command {
         #[command(subcommand)]
         action: cli::eds::EdsAction,
     },
+    /// A base backup of Qala's own cluster now (verified); `list`, `verify ID`.
+    Backup(cli::backup::BackupArgs),
+    /// Build a new data directory from the backups (point-in-time recovery).
+    Restore(cli::backup::RestoreArgs),
     /// Build and load the synthetic Almaty demo layers (deterministic).
     DemoData {
         #[arg(long, default_value_t = qala::layers::demo::DEFAULT_SEED)]
@@ -119,6 +123,8 @@ async fn run(cli: Cli) -> Result<()> {
             0 => Ok(()),
             code => std::process::exit(code.into()),
         },
+        Command::Backup(args) => cli::backup::run(settings, args).await,
+        Command::Restore(args) => cli::backup::restore(settings, args).await,
         Command::DemoData { seed } => cli::demo::run(settings, seed).await,
     }
 }

@@ -1,5 +1,7 @@
 //! The commands of the `qala` binary, one file each, and what they share.
 
+// issue 16: backups and restore
+pub mod backup;
 pub mod db;
 pub mod dem;
 pub mod demo;

@@ -1,0 +1,1 @@
+SELECT id, file FROM dems ORDER BY id

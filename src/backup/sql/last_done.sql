@@ -1,0 +1,1 @@
+SELECT max(started_at) FROM backups WHERE state = 'done'

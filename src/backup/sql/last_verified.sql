@@ -1,0 +1,1 @@
+SELECT max(verified_at) FROM backups WHERE verify_result = 'ok'
