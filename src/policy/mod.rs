@@ -19,11 +19,14 @@ mod checks;
 mod documents;
 // issue 16: metrics
 mod ops;
+// issue 16: security monitoring
+mod security;
 mod users;
 
 pub use checks::{journal_refusal, parse_fid, readable, visible_feature, writable, write_refused};
 pub use documents::may_see_staff;
 pub use ops::{OpsRefusal, may_read_operations};
+pub use security::{may_report_usage, may_watch_security};
 pub use users::{NotManaged, may_manage};
 
 use chrono::{DateTime, Utc};
@@ -52,7 +55,9 @@ impl Access {
 
 /// The roles Qala knows. `admin` is the system administrator; `org_admin` manages the users of
 /// its organisation; `monitoring` reads the operations figures (`/metrics`, a scraper's account).
-pub const ROLES: &[&str] = &["viewer", "editor", "reviewer", "applicant", "org_admin", "admin", "monitoring"];
+/// `security_admin` sees and acknowledges security incidents.
+pub const ROLES: &[&str] =
+    &["viewer", "editor", "reviewer", "applicant", "org_admin", "admin", "monitoring", "security_admin"];
 
 /// A grant that applies to a user (through its role, organisation, department or itself).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
