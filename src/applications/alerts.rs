@@ -15,6 +15,10 @@ use super::workflow::engine::ApplicationState;
 use crate::i18n::Lang;
 use crate::notify::{Channel, NewNotification};
 
+/// The [`crate::db::leader`] job name under which a pass runs, so that of several servers sharing
+/// the database one at a time does.
+pub const LOCK: &str = "applications.deadline_alerts";
+
 /// Most applications one pass looks at (the nearest deadlines first).
 pub const MAX_PER_PASS: i64 = 5_000;
 

@@ -12,6 +12,10 @@
 //! verified are remembered by a keyed hash of login and password together with the password hash
 //! they matched, so QGIS's Basic requests do not pay Argon2 each time and a changed password stops
 //! the old one at once.
+//!
+//! Several servers sharing one database clear each other's caches: [`AuthService::invalidate_all`]
+//! also notifies [`CHANNEL`], and every server runs [`AuthService::listen`], which clears its cache
+//! on each notification and after any gap in listening (notifications may have been missed).
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -95,6 +99,9 @@ impl LoginRefusal {
     }
 }
 
+/// The channel on which a server tells the others to forget cached principals.
+pub const CHANNEL: &str = "qala_auth";
+
 /// A resolved principal and the moment it stops being valid (a token's end).
 #[derive(Debug)]
 struct Cached {
@@ -143,9 +150,46 @@ impl AuthService {
         }
     }
 
-    /// Forgets every resolved principal (after a change to users, roles or grants).
+    /// Forgets every resolved principal (after a change to users, roles, grants, sessions or
+    /// tokens), here at once and in every other server through [`CHANNEL`].
     pub fn invalidate_all(&self) {
         self.principals.invalidate_all();
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            let pool = self.pool.clone();
+            rt.spawn(async move {
+                if let Err(e) = sqlx::query("SELECT pg_notify($1, '')").bind(CHANNEL).execute(&pool).await {
+                    tracing::warn!(error = %e, "cannot tell the other servers to clear their credentials cache");
+                }
+            });
+        }
+    }
+
+    /// Clears this server's cache whenever any server changes credentials (a notification on
+    /// [`CHANNEL`]), and after a lost connection (reconnecting as the tile invalidation does).
+    /// Returns once listening has started; the task ends when the pool is closed.
+    pub async fn listen(&self) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
+        listener.listen(CHANNEL).await?;
+        let (principals, pool) = (self.principals.clone(), self.pool.clone());
+        Ok(tokio::spawn(async move {
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(_)) => principals.invalidate_all(),
+                    Ok(None) => {
+                        tracing::warn!(
+                            "credential notifications reconnected; clearing the credentials cache"
+                        );
+                        principals.invalidate_all();
+                    }
+                    Err(_) if pool.is_closed() => break,
+                    Err(e) => {
+                        tracing::error!(error = %e, "credential notifications failed; retrying");
+                        principals.invalidate_all();
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        }))
     }
 
     /// The bounded queue of password hashing (also for new passwords).

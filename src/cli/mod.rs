@@ -13,6 +13,8 @@ pub mod open311;
 pub mod serve;
 pub mod services;
 pub mod tiles;
+// issue 16: HTTPS flags of serve
+pub mod tls;
 pub mod user;
 
 use anyhow::Result;

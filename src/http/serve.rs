@@ -9,6 +9,9 @@
 //!   the process's open-file limit, which is raised to its hard limit at start), so thousands of
 //!   idle sockets never stop the server from accepting: their time runs out and others get in.
 //! - Ctrl-C or SIGTERM stop accepting and let the requests in flight finish.
+//! - With TLS ([`ServeOptions::tls`], see [`super::tls`]) the handshake is bounded by the header
+//!   timeout too, counts as activity, and every answer carries HSTS; a failed handshake ends only
+//!   its own connection. [`ServeOptions::redirect_bind`] adds the plain listener that redirects.
 
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -29,21 +32,70 @@ use super::state::{AppState, HttpSettings};
 use crate::error::ApiError;
 use crate::i18n::{Lang, Msg};
 
+/// How [`serve_with`] listens beyond its address.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// Terminate TLS with this certificate and key (reloaded when they change or on SIGHUP).
+    pub tls: Option<super::tls::TlsSettings>,
+    /// A plain-HTTP listener answering 308 to the public URL.
+    pub redirect_bind: Option<String>,
+}
+
 /// Serves `app` on `addr` until Ctrl-C or SIGTERM, then finishes the requests in flight.
 pub async fn serve(state: AppState, addr: &str) -> anyhow::Result<()> {
+    serve_with(state, addr, ServeOptions::default()).await
+}
+
+/// [`serve`] with TLS and the redirect listener.
+pub async fn serve_with(state: AppState, addr: &str, options: ServeOptions) -> anyhow::Result<()> {
     raise_open_files_limit();
+    let tls = match options.tls {
+        Some(settings) => {
+            let store = super::tls::CertStore::load(settings)?;
+            let config = store.server_config()?;
+            Some((tokio_rustls::TlsAcceptor::from(config), super::tls::spawn_reloader(store)))
+        }
+        None => None,
+    };
     let listener =
         TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     let local = listener.local_addr()?;
-    let _invalidation = crate::tiles::invalidate::spawn(state.pool.clone(), state.tiles.clone()).await?;
-    println!("Qala is serving on http://{local}/ (public URL {})", state.settings.public_url);
-    serve_listener(state, listener, shutdown_signal()).await
+    let invalidation = crate::tiles::invalidate::spawn(state.pool.clone(), state.tiles.clone()).await?;
+    // Credentials changed through another server clear this one's cache too.
+    let auth_invalidation = state.auth.listen().await?;
+    let redirect = match options.redirect_bind {
+        Some(r) => {
+            let l = TcpListener::bind(&r).await.map_err(|e| anyhow::anyhow!("cannot listen on {r}: {e}"))?;
+            println!("Qala redirects http://{}/ to {}", l.local_addr()?, state.settings.public_url);
+            let (url, header) = (state.settings.public_url.clone(), state.settings.header_read_timeout);
+            Some(tokio::spawn(super::tls::serve_redirect(l, url, header)))
+        }
+        None => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("Qala is serving on {scheme}://{local}/ (public URL {})", state.settings.public_url);
+    let (acceptor, reloader) = tls.unzip();
+    let result = serve_listener_tls(state, listener, acceptor, shutdown_signal()).await;
+    for task in reloader.into_iter().chain(redirect).chain([invalidation, auth_invalidation]) {
+        task.abort();
+    }
+    result
 }
 
 /// Serves the application on an open listener until `shutdown` completes (tests pass their own).
 pub async fn serve_listener(
     state: AppState,
     listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()> {
+    serve_listener_tls(state, listener, None, shutdown).await
+}
+
+/// [`serve_listener`], over TLS when an acceptor is given.
+pub async fn serve_listener_tls(
+    state: AppState,
+    listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let settings = Arc::clone(&state.settings);
@@ -78,8 +130,23 @@ pub async fn serve_listener(
         let conn = Connection { app: app.clone(), peer, settings: Arc::clone(&settings) };
         let builder = Arc::clone(&builder);
         let stop = stop_rx.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            conn.run(stream, &builder, stop).await;
+            let activity = Arc::new(Activity::new());
+            let watched = Watched { inner: stream, activity: Arc::clone(&activity) };
+            match tls {
+                None => conn.run(watched, activity, false, &builder, stop).await,
+                Some(acceptor) => {
+                    // The handshake has the time a client has to send its headers.
+                    let handshake =
+                        tokio::time::timeout(conn.settings.header_read_timeout, acceptor.accept(watched));
+                    match handshake.await {
+                        Ok(Ok(tls_stream)) => conn.run(tls_stream, activity, true, &builder, stop).await,
+                        Ok(Err(e)) => tracing::debug!(error = %e, peer = %peer, "TLS handshake failed"),
+                        Err(_) => tracing::debug!(peer = %peer, "TLS handshake timed out"),
+                    }
+                }
+            }
             drop(slot);
         });
     }
@@ -98,15 +165,18 @@ struct Connection {
 }
 
 impl Connection {
-    async fn run(
+    async fn run<S>(
         self,
-        stream: TcpStream,
+        stream: S,
+        activity: Arc<Activity>,
+        hsts: bool,
         builder: &hyper_util::server::conn::auto::Builder<TokioExecutor>,
         mut stop: watch::Receiver<bool>,
-    ) {
-        let activity = Arc::new(Activity::new());
+    ) where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
         let in_flight = Arc::new(AtomicUsize::new(0));
-        let io = TokioIo::new(Watched { inner: stream, activity: Arc::clone(&activity) });
+        let io = TokioIo::new(stream);
         let (app, peer, timeout) = (self.app, self.peer, self.settings.request_timeout);
         let counter = Arc::clone(&in_flight);
         let service = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
@@ -119,10 +189,15 @@ impl Connection {
             let app = app.clone();
             async move {
                 let _guard = guard;
-                match tokio::time::timeout(timeout, app.oneshot(req)).await {
-                    Ok(r) => r,
-                    Err(_) => Ok(timeout_response(lang)),
+                let mut resp = match tokio::time::timeout(timeout, app.oneshot(req)).await {
+                    Ok(r) => r?,
+                    Err(_) => timeout_response(lang),
+                };
+                if hsts {
+                    resp.headers_mut()
+                        .insert(axum::http::header::STRICT_TRANSPORT_SECURITY, super::tls::HSTS);
                 }
+                Ok::<_, std::convert::Infallible>(resp)
             }
         });
         let conn = builder.serve_connection_with_upgrades(io, service);
