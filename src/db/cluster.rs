@@ -123,7 +123,7 @@ impl Cluster {
             RecoveryTarget::Time(t) => {
                 conf.push_str(&format!(
                     "recovery_target_time = '{}'\nrecovery_target_action = 'promote'\n",
-                    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+                    t.format("%Y-%m-%d %H:%M:%S%.6f+00")
                 ));
             }
             RecoveryTarget::Name(n) => {
