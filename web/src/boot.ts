@@ -5,3 +5,5 @@ if (location.pathname === '/app' || location.pathname.startsWith('/app/')) {
 } else {
   void import('./main');
 }
+// issue 16: the maintenance banner (a window to come, or read-only now) on both.
+void import('./maintenance').then((m) => m.start());

@@ -4,7 +4,8 @@
 //
 // Screens: `/app` and `/app/services[/{id}]` the single window (apply/), `/app/my[/{id}]` my
 // applications (apply/), `/app/work[/{id}]` the reviewer's workstation (work/), `/app/monitor[/{id}]`
-// the monitoring table and card (monitor/), `/app/dashboard` the dashboards (dashboard/).
+// the monitoring table and card (monitor/), `/app/dashboard` the dashboards (dashboard/), `/app/ops`
+// the operations page (ops/, issue 16).
 import './apps.css';
 import { type Lang, LANGS, LANG_NAMES, storedLang, storeLang } from './lang';
 import * as api from './api';
@@ -18,6 +19,10 @@ const W = {
   work: ['Жұмыс орны', 'Рабочее место', 'Workstation'],
   monitor: ['Мониторинг', 'Мониторинг', 'Monitoring'],
   dashboard: ['Көрсеткіштер', 'Показатели', 'Dashboards'],
+  // issue 16: the operations page
+  ops: ['Жұмыс күйі', 'Состояние', 'Operations'],
+  // issue 16: maintenance windows
+  maintenance: ['Техникалық жұмыстар', 'Техработы', 'Maintenance'],
   map: ['Карта', 'Карта', 'Map'],
   login: ['Кіру', 'Войти', 'Log in'],
   logout: ['Шығу', 'Выйти', 'Log out'],
@@ -61,6 +66,10 @@ const SECTIONS: Section[] = [
   { key: 'work', path: '/app/work', show: () => api.hasRole('reviewer', 'org_admin') },
   { key: 'monitor', path: '/app/monitor', show: () => api.isStaff() },
   { key: 'dashboard', path: '/app/dashboard', show: () => api.isStaff() },
+  // issue 16: the operations page
+  { key: 'ops', path: '/app/ops', show: () => api.hasRole('admin', 'monitoring') },
+  // issue 16: maintenance windows
+  { key: 'maintenance', path: '/app/maintenance', show: () => api.hasRole('admin') },
 ];
 
 /** The screen's module for a route (loaded on demand: each is its own chunk). */
@@ -71,6 +80,10 @@ async function screenOf(parts: string[]): Promise<Mount | null> {
     case 'work': return (await import('./work/workstation')).mount;
     case 'monitor': return (await import('./monitor/table')).mount;
     case 'dashboard': return (await import('./dashboard/dashboard')).mount;
+    // issue 16: the operations page
+    case 'ops': return (await import('./ops/status')).mount;
+    // issue 16: maintenance windows
+    case 'maintenance': return (await import('./ops/maintenance')).mount;
     default: return null;
   }
 }
