@@ -74,6 +74,11 @@ enum Command {
     Backup(cli::backup::BackupArgs),
     /// Build a new data directory from the backups (point-in-time recovery).
     Restore(cli::backup::RestoreArgs),
+    /// Reports: `qala report usage --quarter 2026-Q4 --format xlsx --out FILE`.
+    Report {
+        #[command(subcommand)]
+        action: cli::report::ReportAction,
+    },
     /// Build and load the synthetic Almaty demo layers (deterministic).
     DemoData {
         #[arg(long, default_value_t = qala::layers::demo::DEFAULT_SEED)]
@@ -125,6 +130,7 @@ async fn run(cli: Cli) -> Result<()> {
         },
         Command::Backup(args) => cli::backup::run(settings, args).await,
         Command::Restore(args) => cli::backup::restore(settings, args).await,
+        Command::Report { action } => cli::report::run(settings, action).await,
         Command::DemoData { seed } => cli::demo::run(settings, seed).await,
     }
 }

@@ -10,6 +10,8 @@ pub mod ingest;
 pub mod kato;
 pub mod layers;
 pub mod open311;
+// issue 16: the usage report and the security monitoring's flags
+pub mod report;
 pub mod serve;
 pub mod services;
 pub mod tiles;

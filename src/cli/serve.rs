@@ -63,6 +63,9 @@ pub struct ServeArgs {
     // issue 16: HTTPS (--tls-cert, --tls-key, --http-redirect-bind)
     #[command(flatten)]
     pub tls: super::tls::TlsArgs,
+    // issue 16: security monitoring (--security-forward, thresholds)
+    #[command(flatten)]
+    pub security: super::report::SecurityArgs,
 }
 
 /// The state systems (ИС АР, ГБД ФЛ, ГБД ЮЛ, ГБД РН, БМГ, ALSECO; SMS is `--sms-gateway-url`).
@@ -203,6 +206,7 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
         eds,
         state: state_systems,
         tls,
+        security,
     } = args;
 
     let serve_options = tls.options();
@@ -286,7 +290,10 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
     let shutdown_watch = tokio::spawn(qala::metrics::shutdown_watch(state.ops.clone()));
     // issue 16: every server reloads the maintenance windows when any announces or cancels one.
     let maintenance = qala::maintenance::listen(db.pool.clone(), state.maintenance.clone()).await?;
+    // issue 16: the security monitoring's pass and forwarding (one server at a time per cursor).
+    let security = security.spawn(db.pool.clone())?;
     let result = qala::http::serve_with(state, &bind, serve_options).await;
+    security.abort();
     maintenance.abort();
     alerts.abort();
     shutdown_watch.abort();

@@ -5,7 +5,8 @@
 //!
 //! An incident is recorded once per (rule, subject, window): the window starts at the event that
 //! first crossed the threshold, and a later hit of the same rule and subject inside it only adds
-//! its evidence (at most 50 event ids).
+//! its evidence (at most 50 event ids), unless the incident was closed meanwhile: then the hit
+//! raises a new one.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -308,7 +309,7 @@ async fn record(
     now: DateTime<Utc>,
 ) -> sqlx::Result<Option<i64>> {
     let existing: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM incidents WHERE rule = $1 AND subject = $2
+        "SELECT id FROM incidents WHERE rule = $1 AND subject = $2 AND state <> 'closed'
            AND window_start > $3 - make_interval(secs => $4) AND window_start <= $3
          ORDER BY window_start DESC LIMIT 1",
     )
