@@ -42,8 +42,8 @@ impl Pages {
         }
     }
 
-    fn text(&mut self, x: f32, text: &str, size: f32, w: Weight) {
-        let max = WIDTH - MARGIN - x;
+    /// `text` at `x` on the current line, cut to `max` points.
+    fn text(&mut self, x: f32, text: &str, size: f32, w: Weight, max: f32) {
         let mut s = text.to_string();
         while !s.is_empty() && self.fonts.width(w, &s, size as f64) as f32 > max {
             s.pop();
@@ -64,15 +64,16 @@ impl Pages {
     fn line(&mut self, text: &str, size: f32, w: Weight) {
         self.room(size * 1.5);
         self.y -= size * 1.4;
-        self.text(MARGIN, text, size, w);
+        self.text(MARGIN, text, size, w, WIDTH - 2.0 * MARGIN);
     }
 
     /// A table row: cells at the column offsets `cols` (from the margin).
     fn row(&mut self, cols: &[f32], cells: &[String], w: Weight) {
         self.room(12.0);
         self.y -= 11.0;
-        for (x, cell) in cols.iter().zip(cells) {
-            self.text(MARGIN + x, cell, 8.0, w);
+        for (i, (x, cell)) in cols.iter().zip(cells).enumerate() {
+            let next = cols.get(i + 1).copied().unwrap_or(WIDTH - 2.0 * MARGIN);
+            self.text(MARGIN + x, cell, 7.5, w, next - x - 3.0);
         }
     }
 
@@ -94,8 +95,14 @@ fn columns(first: f32, count: usize) -> Vec<f32> {
 /// Writes `r` as a PDF.
 pub fn write(r: &UsageReport, langs: Langs, fonts_dir: &std::path::Path) -> anyhow::Result<Vec<u8>> {
     let mut p = Pages::new(Fonts::load(fonts_dir)?);
-    p.line(&format!("{} {}", t("title", langs), r.quarter), 14.0, Weight::Bold);
-    p.line(&format!("{}: {} — {}", t("period", langs), local(r.from), local(r.to)), 9.0, Weight::Regular);
+    for part in t("title", langs).split(" / ") {
+        p.line(part, 13.0, Weight::Bold);
+    }
+    p.line(
+        &format!("{}: {} — {} ({})", t("period", langs), local(r.from), local(r.to), r.quarter),
+        9.0,
+        Weight::Regular,
+    );
     p.gap();
 
     p.line(&t("access", langs), 11.0, Weight::Bold);
