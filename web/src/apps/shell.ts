@@ -23,6 +23,8 @@ const W = {
   ops: ['Жұмыс күйі', 'Состояние', 'Operations'],
   // issue 16: maintenance windows
   maintenance: ['Техникалық жұмыстар', 'Техработы', 'Maintenance'],
+  // issue 16: security incidents
+  incidents: ['Қауіпсіздік', 'Инциденты', 'Incidents'],
   map: ['Карта', 'Карта', 'Map'],
   login: ['Кіру', 'Войти', 'Log in'],
   logout: ['Шығу', 'Выйти', 'Log out'],
@@ -70,6 +72,8 @@ const SECTIONS: Section[] = [
   { key: 'ops', path: '/app/ops', show: () => api.hasRole('admin', 'monitoring') },
   // issue 16: maintenance windows
   { key: 'maintenance', path: '/app/maintenance', show: () => api.hasRole('admin') },
+  // issue 16: security incidents
+  { key: 'incidents', path: '/app/incidents', show: () => api.hasRole('admin', 'security_admin') },
 ];
 
 /** The screen's module for a route (loaded on demand: each is its own chunk). */
@@ -84,6 +88,8 @@ async function screenOf(parts: string[]): Promise<Mount | null> {
     case 'ops': return (await import('./ops/status')).mount;
     // issue 16: maintenance windows
     case 'maintenance': return (await import('./ops/maintenance')).mount;
+    // issue 16: security incidents
+    case 'incidents': return (await import('./ops/incidents')).mount;
     default: return null;
   }
 }
