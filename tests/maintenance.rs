@@ -269,3 +269,67 @@ async fn another_servers_schedule_is_reloaded_by_notify() {
     assert!(other.current(almaty(12, 18, 3, 0)).await.is_some());
     listener.abort();
 }
+
+/// Runs `web/tests/maintenance.mjs` against `url` expecting `phase`; panics with its output.
+async fn browser(url: &str, phase: &str) {
+    let artifacts = common::repo().join("target/artifacts/maintenance");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let run = tokio::process::Command::new("node")
+        .arg("tests/maintenance.mjs")
+        .current_dir(common::repo().join("web"))
+        .env("QALA_URL", url)
+        .env("QALA_ARTIFACTS", &artifacts)
+        .env("QALA_EXPECT", phase)
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(300), run)
+        .await
+        .expect("maintenance.mjs finishes within 5 minutes")
+        .expect("node runs (make setup installs it)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}\n{stderr}");
+    assert!(
+        out.status.success() && stdout.contains("ok - ") && !stdout.contains("not ok"),
+        "browser checks of the maintenance banner ({phase}) failed:\n{stdout}\n{stderr}"
+    );
+}
+
+/// A window from `from` to `to` straight into the table (the browser test runs on the real clock,
+/// where a window announced through the API could not start for three working days), and the
+/// notification the admin route sends.
+async fn insert_window(db: &TestDb, from: DateTime<Utc>, to: DateTime<Utc>) {
+    sqlx::query(
+        "INSERT INTO maintenance_windows (starts_at, ends_at, message_kk, message_ru, message_en, announced_at, announced_by)
+         VALUES ($1, $2, 'Дерекқор жаңартылады', 'Обновление базы данных', 'Database upgrade', now(), 'root')",
+    )
+    .bind(from)
+    .bind(to)
+    .execute(&db.pool)
+    .await
+    .unwrap();
+    sqlx::query("SELECT pg_notify('qala_maintenance', '')").execute(&db.pool).await.unwrap();
+}
+
+#[tokio::test]
+async fn the_web_map_and_the_applications_show_the_banner_and_admins_announce() {
+    let db = test_db().await;
+    user(&db, "root", &["admin"], None, None).await;
+    let data = tempfile::tempdir().unwrap();
+    let now = Utc::now();
+    insert_window(&db, now + TimeDelta::days(10), now + TimeDelta::days(10) + TimeDelta::hours(2)).await;
+    let (_server, url) = common::procs::qala_serve(&db.url, data.path(), &[]);
+    browser(&url, "upcoming").await;
+    insert_window(&db, now - TimeDelta::hours(1), now + TimeDelta::hours(1)).await;
+    let client = reqwest::Client::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let r = client.get(format!("{url}/api/maintenance")).send().await.unwrap().text().await.unwrap();
+        if serde_json::from_str::<serde_json::Value>(&r).unwrap()["read_only"] == true {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the server never saw the window under way: {r}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    browser(&url, "read-only").await;
+}
