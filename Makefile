@@ -8,7 +8,7 @@ DEMO_DATA_DIR ?= $(CURDIR)/var
 TEST_DATA_DIR ?= /tmp/qala-test-$(shell echo $(CURDIR) | md5sum | cut -c1-8)
 BIND ?= 127.0.0.1:8080
 
-.PHONY: setup web build demo demo-stop test lint bench bench-ingest bench-tiles bench-features bench-print bench-apps bench-eds clean
+.PHONY: setup web build demo demo-stop test lint bench bench-ingest bench-tiles bench-features bench-print bench-apps bench-eds bench-ops clean
 
 setup:
 	@scripts/setup.sh
@@ -88,7 +88,7 @@ test: setup lint web $(PYENV)/.owslib-0.35.0 $(PYENV)/.schemathesis-$(SCHEMATHES
 	./target/debug/qala --data-dir "$(TEST_DATA_DIR)" db stop >/dev/null; \
 	exit $$(( rc | rc2 ))
 
-bench: bench-ingest bench-tiles bench-features bench-print bench-apps bench-eds
+bench: bench-ingest bench-tiles bench-features bench-print bench-apps bench-eds bench-ops
 
 # EDS sign-in: the verification in process (chain, cached revocation) and sign-ins over HTTP at 8
 # connections, against a test CA in NCA's profile.
@@ -103,6 +103,13 @@ bench-apps: web
 	@QALA_SETUP_BENCH=1 scripts/setup.sh
 	$(CARGO) build --release --locked
 	benches/apps.sh
+
+# Several servers and HTTPS: tiles and features items through HAProxy over one and two servers,
+# tiles over HTTPS against HTTP (issue 16).
+bench-ops:
+	@QALA_SETUP_BENCH=1 scripts/setup.sh
+	$(CARGO) build --release --locked
+	benches/ops.sh
 
 # Ingest of a 300,000-polygon GeoPackage: Qala against ogr2ogr, same database, one run.
 bench-ingest:
