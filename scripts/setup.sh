@@ -13,6 +13,7 @@ packages=(
   python3 python3-venv                     # test venv: OWSLib (OGC API client), schemathesis (API tester)
   poppler-utils zbar-tools                 # PDF checks in tests: pdftotext, pdffonts, pdftoppm, zbarimg
   openssl                                  # EDS tests: test CAs, CRLs, OCSP responder, CMS signatures
+  unzip                                    # XLSX read back in tests (tests/usage_report.rs)
   haproxy                                  # several qala serve behind one address (deploy/, tests/multi_server.rs)
   ca-certificates curl
 )
