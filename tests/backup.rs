@@ -202,3 +202,67 @@ async fn restore_drill_recovers_exactly_what_was_committed_before_t() {
     );
     qala(&fresh, &["db", "stop"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn admins_start_and_list_backups_through_the_api() {
+    let scratch_dir = scratch("qala-backup-api-");
+    let live = scratch_dir.path().join("live");
+    qala(&live, &["db", "start"]);
+    let url = url_of(&live);
+    let pool = qala::db::connect(&url, 4).await.unwrap();
+    qala::db::migrate(&pool).await.unwrap();
+    let db = common::TestDb { pool: pool.clone(), url, name: "qala".into() };
+    common::user(&db, "root", &["admin"], None, None).await;
+    common::user(&db, "viewer", &["viewer"], None, None).await;
+    let backups = qala::backup::Backups::new(&live).unwrap();
+    let state = qala::http::AppState::new(pool.clone(), qala::layers::Catalog::new(vec![]));
+    let external = qala::http::app(state.clone());
+    let app = qala::http::app(state.with_backups(Some(backups)));
+    let post = |app: axum::Router, who: Option<&'static str>| async move {
+        let headers: Vec<(&str, String)> = who.map(|w| vec![common::basic(w)]).unwrap_or_default();
+        common::call(&app, "POST", "/api/admin/backups", &headers, vec![]).await
+    };
+
+    assert_eq!(post(app.clone(), None).await.status, 401);
+    assert_eq!(post(app.clone(), Some("viewer")).await.status, 403);
+    assert_eq!(post(external.clone(), Some("root")).await.json()["error"]["code"], "backups_unavailable");
+    let r = post(app.clone(), Some("root")).await;
+    assert_eq!(r.status, 202, "{:?}", r.json());
+    let id = r.json()["id"].as_str().unwrap().to_string();
+    // The first still runs (pg_basebackup, then the verification's restore): a second waits.
+    assert_eq!(post(app.clone(), Some("root")).await.status, 409);
+
+    let (status, _) =
+        common::get_json(&app, "/api/admin/backups", &[("authorization", &common::basic("viewer").1)]).await;
+    assert_eq!(status, 403);
+    let start = Instant::now();
+    let row = loop {
+        let (status, body) =
+            common::get_json(&app, "/api/admin/backups", &[("authorization", &common::basic("root").1)])
+                .await;
+        assert_eq!(status, 200);
+        let row = body["backups"][0].clone();
+        assert_eq!(row["id"], id);
+        if row["verify_result"].is_string() {
+            assert!(body["last_verified"].is_string(), "{body}");
+            break row;
+        }
+        assert!(start.elapsed() < Duration::from_secs(60), "the backup did not finish: {row}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(row["state"], "done", "{row}");
+    assert_eq!(row["verify_result"], "ok", "{row}");
+    assert_eq!(row["verification"]["mismatches"], serde_json::json!([]), "{row}");
+    assert!(row["verification"]["tables"].as_u64().unwrap() > 20, "{row}");
+    assert!(qala::backup::last_verified(&pool).await.unwrap().is_some());
+    assert!(qala::backup::last_verified_on_disk(&live).is_some());
+    let journalled: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM events WHERE kind IN ('backup.start', 'backup.done', 'backup.refused')",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(journalled >= 3, "starts, ends and refusals are journalled ({journalled})");
+    pool.close().await;
+    qala(&live, &["db", "stop"]);
+}

@@ -54,7 +54,7 @@ fn serve(dir: &Path, layers: &Path, port: u16) -> Server {
         .arg("--services-dir")
         .arg(layers.join("no-services"))
         .args(["serve", "--bind", &format!("127.0.0.1:{port}"), "--db-connections", "8"])
-        .args(["--statement-timeout-s", "10"])
+        .args(["--statement-timeout-s", "10", "--backup-every", "0"])
         .current_dir(common::repo())
         .env_remove("DATABASE_URL")
         .env("QALA_LANG", "en")

@@ -75,6 +75,21 @@ pub async fn finish_and_verify(
     Ok(m)
 }
 
+/// Marks backups left `running` (their process ended mid-way) as failed, on disk and in the
+/// table. Call it only while holding the `backup` leader lock.
+pub async fn fail_interrupted(b: &Backups, pool: &PgPool) {
+    for mut m in b.layout.list().into_iter().filter(|m| m.state == "running") {
+        m.state = "failed".into();
+        m.error = Some("interrupted: the process taking it ended".into());
+        if let Err(e) = b.layout.write(&m) {
+            tracing::warn!(error = %e, id = m.id, "cannot mark an interrupted backup");
+        }
+    }
+    if let Err(e) = store::fail_interrupted(pool, &[]).await {
+        tracing::warn!(error = %e, "cannot mark interrupted backups");
+    }
+}
+
 /// When the last backup that passed verification was verified (the `backups` table).
 pub async fn last_verified(pool: &PgPool) -> Result<Option<DateTime<Utc>>> {
     Ok(store::last_verified(pool).await?)

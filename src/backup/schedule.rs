@@ -22,6 +22,28 @@ pub struct Schedule {
     pub tick: Duration,
 }
 
+/// A period as `--backup-every` takes it: `7d`, `12h`, `30m`, `90s` or `0` (off).
+pub fn parse_every(s: &str) -> Result<Option<Duration>, String> {
+    let s = s.trim();
+    if s == "0" {
+        return Ok(None);
+    }
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: u64 = n.parse().map_err(|_| format!("`{s}` is not a period like 7d, 12h, 30m or 0"))?;
+    let secs = match unit {
+        "d" => 86_400,
+        "h" => 3600,
+        "m" => 60,
+        "s" | "" => 1,
+        _ => return Err(format!("`{s}`: the unit is d, h, m or s")),
+    };
+    match n.checked_mul(secs) {
+        Some(0) => Ok(None),
+        Some(t) if t <= 366 * 86_400 => Ok(Some(Duration::from_secs(t))),
+        _ => Err(format!("`{s}` is longer than a year")),
+    }
+}
+
 /// A new backup is due when none was taken or the last is `every` old.
 pub fn due(last: Option<DateTime<Utc>>, now: DateTime<Utc>, every: Duration) -> bool {
     last.is_none_or(|l| now.signed_duration_since(l).to_std().unwrap_or_default() >= every)
@@ -61,6 +83,8 @@ pub async fn run(b: Backups, pool: PgPool, s: Schedule) {
         }
         let Some(every) = s.every else { continue };
         let pass = async {
+            // Holding the lock, no backup runs anywhere: one still `running` was interrupted.
+            super::fail_interrupted(&b, &pool).await;
             let last = super::store::last_done(&pool).await.ok().flatten();
             if due(last, Utc::now(), every) {
                 match super::take_and_verify(&b, &pool, None, &|p| tracing::info!(step = p, "backup")).await {
@@ -102,6 +126,15 @@ mod tests {
 
     fn t(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn periods_parse() {
+        assert_eq!(parse_every("7d"), Ok(Some(Duration::from_secs(604_800))));
+        assert_eq!(parse_every("12h"), Ok(Some(Duration::from_secs(43_200))));
+        assert_eq!(parse_every("0"), Ok(None));
+        assert!(parse_every("7w").is_err());
+        assert!(parse_every("99999d").is_err());
     }
 
     #[test]

@@ -146,3 +146,39 @@ pub async fn restore(settings: &Settings, args: RestoreArgs) -> Result<()> {
     }
     Ok(())
 }
+
+/// `qala serve`'s backup schedule (its own cluster only).
+#[derive(Debug, clap::Args)]
+pub struct ScheduleArgs {
+    /// A verified base backup this often (`7d`, `12h`, `30m`; `0` turns them off). Attachments
+    /// are mirrored into the backups every minute regardless.
+    #[arg(long, env = "QALA_BACKUP_EVERY", default_value = "7d")]
+    pub backup_every: String,
+    /// Base backups kept (older ones and the WAL before the oldest kept are removed).
+    #[arg(long = "backup-keep", env = "QALA_BACKUP_KEEP", default_value_t = 4)]
+    pub backup_keep: usize,
+}
+
+impl ScheduleArgs {
+    /// The backups of the own cluster and the schedule's task; `None` with an external database.
+    pub fn spawn(
+        &self,
+        settings: &Settings,
+        pool: &sqlx::PgPool,
+    ) -> Result<Option<(Backups, tokio::task::JoinHandle<()>)>> {
+        if settings.database_url.is_some() {
+            println!("Backups: an external database (--database-url) is backed up by its DBA");
+            return Ok(None);
+        }
+        let every = backup::schedule::parse_every(&self.backup_every)
+            .map_err(|e| anyhow::anyhow!("--backup-every: {e}"))?;
+        let b = Backups::new(&settings.data_dir)?;
+        let schedule = backup::schedule::Schedule {
+            every,
+            keep: self.backup_keep.max(1),
+            tick: std::time::Duration::from_secs(60),
+        };
+        let task = tokio::spawn(backup::schedule::run(b.clone(), pool.clone(), schedule));
+        Ok(Some((b, task)))
+    }
+}

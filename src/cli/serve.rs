@@ -66,6 +66,9 @@ pub struct ServeArgs {
     // issue 16: security monitoring (--security-forward, thresholds)
     #[command(flatten)]
     pub security: super::report::SecurityArgs,
+    // issue 16: backups (--backup-every, --backup-keep)
+    #[command(flatten)]
+    pub backups: super::backup::ScheduleArgs,
 }
 
 /// The state systems (ИС АР, ГБД ФЛ, ГБД ЮЛ, ГБД РН, БМГ, ALSECO; SMS is `--sms-gateway-url`).
@@ -207,6 +210,7 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
         state: state_systems,
         tls,
         security,
+        backups,
     } = args;
 
     let serve_options = tls.options();
@@ -282,18 +286,30 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
         .with_applications(apps)
         .with_eds_if(eds)
         .with_adapters(state_systems.adapters(db.pool.clone(), notify.sms_gateway_url.as_deref())?);
+    // issue 16: backups of the own cluster, scheduled (one server at a time), and their admin API.
+    let (backups, backup_task) = backups.spawn(settings, &db.pool)?.unzip();
+    let state = state.with_backups(backups);
     // issue 16: readiness measures the data directory and fails from the first shutdown signal on.
     state.ops.configure(qala::metrics::OpsSettings {
         data_dir: settings.data_dir.clone(),
         min_free_disk_bytes: min_free_disk_mb.saturating_mul(1 << 20),
     });
     let shutdown_watch = tokio::spawn(qala::metrics::shutdown_watch(state.ops.clone()));
+    // issue 16: the last verified backup's age, from the manifests on disk (none there: unknown).
+    let backup_dir = settings.data_dir.clone();
+    state.ops.set_backup_age(std::sync::Arc::new(move || {
+        qala::backup::last_verified_on_disk(&backup_dir)
+            .map(|t| (chrono::Utc::now() - t).num_milliseconds() as f64 / 1000.0)
+    }));
     // issue 16: every server reloads the maintenance windows when any announces or cancels one.
     let maintenance = qala::maintenance::listen(db.pool.clone(), state.maintenance.clone()).await?;
     // issue 16: the security monitoring's pass and forwarding (one server at a time per cursor).
     let security = security.spawn(db.pool.clone())?;
     let result = qala::http::serve_with(state, &bind, serve_options).await;
     security.abort();
+    if let Some(t) = backup_task {
+        t.abort();
+    }
     maintenance.abort();
     alerts.abort();
     shutdown_watch.abort();

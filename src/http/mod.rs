@@ -103,6 +103,8 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::auth_sms::router())
         .merge(routes::signatures::router())
         .merge(routes::admin::router())
+        // issue 16: backups
+        .merge(routes::backups::router())
         // issue 13: notify
         .merge(routes::notify::router())
         .merge(routes::inbox::router())

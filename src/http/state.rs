@@ -132,6 +132,9 @@ pub struct SharedState {
     // issue 16: maintenance windows
     /// The maintenance windows not over (cached; read-only during one).
     pub maintenance: crate::maintenance::Schedule,
+    // issue 16: backups
+    /// The backups of Qala's own cluster; `None` with an external database (503 on their routes).
+    pub backups: Option<Arc<crate::backup::Backups>>,
 }
 
 impl AppState {
@@ -157,6 +160,7 @@ impl AppState {
             eds_verifier: None,
             security: crate::security::Watch::default(),
             ops: crate::metrics::Ops::default(),
+            backups: None,
         }))
     }
 
@@ -191,6 +195,13 @@ impl AppState {
     /// The same state with these state systems' clients.
     pub fn with_adapters(mut self, adapters: crate::adapters::Adapters) -> AppState {
         Arc::make_mut(&mut self.0).adapters = adapters;
+        self
+    }
+
+    // issue 16: backups
+    /// The same state with the backups of the own cluster (`qala serve` without `--database-url`).
+    pub fn with_backups(mut self, backups: Option<crate::backup::Backups>) -> AppState {
+        Arc::make_mut(&mut self.0).backups = backups.map(Arc::new);
         self
     }
 

@@ -5,6 +5,8 @@
 //! (`qala_kk_latin`, migration 0005) and in the web front end for the interface.
 
 mod applications;
+// issue 16: backups
+mod backup;
 // issue 15: EDS verification
 mod eds;
 // issue 16: maintenance windows and limits
@@ -218,6 +220,10 @@ pub enum Msg {
     EdsUnsupportedAlgorithm,
     EdsUnreadable,
     EdsNoContent,
+    // issue 16: backups (src/i18n/backup.rs)
+    BackupsUnavailable,
+    BackupRunning,
+    BackupStarted,
     // issue 16: operations (src/i18n/ops.rs)
     OpsReady,
     OpsNotReady,
@@ -340,6 +346,8 @@ impl Msg {
             m if signing::owns(m) => signing::code(m).unwrap_or("eds"),
             // issue 15: EDS verification
             m if eds::owns(m) => eds::code(m),
+            // issue 16: backups
+            m if backup::owns(m) => backup::code(m),
             // issue 16: operations
             m if ops::owns(m) => ops::code(m),
             m if security::owns(m) => security::code(m),
@@ -514,6 +522,8 @@ impl Msg {
             (m, l) if signing::owns(m) => signing::text(m, l),
             // issue 15: EDS verification
             (m, l) if eds::owns(m) => eds::text(m, l),
+            // issue 16: backups
+            (m, l) if backup::owns(m) => backup::text(m, l),
             // issue 16: operations
             (m, l) if ops::owns(m) => ops::text(m, l),
             (m, l) if security::owns(m) => security::text(m, l),

@@ -26,6 +26,16 @@ mod users;
 pub use checks::{journal_refusal, parse_fid, readable, visible_feature, writable, write_refused};
 pub use documents::may_see_staff;
 pub use ops::{OpsRefusal, may_read_operations};
+
+// issue 16: backups
+/// Whether `caller` may start and list backups: system administrators only.
+pub fn may_manage_backups(caller: &Caller) -> Result<(), OpsRefusal> {
+    match caller.principal() {
+        None => Err(OpsRefusal::Anonymous),
+        Some(_) if caller.is_admin() => Ok(()),
+        Some(_) => Err(OpsRefusal::NotAllowed),
+    }
+}
 pub use security::{may_report_usage, may_watch_security};
 pub use users::{NotManaged, may_manage};
 

@@ -20,6 +20,8 @@ pub mod auth;
 pub mod auth_eds;
 // issue 15: SMS sign-in by IIN
 pub mod auth_sms;
+// issue 16: backups
+pub mod backups;
 pub mod export;
 pub mod inbox;
 // issue 16: security incidents
