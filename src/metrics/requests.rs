@@ -1,7 +1,7 @@
 //! HTTP requests as Prometheus series: a counter by route template, method, status code and class,
 //! a latency histogram by route template and method (1 ms to 30 s), and the requests in flight.
 //!
-//! The route is the router's template (`/tiles/{layers}/{z}/{x}/{y}.mvt`), never the raw path, and
+//! The route is the router's template (`/tiles/{source}/{z}/{x}/{y}`), never the raw path, and
 //! a request no route matched is `other`; methods outside the standard ones are `other` too. So the
 //! number of series is bounded by the routes the server has, whatever clients send.
 
