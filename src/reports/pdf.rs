@@ -61,7 +61,15 @@ impl Pages {
         }
     }
 
+    /// A line of text; a `kk / ru` line too wide for the page is written as two.
     fn line(&mut self, text: &str, size: f32, w: Weight) {
+        if self.fonts.width(w, text, size as f64) as f32 > WIDTH - 2.0 * MARGIN
+            && let Some((kk, ru)) = text.split_once(" / ")
+        {
+            self.line(kk, size, w);
+            self.line(ru, size, w);
+            return;
+        }
         self.room(size * 1.5);
         self.y -= size * 1.4;
         self.text(MARGIN, text, size, w, WIDTH - 2.0 * MARGIN);
