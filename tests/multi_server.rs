@@ -253,3 +253,64 @@ async fn leader_runs_one_holder_at_a_time() {
     .await;
     println!("lock of a cancelled job released after {took:?}");
 }
+
+/// `db::listen` (what keeps cached tiles and credentials fresh) across a PostgreSQL restart: the
+/// gap is reported once listening has started again, and later notifications arrive.
+#[tokio::test(flavor = "multi_thread")]
+async fn notifications_survive_a_postgres_restart() {
+    use qala::db::cluster::Cluster;
+    let dir = tempfile::Builder::new().prefix("qala-listen-").tempdir_in("/tmp").unwrap();
+    std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let cluster = Cluster::new(dir.path()).unwrap();
+    let c = cluster.clone();
+    let (port, _) = tokio::task::spawn_blocking(move || c.start()).await.unwrap().unwrap();
+    let url = cluster.url(port);
+    let pool = qala::db::connect(&url, 4).await.unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let gap = tx.clone();
+    let task = qala::db::listen::spawn(
+        pool.clone(),
+        "qala_test_channel",
+        move |p| tx.send(format!("note:{p}")).unwrap(),
+        move || gap.send("gap".into()).unwrap(),
+    )
+    .await
+    .unwrap();
+    let notify = |payload: &'static str| {
+        let url = url.clone();
+        async move {
+            let p = qala::db::connect(&url, 1).await.unwrap();
+            sqlx::query("SELECT pg_notify('qala_test_channel', $1)").bind(payload).execute(&p).await.unwrap();
+            p.close().await;
+        }
+    };
+    notify("before").await;
+    assert_eq!(next(&mut rx).await, "note:before");
+
+    let c = cluster.clone();
+    tokio::task::spawn_blocking(move || c.stop()).await.unwrap().unwrap();
+    let c = cluster.clone();
+    let (port2, _) = tokio::task::spawn_blocking(move || c.start()).await.unwrap().unwrap();
+    assert_eq!(port2, port, "the cluster keeps its port");
+    // Gaps are reported (at the loss, and again once listening has started); after the last one,
+    // a notification arrives.
+    let mut seen = Vec::new();
+    loop {
+        notify("after").await;
+        let e = next(&mut rx).await;
+        if e == "note:after" {
+            break;
+        }
+        seen.push(e);
+        assert!(seen.len() < 20, "{seen:?}");
+    }
+    assert!(seen.iter().any(|e| e == "gap"), "no gap reported: {seen:?}");
+    task.abort();
+    pool.close().await;
+    tokio::task::spawn_blocking(move || cluster.stop()).await.unwrap().unwrap();
+}
+
+/// The next event of the listener, within 30 s.
+async fn next(rx: &mut tokio::sync::mpsc::UnboundedReceiver<String>) -> String {
+    tokio::time::timeout(Duration::from_secs(30), rx.recv()).await.expect("an event within 30 s").unwrap()
+}

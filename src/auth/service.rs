@@ -168,28 +168,14 @@ impl AuthService {
     /// [`CHANNEL`]), and after a lost connection (reconnecting as the tile invalidation does).
     /// Returns once listening has started; the task ends when the pool is closed.
     pub async fn listen(&self) -> anyhow::Result<tokio::task::JoinHandle<()>> {
-        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
-        listener.listen(CHANNEL).await?;
-        let (principals, pool) = (self.principals.clone(), self.pool.clone());
-        Ok(tokio::spawn(async move {
-            loop {
-                match listener.try_recv().await {
-                    Ok(Some(_)) => principals.invalidate_all(),
-                    Ok(None) => {
-                        tracing::warn!(
-                            "credential notifications reconnected; clearing the credentials cache"
-                        );
-                        principals.invalidate_all();
-                    }
-                    Err(_) if pool.is_closed() => break,
-                    Err(e) => {
-                        tracing::error!(error = %e, "credential notifications failed; retrying");
-                        principals.invalidate_all();
-                        tokio::time::sleep(Duration::from_secs(1)).await;
-                    }
-                }
-            }
-        }))
+        let (on_change, on_gap) = (self.principals.clone(), self.principals.clone());
+        crate::db::listen::spawn(
+            self.pool.clone(),
+            CHANNEL,
+            move |_| on_change.invalidate_all(),
+            move || on_gap.invalidate_all(),
+        )
+        .await
     }
 
     /// The bounded queue of password hashing (also for new passwords).

@@ -6,6 +6,7 @@
 
 pub mod cluster;
 pub mod leader;
+pub mod listen;
 
 use std::path::Path;
 use std::time::Duration;

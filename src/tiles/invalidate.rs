@@ -5,7 +5,6 @@
 
 use serde::Deserialize;
 use sqlx::PgPool;
-use sqlx::postgres::PgListener;
 
 use super::TileService;
 
@@ -27,31 +26,21 @@ pub fn parse(payload: &str) -> Option<(String, [f64; 4])> {
     }
 }
 
-/// Listens until the pool is closed. Returns once listening has started, so that changes made
-/// after this returns are seen.
+/// Listens until the pool is closed (reconnecting, and dropping every cached tile after a gap:
+/// see [`crate::db::listen`]). Returns once listening has started, so that changes made after this
+/// returns are seen.
 pub async fn spawn(pool: PgPool, tiles: TileService) -> anyhow::Result<tokio::task::JoinHandle<()>> {
-    let mut listener = PgListener::connect_with(&pool).await?;
-    listener.listen(CHANNEL).await?;
-    Ok(tokio::spawn(async move {
-        loop {
-            match listener.try_recv().await {
-                Ok(Some(n)) => match parse(n.payload()) {
-                    Some((layer, bbox)) => tiles.invalidate(&layer, bbox),
-                    None => tracing::warn!(payload = n.payload(), "unreadable feature notification"),
-                },
-                Ok(None) => {
-                    tracing::warn!("feature notifications reconnected; dropping all cached tiles");
-                    tiles.invalidate_all();
-                }
-                Err(_) if pool.is_closed() => break,
-                Err(e) => {
-                    tracing::error!(error = %e, "feature notifications failed; retrying");
-                    tiles.invalidate_all();
-                    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                }
-            }
-        }
-    }))
+    let all = tiles.clone();
+    crate::db::listen::spawn(
+        pool,
+        CHANNEL,
+        move |payload| match parse(payload) {
+            Some((layer, bbox)) => tiles.invalidate(&layer, bbox),
+            None => tracing::warn!(payload, "unreadable feature notification"),
+        },
+        move || all.invalidate_all(),
+    )
+    .await
 }
 
 #[cfg(test)]
