@@ -278,6 +278,11 @@ async fn readyz_names_the_failing_check() {
     assert_eq!(names, ["database", "migrations", "disk", "shutdown"]);
     assert!(j["checks"].as_array().unwrap().iter().all(|c| c["state"] == "ok"), "{j}");
     assert!(r.header("retry-after").is_empty());
+    let doc = call(&app, "GET", "/api/openapi.json", &[], vec![]).await.json();
+    for path in ["/healthz", "/readyz", "/metrics", "/api/admin/status"] {
+        assert!(doc["paths"][path]["get"].is_object(), "{path} is in the OpenAPI document");
+    }
+    assert!(doc["paths"]["/readyz"]["get"]["responses"]["503"].is_object());
 
     // More free space asked for than the disk has.
     let free = qala::metrics::figures::disk_of(data.path()).unwrap().free_bytes;
