@@ -264,5 +264,19 @@ async fn admins_start_and_list_backups_through_the_api() {
     .unwrap();
     assert!(journalled >= 3, "starts, ends and refusals are journalled ({journalled})");
     pool.close().await;
+
+    // Retention: a second backup keeping one removes the first and the WAL before the second.
+    let said = String::from_utf8_lossy(&qala(&live, &["backup", "--keep", "1"]).stdout).to_string();
+    assert!(said.contains(&format!("removed older backups: {id}")), "{said}");
+    assert!(!live.join("backups/base").join(&id).exists());
+    let kept = qala::backup::manifest::Layout::new(&live).list();
+    assert_eq!(kept.len(), 1);
+    let first = qala::backup::segment_of(kept[0].wal_start_lsn.as_deref().unwrap()).unwrap();
+    let wal: Vec<String> = std::fs::read_dir(live.join("backups/wal"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .filter(|n| n.len() >= 24 && n[..24].bytes().all(|c| c.is_ascii_hexdigit()))
+        .collect();
+    assert!(!wal.is_empty() && wal.iter().all(|n| n[8..24] >= first[..]), "{first} {wal:?}");
     qala(&live, &["db", "stop"]);
 }
