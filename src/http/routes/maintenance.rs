@@ -52,6 +52,8 @@ fn view(w: &Window, now: DateTime<Utc>, lang: Lang) -> Value {
 }
 
 /// The window under way (if any) and those to come.
+#[utoipa::path(get, path = "/api/maintenance", tag = "maintenance",
+    responses((status = 200, description = "`read_only`, the window under way (`current`) and the `windows` not over, each with its `text` in the caller's language and its `message` in kk, ru and en")))]
 pub async fn public_list(State(state): State<AppState>, ReqLang(lang): ReqLang) -> Json<Value> {
     let now = state.apps.now();
     let windows = state.maintenance.windows(now).await;
@@ -71,6 +73,8 @@ pub struct ListQuery {
 }
 
 /// Every window, latest first (cancelled ones with who and when).
+#[utoipa::path(get, path = "/api/admin/maintenance", tag = "admin", params(("limit" = Option<i64>, Query, description = "1 to 500, 100 by default")),
+    responses((status = 200, description = "`now`, `earliest_start`, `max_hours` and the `windows`"), (status = 401), (status = 403)))]
 pub async fn admin_list(
     State(state): State<AppState>,
     caller: Caller,
@@ -89,7 +93,7 @@ pub async fn admin_list(
     })))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Announce {
     starts_at: DateTime<Utc>,
@@ -115,6 +119,11 @@ fn refused(r: Refusal, lang: Lang) -> ApiError {
 }
 
 /// Announces a window.
+#[utoipa::path(post, path = "/api/admin/maintenance", tag = "admin", request_body = Announce,
+    responses((status = 201, body = Window), (status = 400, body = crate::error::ErrorBody),
+        (status = 401), (status = 403),
+        (status = 409, description = "It overlaps another window", body = crate::error::ErrorBody),
+        (status = 422, description = "Less than three working days ahead, longer than eight hours, ending before it starts, or a message missing", body = crate::error::ErrorBody)))]
 pub async fn announce(
     State(state): State<AppState>,
     caller: Caller,
@@ -167,6 +176,8 @@ pub async fn announce(
 }
 
 /// Cancels a window to come, or ends the one under way now.
+#[utoipa::path(delete, path = "/api/admin/maintenance/{id}", tag = "admin",
+    responses((status = 204), (status = 401), (status = 403), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn cancel(
     State(state): State<AppState>,
     caller: Caller,
