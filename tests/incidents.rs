@@ -353,3 +353,58 @@ async fn the_server_scans_and_forwards_by_itself() {
     .expect("the server forwards the incident it raised");
     assert!(n.contains("password_guessing") && n.contains("subject=\"ip:127.0.0.1\""), "{n}");
 }
+
+/// The screen `/app/incidents` in Chromium against the real binary (`web/tests/incidents.mjs`):
+/// a security admin sees the incident the server raised, acknowledges and closes it; a viewer is
+/// refused. Needs `web/dist` (`cd web && npm run build`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_incidents_screen_in_a_real_browser() {
+    let db = test_db().await;
+    user(&db, "sec", &["security_admin"], None, None).await;
+    user(&db, "viewer3", &["viewer"], None, None).await;
+    let data = tempfile::tempdir().unwrap();
+    let extra = ["--security-scan-s=1".to_string(), "--security-guesses=3".to_string()];
+    let (_server, url) = common::procs::qala_serve(&db.url, data.path(), &extra);
+    let client = reqwest::Client::new();
+    for i in 0..3 {
+        client
+            .post(format!("{url}/api/auth/login"))
+            .header("content-type", "application/json")
+            .body(json!({"login": format!("w{i}"), "password": "wrong-password"}).to_string())
+            .send()
+            .await
+            .unwrap();
+    }
+    let pool = db.pool.clone();
+    common::apps::until("the server raises the incident", || {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM incidents").fetch_one(&pool).await.unwrap()
+                == 1
+        }
+    })
+    .await;
+    let artifacts = common::repo().join("target/artifacts/incidents");
+    let _ = std::fs::remove_dir_all(&artifacts);
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let run = tokio::process::Command::new("node")
+        .arg("tests/incidents.mjs")
+        .current_dir(common::repo().join("web"))
+        .env("QALA_URL", &url)
+        .env("QALA_ARTIFACTS", &artifacts)
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(std::time::Duration::from_secs(300), run)
+        .await
+        .expect("incidents.mjs finishes within 5 minutes")
+        .expect("node runs (make setup installs it)");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}\n{stderr}");
+    assert!(
+        out.status.success() && stdout.contains("ok - ") && !stdout.contains("not ok"),
+        "browser checks of the incidents screen failed:\n{stdout}\n{stderr}"
+    );
+    let state: String = sqlx::query_scalar("SELECT state FROM incidents").fetch_one(&db.pool).await.unwrap();
+    assert_eq!(state, "closed");
+}
