@@ -47,6 +47,11 @@ pub struct ServeArgs {
     /// A connection idle (no request, no traffic) this long is closed, in seconds.
     #[arg(long, env = "QALA_IDLE_TIMEOUT_S", default_value_t = 60)]
     pub idle_timeout_s: u64,
+    // issue 16: limits under abuse
+    /// Writes (features, attachments, applications) a minute per account and per address, a third
+    /// of it at once; 0: unlimited (e.g. a benchmark submitting as one account).
+    #[arg(long, env = "QALA_WRITE_RATE_PER_MINUTE", default_value_t = 3000)]
+    pub write_rate_per_minute: u32,
     // issue 16: readiness
     /// `/readyz` fails when fewer MiB than this are free on the data directory's file system.
     #[arg(long, env = "QALA_MIN_FREE_DISK_MB", default_value_t = 512)]
@@ -204,6 +209,7 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
         statement_timeout_s,
         request_timeout_s,
         idle_timeout_s,
+        write_rate_per_minute,
         min_free_disk_mb,
         notify,
         eds,
@@ -251,7 +257,7 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
         trusted_proxies,
         request_timeout: std::time::Duration::from_secs(request_timeout_s),
         idle_timeout: std::time::Duration::from_secs(idle_timeout_s),
-        rate_limits: qala::http::limits::RateLimitSettings::server(),
+        rate_limits: qala::http::limits::RateLimitSettings::server().with_writes(write_rate_per_minute),
         ..Default::default()
     };
     // Deadline alerts: a pass every minute on the registry's clock, stopped with the server.

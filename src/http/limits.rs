@@ -147,14 +147,20 @@ impl RateLimitSettings {
             verify_upload: Rate { per_minute: 20, burst: 10 },
             export: Rate { per_minute: 10, burst: 5 },
             search: Rate { per_minute: 600, burst: 100 },
-            // Ten writes a second on average, 120 at once (a QGIS session saving its edits).
-            write: Rate { per_minute: 600, burst: 120 },
+            // 50 writes a second on average, 1000 at once (a QGIS session saving a day's edits).
+            write: Rate { per_minute: 3000, burst: 1000 },
             clock: LimitClock::real(),
         }
     }
 }
 
 impl RateLimitSettings {
+    /// The same quotas with `per_minute` writes a minute, a third of them at once (0: unlimited).
+    pub fn with_writes(mut self, per_minute: u32) -> Self {
+        self.write = Rate { per_minute, burst: (per_minute / 3).max(1) };
+        self
+    }
+
     fn rate(&self, class: RouteClass) -> Rate {
         match class {
             RouteClass::Login => self.login,
