@@ -209,7 +209,8 @@ async fn admins_start_and_list_backups_through_the_api() {
     let live = scratch_dir.path().join("live");
     qala(&live, &["db", "start"]);
     let url = url_of(&live);
-    let pool = qala::db::connect(&url, 4).await.unwrap();
+    let pool = qala::db::connect(&url, 8).await.unwrap();
+    let writers_pool = qala::db::connect(&url, 3).await.unwrap();
     qala::db::migrate(&pool).await.unwrap();
     let db = common::TestDb { pool: pool.clone(), url, name: "qala".into() };
     common::user(&db, "root", &["admin"], None, None).await;
@@ -222,6 +223,43 @@ async fn admins_start_and_list_backups_through_the_api() {
         let headers: Vec<(&str, String)> = who.map(|w| vec![common::basic(w)]).unwrap_or_default();
         common::call(&app, "POST", "/api/admin/backups", &headers, vec![]).await
     };
+
+    // Writers all along the backup and its verification: transactions writing two tables, in
+    // both orders. The verification must still find the copy equal to the live figures.
+    sqlx::raw_sql("CREATE TABLE churn_a (x bigint); CREATE TABLE churn_b (x bigint)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = (0..3)
+        .map(|w| {
+            let (pool, stop) = (writers_pool.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut n = 0i64;
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    n += 1;
+                    let (first, second) =
+                        if w % 2 == 0 { ("churn_a", "churn_b") } else { ("churn_b", "churn_a") };
+                    let mut tx = pool.begin().await.unwrap();
+                    let r = async {
+                        sqlx::query(&format!("INSERT INTO {first} VALUES ($1)"))
+                            .bind(n)
+                            .execute(&mut *tx)
+                            .await?;
+                        sqlx::query(&format!("INSERT INTO {second} VALUES ($1)"))
+                            .bind(n)
+                            .execute(&mut *tx)
+                            .await
+                    }
+                    .await;
+                    if r.is_ok() {
+                        tx.commit().await.unwrap();
+                    }
+                }
+                n
+            })
+        })
+        .collect();
 
     assert_eq!(post(app.clone(), None).await.status, 401);
     assert_eq!(post(app.clone(), Some("viewer")).await.status, 403);
@@ -250,6 +288,12 @@ async fn admins_start_and_list_backups_through_the_api() {
         assert!(start.elapsed() < Duration::from_secs(60), "the backup did not finish: {row}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let mut written = 0;
+    for w in writers {
+        written += w.await.unwrap();
+    }
+    assert!(written > 10, "the writers wrote during the backup ({written})");
     assert_eq!(row["state"], "done", "{row}");
     assert_eq!(row["verify_result"], "ok", "{row}");
     assert_eq!(row["verification"]["mismatches"], serde_json::json!([]), "{row}");

@@ -48,11 +48,17 @@ pub async fn figures(conn: &mut PgConnection, tables: &[String]) -> sqlx::Result
 /// name, the leaf tables and their figures.
 pub async fn live_figures_at_restore_point(pool: &PgPool, point: &str) -> Result<(Vec<String>, Figures)> {
     let mut last = None;
-    for _ in 0..3 {
+    for attempt in 0..10 {
+        if attempt > 0 {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
         match try_live(pool, point).await {
             Ok(r) => return Ok(r),
-            // A table dropped between listing and locking, or a lock wait too long: again.
-            Err(e) => last = Some(e),
+            // A table dropped between listing and locking, a long writer, a deadlock: again.
+            Err(e) => {
+                tracing::info!(error = %format!("{e:#}"), "verification: the tables could not be locked; retrying");
+                last = Some(e)
+            }
         }
     }
     Err(last.unwrap_or_else(|| anyhow::anyhow!("no attempt")))
@@ -65,7 +71,11 @@ async fn try_live(pool: &PgPool, point: &str) -> Result<(Vec<String>, Figures)> 
     let mut locker = pool.acquire().await?;
     sqlx::query("BEGIN ISOLATION LEVEL REPEATABLE READ").execute(&mut *locker).await?;
     let taken: Result<String> = async {
-        sqlx::query("SET LOCAL lock_timeout = '20s'").execute(&mut *locker).await?;
+        // Writers queue behind a waiting lock: wait little, and retry. With a writer that holds one
+        // table and wants another this session is the one to find the deadlock (its timeout is
+        // shorter than anyone's) and give up, never the writer.
+        sqlx::query("SET LOCAL lock_timeout = '2s'").execute(&mut *locker).await?;
+        sqlx::query("SET LOCAL deadlock_timeout = '20ms'").execute(&mut *locker).await?;
         sqlx::query(&format!("LOCK TABLE {} IN SHARE MODE", all.join(", "))).execute(&mut *locker).await?;
         // The first statement after the locks: the transaction's snapshot is taken here.
         let (snapshot, _lsn): (String, String) =
