@@ -53,7 +53,7 @@ for u in benchadmin benchapplicant; do
 done
 
 PORT=18091
-$QALA $L serve --bind 127.0.0.1:$PORT --tile-cache-mb 0 >/tmp/qala-bench-apps.log 2>&1 &
+$QALA $L serve --bind 127.0.0.1:$PORT --tile-cache-mb 0 --write-rate-per-minute 0 >/tmp/qala-bench-apps.log 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done

@@ -592,6 +592,11 @@ const WRITES: &[(&str, &str, bool, bool)] = &[
     ("POST", "/api/me/notifications/read", false, true),
     ("PUT", "/api/admin/calendar/{date}", false, true),
     ("DELETE", "/api/admin/calendar/{date}", false, true),
+    // issue 16: backups, incidents, maintenance windows
+    ("POST", "/api/admin/backups", false, true),
+    ("POST", "/api/admin/incidents/{id}", false, true),
+    ("POST", "/api/admin/maintenance", false, true),
+    ("DELETE", "/api/admin/maintenance/{id}", false, true),
 ];
 
 /// The write operations both OpenAPI documents declare, as (METHOD, path with this file's names).
