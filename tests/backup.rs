@@ -103,6 +103,16 @@ async fn restore_drill_recovers_exactly_what_was_committed_before_t() {
     }
     let first = add(&pool, "with attachment").await;
     let sha1 = attach(&pool, &live, first, b"first attachment: before T").await;
+    // A DEM under the data directory: copied by the backup, restored and re-pointed.
+    std::fs::create_dir_all(live.join("dem")).unwrap();
+    std::fs::write(live.join("dem/relief.tif"), b"not really a GeoTIFF").unwrap();
+    sqlx::query(
+        "INSERT INTO dems (id, file, source, bounds, cell_deg, min_m, max_m) VALUES ('relief', $1, 'drill', '{76,43,77,44}', 0.001, 500, 4000)",
+    )
+    .bind(live.join("dem/relief.tif").canonicalize().unwrap().to_str().unwrap())
+    .execute(&pool)
+    .await
+    .unwrap();
     let out = qala(&live, &["backup"]);
     let said = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(said.contains("verified"), "{said}");
@@ -152,6 +162,7 @@ async fn restore_drill_recovers_exactly_what_was_committed_before_t() {
     qala(&live, &["db", "stop"]);
     std::fs::remove_dir_all(live.join("pg")).unwrap();
     std::fs::remove_dir_all(live.join("attachments")).unwrap();
+    std::fs::remove_dir_all(live.join("dem")).unwrap();
 
     let started = Instant::now();
     let t_arg = t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
@@ -178,6 +189,10 @@ async fn restore_drill_recovers_exactly_what_was_committed_before_t() {
     let file1 = qala::features::attachments::stored_path(&fresh.join("attachments"), &sha1);
     assert_eq!(std::fs::read(&file1).unwrap(), b"first attachment: before T");
     assert!(!qala::features::attachments::stored_path(&fresh.join("attachments"), &sha2).exists());
+    let dem: String =
+        sqlx::query_scalar("SELECT file FROM dems WHERE id = 'relief'").fetch_one(&pool).await.unwrap();
+    assert_eq!(Path::new(&dem), fresh.canonicalize().unwrap().join("dem/relief.tif"));
+    assert_eq!(std::fs::read(&dem).unwrap(), b"not really a GeoTIFF");
     // The restored server is a working primary: it takes writes (and would archive them).
     add(&pool, "after restore").await;
     let newest: chrono::DateTime<chrono::Utc> =
