@@ -76,7 +76,8 @@ pub async fn finish_and_verify(
 }
 
 /// Marks backups left `running` (their process ended mid-way) as failed, on disk and in the
-/// table. Call it only while holding the `backup` leader lock.
+/// table, and removes the copies of verifications that did not end. Call it only while holding
+/// the `backup` leader lock.
 pub async fn fail_interrupted(b: &Backups, pool: &PgPool) {
     for mut m in b.layout.list().into_iter().filter(|m| m.state == "running") {
         m.state = "failed".into();
@@ -84,6 +85,21 @@ pub async fn fail_interrupted(b: &Backups, pool: &PgPool) {
         if let Err(e) = b.layout.write(&m) {
             tracing::warn!(error = %e, id = m.id, "cannot mark an interrupted backup");
         }
+    }
+    // Copies of verifications that did not end: stopped and removed.
+    let tmp = b.layout.tmp();
+    let cleaned = tokio::task::spawn_blocking(move || -> Result<()> {
+        for e in std::fs::read_dir(&tmp).into_iter().flatten().flatten() {
+            if e.path().join("pg").join("PG_VERSION").exists() {
+                let _ = Cluster::new(&e.path())?.stop();
+            }
+            std::fs::remove_dir_all(e.path())?;
+        }
+        Ok(())
+    })
+    .await;
+    if !matches!(cleaned, Ok(Ok(()))) {
+        tracing::warn!(result = ?cleaned, "cannot remove the copies of interrupted verifications");
     }
     if let Err(e) = store::fail_interrupted(pool, &[]).await {
         tracing::warn!(error = %e, "cannot mark interrupted backups");

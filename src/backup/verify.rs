@@ -207,6 +207,10 @@ pub async fn wait_archived(wal: &Path, name: &str, timeout: Duration) -> Result<
 /// WAL archive to `target`, promoted, and leaves it running on a free port. Blocking.
 pub fn restore_copy(b: &Backups, id: &str, work: &Path, target: &RecoveryTarget) -> Result<(Cluster, u16)> {
     if work.exists() {
+        // A copy left by a verification that did not end (its process died) may still run.
+        if work.join("pg").join("PG_VERSION").exists() {
+            let _ = Cluster::new(work)?.stop();
+        }
         std::fs::remove_dir_all(work)?;
     }
     std::fs::create_dir_all(work)?;

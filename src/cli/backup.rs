@@ -84,7 +84,12 @@ pub async fn run(settings: &Settings, args: BackupArgs) -> Result<()> {
         Some(BackupAction::Verify { id }) => {
             let db = Database::open(None, &settings.data_dir).await?;
             let mut m = b.layout.read(&id)?;
-            backup::verify::verify(&b, &db.pool, &mut m, &say).await?;
+            let Some(lock) = qala::db::leader::try_lock(&db.pool, "backup").await? else {
+                bail!("a backup or a verification is running");
+            };
+            let r = backup::verify::verify(&b, &db.pool, &mut m, &say).await;
+            lock.release().await;
+            r?;
             let ok = m.verification.as_ref().is_some_and(|v| v.ok);
             println!("{}", serde_json::to_string_pretty(&m.verification)?);
             db.close().await?;
