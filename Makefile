@@ -6,7 +6,9 @@ export PATH := $(HOME)/.cargo/bin:$(PATH)
 # Qala's own PostgreSQL cluster for the demo, and a throwaway one for the tests.
 DEMO_DATA_DIR ?= $(CURDIR)/var
 TEST_DATA_DIR ?= /tmp/qala-test-$(shell echo $(CURDIR) | md5sum | cut -c1-8)
-BIND ?= 127.0.0.1:8080
+BIND ?= 127.0.0.1:8443
+# The demo serves HTTPS at BIND (a local certificate made once) and redirects plain HTTP from here.
+DEMO_HTTP ?= 127.0.0.1:8080
 
 .PHONY: setup web build demo demo-stop test lint bench bench-ingest bench-tiles bench-features bench-print bench-apps bench-eds bench-ops clean
 
@@ -62,11 +64,17 @@ demo: build
 	./target/release/qala-sms-simulator --listen $(DEMO_SMS) >"$$dir/sms-simulator.log" 2>&1 & sim=$$!; \
 	./target/release/qala-state-simulator --listen $(DEMO_STATE) >"$$dir/state-simulator.log" 2>&1 & state=$$!; \
 	trap 'kill $$sink $$sim $$state 2>/dev/null' EXIT; \
-	echo "Map: http://$(BIND)/  (stop with Ctrl-C; the database keeps running: make demo-stop)"; \
+	if [ ! -s "$$dir/tls/cert.pem" ]; then mkdir -p "$$dir/tls" && openssl req -x509 -newkey ec \
+		-pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 825 -subj /CN=localhost \
+		-addext subjectAltName=DNS:localhost,IP:127.0.0.1 -keyout "$$dir/tls/key.pem" \
+		-out "$$dir/tls/cert.pem" 2>/dev/null || exit 1; fi; \
+	echo "Map: https://$(BIND)/ (a local self-signed certificate: $$dir/tls/cert.pem; http://$(DEMO_HTTP)/ redirects)"; \
+	echo "     (stop with Ctrl-C; the database keeps running: make demo-stop)"; \
 	echo "E-mail: files in $$dir/mail/ (qala-smtp-sink on smtp://$(DEMO_SMTP))"; \
 	echo "SMS: http://$(DEMO_SMS)/messages (qala-sms-simulator, a simulator, not a real gateway)"; \
 	echo "State systems: http://$(DEMO_STATE)/ (qala-state-simulator, SIMULATORS, not the real systems)"; \
 	./target/release/qala --data-dir "$$dir" serve --bind $(BIND) \
+		--tls-cert "$$dir/tls/cert.pem" --tls-key "$$dir/tls/key.pem" --http-redirect-bind $(DEMO_HTTP) \
 		--smtp-url smtp://$(DEMO_SMTP) --sms-gateway-url http://$(DEMO_SMS)/messages \
 		--state-systems-url http://$(DEMO_STATE)
 

@@ -14,7 +14,6 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
-use sqlx::postgres::PgListener;
 
 pub use rules::{Refusal, Texts, Window};
 
@@ -88,19 +87,12 @@ impl Schedule {
 /// Listens on [`store::CHANNEL`] and forgets the cached windows on every notification (and on a
 /// reconnection, which may have lost some) until the pool is closed. Returns once listening.
 pub async fn listen(pool: PgPool, schedule: Schedule) -> anyhow::Result<tokio::task::JoinHandle<()>> {
-    let mut listener = PgListener::connect_with(&pool).await?;
-    listener.listen(store::CHANNEL).await?;
-    Ok(tokio::spawn(async move {
-        loop {
-            match listener.try_recv().await {
-                Ok(_) => schedule.invalidate(),
-                Err(_) if pool.is_closed() => break,
-                Err(e) => {
-                    tracing::error!(error = %e, "maintenance notifications failed; retrying");
-                    schedule.invalidate();
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                }
-            }
-        }
-    }))
+    let after_gap = schedule.clone();
+    crate::db::listen::spawn(
+        pool,
+        store::CHANNEL,
+        move |_| schedule.invalidate(),
+        move || after_gap.invalidate(),
+    )
+    .await
 }
