@@ -387,24 +387,12 @@ async fn the_incidents_screen_in_a_real_browser() {
     let artifacts = common::repo().join("target/artifacts/incidents");
     let _ = std::fs::remove_dir_all(&artifacts);
     std::fs::create_dir_all(&artifacts).unwrap();
-    let run = tokio::process::Command::new("node")
-        .arg("tests/incidents.mjs")
-        .current_dir(common::repo().join("web"))
-        .env("QALA_URL", &url)
-        .env("QALA_ARTIFACTS", &artifacts)
-        .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(std::time::Duration::from_secs(300), run)
-        .await
-        .expect("incidents.mjs finishes within 5 minutes")
-        .expect("node runs (make setup installs it)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    println!("{stdout}\n{stderr}");
-    assert!(
-        out.status.success() && stdout.contains("ok - ") && !stdout.contains("not ok"),
-        "browser checks of the incidents screen failed:\n{stdout}\n{stderr}"
-    );
+    common::procs::browser_script(
+        "incidents.mjs",
+        &[("QALA_URL", url.to_string()), ("QALA_ARTIFACTS", artifacts.display().to_string())],
+        std::time::Duration::from_secs(300),
+    )
+    .await;
     let state: String = sqlx::query_scalar("SELECT state FROM incidents").fetch_one(&db.pool).await.unwrap();
     assert_eq!(state, "closed");
 }

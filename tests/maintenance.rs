@@ -274,25 +274,16 @@ async fn another_servers_schedule_is_reloaded_by_notify() {
 async fn browser(url: &str, phase: &str) {
     let artifacts = common::repo().join("target/artifacts/maintenance");
     std::fs::create_dir_all(&artifacts).unwrap();
-    let run = tokio::process::Command::new("node")
-        .arg("tests/maintenance.mjs")
-        .current_dir(common::repo().join("web"))
-        .env("QALA_URL", url)
-        .env("QALA_ARTIFACTS", &artifacts)
-        .env("QALA_EXPECT", phase)
-        .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(Duration::from_secs(300), run)
-        .await
-        .expect("maintenance.mjs finishes within 5 minutes")
-        .expect("node runs (make setup installs it)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    println!("{stdout}\n{stderr}");
-    assert!(
-        out.status.success() && stdout.contains("ok - ") && !stdout.contains("not ok"),
-        "browser checks of the maintenance banner ({phase}) failed:\n{stdout}\n{stderr}"
-    );
+    common::procs::browser_script(
+        "maintenance.mjs",
+        &[
+            ("QALA_URL", url.to_string()),
+            ("QALA_ARTIFACTS", artifacts.display().to_string()),
+            ("QALA_EXPECT", phase.to_string()),
+        ],
+        Duration::from_secs(300),
+    )
+    .await;
 }
 
 /// A window from `from` to `to` straight into the table (the browser test runs on the real clock,

@@ -367,24 +367,12 @@ async fn the_operations_page_shows_in_a_real_browser() {
     let artifacts = common::repo().join("target/artifacts/ops");
     let _ = std::fs::remove_dir_all(&artifacts);
     std::fs::create_dir_all(&artifacts).unwrap();
-    let run = tokio::process::Command::new("node")
-        .arg("tests/ops-status.mjs")
-        .current_dir(common::repo().join("web"))
-        .env("QALA_URL", &url)
-        .env("QALA_ARTIFACTS", &artifacts)
-        .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(Duration::from_secs(300), run)
-        .await
-        .expect("ops-status.mjs finishes within 5 minutes")
-        .expect("node runs (make setup installs it)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    println!("{stdout}\n{stderr}");
-    assert!(
-        out.status.success() && stdout.contains("ok - ") && !stdout.contains("not ok"),
-        "browser checks of the operations page failed:\n{stdout}\n{stderr}"
-    );
+    common::procs::browser_script(
+        "ops-status.mjs",
+        &[("QALA_URL", url.to_string()), ("QALA_ARTIFACTS", artifacts.display().to_string())],
+        Duration::from_secs(300),
+    )
+    .await;
     for shot in ["ru-desktop-ops.png", "kk-phone-ops.png"] {
         assert!(artifacts.join(shot).exists(), "{shot}");
     }

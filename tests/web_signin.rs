@@ -87,25 +87,16 @@ async fn sign_in_with_eds_and_sms_works_in_a_real_browser() {
     let artifacts = common::repo().join("target/artifacts/signin");
     let _ = std::fs::remove_dir_all(&artifacts);
     std::fs::create_dir_all(&artifacts).unwrap();
-    let run = tokio::process::Command::new("node")
-        .arg("tests/signin.mjs")
-        .current_dir(common::repo().join("web"))
-        .env("QALA_URL", &url)
-        .env("QALA_ARTIFACTS", &artifacts)
-        .env("QALA_PKI", pki_dir.path().join("pki.json"))
-        .env("QALA_SMS_URL", &sms.base)
-        .env("QALA_SMS_IINS", iins.join(","))
-        .kill_on_drop(true)
-        .output();
-    let out = tokio::time::timeout(Duration::from_secs(600), run)
-        .await
-        .expect("signin.mjs finishes within 10 minutes")
-        .expect("node runs (make setup installs it)");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    println!("{stdout}\n{stderr}");
-    assert!(
-        out.status.success() && stdout.contains("ok - ") && !stdout.contains("not ok"),
-        "browser checks of sign-in failed:\n{stdout}\n{stderr}"
-    );
+    common::procs::browser_script(
+        "signin.mjs",
+        &[
+            ("QALA_URL", url.to_string()),
+            ("QALA_ARTIFACTS", artifacts.display().to_string()),
+            ("QALA_PKI", pki_dir.path().join("pki.json").display().to_string()),
+            ("QALA_SMS_URL", sms.base.to_string()),
+            ("QALA_SMS_IINS", iins.join(",").to_string()),
+        ],
+        Duration::from_secs(600),
+    )
+    .await;
 }

@@ -55,7 +55,7 @@ pub struct IncidentView {
 #[serde(deny_unknown_fields)]
 pub struct IncidentQuery {
     /// `open`, `acknowledged` or `closed`.
-    #[param(pattern = r"^[^\u0000]*$")]
+    #[param(pattern = r"^(open|acknowledged|closed)$")]
     pub state: Option<String>,
     /// Raised at or after this moment (RFC 3339).
     pub since: Option<DateTime<Utc>>,

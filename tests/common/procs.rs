@@ -7,6 +7,29 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::{Value, json};
 
+/// Runs `web/tests/<script>` with node (Chromium through playwright-core) and `env`, at most
+/// `limit`; fails the test unless node ends well having printed `ok - ` checks and no `not ok`.
+/// Returns what it printed.
+pub async fn browser_script(script: &str, env: &[(&str, String)], limit: std::time::Duration) -> String {
+    let mut cmd = tokio::process::Command::new("node");
+    cmd.arg(format!("tests/{script}")).current_dir(super::repo().join("web")).kill_on_drop(true);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = tokio::time::timeout(limit, cmd.output())
+        .await
+        .unwrap_or_else(|_| panic!("{script} finishes within {limit:?}"))
+        .expect("node runs (make setup installs it)");
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    println!("{stdout}\n{stderr}");
+    assert!(
+        out.status.success() && stdout.contains("ok - ") && !stdout.contains("not ok"),
+        "browser checks of {script} failed:\n{stdout}\n{stderr}"
+    );
+    stdout
+}
+
 /// A child process killed when dropped.
 pub struct Proc(pub Child);
 

@@ -2,7 +2,8 @@
 //! backup of the own cluster (202 with its id; it runs and is verified in the background) and
 //! `GET /api/admin/backups` lists them with their state and verification, and when the last
 //! verified one was verified. Refusals and starts are journalled. With an external database
-//! (`--database-url`) backups are its DBA's: 503 `backups_unavailable`.
+//! (`--database-url`) backups are its DBA's: 409 `backups_unavailable` (the server's configuration,
+//! not an outage: retrying will not help).
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -71,7 +72,7 @@ pub async fn list(
 #[utoipa::path(post, path = "/api/admin/backups", tag = "admin",
     responses((status = 202, description = "Started; verified when done", body = serde_json::Value),
     (status = 401, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody),
-    (status = 409, body = crate::error::ErrorBody), (status = 503, body = crate::error::ErrorBody)))]
+    (status = 409, body = crate::error::ErrorBody)))]
 pub async fn start(
     State(state): State<AppState>,
     caller: Caller,
@@ -80,7 +81,7 @@ pub async fn start(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     allowed(&state, &caller, ip, lang, "POST /api/admin/backups").await?;
     let Some(b) = state.backups.clone() else {
-        return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, Msg::BackupsUnavailable, lang));
+        return Err(ApiError::new(StatusCode::CONFLICT, Msg::BackupsUnavailable, lang));
     };
     let lock =
         crate::db::leader::try_lock(&state.pool, "backup").await.map_err(|e| ApiError::database(lang, e))?;

@@ -26,10 +26,10 @@ pub fn router() -> Router<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct UsageQuery {
     /// `2026-Q4`.
-    #[param(pattern = r"^[0-9]{4}-[Qq][1-4]$")]
+    #[param(pattern = r"^20[0-9]{2}-[Qq][1-4]$")]
     pub quarter: String,
     /// `xlsx` (default) or `pdf`.
-    #[param(pattern = r"^[^\u0000]*$")]
+    #[param(pattern = r"^([xX][lL][sS][xX]|[pP][dD][fF])$")]
     pub format: Option<String>,
     /// `kk`, `ru` or `en`; without it the XLSX is in the caller's language and the PDF in Kazakh
     /// and Russian.
