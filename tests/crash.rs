@@ -10,7 +10,6 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -61,16 +60,7 @@ fn serve(dir: &Path, layers: &Path, port: u16) -> Server {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    loop {
-        line.clear();
-        assert!(out.read_line(&mut line).unwrap() > 0, "qala serve ended before serving");
-        if line.contains("is serving on") {
-            break;
-        }
-    }
-    std::thread::spawn(move || for _ in out.lines() {});
+    common::procs::wait_until_serving(&mut child);
     Server(child)
 }
 

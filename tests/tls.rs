@@ -86,17 +86,8 @@ fn serve_tls(db_url: &str, dir: &Path) -> (Proc, Log, u16, u16) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("qala serve starts");
-    let mut out = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    loop {
-        line.clear();
-        assert!(out.read_line(&mut line).unwrap() > 0, "qala serve ended before serving");
-        if line.contains("is serving on") {
-            assert!(line.contains("https://"), "{line}");
-            break;
-        }
-    }
-    std::thread::spawn(move || for _ in out.lines() {});
+    let line = common::procs::wait_until_serving(&mut child);
+    assert!(line.contains("https://"), "{line}");
     let (tx, rx) = std::sync::mpsc::channel();
     let err = BufReader::new(child.stderr.take().unwrap());
     std::thread::spawn(move || {

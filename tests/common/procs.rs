@@ -69,20 +69,24 @@ pub fn qala_serve(db_url: &str, data_dir: &std::path::Path, extra: &[String]) ->
         .stdout(Stdio::piped())
         .spawn()
         .expect("qala serve starts");
-    let mut out = BufReader::new(child.stdout.take().unwrap());
+    wait_until_serving(&mut child);
+    (Proc(child), url)
+}
+
+/// Reads the stdout (piped) of a starting `qala serve` until its "is serving on" line, which it
+/// returns, then keeps reading the rest so the server never blocks on a full pipe.
+pub fn wait_until_serving(child: &mut Child) -> String {
+    let mut out = BufReader::new(child.stdout.take().expect("stdout piped"));
     let mut line = String::new();
     loop {
         line.clear();
-        assert!(
-            out.read_line(&mut line).unwrap() > 0,
-            "qala serve ended before serving (arguments {args:?})"
-        );
+        assert!(out.read_line(&mut line).unwrap() > 0, "qala serve ended before serving");
         if line.contains("is serving on") {
             break;
         }
     }
     std::thread::spawn(move || for _ in out.lines() {});
-    (Proc(child), url)
+    line
 }
 
 pub struct Sink {
