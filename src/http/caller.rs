@@ -13,6 +13,16 @@ use crate::auth::{CSRF_HEADER, Caller, Credentials, csrf_matches};
 use crate::error::ApiError;
 use crate::i18n::Msg;
 
+/// A policy decision as an answer: `Ok` when `allowed`, else 401 for an anonymous caller (who may
+/// still sign in) and 403 for a signed-in one.
+pub fn require(allowed: bool, caller: &Caller, lang: crate::i18n::Lang) -> Result<(), ApiError> {
+    match (allowed, caller.principal()) {
+        (true, _) => Ok(()),
+        (false, None) => Err(ApiError::unauthorized(lang)),
+        (false, Some(_)) => Err(ApiError::forbidden(lang)),
+    }
+}
+
 /// The client's address as the HTTP layer established it (`X-Forwarded-For` only from trusted
 /// proxies; see `http::extract::client_addr`). Every use of the address in auth (rate limits,
 /// lockouts, journal, sessions) goes through this function.

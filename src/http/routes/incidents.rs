@@ -23,13 +23,7 @@ pub fn router() -> Router<AppState> {
 }
 
 fn allowed(caller: &Caller, lang: Lang) -> Result<(), ApiError> {
-    if crate::policy::may_watch_security(caller) {
-        Ok(())
-    } else if caller.principal().is_none() {
-        Err(ApiError::unauthorized(lang))
-    } else {
-        Err(ApiError::forbidden(lang))
-    }
+    crate::http::caller::require(crate::policy::may_watch_security(caller), caller, lang)
 }
 
 /// Incidents, newest first, with the journal events behind each.

@@ -29,11 +29,7 @@ pub fn router() -> Router<AppState> {
 
 /// Only a system administrator manages windows.
 fn admin(caller: &Caller, lang: Lang) -> Result<(), ApiError> {
-    match caller.principal() {
-        None => Err(ApiError::unauthorized(lang)),
-        Some(_) if caller.is_admin() => Ok(()),
-        Some(_) => Err(ApiError::forbidden(lang)),
-    }
+    crate::http::caller::require(caller.is_admin(), caller, lang)
 }
 
 fn db(lang: Lang) -> impl Fn(sqlx::Error) -> ApiError {

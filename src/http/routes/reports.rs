@@ -49,13 +49,7 @@ pub async fn usage(
     ClientAddr(ip): ClientAddr,
     q: Result<Query<UsageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    if !crate::policy::may_report_usage(&caller) {
-        return Err(if caller.principal().is_none() {
-            ApiError::unauthorized(lang)
-        } else {
-            ApiError::forbidden(lang)
-        });
-    }
+    crate::http::caller::require(crate::policy::may_report_usage(&caller), &caller, lang)?;
     let Query(q) = q.map_err(|e| ApiError::bad_request(lang, e.body_text()))?;
     let quarter = Quarter::parse(&q.quarter)
         .ok_or_else(|| ApiError::new(axum::http::StatusCode::BAD_REQUEST, Msg::QuarterInvalid, lang))?;
