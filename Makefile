@@ -10,7 +10,7 @@ BIND ?= 127.0.0.1:8443
 # The demo serves HTTPS at BIND (a local certificate made once) and redirects plain HTTP from here.
 DEMO_HTTP ?= 127.0.0.1:8080
 
-.PHONY: setup web build demo demo-stop test lint bench bench-ingest bench-tiles bench-features bench-print bench-apps bench-eds bench-ops clean
+.PHONY: setup web build demo demo-stop test lint bench bench-ingest bench-tiles bench-features bench-print bench-apps bench-eds bench-ops bench-raster clean
 
 setup:
 	@scripts/setup.sh
@@ -96,7 +96,7 @@ test: setup lint web $(PYENV)/.owslib-0.35.0 $(PYENV)/.schemathesis-$(SCHEMATHES
 	./target/debug/qala --data-dir "$(TEST_DATA_DIR)" db stop >/dev/null; \
 	exit $$(( rc | rc2 ))
 
-bench: bench-ingest bench-tiles bench-features bench-print bench-apps bench-eds bench-ops
+bench: bench-ingest bench-tiles bench-features bench-print bench-apps bench-eds bench-ops bench-raster
 
 # EDS sign-in: the verification in process (chain, cached revocation) and sign-ins over HTTP at 8
 # connections, against a test CA in NCA's profile.
@@ -142,6 +142,13 @@ bench-print: web
 	@QALA_SETUP_BENCH=1 scripts/setup.sh
 	$(CARGO) build --release --locked
 	benches/print.sh
+
+# WMS images and PNG tiles against MapServer 8 (Debian, FastCGI behind nginx), same PostGIS tables,
+# styled alike (benches/mapserver/qala.map from styles/qala.json), Qala's tile cache off.
+bench-raster:
+	@QALA_SETUP_BENCH=1 scripts/setup.sh
+	$(CARGO) build --release --locked
+	benches/raster.sh
 
 clean:
 	-./target/debug/qala --data-dir "$(TEST_DATA_DIR)" db stop

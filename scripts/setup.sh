@@ -15,6 +15,7 @@ packages=(
   openssl                                  # EDS tests: test CAs, CRLs, OCSP responder, CMS signatures
   unzip                                    # XLSX read back in tests (tests/usage_report.rs)
   haproxy                                  # several qala serve behind one address (deploy/, tests/multi_server.rs)
+  python3-qgis                             # QGIS 3.22 headless as a WMS/WMTS client (tests/ogc_clients.rs)
   ca-certificates curl
 )
 # Node.js 20+ builds the web map (web/, Vite). Debian 12's own nodejs is 18: when no node 20+ is on
@@ -24,6 +25,8 @@ need_node=0
 if [ "$(node_major)" -lt 20 ]; then need_node=1; fi
 if [ "${QALA_SETUP_BENCH:-0}" = 1 ]; then
   packages+=(wrk hyperfine time)
+  # bench-raster's peer: MapServer 8 (mapserv is in mapserver-bin) under FastCGI behind nginx.
+  packages+=(mapserver-bin cgi-mapserver spawn-fcgi nginx-light)
 fi
 
 missing=()
