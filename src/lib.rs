@@ -24,6 +24,8 @@ pub mod metrics;
 pub mod notify;
 pub mod policy;
 pub mod print;
+// issue 17: GeoTIFF rasters and hillshade
+pub mod rasters;
 // issue 16: security monitoring and the quarterly usage report
 pub mod reports;
 pub mod security;

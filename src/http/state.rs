@@ -135,6 +135,9 @@ pub struct SharedState {
     // issue 16: backups
     /// The backups of Qala's own cluster; `None` with an external database (503 on their routes).
     pub backups: Option<Arc<crate::backup::Backups>>,
+    // issue 17: rasters
+    /// Registered rasters and the hillshade (files under the data directory).
+    rasters: crate::rasters::RasterService,
 }
 
 impl AppState {
@@ -151,6 +154,11 @@ impl AppState {
             auth: crate::auth::AuthService::new(pool.clone()),
             maintenance: crate::maintenance::Schedule::new(pool.clone(), crate::maintenance::DEFAULT_TTL),
             limits: RateLimits::new(&settings.rate_limits),
+            // issue 17: rasters (the data directory holds `attachments/`, see `qala serve`)
+            rasters: crate::rasters::RasterService::new(
+                pool.clone(),
+                settings.attachments_dir.parent().unwrap_or(std::path::Path::new(".")),
+            ),
             pool,
             catalog: Arc::new(RwLock::new(Arc::new(catalog))),
             settings: Arc::new(settings),
@@ -234,6 +242,18 @@ impl AppState {
                 lang,
             )
         })
+    }
+
+    // issue 17: rasters
+    /// The registered rasters and the hillshade.
+    pub fn rasters(&self) -> &crate::rasters::RasterService {
+        &self.rasters
+    }
+
+    /// The same state with another raster service (its files in another data directory).
+    pub fn with_rasters(mut self, rasters: crate::rasters::RasterService) -> AppState {
+        Arc::make_mut(&mut self.0).rasters = rasters;
+        self
     }
 
     /// A snapshot of the catalog (cheap; the lock is not held afterwards).

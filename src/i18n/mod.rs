@@ -19,6 +19,8 @@ mod security;
 mod identity;
 // issue 15: the EDS sign-in and signed documents
 mod signing;
+// issue 17: rasters
+mod rasters;
 
 use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
@@ -242,6 +244,13 @@ pub enum Msg {
     MaintenanceMessageMissing,
     MaintenanceNotFound,
     StatementTimeout,
+    // issue 17: rasters (src/i18n/rasters.rs)
+    RasterNotRaster,
+    RasterNoCrs,
+    RasterTooBig,
+    RasterUnknown,
+    RasterExists,
+    RasterBadId,
 }
 
 impl Msg {
@@ -353,6 +362,8 @@ impl Msg {
             m if security::owns(m) => security::code(m),
             // issue 16: maintenance windows and limits
             m if maintenance::owns(m) => maintenance::code(m),
+            // issue 17: rasters
+            m if rasters::owns(m) => rasters::code(m),
             // issue 15: identity (the last arm: its own file names its codes)
             m => identity::code(m),
         }
@@ -529,6 +540,8 @@ impl Msg {
             (m, l) if security::owns(m) => security::text(m, l),
             // issue 16: maintenance windows and limits
             (m, l) if maintenance::owns(m) => maintenance::text(m, l),
+            // issue 17: rasters
+            (m, l) if rasters::owns(m) => rasters::text(m, l),
             // issue 15: identity
             (m, l) if identity::owns(m) => identity::text(m, l),
             // Applications (issue 13): their own catalogue.

@@ -19,6 +19,8 @@ mod checks;
 mod documents;
 // issue 16: metrics
 mod ops;
+// issue 17: rasters
+mod rasters;
 // issue 16: security monitoring
 mod security;
 mod users;
@@ -26,6 +28,7 @@ mod users;
 pub use checks::{journal_refusal, parse_fid, readable, visible_feature, writable, write_refused};
 pub use documents::may_see_staff;
 pub use ops::{OpsRefusal, may_read_operations};
+pub use rasters::{may_read_raster, raster_access};
 
 // issue 16: backups
 /// Whether `caller` may start and list backups: system administrators only.
