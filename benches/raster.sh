@@ -53,7 +53,8 @@ MS=$PWD/$DATA/mapserver
 mkdir -p "$MS"
 PGPORT=$(sed -E 's#.*:([0-9]+)/.*#\1#' <<<"$BASE")
 sed -e "s|@CONNECTION@|host=127.0.0.1 port=$PGPORT dbname=bench_raster user=postgres|" \
-  -e "s|@FONTSET@|$PWD/benches/mapserver/fonts.txt|" benches/mapserver/qala.map > "$MS/qala.map"
+  -e "s|@FONTSET@|$PWD/benches/mapserver/fonts.txt|" -e "s|@ONLINE@|http://127.0.0.1:$MPORT/wms?|" \
+  benches/mapserver/qala.map > "$MS/qala.map"
 sed -e "s|@PORT@|$MPORT|g" -e "s|@SOCKET@|$MS/mapserv.sock|g" -e "s|@DIR@|$MS|g" \
   benches/mapserver/nginx.conf > "$MS/nginx.conf"
 printf 'CONFIG\n  ENV\n    MS_MAPFILE "%s"\n  END\nEND\n' "$MS/qala.map" > "$MS/mapserver.conf"
