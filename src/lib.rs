@@ -22,10 +22,14 @@ pub mod maintenance;
 // issue 16: metrics, health and readiness
 pub mod metrics;
 pub mod notify;
+// issue 17: OGC WMS 1.3.0 and WMTS 1.0 (pure parts)
+pub mod ogc_maps;
 pub mod policy;
 pub mod print;
 // issue 17: GeoTIFF rasters and hillshade
 pub mod rasters;
+// issue 17: map images (the print renderer onto pixels) and their encodings
+pub mod render;
 // issue 16: security monitoring and the quarterly usage report
 pub mod reports;
 pub mod security;

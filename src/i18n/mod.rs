@@ -19,8 +19,12 @@ mod security;
 mod identity;
 // issue 15: the EDS sign-in and signed documents
 mod signing;
+// issue 17: OGC WMS and WMTS
+mod ogc_maps;
 // issue 17: rasters
 mod rasters;
+// issue 17: raster tiles
+mod raster_tiles;
 
 use axum::http::HeaderMap;
 use serde::{Deserialize, Serialize};
@@ -244,6 +248,26 @@ pub enum Msg {
     MaintenanceMessageMissing,
     MaintenanceNotFound,
     StatementTimeout,
+    // issue 17: raster tiles (src/i18n/raster_tiles.rs)
+    TileFormatUnknown,
+    // issue 17: OGC WMS and WMTS (src/i18n/ogc_maps.rs)
+    OgcInvalidFormat,
+    OgcInvalidCrs,
+    OgcLayerNotDefined,
+    OgcStyleNotDefined,
+    OgcLayerNotQueryable,
+    OgcInvalidPoint,
+    OgcCurrentUpdateSequence,
+    OgcMissingParameter,
+    OgcInvalidParameter,
+    OgcOperationNotSupported,
+    OgcTileOutOfRange,
+    OgcImageTooLarge,
+    OgcBboxInvalid,
+    OgcBboxOutside,
+    OgcServiceTitle,
+    OgcServiceAbstract,
+    OgcFeaturesHere,
     // issue 17: rasters (src/i18n/rasters.rs)
     RasterNotRaster,
     RasterNoCrs,
@@ -362,8 +386,12 @@ impl Msg {
             m if security::owns(m) => security::code(m),
             // issue 16: maintenance windows and limits
             m if maintenance::owns(m) => maintenance::code(m),
+            // issue 17: OGC WMS and WMTS
+            m if ogc_maps::owns(m) => ogc_maps::code(m),
             // issue 17: rasters
             m if rasters::owns(m) => rasters::code(m),
+            // issue 17: raster tiles
+            m if raster_tiles::owns(m) => raster_tiles::code(m),
             // issue 15: identity (the last arm: its own file names its codes)
             m => identity::code(m),
         }
@@ -540,8 +568,12 @@ impl Msg {
             (m, l) if security::owns(m) => security::text(m, l),
             // issue 16: maintenance windows and limits
             (m, l) if maintenance::owns(m) => maintenance::text(m, l),
+            // issue 17: OGC WMS and WMTS
+            (m, l) if ogc_maps::owns(m) => ogc_maps::text(m, l),
             // issue 17: rasters
             (m, l) if rasters::owns(m) => rasters::text(m, l),
+            // issue 17: raster tiles
+            (m, l) if raster_tiles::owns(m) => raster_tiles::text(m, l),
             // issue 15: identity
             (m, l) if identity::owns(m) => identity::text(m, l),
             // Applications (issue 13): their own catalogue.
