@@ -48,6 +48,19 @@ pub fn write(
     georefs: &[GeoRef],
     info: &DocInfo,
 ) -> anyhow::Result<Vec<u8>> {
+    write_pages(canvas, Vec::new(), page_w, page_h, georefs, info)
+}
+
+/// Writes the canvas's page (with the georeferenced frames) followed by pages `more` of the same
+/// size drawn with the same canvas's fonts and states (a legend's continuation pages).
+pub fn write_pages(
+    canvas: Canvas,
+    more: Vec<pdf_writer::Content>,
+    page_w: f64,
+    page_h: f64,
+    georefs: &[GeoRef],
+    info: &DocInfo,
+) -> anyhow::Result<Vec<u8>> {
     let mut next = 1;
     let mut alloc = || {
         let r = Ref::new(next);
@@ -59,6 +72,8 @@ pub fn write(
         [[alloc(), alloc(), alloc(), alloc(), alloc()], [alloc(), alloc(), alloc(), alloc(), alloc()]];
     let ocg_ids: Vec<Ref> = canvas.layers.iter().map(|_| alloc()).collect();
     let image_ids: Vec<Ref> = canvas.images.iter().map(|_| alloc()).collect();
+    let res_id = alloc();
+    let more_ids: Vec<(Ref, Ref)> = more.iter().map(|_| (alloc(), alloc())).collect();
 
     let mut pdf = Pdf::new();
     {
@@ -77,7 +92,8 @@ pub fn write(
             cat.page_mode(pdf_writer::types::PageMode::UseOC);
         }
     }
-    pdf.pages(pages_id).kids([page_id]).count(1);
+    let kids: Vec<Ref> = std::iter::once(page_id).chain(more_ids.iter().map(|(p, _)| *p)).collect();
+    pdf.pages(pages_id).kids(kids.iter().copied()).count(kids.len() as i32);
 
     let mut page = pdf.page(page_id);
     page.media_box(Rect::new(0.0, 0.0, page_w as f32, page_h as f32)).parent(pages_id).contents(content_id);
@@ -106,7 +122,17 @@ pub fn write(
             gcs.pair(Name(b"WKT"), Str(g.wkt.as_bytes()));
         }
     }
-    let mut res = page.resources();
+    page.pair(Name(b"Resources"), res_id);
+    page.finish();
+    for ((pid, cid), content) in more_ids.iter().zip(more) {
+        pdf.page(*pid)
+            .media_box(Rect::new(0.0, 0.0, page_w as f32, page_h as f32))
+            .parent(pages_id)
+            .contents(*cid)
+            .pair(Name(b"Resources"), res_id);
+        pdf.stream(*cid, &super::deflate(&content.finish())).filter(Filter::FlateDecode);
+    }
+    let mut res = pdf.indirect(res_id).start::<pdf_writer::writers::Resources>();
     {
         let mut fonts = res.fonts();
         fonts.pair(Name(b"F0"), font_ids[0][0]);
@@ -136,7 +162,6 @@ pub fn write(
         }
     }
     res.finish();
-    page.finish();
 
     for (name, id) in canvas.layers.iter().zip(&ocg_ids) {
         pdf.indirect(*id).dict().pair(Name(b"Type"), Name(b"OCG")).pair(Name(b"Name"), TextStr(name));

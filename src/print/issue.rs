@@ -137,12 +137,8 @@ pub async fn print_map(
     let issuer = store::issuer(&ctx.pool, caller.principal().map(|pr| pr.login.as_str()))
         .await
         .map_err(|e| ApiError::database(elang, e))?;
-    let legend: Vec<super::page::LegendGroup> = p
-        .layers
-        .iter()
-        .filter(|l| raw.iter().any(|d| d.id == l.id))
-        .map(|l| super::page::legend(&style, z, l, p.lang))
-        .collect();
+    let legend_layers: Vec<Arc<LayerDef>> =
+        p.layers.iter().filter(|l| raw.iter().any(|d| d.id == l.id)).cloned().collect();
     let code = super::new_code();
     let verify_url = format!("{}/verify/{code}", ctx.public_url);
     let issued = chrono::Utc::now();
@@ -165,6 +161,18 @@ pub async fn print_map(
         let fonts = super::font::Fonts::load(&fonts_dir)?;
         let mut canvas = super::canvas::Canvas::new(fonts);
         super::map::draw(&mut canvas, &style, z, &frame, &data);
+        // The legend of what the frame shows: the layers, style layers and classes drawn.
+        let shown: Vec<_> = legend_layers
+            .iter()
+            .filter_map(|l| {
+                let d = data.iter().find(|d| d.id == l.id)?;
+                Some((l.as_ref(), super::legend::in_frame(&d.features, frame.crs)))
+            })
+            .collect();
+        let drawn: Vec<_> = shown.iter().map(|(l, f)| (*l, Some(f.as_slice()))).collect();
+        let legend = super::legend::map_legend(&style, z, &drawn, doc_lang);
+        drop(drawn);
+        drop(shown);
         drop(data);
         let issued_text = issued.format("%Y-%m-%d %H:%M UTC").to_string();
         let furniture = super::page::Furniture {
@@ -179,8 +187,26 @@ pub async fn print_map(
             north_deg: north,
             legend: &legend,
         };
-        super::page::draw(&mut canvas, &layout, &furniture)?;
-        super::geopdf::write(canvas, layout.page_w, layout.page_h, &[georef], &info).map(Rendered::of)
+        let mut rest = super::page::draw(&mut canvas, &layout, &furniture)?;
+        // What the footer cannot hold continues on pages of its own.
+        let mut more = Vec::new();
+        let first = std::mem::replace(&mut canvas.content, pdf_writer::Content::new());
+        while !rest.is_empty() {
+            let n = super::legend_draw::draw_page(
+                &mut canvas,
+                &layout,
+                doc_lang,
+                (&title, &code2),
+                &legend,
+                &rest,
+            );
+            more.push(std::mem::replace(&mut canvas.content, pdf_writer::Content::new()));
+            anyhow::ensure!(n > 0, "a legend page holds no row");
+            rest.drain(..n);
+        }
+        canvas.content = first;
+        super::geopdf::write_pages(canvas, more, layout.page_w, layout.page_h, &[georef], &info)
+            .map(Rendered::of)
     })
     .await
     .map_err(|e| ApiError::internal(elang, e))?
