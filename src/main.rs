@@ -65,6 +65,11 @@ enum Command {
         #[command(subcommand)]
         action: cli::dem::DemAction,
     },
+    /// Rasters (orthophotos, topographic surveys): `add FILE --id ..`, `list`, `remove ID`.
+    Raster {
+        #[command(subcommand)]
+        action: cli::raster::RasterAction,
+    },
     /// EDS (NCA CMS signatures): `qala eds verify --cms FILE`, `qala eds roots`.
     Eds {
         #[command(subcommand)]
@@ -124,6 +129,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Kato { action } => cli::kato::run(settings, action).await,
         Command::Tiles { action } => cli::tiles::run(settings, action).await,
         Command::Dem { action } => cli::dem::run(settings, action).await,
+        Command::Raster { action } => cli::raster::run(settings, action).await,
         Command::Eds { action } => match cli::eds::run(settings, action).await? {
             0 => Ok(()),
             code => std::process::exit(code.into()),

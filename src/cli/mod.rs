@@ -10,6 +10,8 @@ pub mod ingest;
 pub mod kato;
 pub mod layers;
 pub mod open311;
+// issue 17: GeoTIFF rasters
+pub mod raster;
 // issue 16: the usage report and the security monitoring's flags
 pub mod report;
 pub mod serve;

@@ -92,6 +92,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/api/openapi.json", get(|| async { Json(openapi()) }))
         .merge(routes::layers::router())
+        .merge(routes::rasters::router())
         .merge(routes::kato::router())
         .merge(routes::search::router())
         .merge(routes::ogc::router())

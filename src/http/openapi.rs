@@ -30,6 +30,8 @@ use super::routes::applications as apps;
         super::routes::layers::list_layers,
         super::routes::layers::get_layer,
         super::routes::layers::get_feature,
+        // issue 17: rasters
+        super::routes::rasters::list_rasters,
         super::routes::kato::get_unit,
         super::routes::kato::search_units,
         super::routes::search::search,

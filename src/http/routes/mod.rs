@@ -35,6 +35,8 @@ pub mod notify;
 pub mod ogc;
 pub mod open311;
 pub mod print;
+// issue 17: rasters (orthophotos, surveys, hillshade)
+pub mod rasters;
 pub mod records;
 // issue 16: the quarterly usage report
 pub mod reports;
