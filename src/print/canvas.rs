@@ -8,7 +8,9 @@ use pdf_writer::types::{LineCapStyle, LineJoinStyle, TextRenderingMode};
 use pdf_writer::{Content, Name, Str};
 
 use super::font::{Fonts, Weight};
+use super::layout::Box2;
 use super::style::Rgba;
+use super::surface::{Cap, Join, RgbaImage, StrokeStyle, Surface};
 
 /// An image placed on the page.
 #[derive(Debug)]
@@ -24,6 +26,11 @@ pub struct PageImage {
 pub enum ImageData {
     Jpeg(Vec<u8>),
     RgbDeflated(Vec<u8>),
+    /// Deflated 8-bit RGB and its deflated 8-bit alpha (written as an `/SMask`).
+    RgbaDeflated {
+        rgb: Vec<u8>,
+        alpha: Vec<u8>,
+    },
 }
 
 /// How a label is drawn.
@@ -247,5 +254,159 @@ impl Canvas {
         self.content.restore_state();
         self.images.push(PageImage { name, ..img });
         (dw, dh)
+    }
+}
+
+fn cap(c: Cap) -> LineCapStyle {
+    match c {
+        Cap::Butt => LineCapStyle::ButtCap,
+        Cap::Round => LineCapStyle::RoundCap,
+        Cap::Square => LineCapStyle::ProjectingSquareCap,
+    }
+}
+
+fn join(j: Join) -> LineJoinStyle {
+    match j {
+        Join::Miter => LineJoinStyle::MiterJoin,
+        Join::Round => LineJoinStyle::RoundJoin,
+        Join::Bevel => LineJoinStyle::BevelJoin,
+    }
+}
+
+impl Canvas {
+    /// Sets the opacities when either is below 1; whether it did (then reset with `alpha(1, 1)`).
+    fn opacity(&mut self, fill: f64, stroke: f64) -> bool {
+        if fill < 0.999 || stroke < 0.999 {
+            self.alpha(fill as f32, stroke as f32);
+            true
+        } else {
+            false
+        }
+    }
+}
+
+/// The PDF page as a surface: points, 0.75 per CSS pixel.
+impl Surface for Canvas {
+    fn px(&self) -> f64 {
+        0.75
+    }
+
+    fn fill_rings(&mut self, rings: &[&[(f64, f64)]], color: Rgba, outline: Option<(Rgba, f64)>) {
+        let reset = self.opacity(color.a as f64, outline.map_or(color.a, |o| o.0.a) as f64);
+        self.fill(color);
+        self.path(rings.iter().copied(), true);
+        match outline {
+            Some((o, w)) => {
+                self.stroke(o);
+                self.line_style(w, LineCapStyle::ButtCap, LineJoinStyle::MiterJoin, &[]);
+                self.content.fill_even_odd_and_stroke();
+            }
+            None => {
+                self.content.fill_even_odd();
+            }
+        }
+        if reset {
+            self.alpha(1.0, 1.0);
+        }
+    }
+
+    fn fill_rect(&mut self, b: Box2, color: Rgba) {
+        let reset = self.opacity(color.a as f64, 1.0);
+        self.fill(color);
+        self.rect(b.x0, b.y0, b.w(), b.h());
+        self.content.fill_nonzero();
+        if reset {
+            self.alpha(1.0, 1.0);
+        }
+    }
+
+    fn stroke_rect(&mut self, b: Box2, s: &StrokeStyle) {
+        let reset = self.opacity(1.0, s.color.a as f64);
+        self.stroke(s.color);
+        self.line_style(s.width, cap(s.cap), join(s.join), &s.dash);
+        self.rect(b.x0, b.y0, b.w(), b.h());
+        self.content.stroke();
+        if reset {
+            self.alpha(1.0, 1.0);
+        }
+    }
+
+    fn stroke_lines(&mut self, lines: &[&[(f64, f64)]], s: &StrokeStyle) {
+        let reset = self.opacity(1.0, s.color.a as f64);
+        self.stroke(s.color);
+        self.line_style(s.width, cap(s.cap), join(s.join), &s.dash);
+        self.path(lines.iter().copied(), false);
+        self.content.stroke();
+        if reset {
+            self.alpha(1.0, 1.0);
+        }
+    }
+
+    fn circles(&mut self, centres: &[(f64, f64)], r: f64, fill: Rgba, outline: Option<(Rgba, f64)>) {
+        let reset = self.opacity(fill.a as f64, outline.map_or(fill.a, |o| o.0.a) as f64);
+        self.fill(fill);
+        for &(x, y) in centres {
+            self.circle(x, y, r);
+        }
+        match outline {
+            Some((o, w)) => {
+                self.stroke(o);
+                self.line_style(w, LineCapStyle::ButtCap, LineJoinStyle::MiterJoin, &[]);
+                self.content.fill_nonzero_and_stroke();
+            }
+            None => {
+                self.content.fill_nonzero();
+            }
+        }
+        if reset {
+            self.alpha(1.0, 1.0);
+        }
+    }
+
+    fn text_width(&mut self, text: &str, style: &TextStyle) -> f64 {
+        Canvas::text_width(self, text, style)
+    }
+
+    fn text(&mut self, x: f64, y: f64, angle: f64, text: &str, style: &TextStyle) {
+        Canvas::text(self, x, y, angle, text, style)
+    }
+
+    fn image(&mut self, img: &RgbaImage, b: Box2) {
+        let n = (img.width * img.height) as usize;
+        let mut rgb = Vec::with_capacity(n * 3);
+        let mut alpha = Vec::with_capacity(n);
+        for p in img.data.chunks_exact(4) {
+            rgb.extend_from_slice(&p[..3]);
+            alpha.push(p[3]);
+        }
+        let data = if alpha.iter().all(|a| *a == 255) {
+            ImageData::RgbDeflated(super::deflate(&rgb))
+        } else {
+            ImageData::RgbaDeflated { rgb: super::deflate(&rgb), alpha: super::deflate(&alpha) }
+        };
+        let name = format!("Im{}", self.images.len());
+        self.content.save_state();
+        self.content.transform([f(b.w()), 0.0, 0.0, f(b.h()), f(b.x0), f(b.y0)]);
+        self.content.x_object(Name(name.as_bytes()));
+        self.content.restore_state();
+        self.images.push(PageImage { name, width: img.width, height: img.height, data });
+    }
+
+    fn clip_rect(&mut self, b: Box2) {
+        self.content.save_state();
+        self.rect(b.x0, b.y0, b.w(), b.h());
+        self.content.clip_nonzero().end_path();
+    }
+
+    fn restore(&mut self) {
+        self.content.restore_state();
+    }
+
+    fn begin_layer(&mut self, name: &str) {
+        Canvas::begin_layer(self, name)
+    }
+
+    fn end_layer(&mut self) {
+        Canvas::end_layer(self)
     }
 }

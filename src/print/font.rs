@@ -13,10 +13,10 @@ use subsetter::GlyphRemapper;
 use ttf_parser::Face;
 
 /// Regular and bold face file names in the fonts directory.
-const FILES: [&str; 2] = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"];
+pub(crate) const FILES: [&str; 2] = ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"];
 
 /// Font data read once per path and kept for the life of the process (two files, ~1 MB).
-fn font_data(path: &Path) -> std::io::Result<&'static [u8]> {
+pub(crate) fn font_data(path: &Path) -> std::io::Result<&'static [u8]> {
     static LOADED: OnceLock<Mutex<HashMap<PathBuf, &'static [u8]>>> = OnceLock::new();
     let map = LOADED.get_or_init(Default::default);
     let mut map = map.lock().unwrap_or_else(|e| e.into_inner());

@@ -74,6 +74,12 @@ pub fn write_pages(
     let image_ids: Vec<Ref> = canvas.images.iter().map(|_| alloc()).collect();
     let res_id = alloc();
     let more_ids: Vec<(Ref, Ref)> = more.iter().map(|_| (alloc(), alloc())).collect();
+    // Soft masks of the images with alpha (heat maps), after every other object.
+    let smask_ids: Vec<Option<Ref>> = canvas
+        .images
+        .iter()
+        .map(|i| matches!(i.data, ImageData::RgbaDeflated { .. }).then(&mut alloc))
+        .collect();
 
     let mut pdf = Pdf::new();
     {
@@ -166,16 +172,29 @@ pub fn write_pages(
     for (name, id) in canvas.layers.iter().zip(&ocg_ids) {
         pdf.indirect(*id).dict().pair(Name(b"Type"), Name(b"OCG")).pair(Name(b"Name"), TextStr(name));
     }
-    for (img, id) in canvas.images.iter().zip(&image_ids) {
+    for ((img, id), smask) in canvas.images.iter().zip(&image_ids).zip(&smask_ids) {
         let (data, filter) = match &img.data {
             ImageData::Jpeg(b) => (b.as_slice(), Filter::DctDecode),
-            ImageData::RgbDeflated(b) => (b.as_slice(), Filter::FlateDecode),
+            ImageData::RgbDeflated(b) | ImageData::RgbaDeflated { rgb: b, .. } => {
+                (b.as_slice(), Filter::FlateDecode)
+            }
         };
         let mut x = pdf.image_xobject(*id, data);
         x.filter(filter);
         x.width(img.width as i32).height(img.height as i32);
         x.color_space().device_rgb();
         x.bits_per_component(8);
+        if let Some(m) = smask {
+            x.s_mask(*m);
+        }
+        x.finish();
+        if let (Some(m), ImageData::RgbaDeflated { alpha, .. }) = (smask, &img.data) {
+            let mut a = pdf.image_xobject(*m, alpha);
+            a.filter(Filter::FlateDecode);
+            a.width(img.width as i32).height(img.height as i32);
+            a.color_space().device_gray();
+            a.bits_per_component(8);
+        }
     }
     canvas.fonts.regular.write(&mut pdf, font_ids[0], "QALAAA")?;
     canvas.fonts.bold.write(&mut pdf, font_ids[1], "QALAAB")?;

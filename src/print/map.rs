@@ -1,15 +1,17 @@
 //! Draws a map frame from features and the web map's style (pure): fills, lines, circles, then
 //! labels with halos and without overlaps, each style layer inside the optional content group of
-//! the data layer it draws. Sizes in the style are CSS pixels; on paper 1 px = 0.75 pt.
+//! the data layer it draws. Sizes in the style are CSS pixels, turned into the surface's units by
+//! [`Surface::px`] (on paper 1 px = 0.75 pt; on an image the pixel ratio), so that the same code
+//! draws the GeoPDF ([`super::canvas::Canvas`]) and map images ([`super::raster::RasterSurface`]).
 
 use geo::Geometry;
-use pdf_writer::types::{LineCapStyle, LineJoinStyle};
 
-use super::canvas::{Canvas, TextStyle};
+use super::canvas::TextStyle;
 use super::expr::Props;
 use super::font::Weight;
 use super::layout::Box2;
 use super::style::{Kind, PrintStyle, Rgba, StyleLayer};
+use super::surface::{Cap, Join, RgbaImage, StrokeStyle, Surface};
 
 /// Points per CSS pixel.
 pub const PT_PER_PX: f64 = 0.75;
@@ -76,8 +78,36 @@ fn shape(g: &Geometry<f64>, fr: &Frame, out: &mut Shape) {
     }
 }
 
-/// Draws the frame: background, every style layer of the printed layers, labels, the border.
-pub fn draw(canvas: &mut Canvas, style: &PrintStyle, z: f64, frame: &Frame, layers: &[LayerData]) {
+/// How a frame is drawn besides its layers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Finish<'a> {
+    /// Painted first over the whole frame (`None`: left as it is, transparent on an image).
+    pub background: Option<Rgba>,
+    /// Images covering exactly the frame, drawn in order over the background and under the
+    /// layers (orthophotos, hillshade).
+    pub backdrops: &'a [RgbaImage],
+    /// A black border around the frame (prints).
+    pub border: bool,
+}
+
+/// Draws a print's frame: the style's background (white without one), every style layer of the
+/// printed layers, labels, the border.
+pub fn draw(canvas: &mut dyn Surface, style: &PrintStyle, z: f64, frame: &Frame, layers: &[LayerData]) {
+    let finish =
+        Finish { background: Some(style.background.unwrap_or(Rgba::WHITE)), backdrops: &[], border: true };
+    draw_with(canvas, style, z, frame, layers, &finish);
+}
+
+/// Draws the frame: `finish`'s background and backdrops, every style layer of `layers` that the
+/// style draws at zoom `z`, labels (only where they fit whole inside the frame), the border.
+pub fn draw_with(
+    canvas: &mut dyn Surface,
+    style: &PrintStyle,
+    z: f64,
+    frame: &Frame,
+    layers: &[LayerData],
+    finish: &Finish<'_>,
+) {
     let shapes: Vec<Vec<Shape>> = layers
         .iter()
         .map(|l| {
@@ -92,12 +122,13 @@ pub fn draw(canvas: &mut Canvas, style: &PrintStyle, z: f64, frame: &Frame, laye
         })
         .collect();
     let b = frame.page;
-    canvas.content.save_state();
-    canvas.rect(b.x0, b.y0, b.w(), b.h());
-    canvas.content.clip_nonzero().end_path();
-    canvas.fill(style.background.unwrap_or(Rgba::WHITE));
-    canvas.rect(b.x0, b.y0, b.w(), b.h());
-    canvas.content.fill_nonzero();
+    canvas.clip_rect(b);
+    if let Some(bg) = finish.background {
+        canvas.fill_rect(b, bg);
+    }
+    for img in finish.backdrops {
+        canvas.image(img, b);
+    }
 
     let mut symbols: Vec<(&StyleLayer, usize)> = Vec::new();
     for sl in &style.layers {
@@ -133,111 +164,73 @@ pub fn draw(canvas: &mut Canvas, style: &PrintStyle, z: f64, frame: &Frame, laye
         }
         canvas.end_layer();
     }
-    canvas.content.restore_state();
-    canvas.stroke(Rgba::BLACK);
-    canvas.line_style(0.8, LineCapStyle::ButtCap, LineJoinStyle::MiterJoin, &[]);
-    canvas.rect(b.x0, b.y0, b.w(), b.h());
-    canvas.content.stroke();
-}
-
-fn set_alpha(canvas: &mut Canvas, fill: f64, stroke: f64) -> bool {
-    if fill < 0.999 || stroke < 0.999 {
-        canvas.alpha(fill as f32, stroke as f32);
-        true
-    } else {
-        false
+    canvas.restore();
+    if finish.border {
+        let k = canvas.px() / PT_PER_PX;
+        canvas.stroke_rect(b, &StrokeStyle::solid(Rgba::BLACK, 0.8 * k));
     }
 }
 
-fn draw_fill(canvas: &mut Canvas, sl: &StyleLayer, p: &Props, z: f64, s: &Shape) {
+fn draw_fill(canvas: &mut dyn Surface, sl: &StyleLayer, p: &Props, z: f64, s: &Shape) {
     if s.polygons.is_empty() {
         return;
     }
     let color = sl.color("fill-color", p, z).unwrap_or(Rgba::BLACK);
     let opacity = sl.number("fill-opacity", p, z, 1.0) * color.a as f64;
     let outline = sl.color("fill-outline-color", p, z);
-    let alpha = set_alpha(canvas, opacity, opacity * outline.map_or(1.0, |c| c.a as f64));
-    canvas.fill(color);
-    for poly in &s.polygons {
-        canvas.path(poly.iter().map(Vec::as_slice), true);
-    }
-    match outline {
-        Some(o) => {
-            canvas.stroke(o);
-            canvas.line_style(0.3, LineCapStyle::ButtCap, LineJoinStyle::MiterJoin, &[]);
-            canvas.content.fill_even_odd_and_stroke();
-        }
-        None => {
-            canvas.content.fill_even_odd();
-        }
-    }
-    if alpha {
-        canvas.alpha(1.0, 1.0);
-    }
+    let k = canvas.px() / PT_PER_PX;
+    let rings: Vec<&[(f64, f64)]> = s.polygons.iter().flatten().map(Vec::as_slice).collect();
+    let fill = Rgba { a: opacity as f32, ..color };
+    let outline = outline.map(|o| (Rgba { a: (opacity * o.a as f64) as f32, ..o }, 0.3 * k));
+    canvas.fill_rings(&rings, fill, outline);
 }
 
-fn draw_line(canvas: &mut Canvas, sl: &StyleLayer, p: &Props, z: f64, s: &Shape) {
+fn draw_line(canvas: &mut dyn Surface, sl: &StyleLayer, p: &Props, z: f64, s: &Shape) {
     let rings: Vec<&[(f64, f64)]> =
         s.lines.iter().map(Vec::as_slice).chain(s.polygons.iter().flatten().map(Vec::as_slice)).collect();
     if rings.is_empty() {
         return;
     }
     let color = sl.color("line-color", p, z).unwrap_or(Rgba::BLACK);
-    let width = sl.number("line-width", p, z, 1.0) * PT_PER_PX;
+    let k = canvas.px() / PT_PER_PX;
+    let width = sl.number("line-width", p, z, 1.0) * canvas.px();
     let opacity = sl.number("line-opacity", p, z, 1.0) * color.a as f64;
     if width <= 0.0 || opacity <= 0.0 {
         return;
     }
     let cap = match sl.get("line-cap", p, z).as_str() {
-        Some("round") => LineCapStyle::RoundCap,
-        Some("square") => LineCapStyle::ProjectingSquareCap,
-        _ => LineCapStyle::ButtCap,
+        Some("round") => Cap::Round,
+        Some("square") => Cap::Square,
+        _ => Cap::Butt,
     };
     let join = match sl.get("line-join", p, z).as_str() {
-        Some("round") => LineJoinStyle::RoundJoin,
-        Some("bevel") => LineJoinStyle::BevelJoin,
-        _ => LineJoinStyle::MiterJoin,
+        Some("round") => Join::Round,
+        Some("bevel") => Join::Bevel,
+        _ => Join::Miter,
     };
     // MapLibre's dashes are in line widths.
     let dash: Vec<f64> = sl
         .get("line-dasharray", p, z)
         .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_f64()).map(|d| d * width.max(0.5)).collect())
+        .map(|a| a.iter().filter_map(|v| v.as_f64()).map(|d| d * width.max(0.5 * k)).collect())
         .unwrap_or_default();
-    let alpha = set_alpha(canvas, 1.0, opacity);
-    canvas.stroke(color);
-    canvas.line_style(width, cap, join, &dash);
-    canvas.path(rings, false);
-    canvas.content.stroke();
-    if alpha {
-        canvas.alpha(1.0, 1.0);
-    }
+    let stroke = StrokeStyle { color: Rgba { a: opacity as f32, ..color }, width, cap, join, dash };
+    canvas.stroke_lines(&rings, &stroke);
 }
 
-fn draw_circle(canvas: &mut Canvas, sl: &StyleLayer, p: &Props, z: f64, s: &Shape) {
+fn draw_circle(canvas: &mut dyn Surface, sl: &StyleLayer, p: &Props, z: f64, s: &Shape) {
     if s.points.is_empty() {
         return;
     }
-    let r = sl.number("circle-radius", p, z, 5.0) * PT_PER_PX;
+    let px = canvas.px();
+    let r = sl.number("circle-radius", p, z, 5.0) * px;
     let color = sl.color("circle-color", p, z).unwrap_or(Rgba::BLACK);
     let opacity = sl.number("circle-opacity", p, z, 1.0) * color.a as f64;
-    let sw = sl.number("circle-stroke-width", p, z, 0.0) * PT_PER_PX;
+    let sw = sl.number("circle-stroke-width", p, z, 0.0) * px;
     let sc = sl.color("circle-stroke-color", p, z).unwrap_or(Rgba::BLACK);
-    let alpha = set_alpha(canvas, opacity, sl.number("circle-stroke-opacity", p, z, 1.0) * sc.a as f64);
-    canvas.fill(color);
-    for &(x, y) in &s.points {
-        canvas.circle(x, y, r);
-    }
-    if sw > 0.0 {
-        canvas.stroke(sc);
-        canvas.line_style(sw, LineCapStyle::ButtCap, LineJoinStyle::MiterJoin, &[]);
-        canvas.content.fill_nonzero_and_stroke();
-    } else {
-        canvas.content.fill_nonzero();
-    }
-    if alpha {
-        canvas.alpha(1.0, 1.0);
-    }
+    let stroke_opacity = sl.number("circle-stroke-opacity", p, z, 1.0) * sc.a as f64;
+    let outline = (sw > 0.0).then_some((Rgba { a: stroke_opacity as f32, ..sc }, sw));
+    canvas.circles(&s.points, r, Rgba { a: opacity as f32, ..color }, outline);
 }
 
 /// Label boxes already on the page.
@@ -266,16 +259,16 @@ impl Placed {
     }
 }
 
-fn text_style(sl: &StyleLayer, p: &Props, z: f64) -> TextStyle {
+fn text_style(sl: &StyleLayer, p: &Props, z: f64, px: f64) -> TextStyle {
     let bold = sl
         .get("text-font", p, z)
         .as_array()
         .and_then(|a| a.first())
         .and_then(|f| f.as_str())
         .is_some_and(|f| f.contains("Bold"));
-    let halo_w = sl.number("text-halo-width", p, z, 0.0) * PT_PER_PX;
+    let halo_w = sl.number("text-halo-width", p, z, 0.0) * px;
     TextStyle {
-        size: sl.number("text-size", p, z, 16.0) * PT_PER_PX,
+        size: sl.number("text-size", p, z, 16.0) * px,
         weight: if bold { Weight::Bold } else { Weight::Regular },
         color: sl.color("text-color", p, z).unwrap_or(Rgba::BLACK),
         halo: sl.color("text-halo-color", p, z).filter(|_| halo_w > 0.0).map(|c| (c, halo_w)),
@@ -283,17 +276,19 @@ fn text_style(sl: &StyleLayer, p: &Props, z: f64) -> TextStyle {
     }
 }
 
-fn draw_label(canvas: &mut Canvas, sl: &StyleLayer, p: &Props, z: f64, s: &Shape, placed: &mut Placed) {
+fn draw_label(canvas: &mut dyn Surface, sl: &StyleLayer, p: &Props, z: f64, s: &Shape, placed: &mut Placed) {
     let Some(mut text) = sl.text("text-field", p, z) else { return };
     match sl.get("text-transform", p, z).as_str() {
         Some("uppercase") => text = text.to_uppercase(),
         Some("lowercase") => text = text.to_lowercase(),
         _ => {}
     }
-    let ts = text_style(sl, p, z);
+    let ts = text_style(sl, p, z, canvas.px());
     let w = canvas.text_width(&text, &ts);
     let h = ts.size;
-    let pad = ts.halo.map_or(1.0, |h| h.1 + 1.0);
+    // One point (4/3 CSS px) around the text, and its halo.
+    let k = canvas.px() / PT_PER_PX;
+    let pad = ts.halo.map_or(k, |h| h.1 + k);
     let along_line = sl.get("symbol-placement", p, z).as_str() == Some("line");
     if along_line {
         let max_angle = sl.number("text-max-angle", p, z, 45.0).to_radians();
@@ -306,7 +301,7 @@ fn draw_label(canvas: &mut Canvas, sl: &StyleLayer, p: &Props, z: f64, s: &Shape
                     (w / 2.0 + pad) * sin.abs() + (h / 2.0 + pad) * cos.abs(),
                 );
                 let b = Box2 { x0: x - hw, y0: y - hh, x1: x + hw, y1: y + hh };
-                if placed.take(b, &text, 180.0) {
+                if placed.take(b, &text, 180.0 * k) {
                     // Baseline start so that the text is centred on the anchor.
                     let (bx, by) = (x - cos * w / 2.0 + sin * h * 0.35, y - sin * w / 2.0 - cos * h * 0.35);
                     canvas.text(bx, by, angle, &text, &ts);

@@ -27,8 +27,11 @@ pub mod page;
 pub mod passport;
 pub mod passport_page;
 pub mod plan;
+pub mod raster;
+pub mod shaping;
 pub mod store;
 pub mod style;
+pub mod surface;
 pub mod texts;
 pub mod verify;
 

@@ -18,6 +18,8 @@
 pub mod coords;
 pub mod fonts;
 pub mod invalidate;
+// issue 17: raster tiles (images of the print renderer through this cache)
+pub mod raster_tiles;
 pub mod seed;
 pub mod styles;
 pub mod terrain;
@@ -40,11 +42,31 @@ pub struct Tile {
     pub etag: String,
 }
 
-/// Cache key: the layers rendered, in request order, and the tile.
+/// Cache key: the layers rendered, in request order, the tile and what it is (MVT or an image).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TileKey {
     pub layers: Arc<[String]>,
     pub coord: TileCoord,
+    pub variant: TileVariant,
+}
+
+/// What a cached tile holds (issue 17: raster tiles share the cache and its invalidation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum TileVariant {
+    #[default]
+    Mvt,
+    Raster(raster_tiles::RasterSpec),
+}
+
+impl TileVariant {
+    /// The buffer around the tile its content reaches into, as a fraction of the tile's width: an
+    /// edit there evicts the tile.
+    pub fn buffer_fraction(&self) -> f64 {
+        match self {
+            TileVariant::Mvt => BUFFER_FRACTION,
+            TileVariant::Raster(spec) => spec.buffer_fraction(),
+        }
+    }
 }
 
 /// Renders and caches tiles.
@@ -134,6 +156,7 @@ impl TileService {
         let key = TileKey {
             layers: layers.iter().map(|(l, s)| format!("{}{}", l.id, s.cache_suffix())).collect(),
             coord,
+            variant: TileVariant::Mvt,
         };
         use std::sync::atomic::Ordering::Relaxed;
         let (tile, fresh) = match &self.cache {
@@ -150,9 +173,43 @@ impl TileService {
         Ok(tile)
     }
 
+    /// The tile under `key` from the cache, or made by `render` (once for concurrent requests of
+    /// the same key) and cached: issue 17's raster tiles, counted with the others.
+    pub async fn cached<E, F>(&self, key: TileKey, render: F) -> Result<Arc<Tile>, Arc<E>>
+    where
+        E: Send + Sync + 'static,
+        F: std::future::Future<Output = Result<Arc<Tile>, E>>,
+    {
+        use std::sync::atomic::Ordering::Relaxed;
+        let (tile, fresh) = match &self.cache {
+            Some(cache) => {
+                let entry = cache.entry(key).or_try_insert_with(render).await?;
+                let fresh = entry.is_fresh();
+                (entry.into_value(), fresh)
+            }
+            None => (render.await.map_err(Arc::new)?, true),
+        };
+        let counter = if fresh { &self.counts.misses } else { &self.counts.hits };
+        counter.fetch_add(1, Relaxed);
+        self.counts.bytes_served.fetch_add(tile.bytes.len() as u64, Relaxed);
+        Ok(tile)
+    }
+
+    /// Whether the tile under `key` is in the cache (evicted tiles are not).
+    pub async fn is_key_cached(&self, key: &TileKey) -> bool {
+        match &self.cache {
+            Some(cache) => cache.get(key).await.is_some(),
+            None => false,
+        }
+    }
+
     /// Whether the tile of `layers` at `coord` is in the cache (evicted tiles are not).
     pub async fn is_cached(&self, layers: &[Arc<LayerDef>], coord: TileCoord) -> bool {
-        let key = TileKey { layers: layers.iter().map(|l| l.id.clone()).collect(), coord };
+        let key = TileKey {
+            layers: layers.iter().map(|l| l.id.clone()).collect(),
+            coord,
+            variant: TileVariant::Mvt,
+        };
         match &self.cache {
             Some(cache) => cache.get(&key).await.is_some(),
             None => false,
@@ -167,7 +224,7 @@ impl TileService {
         let scoped = format!("{layer}@");
         let result = cache.invalidate_entries_if(move |k, _| {
             k.layers.iter().any(|l| *l == layer || l.starts_with(&scoped))
-                && coords::touches_with_buffer(&k.coord, bbox, BUFFER_FRACTION)
+                && coords::touches_with_buffer(&k.coord, bbox, k.variant.buffer_fraction())
         });
         if let Err(e) = result {
             tracing::error!(error = %e, "tile cache invalidation failed; clearing the cache");

@@ -2,6 +2,11 @@
 //! `/tiles/{layers}/{z}/{x}/{y}.mvt` (also `.pbf`), where `{layers}` is one layer id or several
 //! joined by commas (a composite tile). Refused or unknown layers are left out of a composite; a
 //! tile with no readable layer is a 404, as for an unknown layer.
+//!
+//! Issue 17: the same path with `.png`, `.jpg` or `.webp` is a raster tile of 256 pixels,
+//! `{y}@2x.png` the same at pixel ratio 2 (512 pixels), and `/tiles/{layers}/512/{z}/{x}/{y}.png`
+//! a tile of 512 CSS pixels (see [`crate::tiles::raster_tiles`]). Any other suffix is a 404 naming
+//! the formats served.
 
 use std::sync::Arc;
 
@@ -19,6 +24,7 @@ use crate::http::{AppState, PublicUrl, ReqLang};
 use crate::i18n::{Lang, Msg};
 use crate::layers::catalog::LayerDef;
 use crate::tiles::coords::TileCoord;
+use crate::tiles::raster_tiles::{RasterContext, RasterSpec, TileName, parse_tile_name, raster_tile};
 use crate::tiles::tilejson::vector_layers;
 
 pub fn router() -> Router<AppState> {
@@ -26,6 +32,19 @@ pub fn router() -> Router<AppState> {
         .route("/tiles", get(catalog))
         .route("/tiles/{source}", get(tilejson))
         .route("/tiles/{source}/{z}/{x}/{y}", get(tile))
+        .route("/tiles/{source}/512/{z}/{x}/{y}", get(tile_512))
+}
+
+/// What raster tiles need from the state (WMTS uses it too).
+pub fn raster_context(state: &AppState) -> RasterContext {
+    RasterContext {
+        pool: state.pool.clone(),
+        tiles: state.tiles.clone(),
+        gate: state.settings.render.clone(),
+        styles_dir: state.settings.styles_dir.clone(),
+        fonts_dir: state.settings.fonts_dir.clone(),
+        connections: state.settings.print_connections,
+    }
 }
 
 /// The MIME type of Mapbox vector tiles.
@@ -111,20 +130,27 @@ async fn tilejson(
     })))
 }
 
-/// One tile. 204 when empty, 304 when the caller's copy is current.
-async fn tile(
+/// One tile of 512 CSS pixels: an image only.
+async fn tile_512(
     State(state): State<AppState>,
     caller: Caller,
     ReqLang(lang): ReqLang,
     headers: HeaderMap,
     Path((source, z, x, y)): Path<(String, String, String, String)>,
 ) -> Result<Response, ApiError> {
-    let y = y
-        .strip_suffix(".mvt")
-        .or_else(|| y.strip_suffix(".pbf"))
-        .ok_or_else(|| ApiError::not_found(Msg::NotFound, lang))?;
+    match parse_tile_name(&y) {
+        Some((row, TileName::Image { format, ratio })) => {
+            let coord = coord(&z, &x, row, lang)?;
+            let spec = RasterSpec { format, css_size: 512, ratio, lang };
+            image_tile(&state, &caller, &headers, &source, coord, spec).await
+        }
+        _ => Err(ApiError::not_found(Msg::TileFormatUnknown, lang)),
+    }
+}
+
+fn coord(z: &str, x: &str, y: &str, lang: Lang) -> Result<TileCoord, ApiError> {
     let parse = |s: &str| s.parse::<u32>().ok();
-    let coord = match (z.parse::<u8>().ok(), parse(&x), parse(y)) {
+    match (z.parse::<u8>().ok(), parse(x), parse(y)) {
         (Some(z), Some(x), Some(y)) => TileCoord::new(z, x, y),
         _ => None,
     }
@@ -133,12 +159,34 @@ async fn tile(
             lang,
             format!("{z}/{x}/{y} is not a tile (z 0-{}, x and y 0 to 2^z-1)", crate::tiles::coords::MAX_ZOOM),
         )
-    })?;
-    let layers = readable_layers(&state, &caller, &source, lang)?;
-    let scoped: Vec<_> =
-        layers.iter().map(|l| (Arc::clone(l), crate::policy::feature_scope(&caller, l))).collect();
-    let tile = state.tiles.tile_scoped(&scoped, coord).await.map_err(|e| ApiError::database_ref(lang, &e))?;
+    })
+}
 
+/// A raster tile: always an image (transparent where nothing is drawn), 304 when the caller's
+/// copy is current.
+async fn image_tile(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    source: &str,
+    coord: TileCoord,
+    spec: RasterSpec,
+) -> Result<Response, ApiError> {
+    let lang = spec.lang;
+    let layers = readable_layers(state, caller, source, lang)?;
+    let scoped: Vec<_> =
+        layers.iter().map(|l| (Arc::clone(l), crate::policy::feature_scope(caller, l))).collect();
+    let tile = raster_tile(&raster_context(state), &scoped, &[], coord, spec).await?;
+    let mut h = tile_headers(state, caller, &layers, &tile.etag);
+    if etag_matches(headers, &tile.etag) {
+        return Ok((StatusCode::NOT_MODIFIED, h).into_response());
+    }
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(spec.format.mime()));
+    Ok((StatusCode::OK, h, tile.bytes.clone()).into_response())
+}
+
+/// `ETag` and `Cache-Control` of a tile: public caching only for public layers read anonymously.
+fn tile_headers(state: &AppState, caller: &Caller, layers: &[Arc<LayerDef>], etag: &str) -> HeaderMap {
     let public = layers.iter().all(|l| l.access.public) && caller.principal().is_none();
     let cache_control = if public {
         state.settings.cache_control.clone()
@@ -146,17 +194,47 @@ async fn tile(
         "private, max-age=0, must-revalidate".to_string()
     };
     let mut h = HeaderMap::new();
-    if let Ok(v) = HeaderValue::from_str(&tile.etag) {
+    if let Ok(v) = HeaderValue::from_str(etag) {
         h.insert(header::ETAG, v);
     }
     if let Ok(v) = HeaderValue::from_str(&cache_control) {
         h.insert(header::CACHE_CONTROL, v);
     }
-    let matches = headers
+    h
+}
+
+fn etag_matches(headers: &HeaderMap, etag: &str) -> bool {
+    headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tile.etag || t.trim() == "*"));
-    if matches {
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
+}
+
+/// One tile. 204 when empty, 304 when the caller's copy is current.
+async fn tile(
+    State(state): State<AppState>,
+    caller: Caller,
+    ReqLang(lang): ReqLang,
+    headers: HeaderMap,
+    Path((source, z, x, y)): Path<(String, String, String, String)>,
+) -> Result<Response, ApiError> {
+    let y = match parse_tile_name(&y) {
+        Some((row, TileName::Vector)) => row,
+        Some((row, TileName::Image { format, ratio })) => {
+            let coord = coord(&z, &x, row, lang)?;
+            let spec = RasterSpec { format, css_size: 256, ratio, lang };
+            return image_tile(&state, &caller, &headers, &source, coord, spec).await;
+        }
+        None => return Err(ApiError::not_found(Msg::TileFormatUnknown, lang)),
+    };
+    let coord = coord(&z, &x, y, lang)?;
+    let layers = readable_layers(&state, &caller, &source, lang)?;
+    let scoped: Vec<_> =
+        layers.iter().map(|l| (Arc::clone(l), crate::policy::feature_scope(&caller, l))).collect();
+    let tile = state.tiles.tile_scoped(&scoped, coord).await.map_err(|e| ApiError::database_ref(lang, &e))?;
+
+    let mut h = tile_headers(&state, &caller, &layers, &tile.etag);
+    if etag_matches(&headers, &tile.etag) {
         return Ok((StatusCode::NOT_MODIFIED, h).into_response());
     }
     if tile.bytes.is_empty() {
