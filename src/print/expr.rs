@@ -2,7 +2,8 @@
 //!
 //! Covers what a print needs from `styles/*.json`: `get`, `has`, `literal`, `match`, `case`,
 //! `coalesce`, `interpolate` (linear, exponential), `step`, `zoom`, comparisons, `all`, `any`,
-//! `!`, `to-string`, `to-number`, `concat`, `upcase`, `downcase`, plus legacy filters
+//! `!`, `to-string`, `to-number`, `concat`, `upcase`, `downcase`, `heatmap-density` (read from
+//! the [`HEATMAP_DENSITY`] entry a heat map's ramp is evaluated with), plus legacy filters
 //! (`["==", "kind", "river"]`). An expression it does not know evaluates to `null`, so the
 //! property falls back to its default, as MapLibre does with an invalid value.
 //!
@@ -18,6 +19,9 @@ use serde_json::{Map, Value};
 
 /// Feature properties as read from the database.
 pub type Props = Map<String, Value>;
+
+/// The entry of [`Props`] that `["heatmap-density"]` reads (no attribute can be named so).
+pub const HEATMAP_DENSITY: &str = "\u{0}heatmap-density";
 
 /// Evaluates `e` for a feature with properties `p` at zoom `z`.
 pub fn eval(e: &Value, p: &Props, z: f64) -> Value {
@@ -38,6 +42,7 @@ pub fn eval(e: &Value, p: &Props, z: f64) -> Value {
             _ => Value::Bool(false),
         },
         "zoom" => num(z),
+        "heatmap-density" => p.get(HEATMAP_DENSITY).cloned().unwrap_or(Value::Null),
         "match" => {
             let input = arg(1);
             let mut i = 2;

@@ -11,6 +11,7 @@
 //! [`limits::RenderGate`]; images are decoded within [`limits::image_limits`].
 
 pub mod canvas;
+pub mod cluster;
 pub mod decision;
 pub mod decision_page;
 pub mod expr;

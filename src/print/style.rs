@@ -64,6 +64,8 @@ pub struct PrintStyle {
     /// The attributions of the style's sources, joined.
     pub attribution: String,
     pub layers: Vec<StyleLayer>,
+    /// The clustered data layers (`metadata."qala:clusters"`, see [`super::cluster`]).
+    pub clusters: Vec<super::cluster::ClusterSpec>,
 }
 
 impl PrintStyle {
@@ -107,12 +109,18 @@ impl PrintStyle {
                 s.values().filter_map(|src| src.get("attribution")?.as_str()).collect::<Vec<_>>().join("; ")
             })
             .unwrap_or_default();
-        PrintStyle { background, attribution, layers }
+        let clusters = super::cluster::specs(&style);
+        PrintStyle { background, attribution, layers, clusters }
     }
 
     /// The credit line printed on a map: the sources' attribution and Qala.
     pub fn credit(&self) -> String {
         if self.attribution.is_empty() { "Qala".into() } else { format!("© {} · Qala", self.attribution) }
+    }
+
+    /// How `layer` is clustered at zoom `z`, if it is.
+    pub fn cluster_of(&self, layer: &str, z: f64) -> Option<&super::cluster::ClusterSpec> {
+        self.clusters.iter().find(|c| c.layer == layer && c.applies(z))
     }
 
     /// The style layers that draw `layer` at zoom `z`, in drawing order.

@@ -83,7 +83,7 @@ function styleLayersOf(id: string): LayerSpecification[] {
 
 const OPACITY: Record<string, string[]> = {
   fill: ['fill-opacity'], line: ['line-opacity'], circle: ['circle-opacity', 'circle-stroke-opacity'],
-  symbol: ['text-opacity', 'icon-opacity'], 'fill-extrusion': ['fill-extrusion-opacity'],
+  symbol: ['text-opacity', 'icon-opacity'], 'fill-extrusion': ['fill-extrusion-opacity'], heatmap: ['heatmap-opacity'],
 };
 
 function applyLayerState() {
