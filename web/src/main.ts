@@ -13,6 +13,7 @@ import './style.css';
 import { type Lang, LANGS, LANG_NAMES, t, pick, serverLang, storedLang } from './i18n';
 import * as editing from './edit';
 import * as printing from './print';
+import * as rasters from './rasters';
 import { dms, utm43, scaleDenominator, roundScale, namedScale, distance, legendOf } from './format';
 import { adoptSharedView, canonicalHash } from './hash';
 import { localiseAttribution, attributionText } from './attribution';
@@ -167,6 +168,7 @@ function renderPanel() {
     <select id="basemap" data-testid="basemap" aria-label="${esc(t('basemap', L))}">${basemapOptions(state.basemap, false)}</select>
     <label>${esc(t('overlay', L))}<select id="overlay" data-testid="overlay">${basemapOptions(state.overlay, true).replace('<option value="qala"', '<option disabled value="qala"')}</select></label>
     <label>${esc(t('opacity', L))} <input id="overlay-opacity" type="range" min="0" max="1" step="0.05" value="${state.overlayOpacity}"></label>
+    ${rasters.rastersPanel(L)}
     <h2>${esc(t('layers', L))}</h2>
     <div id="layers" data-testid="layers">${[...themes].map(([theme, ls]) => `
       <fieldset><legend>${esc(pick(config.themes[theme], L) || theme)}</legend>
@@ -329,11 +331,15 @@ async function reloadLayers() {
   const d = await getJson<{ layers: Layer[] }>('/api/layers');
   state.layers = d.layers;
   await Promise.all(state.layers.map((l) => loadAttributes(l.id).catch(() => [])));
+  const rastersBefore = rasters.rasterState.list.map((r) => r.id).join();
+  await rasters.loadRasters();
   if (state.layers.map((l) => l.id).join() !== before) await setLang(state.lang);
+  else if (rasters.rasterState.list.map((r) => r.id).join() !== rastersBefore) { renderPanel(); rasters.applyRasters(map); }
 }
 
 function afterStyle() {
   applyBasemaps();
+  rasters.applyRasters(map);
   applyLayerState();
   addMeasureLayers();
   editing.addDrawLayers();
@@ -347,6 +353,7 @@ function wirePanel() {
   const panel = $('#panel');
   panel.addEventListener('change', (ev) => {
     const el = ev.target as HTMLInputElement;
+    if (rasters.onRasterInput(map, el)) return;
     if (el.id === 'lang') void setLang(el.value as Lang);
     else if (el.id === 'basemap') { state.basemap = el.value; applyBasemaps(); }
     else if (el.id === 'overlay') { state.overlay = el.value; applyBasemaps(); }
@@ -357,6 +364,7 @@ function wirePanel() {
   });
   panel.addEventListener('input', (ev) => {
     const el = ev.target as HTMLInputElement;
+    if (rasters.onRasterInput(map, el)) return;
     if (el.dataset.opacity) { state.opacity.set(el.dataset.opacity, Number(el.value)); applyLayerState(); }
     if (el.id === 'overlay-opacity') {
       state.overlayOpacity = Number(el.value);
@@ -405,6 +413,7 @@ async function start() {
   ]);
   config = cfg;
   state.layers = layers.layers;
+  await rasters.loadRasters();
   await Promise.all(state.layers.map((l) => loadAttributes(l.id).catch(() => [])));
   const style = await styleFor(state.lang);
   // The view in the address (`#zoom/lat/lon[/bearing/pitch]`, as MapLibre and OpenStreetMap write
