@@ -428,3 +428,56 @@ async fn the_hillshade_of_a_dem_is_lit_from_the_north_west() {
     assert!(svc.read("hillshade", 3857, [0.0, 0.0, 1000.0, 1000.0], 64, 64).await.unwrap().is_none());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A COG whose overviews differ from its full resolution (written after them): a zoomed-out read
+/// shows the overviews' colour, so it read them and not the full resolution, and ingest kept them.
+#[tokio::test]
+async fn zoomed_out_reads_use_the_overviews_a_cog_brings() {
+    let db = test_db().await;
+    let dir = work_dir("overviews");
+    let data = dir.join("var");
+    let (w, h) = (2048, 2048);
+    let src = dir.join("src.tif");
+    let gt = [8_560_000.0, 1.0, 0.0, 5_350_000.0, 0.0, -1.0];
+    drop(geotiff(&src, Some(3857), gt, (w, h), &[vec![20; w * h], vec![40; w * h], vec![220; w * h]]));
+    tool("gdaladdo", &["-q", "-r", "average", src.to_str().unwrap(), "2", "4", "8", "16"]);
+    {
+        let ds = gdal::Dataset::open_ex(
+            &src,
+            gdal::DatasetOptions { open_flags: gdal::GdalOpenFlags::GDAL_OF_UPDATE, ..Default::default() },
+        )
+        .unwrap();
+        for (b, v) in [(1, 230u8), (2, 20), (3, 20)] {
+            let mut band = ds.rasterband(b).unwrap();
+            band.write((0, 0), (w, h), &mut Buffer::new((w, h), vec![v; w * h])).unwrap();
+        }
+    }
+    let cog = dir.join("cog.tif");
+    tool(
+        "gdal_translate",
+        &[
+            "-q",
+            "-of",
+            "COG",
+            "-co",
+            "OVERVIEWS=FORCE_USE_EXISTING",
+            src.to_str().unwrap(),
+            cog.to_str().unwrap(),
+        ],
+    );
+    add(&db, &data, &cog, "stale", "orthophoto", &["--public"]);
+    let svc = RasterService::new(db.pool.clone(), &data);
+    let whole = [gt[0], gt[3] - 2048.0, gt[0] + 2048.0, gt[3]];
+    let started = std::time::Instant::now();
+    let small = svc.read("stale", 3857, whole, 256, 256).await.unwrap().unwrap();
+    eprintln!("a 256 px read over 2048 px of source: {:?}", started.elapsed());
+    assert!(near(px(&small, 128, 128), [20, 40, 220, 255]), "overview colour: {:?}", px(&small, 128, 128));
+    let (cx, cy) = (gt[0] + 1024.0, gt[3] - 1024.0);
+    let sharp = svc
+        .read("stale", 3857, [cx - 64.0, cy - 64.0, cx + 64.0, cy + 64.0], 128, 128)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(near(px(&sharp, 64, 64), [230, 20, 20, 255]), "full resolution: {:?}", px(&sharp, 64, 64));
+    let _ = std::fs::remove_dir_all(&dir);
+}
