@@ -169,7 +169,10 @@ pub async fn print_map(
                 Some((l.as_ref(), super::legend::in_frame(&d.features, frame.crs)))
             })
             .collect();
-        let drawn: Vec<_> = shown.iter().map(|(l, f)| (*l, Some(f.as_slice()))).collect();
+        let drawn: Vec<_> = shown
+            .iter()
+            .map(|(l, f)| (*l, super::legend::Shown::Features { features: f, frame: Some(frame.crs) }))
+            .collect();
         let legend = super::legend::map_legend(&style, z, &drawn, doc_lang);
         drop(drawn);
         drop(shown);

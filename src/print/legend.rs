@@ -92,7 +92,9 @@ pub fn raster_group(title: &str) -> LegendGroup {
 
 /// Whether style layer `sl` draws anything of a feature: its filter and its geometry (a fill draws
 /// areas, a line lines and area outlines, a circle points, a symbol any geometry with a text).
-pub fn draws(sl: &StyleLayer, f: &PrintFeature, z: f64) -> bool {
+/// With the `frame` (min x, min y, max x, max y), an area's outline counts only where it crosses
+/// the frame: a district around the frame has no line on the map.
+pub fn draws(sl: &StyleLayer, f: &PrintFeature, z: f64, frame: Option<[f64; 4]>) -> bool {
     if !sl.passes(&f.props, z) {
         return false;
     }
@@ -107,9 +109,10 @@ pub fn draws(sl: &StyleLayer, f: &PrintFeature, z: f64) -> bool {
     });
     match sl.kind {
         Kind::Fill => area,
-        Kind::Line => line || area,
+        Kind::Line => line || (area && frame.is_none_or(|fr| outline_meets(&f.geom, fr))),
         Kind::Circle => point,
         Kind::Symbol => sl.text("text-field", &f.props, z).is_some(),
+        Kind::Heatmap => point,
     }
 }
 
@@ -117,9 +120,30 @@ pub fn draws(sl: &StyleLayer, f: &PrintFeature, z: f64) -> bool {
 /// those read for a print reach a little beyond it.
 pub fn in_frame(features: &[PrintFeature], crs_box: [f64; 4]) -> Vec<&PrintFeature> {
     use geo::Intersects;
-    let [x0, y0, x1, y1] = crs_box;
-    let frame = geo::Rect::new(geo::coord! { x: x0, y: y0 }, geo::coord! { x: x1, y: y1 });
+    let frame = rect(crs_box);
     features.iter().filter(|f| f.geom.intersects(&frame)).collect()
+}
+
+fn rect(frame: [f64; 4]) -> geo::Rect<f64> {
+    let [x0, y0, x1, y1] = frame;
+    geo::Rect::new(geo::coord! { x: x0, y: y0 }, geo::coord! { x: x1, y: y1 })
+}
+
+/// Whether the outline of an area meets the frame.
+fn outline_meets(g: &Geometry<f64>, frame: [f64; 4]) -> bool {
+    use geo::Intersects;
+    let r = rect(frame);
+    let poly =
+        |p: &geo::Polygon<f64>| std::iter::once(p.exterior()).chain(p.interiors()).any(|l| l.intersects(&r));
+    let mut hit = false;
+    geoms(g, &mut |g| {
+        hit |= match g {
+            Geometry::Polygon(p) => poly(p),
+            Geometry::MultiPolygon(m) => m.0.iter().any(poly),
+            _ => false,
+        }
+    });
+    hit
 }
 
 fn geoms(g: &Geometry<f64>, each: &mut impl FnMut(&Geometry<f64>)) {
@@ -129,16 +153,27 @@ fn geoms(g: &Geometry<f64>, each: &mut impl FnMut(&Geometry<f64>)) {
     }
 }
 
-/// The legend of `layer` as the style draws it at zoom `z`. With `drawn` (the layer's features in
-/// the frame), only the style layers that drew one of them and only the classes that occur among
-/// them are listed; without, every class of the style.
+/// What a legend lists: with [`Shown::Features`] (a layer's features in a frame, see
+/// [`in_frame`]) only the style layers that drew one of them and only the classes that occur among
+/// them; with [`Shown::All`] every class of the style.
+#[derive(Debug, Clone, Copy)]
+pub enum Shown<'a> {
+    All,
+    Features { features: &'a [&'a PrintFeature], frame: Option<[f64; 4]> },
+}
+
+/// The legend of `layer` as the style draws it at zoom `z`, of what is `shown`.
 pub fn layer_legend(
     style: &PrintStyle,
     z: f64,
     layer: &LayerDef,
     lang: DocLang,
-    drawn: Option<&[&PrintFeature]>,
+    shown: Shown<'_>,
 ) -> LegendGroup {
+    let (drawn, frame) = match shown {
+        Shown::All => (None, None),
+        Shown::Features { features, frame } => (Some(features), frame),
+    };
     let title = lang.pick(&layer.title);
     let sls: Vec<&StyleLayer> = style.for_layer(&layer.id, z).collect();
     let mut entries: Vec<LegendEntry> = Vec::new();
@@ -150,7 +185,7 @@ pub fn layer_legend(
         }
         let casing = (sl.kind == Kind::Line && i > 0 && sls[i - 1].kind == Kind::Line).then(|| sls[i - 1]);
         let feats: Option<Vec<&PrintFeature>> =
-            drawn.map(|d| d.iter().copied().filter(|f| draws(sl, f, z)).collect());
+            drawn.map(|d| d.iter().copied().filter(|f| draws(sl, f, z, frame)).collect());
         if feats.as_ref().is_some_and(Vec::is_empty) {
             continue;
         }
@@ -202,7 +237,7 @@ fn push(entries: &mut Vec<LegendEntry>, label: String, swatch: Swatch) {
 pub fn map_legend(
     style: &PrintStyle,
     z: f64,
-    layers: &[(&LayerDef, Option<&[&PrintFeature]>)],
+    layers: &[(&LayerDef, Shown<'_>)],
     lang: DocLang,
 ) -> Vec<LegendGroup> {
     layers
@@ -244,6 +279,7 @@ fn swatch(sl: &StyleLayer, casing: Option<&StyleLayer>, props: &Props, z: f64) -
                 )
             }),
         },
+        Kind::Heatmap => Swatch::Ramp { colors: super::density::legend_colors(sl, z) },
         _ => Swatch::Circle {
             color: sl.color("circle-color", props, z).unwrap_or(Rgba::BLACK),
             stroke: sl
@@ -260,7 +296,7 @@ fn classifying_props(kind: Kind) -> &'static [&'static str] {
         Kind::Fill => &["fill-color", "fill-outline-color", "fill-opacity"],
         Kind::Line => &["line-color", "line-width", "line-dasharray", "line-opacity"],
         Kind::Circle => &["circle-color", "circle-radius", "circle-stroke-color"],
-        Kind::Symbol => &[],
+        Kind::Symbol | Kind::Heatmap => &[],
     }
 }
 
