@@ -99,6 +99,8 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::attachments::router())
         .merge(routes::export::router())
         .merge(routes::print::router())
+        // issue 17: OGC WMS
+        .merge(routes::wms::router())
         .merge(routes::auth::router())
         .merge(routes::auth_eds::router())
         .merge(routes::auth_sms::router())

@@ -48,3 +48,5 @@ pub mod styles;
 pub mod terrain;
 pub mod tiles;
 pub mod web;
+// issue 17: OGC WMS 1.3.0 and WMTS 1.0
+pub mod wms;
