@@ -327,3 +327,66 @@ fn tile_maths_of_the_test() {
     let b = t.bounds_3857();
     assert!(b[0] <= x && x <= b[2] && b[1] <= y && y <= b[3]);
 }
+
+/// A GeoTIFF in EPSG:3857 over `b`, one colour, registered with `qala raster add`.
+fn add_raster(db: &TestDb, data: &Path, b: [f64; 4], id: &str, rgb: [u8; 3], access: &[&str]) {
+    let file = data.join(format!("{id}-source.tif"));
+    let (w, n, e, s) = (b[0].to_string(), b[3].to_string(), b[2].to_string(), b[1].to_string());
+    let burn: Vec<String> = rgb.iter().map(|c| c.to_string()).collect();
+    let mut args = vec!["-q", "-of", "GTiff", "-outsize", "64", "64", "-bands", "3", "-ot", "Byte"];
+    for c in &burn {
+        args.extend(["-burn", c.as_str()]);
+    }
+    args.extend(["-a_srs", "EPSG:3857", "-a_ullr", &w, &n, &e, &s, file.to_str().unwrap()]);
+    let out = Command::new("gdal_create").args(&args).output().expect("gdal_create (gdal-bin)");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut args =
+        vec!["--data-dir", data.to_str().unwrap(), "raster", "add", file.to_str().unwrap(), "--id", id];
+    args.extend(["--kind", "orthophoto", "--quiet", "--title-kk", "Ортофото", "--title-ru", "Ортофото"]);
+    args.extend(["--title-en", "Orthophoto"]);
+    args.extend(access);
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_qala")).args(&args).env("DATABASE_URL", &db.url).output().unwrap();
+    assert!(out.status.success(), "raster add: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[tokio::test]
+async fn a_composite_names_rasters_drawn_under_the_layers() {
+    let db = test_db().await;
+    let data = tempfile::tempdir().unwrap();
+    let t = tile_at(76.9457, 43.2379, 17);
+    // The rasters cover the tile and more.
+    let b = t.bounds_3857();
+    let m = t.size_m();
+    let cover = [b[0] - m, b[1] - m, b[2] + m, b[3] + m];
+    add_raster(&db, data.path(), cover, "ortho", [0, 200, 0], &["--public"]);
+    add_raster(&db, data.path(), cover, "survey", [200, 0, 200], &["--roles", "admin"]);
+    let state =
+        demo_state(&db).await.with_rasters(qala::rasters::RasterService::new(db.pool.clone(), data.path()));
+    user(&db, "boss", &["admin"], None, None).await;
+    let (x, y) = (t.x, t.y);
+
+    // The orthophoto under the buildings: green where no building is, the buildings over it.
+    let r = get(&state, &format!("/tiles/ortho,buildings/17/{x}/{y}.png"), &[]).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let img = decode(&r.body);
+    let green = count_colour(&img, [0, 200, 0]);
+    let buildings = decode(&get(&state, &format!("/tiles/buildings/17/{x}/{y}.png"), &[]).await.body);
+    let drawn = buildings.pixels().filter(|p| p[3] == 255).count();
+    println!("orthophoto composite: {green} green pixels, {drawn} drawn by the buildings");
+    assert!(img.pixels().all(|p| p[3] == 255), "the orthophoto covers the tile");
+    assert!(green > 256 * 256 / 4 && green + drawn >= 256 * 256 - 2000 && drawn > 1000, "{green} {drawn}");
+    // The raster alone, in request order with the layers (the raster under them either way).
+    let alone = decode(&get(&state, &format!("/tiles/ortho/17/{x}/{y}.webp"), &[]).await.body);
+    assert_eq!(count_colour(&alone, [0, 200, 0]), 256 * 256);
+    let reversed = get(&state, &format!("/tiles/buildings,ortho/17/{x}/{y}.png"), &[]).await;
+    assert_eq!(decode(&reversed.body), img);
+
+    // A restricted raster: the admin's tile has it; anonymously it is not there at all.
+    let uri = format!("/tiles/survey,buildings/17/{x}/{y}.png");
+    let boss = decode(&get(&state, &uri, &[basic("boss")]).await.body);
+    assert!(count_colour(&boss, [200, 0, 200]) > 256 * 256 / 4);
+    let anon = get(&state, &uri, &[]).await;
+    assert_eq!(decode(&anon.body), buildings, "the anonymous composite is the buildings alone");
+    assert_eq!(get(&state, &format!("/tiles/survey/17/{x}/{y}.png"), &[]).await.status, 404);
+}

@@ -38,6 +38,7 @@ use crate::print::limits::RenderGate;
 use crate::print::store;
 use crate::print::style::PrintStyle;
 use crate::print::texts::DocLang;
+use crate::rasters::{RasterDef, RasterService};
 use crate::render::{self, ImageFormat, RenderRequest, RgbaImage};
 
 /// The buffer read around a tile, in CSS pixels (wide lines, circles, halos).
@@ -128,6 +129,26 @@ pub type Backdrop = Arc<
         + Send
         + Sync,
 >;
+
+/// Raster `def` (issue 17: orthophotos, surveys, hillshade) as a backdrop read through `rasters`,
+/// and the name its tiles are cached under: `raster:{id}` and its version (the time it was
+/// registered), so that a replaced raster is drawn anew. No access check: the caller asked
+/// [`RasterService::get_readable`].
+pub fn raster_backdrop(rasters: &RasterService, def: &RasterDef) -> (String, Backdrop) {
+    let (rasters, id) = (rasters.clone(), def.id.clone());
+    let name = format!("raster:{}#{}", def.id, def.created_at.timestamp_millis());
+    let backdrop: Backdrop = Arc::new(move |bbox: [f64; 4], side: u32| {
+        let (rasters, id) = (rasters.clone(), id.clone());
+        Box::pin(async move {
+            let data = match rasters.read(&id, 3857, bbox, side, side).await? {
+                Some(p) => render::to_rgba(&p),
+                None => vec![0; side as usize * side as usize * 4],
+            };
+            RgbaImage::new(side, side, data).ok_or_else(|| anyhow::anyhow!("raster {id}: not {side}x{side}"))
+        })
+    });
+    (name, backdrop)
+}
 
 /// The raster tile of `layers` (already filtered by the access policy, each with the caller's
 /// feature scope) at `coord`, from the cache or drawn. `backdrops` (named for the cache key,

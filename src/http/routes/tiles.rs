@@ -23,8 +23,11 @@ use crate::error::ApiError;
 use crate::http::{AppState, PublicUrl, ReqLang};
 use crate::i18n::{Lang, Msg};
 use crate::layers::catalog::LayerDef;
+use crate::rasters::RasterDef;
 use crate::tiles::coords::TileCoord;
-use crate::tiles::raster_tiles::{RasterContext, RasterSpec, TileName, parse_tile_name, raster_tile};
+use crate::tiles::raster_tiles::{
+    RasterContext, RasterSpec, TileName, parse_tile_name, raster_backdrop, raster_tile,
+};
 use crate::tiles::tilejson::vector_layers;
 
 pub fn router() -> Router<AppState> {
@@ -173,11 +176,33 @@ async fn image_tile(
     spec: RasterSpec,
 ) -> Result<Response, ApiError> {
     let lang = spec.lang;
-    let layers = readable_layers(state, caller, source, lang)?;
+    // Layers and rasters, each as the caller may read it; rasters are drawn first (request order).
+    let catalog = state.catalog();
+    let (mut layers, mut rasters): (Vec<Arc<LayerDef>>, Vec<RasterDef>) = (Vec::new(), Vec::new());
+    for id in source.split(',').map(str::trim) {
+        if let Some(l) = catalog.readable(caller, id) {
+            if !layers.iter().any(|x| x.id == l.id) {
+                layers.push(Arc::clone(l));
+            }
+        } else if catalog.get(id).is_none()
+            && let Some(r) =
+                state.rasters().get_readable(caller, id).await.map_err(|e| ApiError::internal(lang, e))?
+            && !rasters.iter().any(|x| x.id == r.id)
+        {
+            rasters.push(r);
+        }
+    }
+    if layers.is_empty() && rasters.is_empty() {
+        return Err(ApiError::not_found(Msg::LayerNotFound, lang));
+    }
     let scoped: Vec<_> =
         layers.iter().map(|l| (Arc::clone(l), crate::policy::feature_scope(caller, l))).collect();
-    let tile = raster_tile(&raster_context(state), &scoped, &[], coord, spec).await?;
+    let backdrops: Vec<_> = rasters.iter().map(|r| raster_backdrop(state.rasters(), r)).collect();
+    let tile = raster_tile(&raster_context(state), &scoped, &backdrops, coord, spec).await?;
     let mut h = tile_headers(state, caller, &layers, &tile.etag);
+    if rasters.iter().any(|r| !r.access.public) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=0, must-revalidate"));
+    }
     if etag_matches(headers, &tile.etag) {
         return Ok((StatusCode::NOT_MODIFIED, h).into_response());
     }
