@@ -172,7 +172,6 @@ fn convert(src: &Path, target: &Path, lang: Lang, show: bool) -> Result<Made> {
         Some(code) => format!("EPSG:{code}"),
         None => srs.to_wkt()?,
     };
-    drop(first);
     drop(ds);
     let sha256 = sha256_file(src, meta.len(), show)?;
     let tmp_dir = target.with_extension("tmp");

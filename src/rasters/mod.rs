@@ -137,6 +137,8 @@ pub fn min_zoom_for(bounds_3857: [f64; 4], max_zoom: u8) -> u8 {
 struct Cached {
     defs: Option<Arc<Vec<RasterDef>>>,
     listening: bool,
+    /// Counts invalidations: a list read while one happened is not kept.
+    generation: u64,
 }
 
 /// The rasters of a server: definitions, access and reads. Cheap to clone.
@@ -166,13 +168,15 @@ impl RasterService {
     }
 
     /// Every raster, the hillshade first when a DEM is registered. Cached until a notification on
-    /// [`CHANNEL`] (or on `qala_dems`-less changes: [`RasterService::invalidate`]) says otherwise;
+    /// [`CHANNEL`] or [`RasterService::invalidate`] (registering a DEM notifies nothing: a server
+    /// lists the hillshade of a DEM added while it runs after its next raster change or restart);
     /// the first call starts listening.
     pub async fn all(&self) -> anyhow::Result<Arc<Vec<RasterDef>>> {
         if let Some(defs) = self.cached.read().unwrap_or_else(|p| p.into_inner()).defs.clone() {
             return Ok(defs);
         }
         self.ensure_listening().await?;
+        let generation = self.cached.read().unwrap_or_else(|p| p.into_inner()).generation;
         let mut defs = Vec::new();
         let dems = crate::tiles::terrain::list(&self.pool).await?;
         if let Some(h) = hillshade::definition(&dems) {
@@ -181,7 +185,7 @@ impl RasterService {
         defs.extend(store::list(&self.pool).await?);
         let defs = Arc::new(defs);
         let mut c = self.cached.write().unwrap_or_else(|p| p.into_inner());
-        if c.listening {
+        if c.listening && c.generation == generation {
             c.defs = Some(defs.clone());
         }
         Ok(defs)
@@ -206,7 +210,9 @@ impl RasterService {
 
     /// Forgets the cached definitions (they are read again on next use).
     pub fn invalidate(&self) {
-        self.cached.write().unwrap_or_else(|p| p.into_inner()).defs = None;
+        let mut c = self.cached.write().unwrap_or_else(|p| p.into_inner());
+        c.defs = None;
+        c.generation += 1;
     }
 
     /// The rasters `caller` may read, by id (the hillshade first).
