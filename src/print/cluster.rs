@@ -6,7 +6,7 @@
 //!
 //! ```json
 //! "metadata": {"qala:clusters": {"applications": {
-//!     "radius": 50, "minzoom": 0, "maxzoom": 14, "min_points": 2,
+//!     "radius": 40, "minzoom": 0, "maxzoom": 14, "min_points": 2,
 //!     "properties": {"approved": ["+", ["case", ["==", ["get", "status"], "approved"], 1, 0]]}}}}
 //! ```
 //!
@@ -26,7 +26,8 @@
 //! that two tiles of the same zoom compute the same size), each cell's points one cluster. So
 //! the same points give the same clusters whatever the frame, and two neighbouring tiles agree on
 //! every cluster as long as each reads [`ClusterSpec::margin_px`] beyond its edges (a cluster
-//! lies in its cell; its circle should not be wider than the radius). Unlike supercluster's
+//! lies in its cell; its circle should be at most [`MAX_CIRCLE_PX`]). With raster tiles' buffer of
+//! 64 CSS px, a radius of at most 40 px keeps neighbouring tiles in agreement. Unlike supercluster's
 //! greedy pass, no cluster depends on points farther than a cell away; two clusters of adjacent
 //! cells can be closer than the radius. The web map's vector tiles are not clustered (MapLibre
 //! cannot cluster vector tile sources): there the points are drawn alone.
@@ -40,6 +41,9 @@ use serde_json::{Map, Value, json};
 use super::expr::{self, Props};
 use super::map::{Frame, LayerData, PrintFeature};
 use super::style::PrintStyle;
+
+/// The largest radius (CSS px) of a cluster's circle that tiles read enough around them for.
+pub const MAX_CIRCLE_PX: f64 = 24.0;
 
 /// The key of the style's root `metadata` that names the clustered layers.
 pub const STYLE_KEY: &str = "qala:clusters";
@@ -118,9 +122,10 @@ impl ClusterSpec {
         z >= self.minzoom && z <= self.maxzoom
     }
 
-    /// CSS px to read beyond a tile's edges: a cell and a circle as wide as the radius.
+    /// CSS px to read beyond a tile's edges: a cell and a cluster's circle (at most
+    /// [`MAX_CIRCLE_PX`]).
     pub fn margin_px(&self) -> f64 {
-        2.0 * self.radius
+        self.radius + MAX_CIRCLE_PX
     }
 
     /// A cell's side in CRS units, for `crs_per_px` CRS units per CSS px.
@@ -279,7 +284,7 @@ mod tests {
         let text = std::fs::read_to_string("styles/qala.json").unwrap_or_default();
         let web: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
         let apps = specs(&web).into_iter().find(|c| c.layer == "applications");
-        assert_eq!(apps.map(|a| (a.radius, a.maxzoom, a.properties.len())), Some((50.0, 14.0, 3)));
+        assert_eq!(apps.map(|a| (a.radius, a.maxzoom, a.properties.len())), Some((40.0, 14.0, 3)));
     }
 
     #[test]

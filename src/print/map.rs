@@ -108,10 +108,12 @@ pub fn draw_with(
     layers: &[LayerData],
     finish: &Finish<'_>,
 ) {
-    let shapes: Vec<Vec<Shape>> = layers
+    // A clustered layer is drawn from its clusters; heat maps read its points as they are.
+    let drawn = super::cluster::apply(style, z, frame, canvas.px(), layers);
+    let shapes: Vec<Vec<Shape>> = drawn
         .iter()
-        .map(|l| {
-            l.features
+        .map(|features| {
+            features
                 .iter()
                 .map(|f| {
                     let mut s = Shape::default();
@@ -140,8 +142,14 @@ pub fn draw_with(
             symbols.push((sl, li));
             continue;
         }
+        if sl.kind == Kind::Heatmap {
+            canvas.begin_layer(&layers[li].title);
+            super::density::draw(canvas, sl, z, frame, &layers[li].features);
+            canvas.end_layer();
+            continue;
+        }
         canvas.begin_layer(&layers[li].title);
-        for (f, s) in layers[li].features.iter().zip(&shapes[li]) {
+        for (f, s) in drawn[li].iter().zip(&shapes[li]) {
             if !sl.passes(&f.props, z) {
                 continue;
             }
@@ -149,7 +157,7 @@ pub fn draw_with(
                 Kind::Fill => draw_fill(canvas, sl, &f.props, z, s),
                 Kind::Line => draw_line(canvas, sl, &f.props, z, s),
                 Kind::Circle => draw_circle(canvas, sl, &f.props, z, s),
-                Kind::Symbol => {}
+                Kind::Symbol | Kind::Heatmap => {}
             }
         }
         canvas.end_layer();
@@ -157,7 +165,7 @@ pub fn draw_with(
     let mut placed = Placed { boxes: Vec::new(), frame: b };
     for (sl, li) in symbols {
         canvas.begin_layer(&layers[li].title);
-        for (f, s) in layers[li].features.iter().zip(&shapes[li]) {
+        for (f, s) in drawn[li].iter().zip(&shapes[li]) {
             if sl.passes(&f.props, z) {
                 draw_label(canvas, sl, &f.props, z, s, &mut placed);
             }

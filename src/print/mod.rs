@@ -14,6 +14,7 @@ pub mod canvas;
 pub mod cluster;
 pub mod decision;
 pub mod decision_page;
+pub mod density;
 pub mod expr;
 pub mod font;
 pub mod geopdf;

@@ -41,6 +41,8 @@ pub enum Kind {
     Line,
     Circle,
     Symbol,
+    /// A heat map of the layer's points ([`super::density`]).
+    Heatmap,
 }
 
 /// One style layer that draws a data layer.
@@ -88,6 +90,7 @@ impl PrintStyle {
                 Some("line") => Kind::Line,
                 Some("circle") => Kind::Circle,
                 Some("symbol") => Kind::Symbol,
+                Some("heatmap") => Kind::Heatmap,
                 _ => continue,
             };
             let Some(source_layer) = l.get("source-layer").and_then(Value::as_str) else { continue };
