@@ -22,6 +22,7 @@ pub mod issue;
 pub mod layout;
 pub mod legend;
 pub mod legend_draw;
+pub mod legend_image;
 pub mod legend_layout;
 pub mod limits;
 pub mod map;

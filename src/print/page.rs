@@ -78,12 +78,12 @@ pub fn draw(canvas: &mut Canvas, l: &layout::PageLayout, f: &Furniture) -> anyho
     let sb_x1 = north_x - 8.0 * PT_PER_MM;
     let sb_x0 = sb_x1 - 60.0 * PT_PER_MM;
     scale_block(canvas, Box2 { x0: sb_x0, y0: fb.y0, x1: sb_x1, y1: fb.y1 }, f);
-    let items = super::legend_draw::items(canvas, f.legend);
+    let items = super::legend_draw::items(canvas, 1.0, f.legend);
     let b = Box2 { x0: fb.x0, y0: fb.y0, x1: sb_x0 - 4.0 * PT_PER_MM, y1: fb.y1 };
     let drawn = if items.is_empty() {
         0
     } else {
-        super::legend_draw::draw_box(canvas, b, &f.lang.word(Word::Legend), f.legend, &items)
+        super::legend_draw::draw_box(canvas, 1.0, b, &f.lang.word(Word::Legend), f.legend, &items)
     };
     Ok(items[drawn..].to_vec())
 }
