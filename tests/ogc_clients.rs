@@ -90,8 +90,16 @@ async fn features(pool: &sqlx::PgPool) {
 /// Runs `program` with `args`, Basic credentials for GDAL when `creds` (curl sends Basic only after
 /// a challenge unless told to), off the async runtime.
 async fn run(program: &str, args: Vec<String>, creds: Option<&str>) -> Output {
+    // No GDAL cache: an anonymous read must never be answered from an earlier authorised one (and
+    // GDAL's WMS driver would otherwise write ./gdalwmscache into the repository).
+    let cache = std::env::temp_dir().join(format!("qala-ogc-clients-{}", std::process::id()));
     let mut cmd = Command::new(program);
-    cmd.args(&args).env("GDAL_HTTP_TIMEOUT", "60").env("CPL_VSIL_CURL_NON_CACHED", "/");
+    cmd.args(&args)
+        .current_dir(std::env::temp_dir())
+        .env("GDAL_ENABLE_WMS_CACHE", "NO")
+        .env("GDAL_DEFAULT_WMS_CACHE_PATH", cache)
+        .env("GDAL_HTTP_TIMEOUT", "60")
+        .env("CPL_VSIL_CURL_NON_CACHED", "/");
     if let Some(c) = creds {
         cmd.env("GDAL_HTTP_AUTH", "BASIC").env("GDAL_HTTP_USERPWD", c);
     }
