@@ -180,6 +180,14 @@ async fn a_png_tile_agrees_with_the_geopdf_of_the_same_place() {
                 }
             }
             figures.push((t, close as f64 / total as f64, inked, inked_close as f64 / inked.max(1) as f64));
+            // Kept for a look: the tile and the same square of the page.
+            let art = common::repo().join("target/artifacts/raster_tiles");
+            std::fs::create_dir_all(&art).unwrap();
+            std::fs::write(art.join(format!("tile-{}-{}.png", t.x, t.y)), &resp.body).unwrap();
+            image::imageops::crop_imm(&page, left, top, 256, 256)
+                .to_image()
+                .save(art.join(format!("page-{}-{}.png", t.x, t.y)))
+                .unwrap();
         }
     }
     assert!(!figures.is_empty(), "no tile inside the frame");

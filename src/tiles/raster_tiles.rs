@@ -13,6 +13,8 @@
 //!   as vector tiles) + the tile + [`RasterSpec`] (format, CSS size, ratio, language of the
 //!   labels). An edit evicts every tile whose buffered area it touches
 //!   ([`super::TileService::invalidate`] with [`RasterSpec::buffer_fraction`]).
+//! - A composite may name rasters too (`/tiles/ortho,buildings/...`): the rasters the caller may
+//!   read are drawn first, in request order, under the layers ([`raster_backdrop`]).
 //! - Drawing runs in `spawn_blocking` behind the print [`RenderGate`] (bounded; 503 with
 //!   `Retry-After` when no turn comes in time). An empty tile is a transparent image (white for
 //!   JPEG): PNG clients such as QGIS want an image, never a 204.
@@ -167,12 +169,6 @@ pub async fn raster_tile(
         .collect();
     let key = TileKey { layers: names, coord, variant: TileVariant::Raster(spec) };
     ctx.tiles.cached(key, draw(ctx, layers, backdrops, coord, spec)).await.map_err(|e| copy(&e))
-}
-
-/// The key a raster tile is cached under (tests and seeding).
-pub fn cache_key(layers: &[(Arc<LayerDef>, FeatureScope)], coord: TileCoord, spec: RasterSpec) -> TileKey {
-    let names = layers.iter().map(|(l, s)| format!("{}{}", l.id, s.cache_suffix())).collect();
-    TileKey { layers: names, coord, variant: TileVariant::Raster(spec) }
 }
 
 /// An error again (the cache hands out one error to every waiting request).
