@@ -161,12 +161,14 @@ pub async fn print_map(
         let fonts = super::font::Fonts::load(&fonts_dir)?;
         let mut canvas = super::canvas::Canvas::new(fonts);
         super::map::draw(&mut canvas, &style, z, &frame, &data);
-        // The legend of what the frame shows: the layers, style layers and classes drawn.
+        // The legend of what the frame shows: the layers, style layers and classes drawn (a
+        // clustered layer's clusters, as the map draws them).
+        let clustered = super::cluster::apply(&style, z, &frame, super::map::PT_PER_PX, &data);
         let shown: Vec<_> = legend_layers
             .iter()
             .filter_map(|l| {
-                let d = data.iter().find(|d| d.id == l.id)?;
-                Some((l.as_ref(), super::legend::in_frame(&d.features, frame.crs)))
+                let i = data.iter().position(|d| d.id == l.id)?;
+                Some((l.as_ref(), super::legend::in_frame(&clustered[i], frame.crs)))
             })
             .collect();
         let drawn: Vec<_> = shown
@@ -176,6 +178,7 @@ pub async fn print_map(
         let legend = super::legend::map_legend(&style, z, &drawn, doc_lang);
         drop(drawn);
         drop(shown);
+        drop(clustered);
         drop(data);
         let issued_text = issued.format("%Y-%m-%d %H:%M UTC").to_string();
         let furniture = super::page::Furniture {

@@ -68,6 +68,8 @@ impl LegendGroup {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LegendWord {
     Labels,
+    /// The classes of a cluster's `point_count`.
+    Clustered,
     Continued,
 }
 
@@ -75,6 +77,7 @@ pub enum LegendWord {
 pub fn word(lang: DocLang, w: LegendWord) -> String {
     let (kk, ru, en) = match w {
         LegendWord::Labels => ("Жазулар", "Подписи", "Labels"),
+        LegendWord::Clustered => ("Топтағы нысандар", "Объектов в кластере", "Objects in a cluster"),
         LegendWord::Continued => {
             ("Шартты белгілер (жалғасы)", "Условные обозначения (продолжение)", "Legend (continued)")
         }
@@ -419,6 +422,9 @@ impl Classes {
                 .unwrap_or_else(|| v.to_string())
         };
         let attr_label = |attr: &str| {
+            if attr == "point_count" {
+                return word(lang, LegendWord::Clustered);
+            }
             layer
                 .attributes
                 .iter()

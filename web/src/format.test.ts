@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dms, utm43, scaleDenominator, namedScale, roundScale, legendOf, printFrame, printScales } from './format';
+import { dms, utm43, scaleDenominator, namedScale, roundScale, printFrame, printScales } from './format';
 import { kkLatin } from './translit';
 import { t, pick } from './i18n';
 
@@ -33,11 +33,6 @@ describe('format', () => {
     expect(roundScale(9028)).toBe(9000);
     expect(namedScale(2000, { m: 'm', km: 'km', cm: 'cm' })).toBe('1 cm = 20 m');
     expect(namedScale(500000, { m: 'м', km: 'км', cm: 'см' })).toBe('1 см = 5 км');
-  });
-  it('reads a legend from match expressions', () => {
-    const entries = legendOf({ type: 'fill', paint: { 'fill-color': ['match', ['get', 'use'], 'residential', '#aaa', ['public', 'x'], '#bbb', '#ccc'] } });
-    expect(entries).toEqual([['residential', '#aaa'], ['public', '#bbb'], ['x', '#bbb'], [null, '#ccc']]);
-    expect(legendOf({ type: 'line', paint: { 'line-color': '#123' } })).toEqual([[null, '#123']]);
   });
 });
 

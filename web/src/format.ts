@@ -50,24 +50,6 @@ export function distance(m: number, units: { m: string; km: string }): string {
   return m >= 1000 ? `${(m / 1000).toFixed(3)} ${units.km}` : `${m.toFixed(1)} ${units.m}`;
 }
 
-/** One legend entry per colour of a style layer's paint: [label, colour]. */
-export function legendOf(layer: { type: string; paint?: Record<string, unknown> }): Array<[string | null, string]> {
-  const key = { fill: 'fill-color', line: 'line-color', circle: 'circle-color', 'fill-extrusion': 'fill-extrusion-color' }[layer.type];
-  if (!key || !layer.paint) return [];
-  const v = layer.paint[key];
-  if (typeof v === 'string') return [[null, v]];
-  if (Array.isArray(v) && v[0] === 'match') {
-    const out: Array<[string | null, string]> = [];
-    for (let i = 2; i + 1 < v.length; i += 2) {
-      const labels = Array.isArray(v[i]) ? v[i] : [v[i]];
-      for (const l of labels) out.push([String(l), String(v[i + 1])]);
-    }
-    out.push([null, String(v[v.length - 1])]);
-    return out;
-  }
-  return [];
-}
-
 const EARTH_RADIUS = 6378137; // the WGS84 semi-major axis, Web Mercator's sphere
 const RAD = Math.PI / 180;
 

@@ -14,7 +14,8 @@ import { type Lang, LANGS, LANG_NAMES, t, pick, serverLang, storedLang } from '.
 import * as editing from './edit';
 import * as printing from './print';
 import * as rasters from './rasters';
-import { dms, utm43, scaleDenominator, roundScale, namedScale, distance, legendOf } from './format';
+import { dms, utm43, scaleDenominator, roundScale, namedScale, distance } from './format';
+import { layerLegend, swatchHtml, visibleAt, LEGEND_WORDS, type LegendWords, type Props, type StyleLayerLike } from './legend';
 import { adoptSharedView, canonicalHash } from './hash';
 import { localiseAttribution, attributionText } from './attribution';
 
@@ -188,28 +189,42 @@ function renderPanel() {
   void renderKato();
 }
 
+/** The legend of each layer on screen: what its style layers draw at this zoom, only the classes
+ *  among the features rendered in the view (web/src/legend.ts, the rules of the printed legend). */
 function renderLegends() {
+  const zoom = map ? map.getZoom() : 0;
   for (const l of state.layers) {
     const box = document.querySelector(`[data-legend="${l.id}"]`);
     if (!box) continue;
     const attrs = state.attrs.get(l.id) ?? [];
-    const entries: string[] = [];
-    for (const sl of styleLayersOf(l.id)) {
-      for (const [value, colour] of legendOf(sl as { type: string; paint?: Record<string, unknown> })) {
-        let label = '';
-        if (value !== null) {
-          for (const a of attrs) {
-            const v = a.values?.find((x) => (typeof x === 'string' ? x : x.value) === value);
-            if (v) label = typeof v === 'string' ? v : pick(v.label, state.lang);
-          }
-          label ||= value;
-        }
-        const swatch = `<span class="swatch" style="background:${esc(colour)}"></span>`;
-        const entry = `<span>${swatch}${esc(label)}</span>`;
-        if (!entries.includes(entry)) entries.push(entry);
+    const attr = (name: string) => attrs.find((a) => a.name === name);
+    const words: LegendWords = {
+      title: pick(l.titles, state.lang),
+      other: pick(LEGEND_WORDS.other, state.lang),
+      labels: pick(LEGEND_WORDS.labels, state.lang),
+      valueLabel: (name, value) => {
+        const v = attr(name)?.values?.find((x) => (typeof x === 'string' ? x : x.value) === value);
+        return v === undefined ? null : typeof v === 'string' ? v : pick(v.label, state.lang);
+      },
+      values: (name) => (attr(name)?.values ?? []).map((x) => (typeof x === 'string' ? x : x.value)),
+      attrLabel: (name) => (name === 'point_count' ? pick(LEGEND_WORDS.clustered, state.lang) : pick(attr(name)?.label, state.lang) || name),
+    };
+    const sls = styleLayersOf(l.id) as StyleLayerLike[];
+    let present: Map<string, Props[]> | undefined;
+    if (map?.isStyleLoaded()) {
+      present = new Map();
+      const ids = sls.filter((sl) => visibleAt(sl, zoom)).map((sl) => sl.id);
+      for (const f of ids.length ? map.queryRenderedFeatures({ layers: ids }) : []) {
+        present.set(f.layer.id, [...(present.get(f.layer.id) ?? []), f.properties as Props]);
+      }
+      // Heat maps are not queryable: they draw the layer's points in the loaded tiles.
+      for (const sl of sls.filter((s) => s.type === 'heatmap' && ids.includes(s.id))) {
+        present.set(sl.id, map.querySourceFeatures('qala', { sourceLayer: l.id }).slice(0, 1).map((f) => f.properties as Props));
       }
     }
-    box.innerHTML = entries.slice(0, 12).join('');
+    box.innerHTML = layerLegend(sls, zoom, words, present)
+      .map((e) => `<span data-testid="legend-entry">${swatchHtml(e.swatch)}${esc(e.label)}</span>`)
+      .join('');
   }
 }
 
@@ -454,7 +469,7 @@ async function start() {
     authChanged: reloadLayers,
   }).catch((e: unknown) => console.error(e));
   printing.init({ map: () => map, lang: () => state.lang, visible: (id) => !state.hidden.has(id) && state.layers.some((l) => l.id === id) });
-  map.once('idle', renderLegends);
+  map.on('idle', renderLegends);
   map.once('load', () => {
     afterStyle();
     updateScale();

@@ -74,6 +74,16 @@ try {
   const swatches = await page.$$eval('[data-legend=buildings] .swatch', (e) => e.length);
   const legendText = await page.textContent('[data-legend=buildings]');
   check('the legend is drawn from the style, with enum labels', swatches >= 4 && legendText.includes('Общественное'), `${swatches} ${legendText}`);
+  const streetKinds = await page.$$eval('[data-legend=streets] svg.swatch', (e) => e.map((x) => x.dataset.kind));
+  check('the streets legend draws lines', streetKinds.includes('line'), JSON.stringify(streetKinds));
+  // Only what is drawn at the zoom: below the buildings' minzoom their legend is empty.
+  const view = await page.evaluate(() => ({ center: window.qala.map.getCenter().toArray(), zoom: window.qala.map.getZoom() }));
+  await page.evaluate(() => window.qala.map.jumpTo({ zoom: 11 }));
+  await idle();
+  const far = await page.$$eval('[data-legend=buildings] .swatch', (e) => e.length);
+  check('a layer not drawn at the zoom has no legend', far === 0, `${far}`);
+  await page.evaluate((v) => window.qala.map.jumpTo(v), view);
+  await idle();
   await page.screenshot({ path: join(artifacts, 'layers-panel.png') });
 
   // 3. KATO navigation: a district moves the view into it.
