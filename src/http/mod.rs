@@ -101,6 +101,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::print::router())
         // issue 17: OGC WMS
         .merge(routes::wms::router())
+        .merge(routes::wmts::router())
         .merge(routes::auth::router())
         .merge(routes::auth_eds::router())
         .merge(routes::auth_sms::router())

@@ -258,7 +258,8 @@ impl InfoFormat {
         [InfoFormat::Json, InfoFormat::GeoJson, InfoFormat::Html, InfoFormat::Text];
 
     pub fn parse(s: &str) -> Option<InfoFormat> {
-        match s.split(';').next().unwrap_or("").trim().to_ascii_lowercase().as_str() {
+        // A `+` sent unencoded arrives as a space.
+        match s.split(';').next().unwrap_or("").trim().to_ascii_lowercase().replace(' ', "+").as_str() {
             "application/json" => Some(InfoFormat::Json),
             "application/geo+json" | "application/vnd.geo+json" => Some(InfoFormat::GeoJson),
             "text/html" => Some(InfoFormat::Html),

@@ -8,8 +8,23 @@ use crate::layers::catalog::LayerDef;
 use crate::policy::FeatureScope;
 
 /// A layer's extent (WGS84): the planner's estimate, else the live features' extent, else the
-/// extent the layer's file allows.
+/// extent the layer's file allows; at least [`MIN_EXTENT_DEG`] a side (a single point is a box).
 pub async fn layer_extent(pool: &PgPool, layer: &LayerDef) -> sqlx::Result<[f64; 4]> {
+    raw_extent(pool, layer).await.map(grow)
+}
+
+/// The smallest side of an extent, degrees (about 100 m).
+pub const MIN_EXTENT_DEG: f64 = 0.001;
+
+/// An extent grown to [`MIN_EXTENT_DEG`] a side around its middle.
+pub fn grow(b: [f64; 4]) -> [f64; 4] {
+    let (cx, cy) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
+    let (hw, hh) =
+        (((b[2] - b[0]) / 2.0).max(MIN_EXTENT_DEG / 2.0), ((b[3] - b[1]) / 2.0).max(MIN_EXTENT_DEG / 2.0));
+    [cx - hw, cy - hh, cx + hw, cy + hh]
+}
+
+async fn raw_extent(pool: &PgPool, layer: &LayerDef) -> sqlx::Result<[f64; 4]> {
     type Corners = (Option<f64>, Option<f64>, Option<f64>, Option<f64>);
     let est: Result<Corners, _> = sqlx::query_as(include_str!("sql/extent.sql"))
         .bind(format!("features_{}", layer.id))

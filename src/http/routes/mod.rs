@@ -50,3 +50,4 @@ pub mod tiles;
 pub mod web;
 // issue 17: OGC WMS 1.3.0 and WMTS 1.0
 pub mod wms;
+pub mod wmts;

@@ -3,12 +3,12 @@
 -- (ordinal of the box from 1, SRID, xmin, ymin, xmax, ymax). Latitudes are kept within 85
 -- degrees (Web Mercator's limit).
 SELECT b.i::int4, s.srid,
-       ST_XMin(e)::float8, ST_YMin(e)::float8, ST_XMax(e)::float8, ST_YMax(e)::float8
-FROM unnest($1::float8[], $2::float8[], $3::float8[], $4::float8[]) WITH ORDINALITY AS b(w, s, e, n, i)
+       ST_XMin(t.bx)::float8, ST_YMin(t.bx)::float8, ST_XMax(t.bx)::float8, ST_YMax(t.bx)::float8
+FROM unnest($1::float8[], $2::float8[], $3::float8[], $4::float8[]) WITH ORDINALITY AS b(west, south, east, north, i)
 CROSS JOIN unnest($5::int4[]) AS s(srid)
 CROSS JOIN LATERAL (
     SELECT ST_Transform(
-        ST_Segmentize(ST_MakeEnvelope(b.w, GREATEST(b.s, -85.0), b.e, LEAST(b.n, 85.0), 4326), 0.05),
-        s.srid)::box2d AS e
+        ST_Segmentize(ST_MakeEnvelope(b.west, GREATEST(b.south, -85.0), b.east, LEAST(b.north, 85.0), 4326), 0.05),
+        s.srid)::box2d AS bx
 ) t
 ORDER BY b.i, s.srid
