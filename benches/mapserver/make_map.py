@@ -56,6 +56,11 @@ def rgb(hex_colour):
 MARGIN = 0.05
 
 
+# MapServer's label sizes (and halo widths) are points drawn at 96 dpi: 12 of them are 16 pixels.
+# The style's are CSS pixels: its 12 px text is MapServer's 9 (compared side by side with Qala).
+PT_PER_PX = 0.75
+
+
 def bands(minzoom):
     """Quarter-zoom bands from minzoom to z20 (the last one open): (middle, max, min scale)."""
     out = []
@@ -113,10 +118,10 @@ def line_layer(name, sl, label=None):
                 "      LABEL",
                 f"        MAXSCALEDENOM {scale(label['minzoom'] - MARGIN):.2f}",
                 '        FONT "dejavu"',
-                f"        SIZE {ll['text-size']}",
+                f"        SIZE {ll['text-size'] * PT_PER_PX:g}",
                 f"        COLOR {rgb(lp['text-color'])}",
                 f"        OUTLINECOLOR {rgb(lp['text-halo-color'])}",
-                f"        OUTLINEWIDTH {math.ceil(lp['text-halo-width'])}",
+                f"        OUTLINEWIDTH {max(1, round(lp['text-halo-width'] * PT_PER_PX))}",
                 "        ANGLE FOLLOW",
                 f"        MAXOVERLAPANGLE {ll.get('text-max-angle', 45)}",
                 f"        REPEATDISTANCE {ll.get('symbol-spacing', 250)}",
