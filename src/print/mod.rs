@@ -3,8 +3,10 @@
 //! ([`decision`], `GET /api/applications/{id}/document.pdf`) and their verification (`/verify/{code}`).
 //!
 //! Pure parts: [`expr`] and [`style`] (the web map's MapLibre style evaluated per feature),
-//! [`layout`] (paper, frame, scale), [`map`] (drawing features and labels), [`page`] (legend,
-//! scale bar, north arrow, QR code), [`passport`], [`font`] (DejaVu subsets), [`canvas`] and
+//! [`layout`] (paper, frame, scale), [`map`] (drawing features and labels), [`page`] (the
+//! legend's box, scale bar, north arrow, QR code), [`legend`] (what the frame shows, class by
+//! class), [`legend_layout`] (columns, continuation pages), [`legend_draw`] and [`legend_image`]
+//! (the legend on a PDF page or as an image), [`passport`], [`font`] (DejaVu subsets), [`canvas`] and
 //! [`geopdf`] (the PDF with layers and the ISO 32000 geospatial encoding), [`verify`] (the
 //! verification page). IO: [`store`] (SQL), [`routes`] (prints and passports) and [`records`]
 //! (document records and verification). Drawing runs in `spawn_blocking`, behind the
