@@ -80,6 +80,7 @@ stop() {
   if [ -f "$MS/nginx.pid" ] && [[ " $SERVERS " == *" $(cat "$MS/nginx.pid") "* ]]; then
     nginx -p "$MS" -c "$MS/nginx.conf" -s quit; fi
   for p in $SERVERS; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true # Qala is this script's child; mapserv and nginx are not
   for p in $SERVERS; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
   SERVERS=""
 }
