@@ -410,3 +410,33 @@ impl Surface for Canvas {
         Canvas::end_layer(self)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images_with_alpha_get_a_soft_mask_and_opaque_ones_none() {
+        let fonts =
+            Fonts::load(std::path::Path::new("/usr/share/fonts/truetype/dejavu")).expect("DejaVu fonts");
+        let mut c = Canvas::new(fonts);
+        let b = Box2 { x0: 10.0, y0: 10.0, x1: 110.0, y1: 60.0 };
+        let heat = RgbaImage::new(2, 1, vec![255, 0, 0, 128, 0, 0, 255, 0]).expect("2x1");
+        let opaque = RgbaImage::new(1, 1, vec![0, 255, 0, 255]).expect("1x1");
+        Surface::image(&mut c, &heat, b);
+        Surface::image(&mut c, &opaque, b);
+        assert!(matches!(c.images[0].data, ImageData::RgbaDeflated { .. }));
+        assert!(matches!(c.images[1].data, ImageData::RgbDeflated(_)));
+        let info = super::super::geopdf::DocInfo {
+            title: "t".into(),
+            subject: "s".into(),
+            author: "a".into(),
+            keywords: "k".into(),
+            issued: chrono::Utc::now(),
+        };
+        let pdf = super::super::geopdf::write(c, 200.0, 100.0, &[], &info).expect("pdf");
+        let text = String::from_utf8_lossy(&pdf);
+        assert_eq!(text.matches("/SMask").count(), 1, "one soft mask");
+        assert_eq!(text.matches("/DeviceGray").count(), 1);
+    }
+}
