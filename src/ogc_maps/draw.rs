@@ -46,7 +46,7 @@ pub struct MapContext {
 #[derive(Debug, Clone)]
 pub enum MapLayer {
     Vector(Arc<LayerDef>, FeatureScope),
-    Raster(RasterDef),
+    Raster(Box<RasterDef>),
 }
 
 impl MapLayer {

@@ -72,7 +72,7 @@ impl MapFormat {
 pub enum ExceptionsMode {
     /// The XML report (default).
     Xml,
-    /// An image of the requested size with the message written on it.
+    /// An image with the message written on it: not offered (answered as [`ExceptionsMode::Xml`]).
     InImage,
     /// An image of the requested size, blank (transparent or `BGCOLOR`).
     Blank,

@@ -197,7 +197,8 @@ fn document(svc: &WmsService<'_>, groups: &[CapsGroup], seq: &str) -> String {
     operation(&mut x, "sld:GetLegendGraphic", &images, &href);
     x.close("Request");
     x.open("Exception", &[]);
-    for f in ["XML", "INIMAGE", "BLANK"] {
+    // INIMAGE is not offered: a GetMap asking for it gets the XML report.
+    for f in ["XML", "BLANK"] {
         x.leaf("Format", &[], f);
     }
     x.close("Exception");

@@ -175,7 +175,7 @@ pub async fn resolve(state: &AppState, caller: &Caller, key: &str, name: &str) -
         .get_readable(caller, name)
         .await
         .map_err(|e| ApiError::internal(Lang::default(), format!("{e:#}")))?;
-    raster.map(MapLayer::Raster).ok_or_else(|| OgcError::layer_not_defined(key, name).into())
+    raster.map(|r| MapLayer::Raster(Box::new(r))).ok_or_else(|| OgcError::layer_not_defined(key, name).into())
 }
 
 fn image_response(bytes: Vec<u8>, mime: &'static str, public: bool, state: &AppState) -> Response {

@@ -4,7 +4,7 @@
 //!
 //! - `GoogleMapsCompatible` tiles are the raster tiles of `/tiles/{layer}/{z}/{x}/{y}.png`
 //!   ([`crate::tiles::raster_tiles::raster_tile`], the same cache and invalidation); a raster
-//!   (orthophoto, hillshade) is drawn there as the tile's backdrop, cached as `raster:{id}`.
+//!   (orthophoto, hillshade) is drawn there as the tile's backdrop, cached as `raster:{id}#{version}`.
 //! - `UTM43N` tiles (see [`crate::ogc_maps::wmts`]) are drawn for each tile's box through
 //!   [`crate::ogc_maps::draw::draw_map`]; the tile cache is keyed by Web Mercator tiles, so these
 //!   are not cached (an `ETag` lets clients revalidate).
