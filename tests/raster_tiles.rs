@@ -231,6 +231,11 @@ async fn raster_tiles_follow_edits_and_access() {
     assert_eq!(before.dimensions(), (256, 256));
     assert_eq!(get(&state, &uri, &[("if-none-match", etag.clone())]).await.status, 304);
 
+    // The catalog names the PNG tiles of each layer.
+    let (_, cat) = common::get_json(&qala::http::app(state.clone()), "/tiles", &[]).await;
+    let buildings = cat["tiles"].as_array().unwrap().iter().find(|t| t["id"] == "buildings").unwrap();
+    assert_eq!(buildings["raster_tiles"], "http://maps.example/tiles/buildings/{z}/{x}/{y}.png");
+
     // Sizes and formats.
     let at2x = get(&state, &uri.replace(".png", "@2x.png"), &[]).await;
     assert_eq!(decode(&at2x.body).dimensions(), (512, 512));

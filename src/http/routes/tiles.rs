@@ -89,6 +89,8 @@ async fn catalog(
                 "minzoom": l.min_zoom, "maxzoom": l.max_zoom,
                 "tilejson": format!("{base}/tiles/{}.json", l.id),
                 "tiles": format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt", l.id),
+                // issue 17: the same layer as PNG tiles (256 px; `@2x`, `/512/`, .jpg, .webp too)
+                "raster_tiles": format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.png", l.id),
             })
         })
         .collect();
