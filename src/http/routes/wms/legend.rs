@@ -1,5 +1,6 @@
-//! GetLegendGraphic: the legend of one readable layer as an image. The image comes from
-//! [`legend_image`], the one place to swap for the print legend's renderer.
+//! GetLegendGraphic: the legend of one readable layer as an image, drawn by the print legend's
+//! renderer (the same entries and swatches as a printed map's legend), at the style zoom of
+//! `SCALE`.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -9,12 +10,13 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::i18n::Lang;
-use crate::layers::catalog::{GeometryType, LayerDef};
 use crate::ogc_maps::draw::{MapLayer, style_for};
 use crate::ogc_maps::params::{LegendRequest, MapFormat};
-use crate::print::map::{LayerData, PrintFeature};
+use crate::print::legend::{self, Shown};
+use crate::print::legend_image::{self, LegendImage};
 use crate::print::style::PrintStyle;
-use crate::render::{self, ImageFormat, RenderRequest};
+use crate::print::texts::DocLang;
+use crate::render::{self, ImageFormat};
 
 /// The style zoom of a legend: from `SCALE` (OGC's 0.28 mm pixel at Almaty's latitude), else 16.
 pub fn legend_zoom(scale: Option<f64>) -> f64 {
@@ -60,51 +62,31 @@ fn image_format(f: MapFormat) -> ImageFormat {
     }
 }
 
-/// The legend image of a layer at style zoom `z` (CPU work: in a blocking thread). Until the
-/// print legend's renderer serves images, a swatch: the layer's kind of geometry drawn with its
-/// style in a `width` x `height` box (20 x 20 by default); a raster's is empty.
+/// The legend image of a layer at style zoom `z` (CPU work: in a blocking thread): the print
+/// legend's entries for every class the style draws at that zoom
+/// ([`crate::print::legend_image`]), sized to its content (`WIDTH` and `HEIGHT` are accepted
+/// and bounded, not applied); a raster's is its title.
 pub fn legend_image(
     style: &PrintStyle,
     layer: &MapLayer,
     z: f64,
-    _lang: Lang,
-    width: Option<u32>,
-    height: Option<u32>,
+    lang: Lang,
+    _width: Option<u32>,
+    _height: Option<u32>,
     fonts_dir: &std::path::Path,
 ) -> anyhow::Result<tiny_skia::Pixmap> {
-    let (w, h) = (width.unwrap_or(20), height.unwrap_or(20));
-    let data: Vec<LayerData> = match layer {
-        MapLayer::Vector(l, _) => vec![swatch(l, f64::from(w), f64::from(h))],
-        MapLayer::Raster(_) => Vec::new(),
-    };
-    render::render(&RenderRequest {
-        style,
-        zoom: z,
-        bbox: [0.0, 0.0, f64::from(w), f64::from(h)],
-        width: w,
-        height: h,
-        ratio: 1.0,
-        layers: &data,
-        backdrops: &[],
-        background: None,
-        fonts_dir,
-    })
-}
-
-/// A sample feature of the layer's kind filling most of a `w` x `h` box.
-fn swatch(l: &LayerDef, w: f64, h: f64) -> LayerData {
-    let (m, n) = (w * 0.15, h * 0.15);
-    let geom = match l.geometry {
-        GeometryType::Polygon => geo::Geometry::Polygon(geo::Polygon::new(
-            vec![(m, n), (w - m, n), (w - m, h - n), (m, h - n), (m, n)].into(),
-            vec![],
-        )),
-        GeometryType::Line => geo::Geometry::LineString(vec![(m, h / 2.0), (w - m, h / 2.0)].into()),
-        GeometryType::Point => geo::Geometry::Point(geo::Point::new(w / 2.0, h / 2.0)),
-    };
-    LayerData {
-        id: l.id.clone(),
-        title: l.id.clone(),
-        features: vec![PrintFeature { id: 0, props: Default::default(), geom }],
+    match layer {
+        MapLayer::Vector(l, _) => legend_image::legend_image(&LegendImage {
+            style,
+            zoom: z,
+            layers: &[(l.as_ref(), Shown::All)],
+            lang: DocLang::from_lang(lang),
+            ratio: 1.0,
+            fonts_dir,
+            background: None,
+        }),
+        MapLayer::Raster(r) => {
+            legend_image::draw_groups(&[legend::raster_group(r.title.get(lang))], 1.0, fonts_dir, None)
+        }
     }
 }
