@@ -403,9 +403,16 @@ async fn the_hillshade_of_a_dem_is_lit_from_the_north_west() {
     qala::tiles::terrain::register(&db.pool, &dir.join("var/dem"), "ridge", &dem, serde_json::json!({}), "")
         .await
         .unwrap();
-    svc.invalidate();
+    // Registering a DEM notifies the rasters' listeners: the cached list (empty) follows.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while svc.readable(&Caller::Anonymous).await.unwrap().is_empty() {
+        assert!(std::time::Instant::now() < deadline, "the DEM's registration was not heard");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     let listed = svc.readable(&Caller::Anonymous).await.unwrap();
     assert_eq!(listed[0].id, "hillshade");
+    let version = listed[0].created_at;
+    assert!(version > chrono::DateTime::UNIX_EPOCH, "the hillshade's version is its DEM's registration");
     assert_eq!(listed[0].kind, RasterKind::Hillshade);
 
     // West of the ridge, on it and east of it, and beyond the DEM in the north.

@@ -59,7 +59,8 @@ pub fn definition(dems: &[Dem]) -> Option<RasterDef> {
         max_zoom,
         nodata: None,
         created_by: "qala".into(),
-        created_at: chrono::DateTime::UNIX_EPOCH,
+        // Its version: the newest DEM's registration, so tiles of a DEM registered again are new.
+        created_at: dems.iter().map(|d| d.registered_at).max().unwrap_or(chrono::DateTime::UNIX_EPOCH),
     })
 }
 

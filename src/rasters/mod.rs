@@ -168,9 +168,8 @@ impl RasterService {
     }
 
     /// Every raster, the hillshade first when a DEM is registered. Cached until a notification on
-    /// [`CHANNEL`] or [`RasterService::invalidate`] (registering a DEM notifies nothing: a server
-    /// lists the hillshade of a DEM added while it runs after its next raster change or restart);
-    /// the first call starts listening.
+    /// [`CHANNEL`] (registering or removing a DEM notifies it too, for the hillshade) or
+    /// [`RasterService::invalidate`]; the first call starts listening.
     pub async fn all(&self) -> anyhow::Result<Arc<Vec<RasterDef>>> {
         if let Some(defs) = self.cached.read().unwrap_or_else(|p| p.into_inner()).defs.clone() {
             return Ok(defs);

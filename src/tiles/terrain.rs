@@ -72,6 +72,8 @@ pub struct Dem {
     pub cell_deg: f64,
     pub min_m: f64,
     pub max_m: f64,
+    /// When it was last registered (the hillshade's version follows it).
+    pub registered_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl Dem {
@@ -193,7 +195,18 @@ pub async fn register(
         .bind(facts.max_m)
         .fetch_one(pool)
         .await?;
+    notify_hillshade(pool).await?;
     Ok(dem)
+}
+
+/// Tells the rasters' listeners that the DEMs changed (the hillshade raster is drawn from them).
+async fn notify_hillshade(pool: &PgPool) -> Result<()> {
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(crate::rasters::CHANNEL)
+        .bind(crate::rasters::HILLSHADE_ID)
+        .execute(pool)
+        .await?;
+    Ok(())
 }
 
 /// Removes a DEM's registration and its copy; `false` when there was none.
@@ -204,6 +217,7 @@ pub async fn remove(pool: &PgPool, id: &str) -> Result<bool> {
         .await?;
     if let Some(f) = &file {
         let _ = std::fs::remove_file(f);
+        notify_hillshade(pool).await?;
     }
     Ok(file.is_some())
 }

@@ -5,4 +5,4 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (id) DO UPDATE SET title = EXCLUDED.title, attribution = EXCLUDED.attribution,
     file = EXCLUDED.file, source = EXCLUDED.source, bounds = EXCLUDED.bounds,
     cell_deg = EXCLUDED.cell_deg, min_m = EXCLUDED.min_m, max_m = EXCLUDED.max_m, registered_at = now()
-RETURNING id, title, attribution, file, source, bounds, cell_deg, min_m, max_m
+RETURNING id, title, attribution, file, source, bounds, cell_deg, min_m, max_m, registered_at
