@@ -304,6 +304,58 @@ async fn rasters_in_any_crs_are_registered_read_in_place_and_guarded() {
     assert_eq!(first["kind"], "orthophoto");
     assert!(first["max_zoom"].as_u64().unwrap() >= 16, "{first}");
 
+    // A print draws the rasters it names under its layers, lists them in its legend, and refuses
+    // one the caller may not read exactly like an unknown one.
+    let ortho = svc.get_readable(&Caller::Anonymous, "ortho_utm").await.unwrap().unwrap();
+    let print = |rasters: serde_json::Value| {
+        let body = serde_json::json!({"bbox": ortho.bounds_4326, "paper": "A4", "lang": "ru",
+                                      "crs": "EPSG:32643", "rasters": rasters});
+        let app = app.clone();
+        async move {
+            common::call(
+                &app,
+                "POST",
+                "/api/print",
+                &[("host", "qala.test".into()), ("content-type", "application/json".into())],
+                serde_json::to_vec(&body).unwrap(),
+            )
+            .await
+        }
+    };
+    let r = print(serde_json::json!(["ortho_utm"])).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let pdf = dir.join("ortho.pdf");
+    std::fs::write(&pdf, &r.body).unwrap();
+    let text = Command::new("pdftotext").arg(&pdf).arg("-").output().unwrap();
+    assert!(String::from_utf8_lossy(&text.stdout).contains("Ортофото"), "the legend names the raster");
+    // The page rasterised: the orthophoto's green fills most of the frame (the bbox is the raster's).
+    let png = dir.join("ortho-page");
+    let out = Command::new("pdftoppm")
+        .args(["-r", "30", "-png", "-singlefile"])
+        .arg(&pdf)
+        .arg(&png)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let page = image::open(png.with_extension("png")).unwrap().to_rgb8();
+    let green = page
+        .pixels()
+        .filter(|p| p[0].abs_diff(40) < 30 && p[1].abs_diff(160) < 30 && p[2].abs_diff(40) < 30)
+        .count();
+    let share = green as f64 / (page.width() * page.height()) as f64;
+    // (The raster is twice as wide as high, the A4 frame upright: about a quarter of the page.)
+    assert!(share > 0.2, "the orthophoto covers {:.1} % of the page", share * 100.0);
+    let r = print(serde_json::json!(["survey_sk42"])).await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    let refused_restricted = r.text();
+    let r = print(serde_json::json!(["no_such_raster"])).await;
+    assert_eq!(r.status, 400);
+    assert_eq!(
+        refused_restricted.replace("survey_sk42", "X"),
+        r.text().replace("no_such_raster", "X"),
+        "a raster the caller may not read is refused like an unknown one"
+    );
+
     // Removing (and replacing) notifies: the service's cached list follows.
     let out = qala(&db, &data, "en", &["raster", "remove", "scan_grey"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -275,6 +275,7 @@ impl AppState {
             attachments_dir: self.settings.attachments_dir.clone(),
             public_url: self.settings.public_url.clone(),
             print_connections: self.settings.print_connections,
+            rasters: self.rasters.clone(),
         }
     }
 

@@ -43,7 +43,12 @@ pub struct PrintContext {
     pub public_url: String,
     /// Database connections one document reads its layers with at once.
     pub print_connections: usize,
+    /// Orthophotos, surveys and the hillshade a print may draw under its layers.
+    pub rasters: crate::rasters::RasterService,
 }
+
+/// Pixels per inch of a raster drawn in a print (at most [`crate::rasters::MAX_READ_PX`] a side).
+pub const PRINT_RASTER_DPI: f64 = 150.0;
 
 /// A map issued: the recorded document and what its response headers say of the map frame.
 #[derive(Debug)]
@@ -134,6 +139,8 @@ pub async fn print_map(
     let raw = layer_data(ctx, caller, &style, &p.layers, z, p.crs, placed.crs_box, tolerance, p.lang)
         .await
         .map_err(|e| ApiError::database(elang, e))?;
+    let (backdrops, raster_titles) =
+        print_rasters(ctx, caller, &p, placed.crs_box, layout.frame_mm()).await?;
     let issuer = store::issuer(&ctx.pool, caller.principal().map(|pr| pr.login.as_str()))
         .await
         .map_err(|e| ApiError::database(elang, e))?;
@@ -160,7 +167,13 @@ pub async fn print_map(
         let data = decode_layers(raw);
         let fonts = super::font::Fonts::load(&fonts_dir)?;
         let mut canvas = super::canvas::Canvas::new(fonts);
-        super::map::draw(&mut canvas, &style, z, &frame, &data);
+        let finish = super::map::Finish {
+            background: Some(style.background.unwrap_or(super::style::Rgba::WHITE)),
+            backdrops: &backdrops,
+            border: true,
+        };
+        super::map::draw_with(&mut canvas, &style, z, &frame, &data, &finish);
+        drop(backdrops);
         // The legend of what the frame shows: the layers, style layers and classes drawn (a
         // clustered layer's clusters, as the map draws them).
         let clustered = super::cluster::apply(&style, z, &frame, super::map::PT_PER_PX, &data);
@@ -175,7 +188,8 @@ pub async fn print_map(
             .iter()
             .map(|(l, f)| (*l, super::legend::Shown::Features { features: f, frame: Some(frame.crs) }))
             .collect();
-        let legend = super::legend::map_legend(&style, z, &drawn, doc_lang);
+        let mut legend = super::legend::map_legend(&style, z, &drawn, doc_lang);
+        legend.extend(raster_titles.iter().map(|t| super::legend::raster_group(t)));
         drop(drawn);
         drop(shown);
         drop(clustered);
@@ -222,6 +236,7 @@ pub async fn print_map(
         "paper": p.paper.name(), "orientation": match p.orientation { Orientation::Portrait => "portrait", Orientation::Landscape => "landscape" },
         "scale": p.scale, "crs": format!("EPSG:{}", p.crs.srid), "center": [p.center.0, p.center.1],
         "extent": placed.crs_box, "layers": p.layers.iter().map(|l| l.id.clone()).collect::<Vec<_>>(), "lang": p.lang.tag(),
+        "rasters": p.rasters,
     });
     let doc = NewDocument {
         code: &code,
@@ -251,6 +266,55 @@ pub async fn print_map(
         extent_header: extent_hdr,
         scale_factor: placed.k,
     })
+}
+
+/// The rasters of a print read for its frame, at [`PRINT_RASTER_DPI`] (less when the frame is
+/// too big for [`crate::rasters::MAX_READ_PX`]), and their titles in the print's language. A
+/// raster the caller may not read is refused exactly like an unknown one (400).
+async fn print_rasters(
+    ctx: &PrintContext,
+    caller: &Caller,
+    p: &super::plan::PrintPlan,
+    crs_box: [f64; 4],
+    frame_mm: (f64, f64),
+) -> Result<(Vec<crate::render::RgbaImage>, Vec<String>), ApiError> {
+    let elang = p.lang.primary();
+    let mut found = Vec::new();
+    let mut unknown = Vec::new();
+    for id in &p.rasters {
+        match ctx.rasters.get_readable(caller, id).await.map_err(|e| ApiError::internal(elang, e))? {
+            Some(def) => found.push(def),
+            None => unknown.push(id.as_str()),
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(ApiError::bad_request(elang, format!("unknown rasters: {}", unknown.join(", ")))
+            .with_details(json!(
+                unknown
+                    .iter()
+                    .map(|id| json!({"field": "rasters", "value": id, "problem": "unknown raster"}))
+                    .collect::<Vec<_>>()
+            )));
+    }
+    let max = f64::from(crate::rasters::MAX_READ_PX);
+    let dpi = PRINT_RASTER_DPI.min(max / (frame_mm.0.max(frame_mm.1) / 25.4));
+    let (w, h) = ((frame_mm.0 / 25.4 * dpi).round() as u32, (frame_mm.1 / 25.4 * dpi).round() as u32);
+    let mut images = Vec::new();
+    let mut titles = Vec::new();
+    for def in found {
+        let read = ctx.rasters.read(&def.id, p.crs.srid, crs_box, w.max(1), h.max(1));
+        if let Some(pixmap) = read.await.map_err(|e| ApiError::internal(elang, e))?
+            && let Some(image) = crate::render::RgbaImage::new(
+                pixmap.width(),
+                pixmap.height(),
+                crate::render::to_rgba(&pixmap),
+            )
+        {
+            images.push(image);
+            titles.push(p.lang.pick(&def.title));
+        }
+    }
+    Ok((images, titles))
 }
 
 /// A data layer as read for a print, before its geometries are decoded.

@@ -39,6 +39,10 @@ pub struct PrintRequest {
     /// Layer ids; every layer the caller may read when absent.
     #[schema(min_items = 1)]
     pub layers: Option<Vec<String>>,
+    /// Rasters drawn under the layers, in order (orthophotos, topographic surveys, `hillshade`):
+    /// ids from `GET /api/rasters`; one the caller may not read is refused like an unknown one.
+    #[schema(max_items = 8)]
+    pub rasters: Option<Vec<String>>,
     /// At most 200 characters, no control characters.
     #[schema(max_length = 200, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$")]
     pub title: Option<String>,
@@ -63,7 +67,12 @@ pub(crate) struct PrintPlan {
     pub(crate) title: String,
     pub(crate) lang: DocLang,
     pub(crate) crs: PrintCrs,
+    /// Raster ids to draw under the layers, in order (not yet checked against the caller).
+    pub(crate) rasters: Vec<String>,
 }
+
+/// The most rasters one print draws.
+pub const MAX_PRINT_RASTERS: usize = 8;
 
 pub(crate) fn plan(
     req: PrintRequest,
@@ -173,7 +182,17 @@ pub(crate) fn plan(
     if title.chars().any(char::is_control) {
         return Err(bad("`title` contains control characters".into()));
     }
+    let mut rasters: Vec<String> = Vec::new();
+    for id in req.rasters.unwrap_or_default() {
+        if !rasters.contains(&id) {
+            rasters.push(id);
+        }
+    }
+    if rasters.len() > MAX_PRINT_RASTERS {
+        return Err(bad(format!("at most {MAX_PRINT_RASTERS} `rasters` are printed, not {}", rasters.len())));
+    }
     Ok(PrintPlan {
+        rasters,
         center,
         scale,
         paper: req.paper,
