@@ -81,7 +81,11 @@ stop() {
     nginx -p "$MS" -c "$MS/nginx.conf" -s quit; fi
   for p in $SERVERS; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true # Qala is this script's child; mapserv and nginx are not
-  for p in $SERVERS; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
+  # An idle mapserv under FastCGI may sit in accept() past SIGTERM: after 5 s it gets SIGKILL.
+  for p in $SERVERS; do
+    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$p" 2>/dev/null || true
+  done
   SERVERS=""
 }
 trap stop EXIT
