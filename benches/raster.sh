@@ -84,7 +84,7 @@ stop() {
   # An idle mapserv under FastCGI may sit in accept() past SIGTERM: after 5 s it gets SIGKILL.
   for p in $SERVERS; do
     for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$p" 2>/dev/null || true
+    if kill -0 "$p" 2>/dev/null; then kill -9 "$p"; fi
   done
   SERVERS=""
 }
