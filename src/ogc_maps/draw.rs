@@ -5,10 +5,8 @@
 //! style zoom of the box's ground resolution, in a blocking thread behind the render gate.
 //! Nothing here knows HTTP: the caller resolved the layers through the access policy.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::SystemTime;
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use futures_util::{StreamExt, TryStreamExt};
 use sqlx::PgPool;
@@ -19,11 +17,10 @@ use crate::error::ApiError;
 use crate::i18n::Lang;
 use crate::layers::catalog::LayerDef;
 use crate::policy::FeatureScope;
-use crate::print::issue::{RawLayer, decode_layers, load_style};
+use crate::print::issue::{RawLayer, decode_layers};
 use crate::print::limits::RenderGate;
 use crate::print::store::{self, PrintCrs};
 use crate::print::style::{PrintStyle, Rgba};
-use crate::print::texts::DocLang;
 use crate::rasters::{RasterDef, RasterService};
 use crate::render::{self, ImageFormat, RenderRequest, RgbaImage};
 
@@ -109,25 +106,6 @@ fn format_of(f: MapFormat) -> ImageFormat {
     }
 }
 
-/// The print style in `lang`, parsed once per language and version of the file.
-pub fn style_for(dir: &Path, lang: Lang) -> Result<Arc<PrintStyle>, ApiError> {
-    type Styles = Mutex<HashMap<(PathBuf, u8), (Option<SystemTime>, Arc<PrintStyle>)>>;
-    static STYLES: OnceLock<Styles> = OnceLock::new();
-    let modified = std::fs::metadata(dir.join("qala.json")).and_then(|m| m.modified()).ok();
-    let key = (dir.to_path_buf(), lang as u8);
-    let styles = STYLES.get_or_init(Default::default);
-    if let Some((m, s)) = styles.lock().unwrap_or_else(|e| e.into_inner()).get(&key)
-        && *m == modified
-        && modified.is_some()
-    {
-        return Ok(Arc::clone(s));
-    }
-    let (style, _) = load_style(dir, DocLang::from_lang(lang))?;
-    let style = Arc::new(style);
-    styles.lock().unwrap_or_else(|e| e.into_inner()).insert(key, (modified, Arc::clone(&style)));
-    Ok(style)
-}
-
 /// Whether the style draws vector layer `l` at zoom `z` (and the layer is shown from there).
 pub fn drawn_at(style: &PrintStyle, l: &LayerDef, z: f64) -> bool {
     z + 1.0 >= f64::from(l.min_zoom) && style.for_layer(&l.id, z).next().is_some()
@@ -137,7 +115,7 @@ pub fn drawn_at(style: &PrintStyle, l: &LayerDef, z: f64) -> bool {
 /// encodes the image.
 pub async fn draw_map(ctx: &MapContext, layers: &[MapLayer], d: Drawing) -> Result<Vec<u8>, ApiError> {
     let lang = d.lang;
-    let style = style_for(&ctx.styles_dir, lang)?;
+    let style = crate::print::issue::cached_style(&ctx.styles_dir, lang)?;
     let z = style_zoom(&d);
     let px = (d.bbox[2] - d.bbox[0]) / f64::from(d.width);
     let py = (d.bbox[3] - d.bbox[1]) / f64::from(d.height);

@@ -81,6 +81,29 @@ pub fn load_style(styles_dir: &Path, lang: DocLang) -> Result<(PrintStyle, Strin
     Ok((PrintStyle::parse(&v, name_field), digest))
 }
 
+/// The printed style in `lang`, parsed once per language and version of the file (raster tiles,
+/// WMS and WMTS draw many images a second from it).
+pub fn cached_style(dir: &Path, lang: Lang) -> Result<Arc<PrintStyle>, ApiError> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    use std::time::SystemTime;
+    type Styles = Mutex<HashMap<(PathBuf, u8), (Option<SystemTime>, Arc<PrintStyle>)>>;
+    static STYLES: OnceLock<Styles> = OnceLock::new();
+    let modified = std::fs::metadata(dir.join("qala.json")).and_then(|m| m.modified()).ok();
+    let key = (dir.to_path_buf(), lang as u8);
+    let styles = STYLES.get_or_init(Default::default);
+    if let Some((m, s)) = styles.lock().unwrap_or_else(|e| e.into_inner()).get(&key)
+        && *m == modified
+        && modified.is_some()
+    {
+        return Ok(Arc::clone(s));
+    }
+    let (style, _) = load_style(dir, DocLang::from_lang(lang))?;
+    let style = Arc::new(style);
+    styles.lock().unwrap_or_else(|e| e.into_inner()).insert(key, (modified, Arc::clone(&style)));
+    Ok(style)
+}
+
 /// Readable layers the style draws, in the style's drawing order.
 pub fn printable_layers(style: &PrintStyle, readable: Vec<Arc<LayerDef>>) -> Vec<Arc<LayerDef>> {
     let mut out: Vec<Arc<LayerDef>> = Vec::new();

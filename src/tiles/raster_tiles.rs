@@ -19,10 +19,8 @@
 //!   `Retry-After` when no turn comes in time). An empty tile is a transparent image (white for
 //!   JPEG): PNG clients such as QGIS want an image, never a 204.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::SystemTime;
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::{StreamExt, TryStreamExt};
@@ -35,11 +33,9 @@ use crate::error::{ApiError, ErrorExtra};
 use crate::i18n::Lang;
 use crate::layers::catalog::LayerDef;
 use crate::policy::FeatureScope;
-use crate::print::issue::{RawLayer, decode_layers, load_style};
+use crate::print::issue::{RawLayer, decode_layers};
 use crate::print::limits::RenderGate;
 use crate::print::store;
-use crate::print::style::PrintStyle;
-use crate::print::texts::DocLang;
 use crate::rasters::{RasterDef, RasterService};
 use crate::render::{self, ImageFormat, RenderRequest, RgbaImage};
 
@@ -189,7 +185,7 @@ async fn draw(
 ) -> Result<Arc<Tile>, ApiError> {
     let lang = spec.lang;
     let turn = ctx.gate.enter(lang).await?;
-    let style = style_for(&ctx.styles_dir, lang)?;
+    let style = crate::print::issue::cached_style(&ctx.styles_dir, lang)?;
     let z = spec.style_zoom(coord);
     let [x0, y0, x1, y1] = coord.bounds_3857();
     let pad = coord.size_m() * spec.buffer_fraction();
@@ -246,25 +242,6 @@ async fn draw(
     let digest = Sha256::digest(&bytes);
     let etag = format!("\"{}\"", hex::encode(&digest[..16]));
     Ok(Arc::new(Tile { bytes: Bytes::from(bytes), etag }))
-}
-
-/// The print style in `lang`, parsed once per language and file version.
-fn style_for(dir: &Path, lang: Lang) -> Result<Arc<PrintStyle>, ApiError> {
-    type Styles = Mutex<HashMap<(PathBuf, u8), (Option<SystemTime>, Arc<PrintStyle>)>>;
-    static STYLES: OnceLock<Styles> = OnceLock::new();
-    let modified = std::fs::metadata(dir.join("qala.json")).and_then(|m| m.modified()).ok();
-    let key = (dir.to_path_buf(), lang as u8);
-    let styles = STYLES.get_or_init(Default::default);
-    if let Some((m, s)) = styles.lock().unwrap_or_else(|e| e.into_inner()).get(&key)
-        && *m == modified
-        && modified.is_some()
-    {
-        return Ok(Arc::clone(s));
-    }
-    let (style, _) = load_style(dir, DocLang::from_lang(lang))?;
-    let style = Arc::new(style);
-    styles.lock().unwrap_or_else(|e| e.into_inner()).insert(key, (modified, Arc::clone(&style)));
-    Ok(style)
 }
 
 #[cfg(test)]

@@ -300,7 +300,7 @@ pub struct Described {
 /// What the caller may read, described in `lang`: vector layers the style draws (by theme), then
 /// the rasters.
 pub async fn describe(state: &AppState, caller: &Caller, lang: Lang) -> Result<Vec<Described>, Failure> {
-    let style = draw::style_for(&state.settings.styles_dir, lang)?;
+    let style = crate::print::issue::cached_style(&state.settings.styles_dir, lang)?;
     let catalog = state.catalog();
     let readable: Vec<_> = catalog.readable_all(caller).cloned().collect();
     let mut out = Vec::new();

@@ -10,8 +10,9 @@ use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::http::AppState;
 use crate::i18n::Lang;
-use crate::ogc_maps::draw::{MapLayer, style_for};
+use crate::ogc_maps::draw::MapLayer;
 use crate::ogc_maps::params::{LegendRequest, MapFormat};
+use crate::print::issue::cached_style;
 use crate::print::legend::{self, Shown};
 use crate::print::legend_image::{self, LegendImage};
 use crate::print::style::PrintStyle;
@@ -30,7 +31,7 @@ pub(super) async fn answer(
     lang: Lang,
 ) -> Result<Response, Failure> {
     let layer = resolve(state, caller, "LAYER", &req.layer).await?;
-    let style = style_for(&state.settings.styles_dir, lang)?;
+    let style = cached_style(&state.settings.styles_dir, lang)?;
     let z = legend_zoom(req.scale);
     let fonts = state.settings.fonts_dir.clone();
     let turn = state.settings.render.enter(lang).await?;
