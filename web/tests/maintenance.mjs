@@ -40,10 +40,12 @@ try {
     const before = await page.locator('tr[data-state=s_upcoming]').count();
     check('admin: the window to come is listed', before === 1, { before });
     check('admin: the earliest start is shown', /\d\d\.\d\d\.\d{4}/.test((await page.textContent('[data-testid=earliest]')) ?? ''));
-    // The proposed start is the earliest allowed, and the end two hours later, the day after
-    // the listed window (no overlap).
+    // The proposed start is the earliest allowed (three to seven days ahead, by the working-day
+    // calendar), the end two hours later; moved two weeks on, it is past the listed window (ten
+    // days ahead) whatever the day of the week the test runs (five days on overlapped it when
+    // the earliest start fell five days ahead).
     const start = await page.inputValue('input[name=start]');
-    const later = (v) => new Date(new Date(`${v}:00Z`).getTime() + 86400_000 * 5).toISOString().slice(0, 16);
+    const later = (v) => new Date(new Date(`${v}:00Z`).getTime() + 86400_000 * 14).toISOString().slice(0, 16);
     await page.fill('input[name=start]', later(start));
     await page.fill('input[name=end]', later(await page.inputValue('input[name=end]')));
     await page.fill('textarea[name=kk]', 'Жаңарту');
