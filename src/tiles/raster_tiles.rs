@@ -184,7 +184,6 @@ async fn draw(
     spec: RasterSpec,
 ) -> Result<Arc<Tile>, ApiError> {
     let lang = spec.lang;
-    let turn = ctx.gate.enter(lang).await?;
     let style = crate::print::issue::cached_style(&ctx.styles_dir, lang)?;
     let z = spec.style_zoom(coord);
     let [x0, y0, x1, y1] = coord.bounds_3857();
@@ -218,6 +217,9 @@ async fn draw(
             .map_err(|e| ApiError::internal(lang, format!("{name}: {e:#}")))?;
         images.push(img);
     }
+    // A turn of the gate only for the CPU work: tiles waiting on PostGIS do not hold the cores'
+    // turns (as WMS images do not).
+    let turn = ctx.gate.enter(lang).await?;
     let fonts_dir = ctx.fonts_dir.clone();
     let bytes = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<u8>> {
         let data = decode_layers(raw);

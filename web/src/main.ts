@@ -214,8 +214,12 @@ function renderLegends() {
     if (map?.isStyleLoaded()) {
       present = new Map();
       const ids = sls.filter((sl) => visibleAt(sl, zoom)).map((sl) => sl.id);
+      // One pass, appending in place: a tilted 3D view renders tens of thousands of features,
+      // and copying the list for each of them (quadratic) held the page for minutes.
       for (const f of ids.length ? map.queryRenderedFeatures({ layers: ids }) : []) {
-        present.set(f.layer.id, [...(present.get(f.layer.id) ?? []), f.properties as Props]);
+        const seen = present.get(f.layer.id);
+        if (seen) seen.push(f.properties as Props);
+        else present.set(f.layer.id, [f.properties as Props]);
       }
       // Heat maps are not queryable: they draw the layer's points in the loaded tiles.
       for (const sl of sls.filter((s) => s.type === 'heatmap' && ids.includes(s.id))) {
