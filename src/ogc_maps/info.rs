@@ -68,19 +68,9 @@ fn rows<'a>(layer: &'a LayerDef, attrs: &'a Value, lang: Lang) -> Vec<(String, S
     out
 }
 
+/// HTML-escaped text (quick-xml's escaping: `& < > " '`).
 fn esc(s: &str) -> String {
-    let mut o = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '\'' => o.push_str("&#39;"),
-            c => o.push(c),
-        }
-    }
-    o
+    quick_xml::escape::escape(s).into_owned()
 }
 
 fn html(hits: &[LayerHits<'_>], lang: Lang) -> String {

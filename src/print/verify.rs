@@ -4,8 +4,9 @@
 use super::store::DocumentRecord;
 use crate::i18n::Lang;
 
+/// HTML-escaped text (quick-xml's escaping: `& < > " '`).
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    quick_xml::escape::escape(s).into_owned()
 }
 
 fn t(lang: Lang, kk: &'static str, ru: &'static str, en: &'static str) -> &'static str {
