@@ -35,11 +35,79 @@ use crate::layers::catalog::{GeometryType, LayerDef};
 use crate::policy::FeatureScope;
 use coords::TileCoord;
 
-/// A rendered tile: MVT bytes (empty when no layer has features there) and its strong ETag.
-#[derive(Debug, Clone)]
+/// A rendered tile: MVT or image bytes (empty when no layer has features there), its strong ETag
+/// (computed once, when the tile is made) and its compressed variants, each made at most once, on
+/// the first request that accepts it, and kept with the tile in the cache.
+#[derive(Debug)]
 pub struct Tile {
     pub bytes: Bytes,
     pub etag: String,
+    gzip: std::sync::OnceLock<Bytes>,
+    brotli: std::sync::OnceLock<Bytes>,
+}
+
+/// A content coding a tile can be sent in (HTTP `Content-Encoding`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coding {
+    Identity,
+    Gzip,
+    Brotli,
+}
+
+impl Coding {
+    /// The `Content-Encoding` token (`None` for identity).
+    pub fn token(self) -> Option<&'static str> {
+        match self {
+            Coding::Identity => None,
+            Coding::Gzip => Some("gzip"),
+            Coding::Brotli => Some("br"),
+        }
+    }
+}
+
+impl Tile {
+    /// A tile of `bytes`, with its ETag: the first 128 bits of their SHA-256, quoted.
+    pub fn new(bytes: Vec<u8>) -> Tile {
+        let digest = Sha256::digest(&bytes);
+        let etag = format!("\"{}\"", hex::encode(&digest[..16]));
+        Tile { bytes: Bytes::from(bytes), etag, gzip: Default::default(), brotli: Default::default() }
+    }
+
+    /// The bytes in `coding`, compressed on the first call and shared (not copied) after. Images
+    /// (PNG, JPEG, WebP) are already compressed: callers send them as they are.
+    ///
+    /// ```
+    /// use qala::tiles::{Coding, Tile};
+    /// let tile = Tile::new(vec![7; 4096]);
+    /// let gz = tile.encoded(Coding::Gzip);
+    /// assert!(gz.len() < 100);
+    /// // The second call hands out the same buffer.
+    /// assert_eq!(gz.as_ptr(), tile.encoded(Coding::Gzip).as_ptr());
+    /// assert_eq!(tile.encoded(Coding::Identity), &tile.bytes);
+    /// ```
+    pub fn encoded(&self, coding: Coding) -> &Bytes {
+        match coding {
+            Coding::Identity => &self.bytes,
+            Coding::Gzip => self.gzip.get_or_init(|| {
+                use std::io::Write;
+                let mut enc = flate2::write::GzEncoder::new(
+                    Vec::with_capacity(self.bytes.len() / 2),
+                    flate2::Compression::new(6),
+                );
+                // Writing to a Vec cannot fail.
+                let _ = enc.write_all(&self.bytes);
+                Bytes::from(enc.finish().unwrap_or_default())
+            }),
+            Coding::Brotli => self.brotli.get_or_init(|| {
+                let mut out = Vec::with_capacity(self.bytes.len() / 2);
+                let params = brotli::enc::BrotliEncoderParams { quality: 6, lgwin: 22, ..Default::default() };
+                let mut input = &self.bytes[..];
+                // Reading a slice and writing a Vec cannot fail.
+                let _ = brotli::BrotliCompress(&mut input, &mut out, &params);
+                Bytes::from(out)
+            }),
+        }
+    }
 }
 
 /// Cache key: the layers rendered, in request order, the tile and what it is (MVT or an image).
@@ -76,6 +144,8 @@ pub struct TileService {
     cache: Option<moka::future::Cache<TileKey, Arc<Tile>>>,
     // issue 16: metrics
     counts: Arc<CacheCounts>,
+    // issue 18: layers cut in process (None: every tile by PostGIS)
+    memory: Option<memory::MemoryTiles>,
 }
 
 /// Tiles answered from the cache and rendered, and bytes handed out (issue 16: metrics).
@@ -108,14 +178,33 @@ impl TileService {
             moka::future::Cache::builder()
                 .max_capacity(cache_bytes)
                 .weigher(|k: &TileKey, v: &Arc<Tile>| {
-                    let size =
-                        v.bytes.len() + v.etag.len() + 64 + k.layers.iter().map(String::len).sum::<usize>();
+                    // A vector tile may come to hold a gzip and a Brotli copy (together about its
+                    // own size): weighed as if it did, so the bound holds.
+                    let copies = if k.variant == TileVariant::Mvt { v.bytes.len() } else { 0 };
+                    let size = v.bytes.len()
+                        + copies
+                        + v.etag.len()
+                        + 64
+                        + k.layers.iter().map(String::len).sum::<usize>();
                     u32::try_from(size).unwrap_or(u32::MAX)
                 })
                 .support_invalidation_closures()
                 .build()
         });
-        TileService { pool, cache, counts: Arc::default() }
+        TileService { pool, cache, counts: Arc::default(), memory: None }
+    }
+
+    /// A service with a cache of at most `cache_bytes` that cuts the tiles of the layers fitting
+    /// in `memory_bytes` in process (0: none; see [`memory`]).
+    pub fn with_memory(pool: PgPool, cache_bytes: u64, memory_bytes: u64) -> TileService {
+        let mut s = TileService::new(pool.clone(), cache_bytes);
+        s.memory = (memory_bytes > 0).then(|| memory::MemoryTiles::new(pool, memory_bytes));
+        s
+    }
+
+    /// The in-process tiles (their figures, the layers they hold), when a budget is set.
+    pub fn memory(&self) -> Option<&memory::MemoryTiles> {
+        self.memory.as_ref()
     }
 
     /// The cache's counters and size now.
@@ -161,11 +250,11 @@ impl TileService {
         use std::sync::atomic::Ordering::Relaxed;
         let (tile, fresh) = match &self.cache {
             Some(cache) => {
-                let entry = cache.entry(key).or_try_insert_with(render(&self.pool, layers, coord)).await?;
+                let entry = cache.entry(key).or_try_insert_with(render(&self.pool, self.memory.as_ref(), layers, coord)).await?;
                 let fresh = entry.is_fresh();
                 (entry.into_value(), fresh)
             }
-            None => (render(&self.pool, layers, coord).await.map_err(Arc::new)?, true),
+            None => (render(&self.pool, self.memory.as_ref(), layers, coord).await.map_err(Arc::new)?, true),
         };
         let counter = if fresh { &self.counts.misses } else { &self.counts.hits };
         counter.fetch_add(1, Relaxed);
@@ -299,6 +388,7 @@ fn latin_names(layer: &LayerDef) -> &'static str {
 
 async fn render(
     pool: &PgPool,
+    memory: Option<&memory::MemoryTiles>,
     layers: &[(Arc<LayerDef>, FeatureScope)],
     coord: TileCoord,
 ) -> Result<Arc<Tile>, sqlx::Error> {
@@ -306,6 +396,13 @@ async fn render(
     for (layer, scope) in layers {
         if coord.z < layer.min_zoom || coord.z > layer.max_zoom {
             continue;
+        }
+        // issue 18: a layer held in memory is cut here; the others by PostGIS.
+        if let Some(mem) = memory {
+            if let Some(layer_bytes) = memory::cut_layer(mem, layer, scope, coord).await {
+                bytes.extend_from_slice(&layer_bytes);
+                continue;
+            }
         }
         let template = match layer.geometry {
             GeometryType::Point => include_str!("sql/tile_points.sql"),
@@ -334,7 +431,5 @@ async fn render(
         // MVT layers are independent messages: a composite tile is their concatenation.
         bytes.extend_from_slice(mvt.as_deref().unwrap_or_default());
     }
-    let digest = Sha256::digest(&bytes);
-    let etag = format!("\"{}\"", hex::encode(&digest[..16]));
-    Ok(Arc::new(Tile { bytes: Bytes::from(bytes), etag }))
+    Ok(Arc::new(Tile::new(bytes)))
 }

@@ -22,9 +22,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use bytes::Bytes;
 use futures_util::{StreamExt, TryStreamExt};
-use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
 use super::coords::TileCoord;
@@ -241,9 +239,7 @@ async fn draw(
     .map_err(|e| ApiError::internal(lang, e))?
     .map_err(|e| ApiError::internal(lang, e))?;
     drop(turn);
-    let digest = Sha256::digest(&bytes);
-    let etag = format!("\"{}\"", hex::encode(&digest[..16]));
-    Ok(Arc::new(Tile { bytes: Bytes::from(bytes), etag }))
+    Ok(Arc::new(Tile::new(bytes)))
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ use crate::http::{AppState, PublicUrl, ReqLang};
 use crate::i18n::{Lang, Msg};
 use crate::layers::catalog::LayerDef;
 use crate::rasters::RasterDef;
+use crate::tiles::Coding;
 use crate::tiles::coords::TileCoord;
 use crate::tiles::raster_tiles::{
     RasterContext, RasterSpec, TileName, parse_tile_name, raster_backdrop, raster_tile,
@@ -221,6 +222,7 @@ fn tile_headers(state: &AppState, caller: &Caller, layers: &[Arc<LayerDef>], eta
         "private, max-age=0, must-revalidate".to_string()
     };
     let mut h = HeaderMap::new();
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     if let Ok(v) = HeaderValue::from_str(etag) {
         h.insert(header::ETAG, v);
     }
@@ -268,5 +270,71 @@ async fn tile(
         return Ok((StatusCode::NO_CONTENT, h).into_response());
     }
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(MVT_TYPE));
-    Ok((StatusCode::OK, h, tile.bytes.clone()).into_response())
+    // The compressed variant is made once per cached tile and shared; the compression layer
+    // leaves a response with a Content-Encoding alone.
+    let coding = accepted_coding(&headers);
+    if let Some(token) = coding.token() {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static(token));
+    }
+    Ok((StatusCode::OK, h, tile.encoded(coding).clone()).into_response())
+}
+
+/// The best coding the client accepts (`Accept-Encoding`, RFC 9110 12.5.3): Brotli, then gzip,
+/// else none. A coding with `q=0` is refused; `*` accepts both.
+///
+/// ```text
+/// "gzip, deflate, br, zstd" -> Brotli; "gzip;q=1, br;q=0" -> Gzip; "" -> Identity
+/// ```
+fn accepted_coding(headers: &HeaderMap) -> Coding {
+    let (mut br, mut gzip, mut any) = (None, None, None);
+    for value in headers.get_all(header::ACCEPT_ENCODING) {
+        let Ok(value) = value.to_str() else { continue };
+        for item in value.split(',') {
+            let mut parts = item.split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()))
+                .next()
+                .unwrap_or(1.0);
+            let slot = match name.to_ascii_lowercase().as_str() {
+                "br" => &mut br,
+                "gzip" | "x-gzip" => &mut gzip,
+                "*" => &mut any,
+                _ => continue,
+            };
+            *slot = Some(q > 0.0);
+        }
+    }
+    if br.or(any).unwrap_or(false) {
+        Coding::Brotli
+    } else if gzip.or(any).unwrap_or(false) {
+        Coding::Gzip
+    } else {
+        Coding::Identity
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn coding(v: &str) -> Coding {
+        let mut h = HeaderMap::new();
+        h.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(v).unwrap());
+        accepted_coding(&h)
+    }
+
+    #[test]
+    fn accept_encoding_picks_the_best_accepted_coding() {
+        assert_eq!(coding("gzip, deflate, br, zstd"), Coding::Brotli);
+        assert_eq!(coding("gzip"), Coding::Gzip);
+        assert_eq!(coding("GZIP;q=0.5"), Coding::Gzip);
+        assert_eq!(coding("gzip;q=1, br;q=0"), Coding::Gzip);
+        assert_eq!(coding("br;q=0, gzip;q=0"), Coding::Identity);
+        assert_eq!(coding("*"), Coding::Brotli);
+        assert_eq!(coding("*, br;q=0"), Coding::Gzip);
+        assert_eq!(coding("identity"), Coding::Identity);
+        assert_eq!(coding(""), Coding::Identity);
+        assert_eq!(accepted_coding(&HeaderMap::new()), Coding::Identity);
+    }
 }
