@@ -29,18 +29,38 @@ pub fn parse(payload: &str) -> Option<(String, [f64; 4])> {
 /// Listens until the pool is closed (reconnecting, and dropping every cached tile after a gap:
 /// see [`crate::db::listen`]). Returns once listening has started, so that changes made after this
 /// returns are seen.
+///
+/// Issue 18: with in-process tiles, listening comes first, then the layers are loaded (so no
+/// edit falls between the two); a change to a layer held in memory updates its store and only then
+/// evicts the tiles (see [`super::memory`]); after a gap the stores are loaded again.
 pub async fn spawn(pool: PgPool, tiles: TileService) -> anyhow::Result<tokio::task::JoinHandle<()>> {
     let all = tiles.clone();
-    crate::db::listen::spawn(
+    let evicting = tiles.clone();
+    let handle = crate::db::listen::spawn(
         pool,
         CHANNEL,
         move |payload| match parse(payload) {
-            Some((layer, bbox)) => tiles.invalidate(&layer, bbox),
+            Some((layer, bbox)) => {
+                let by_store = tiles.memory().is_some_and(|m| m.notify(&layer, bbox));
+                if !by_store {
+                    tiles.invalidate(&layer, bbox);
+                }
+            }
             None => tracing::warn!(payload, "unreadable feature notification"),
         },
-        move || all.invalidate_all(),
+        move || {
+            if let Some(m) = all.memory() {
+                m.on_gap();
+            }
+            all.invalidate_all();
+        },
     )
-    .await
+    .await?;
+    if let Some(m) = evicting.memory() {
+        let t = evicting.clone();
+        m.arm(std::sync::Arc::new(move |layer: &str, bbox: [f64; 4]| t.invalidate(layer, bbox)));
+    }
+    Ok(handle)
 }
 
 #[cfg(test)]

@@ -1,0 +1,247 @@
+//! Cutting one feature into one tile, as the tile SQL and `ST_AsMVTGeom` do: simplification to a
+//! quarter pixel for features wider than 16 pixels (Douglas-Peucker keeping collapsed shells,
+//! dropping collapsed holes, as `ST_Simplify(g, px/4, true)`), transformation to tile units (4096
+//! a tile, y down), clipping to the 64-unit buffer, snapping to whole units, dropping degenerate
+//! parts, and MVT winding (exteriors of positive area in y-down coordinates, holes negative).
+//! Pure: no IO.
+
+use geo::{
+    BooleanOps, Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon, Rect,
+    Simplify,
+};
+
+/// Tile units across a tile.
+pub const EXTENT: f64 = 4096.0;
+/// Tile units of buffer around a tile.
+pub const BUFFER: f64 = 64.0;
+
+/// Where a tile lies: its Web Mercator bounds and pixel size (metres).
+#[derive(Debug, Clone, Copy)]
+pub struct Frame {
+    pub xmin: f64,
+    pub ymax: f64,
+    /// Tile units per metre.
+    pub scale: f64,
+    /// One screen pixel (1/256 of the tile), metres.
+    pub pixel_m: f64,
+}
+
+impl Frame {
+    /// The frame of a tile with `bounds` `[xmin, ymin, xmax, ymax]` (metres).
+    pub fn new(bounds: [f64; 4]) -> Frame {
+        let width = bounds[2] - bounds[0];
+        Frame { xmin: bounds[0], ymax: bounds[3], scale: EXTENT / width, pixel_m: width / 256.0 }
+    }
+
+    /// The tile and its buffer in metres, `[xmin, ymin, xmax, ymax]` (`ST_TileEnvelope(margin =>
+    /// 64/4096)`).
+    pub fn buffered_bounds(&self) -> [f64; 4] {
+        let width = EXTENT / self.scale;
+        let m = width * BUFFER / EXTENT;
+        [self.xmin - m, self.ymax - width - m, self.xmin + width + m, self.ymax + m]
+    }
+
+    fn to_tile(&self, c: Coord<f64>) -> Coord<f64> {
+        Coord { x: (c.x - self.xmin) * self.scale, y: (self.ymax - c.y) * self.scale }
+    }
+}
+
+/// The feature's geometry in tile units (whole numbers), `None` when nothing of it is left in the
+/// tile. `web_size` (metres) decides whether it is simplified first.
+pub fn cut(geom: &Geometry<f64>, web_size: f64, frame: &Frame) -> Option<Geometry<f64>> {
+    let simplify = web_size > 16.0 * frame.pixel_m;
+    let eps = frame.pixel_m / 4.0;
+    match geom {
+        Geometry::Point(p) => points(&[*p], frame),
+        Geometry::MultiPoint(mp) => points(&mp.0, frame),
+        Geometry::LineString(l) => lines(std::slice::from_ref(l), simplify, eps, frame),
+        Geometry::MultiLineString(ml) => lines(&ml.0, simplify, eps, frame),
+        Geometry::Polygon(p) => polygons(std::slice::from_ref(p), simplify, eps, frame),
+        Geometry::MultiPolygon(mp) => polygons(&mp.0, simplify, eps, frame),
+        Geometry::Rect(r) => polygons(&[r.to_polygon()], simplify, eps, frame),
+        Geometry::Triangle(t) => polygons(&[t.to_polygon()], simplify, eps, frame),
+        Geometry::Line(l) => lines(&[LineString::from(*l)], simplify, eps, frame),
+        // Layers hold one kind of geometry; collections are not drawn.
+        Geometry::GeometryCollection(_) => None,
+    }
+}
+
+fn snap(c: Coord<f64>) -> Coord<f64> {
+    Coord { x: c.x.round_ties_even(), y: c.y.round_ties_even() }
+}
+
+fn points(ps: &[Point<f64>], frame: &Frame) -> Option<Geometry<f64>> {
+    let (lo, hi) = (-BUFFER - 0.5, EXTENT + BUFFER + 0.5);
+    let kept: Vec<Point<f64>> = ps
+        .iter()
+        .map(|p| frame.to_tile(p.0))
+        .filter(|c| c.x >= lo && c.x <= hi && c.y >= lo && c.y <= hi)
+        .map(|c| Point(snap(c)))
+        .collect();
+    match kept.len() {
+        0 => None,
+        1 => Some(Geometry::Point(kept[0])),
+        _ => Some(Geometry::MultiPoint(MultiPoint(kept))),
+    }
+}
+
+fn clip_rect() -> Rect<f64> {
+    Rect::new(Coord { x: -BUFFER, y: -BUFFER }, Coord { x: EXTENT + BUFFER, y: EXTENT + BUFFER })
+}
+
+/// Whether every coordinate lies inside the clip box (no clipping needed).
+fn inside(ls: &[LineString<f64>]) -> bool {
+    let (lo, hi) = (-BUFFER, EXTENT + BUFFER);
+    ls.iter().flat_map(|l| l.0.iter()).all(|c| c.x >= lo && c.x <= hi && c.y >= lo && c.y <= hi)
+}
+
+fn transform(l: &LineString<f64>, frame: &Frame) -> LineString<f64> {
+    LineString(l.0.iter().map(|c| frame.to_tile(*c)).collect())
+}
+
+/// Snapped coordinates without consecutive repeats.
+fn snapped(l: &LineString<f64>) -> Vec<Coord<f64>> {
+    let mut out: Vec<Coord<f64>> = Vec::with_capacity(l.0.len());
+    for c in l.0.iter().map(|c| snap(*c)) {
+        if out.last() != Some(&c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn lines(ls: &[LineString<f64>], simplify: bool, eps: f64, frame: &Frame) -> Option<Geometry<f64>> {
+    let tiled: Vec<LineString<f64>> = ls
+        .iter()
+        .map(|l| if simplify { l.simplify(eps) } else { l.clone() })
+        .map(|l| transform(&l, frame))
+        .collect();
+    let clipped = if inside(&tiled) {
+        MultiLineString(tiled)
+    } else {
+        clip_rect().to_polygon().clip(&MultiLineString(tiled), false)
+    };
+    let parts: Vec<LineString<f64>> =
+        clipped.0.iter().map(snapped).filter(|c| c.len() >= 2).map(LineString).collect();
+    match parts.len() {
+        0 => None,
+        1 => parts.into_iter().next().map(Geometry::LineString),
+        _ => Some(Geometry::MultiLineString(MultiLineString(parts))),
+    }
+}
+
+/// `ST_Simplify(p, eps, true)` of one polygon: the shell is kept even when it would collapse,
+/// collapsed holes are dropped.
+fn simplify_polygon(p: &Polygon<f64>, eps: f64) -> Polygon<f64> {
+    let shell = p.exterior().simplify(eps);
+    let shell = if shell.0.len() < 4 { p.exterior().clone() } else { shell };
+    let holes = p.interiors().iter().map(|h| h.simplify(eps)).filter(|h| h.0.len() >= 4).collect();
+    Polygon::new(shell, holes)
+}
+
+/// Twice the signed area of a closed ring, positive when clockwise on a y-down screen.
+fn signed_area2(ring: &[Coord<f64>]) -> f64 {
+    ring.windows(2).map(|w| w[0].x * w[1].y - w[1].x * w[0].y).sum()
+}
+
+/// A snapped ring, closed, with the sign of its area as `exterior` asks; `None` when degenerate.
+fn ring(l: &LineString<f64>, exterior: bool) -> Option<LineString<f64>> {
+    let mut c = snapped(l);
+    if c.first() != c.last() {
+        let first = c[0];
+        c.push(first);
+    }
+    if c.len() < 4 {
+        return None;
+    }
+    let a = signed_area2(&c);
+    if a == 0.0 {
+        return None;
+    }
+    if (a > 0.0) != exterior {
+        c.reverse();
+    }
+    Some(LineString(c))
+}
+
+fn polygons(ps: &[Polygon<f64>], simplify: bool, eps: f64, frame: &Frame) -> Option<Geometry<f64>> {
+    let tiled: Vec<Polygon<f64>> = ps
+        .iter()
+        .map(|p| if simplify { simplify_polygon(p, eps) } else { p.clone() })
+        .map(|p| {
+            Polygon::new(
+                transform(p.exterior(), frame),
+                p.interiors().iter().map(|h| transform(h, frame)).collect(),
+            )
+        })
+        .collect();
+    let all_inside = tiled.iter().all(|p| inside(std::slice::from_ref(p.exterior())));
+    let clipped = if all_inside {
+        MultiPolygon(tiled)
+    } else {
+        MultiPolygon(tiled).intersection(&clip_rect().to_polygon())
+    };
+    let parts: Vec<Polygon<f64>> = clipped
+        .0
+        .iter()
+        .filter_map(|p| {
+            let shell = ring(p.exterior(), true)?;
+            Some(Polygon::new(shell, p.interiors().iter().filter_map(|h| ring(h, false)).collect()))
+        })
+        .collect();
+    match parts.len() {
+        0 => None,
+        1 => parts.into_iter().next().map(Geometry::Polygon),
+        _ => Some(Geometry::MultiPolygon(MultiPolygon(parts))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tile of 4096 m: one unit a metre.
+    fn frame() -> Frame {
+        Frame::new([0.0, 0.0, 4096.0, 4096.0])
+    }
+
+    fn square(x: f64, y: f64, s: f64) -> Polygon<f64> {
+        Rect::new(Coord { x, y }, Coord { x: x + s, y: y + s }).to_polygon()
+    }
+
+    #[test]
+    fn polygons_are_clipped_snapped_and_wound_as_mvt() {
+        let p = Polygon::new(
+            square(-1000.0, 100.0, 2000.0).exterior().clone(),
+            vec![square(100.0, 200.0, 100.0).exterior().clone()],
+        );
+        let g = cut(&Geometry::Polygon(p), 2000.0, &frame()).unwrap();
+        let Geometry::Polygon(p) = g else { panic!("{g:?}") };
+        assert!(p.exterior().0.iter().all(|c| c.x >= -64.0 && c.x.fract() == 0.0));
+        assert!(signed_area2(&p.exterior().0) > 0.0);
+        assert_eq!(p.interiors().len(), 1);
+        assert!(signed_area2(&p.interiors()[0].0) < 0.0);
+    }
+
+    #[test]
+    fn outside_and_degenerate_parts_vanish() {
+        assert!(cut(&Geometry::Polygon(square(5000.0, 0.0, 10.0)), 10.0, &frame()).is_none());
+        assert!(cut(&Geometry::Polygon(square(10.0, 10.0, 0.2)), 0.2, &frame()).is_none());
+        let mp = MultiPolygon(vec![square(10.0, 10.0, 50.0), square(9000.0, 10.0, 50.0)]);
+        assert!(matches!(cut(&Geometry::MultiPolygon(mp), 9000.0, &frame()), Some(Geometry::Polygon(_))));
+    }
+
+    #[test]
+    fn lines_are_clipped_to_the_buffer_and_points_kept_within_it() {
+        let l = LineString::from(vec![(2048.0, 2048.0), (8000.0, 2048.0)]);
+        let Some(Geometry::LineString(c)) = cut(&Geometry::LineString(l), 6000.0, &frame()) else { panic!() };
+        assert_eq!(c.0.last().map(|c| c.x), Some(4160.0));
+        assert!(cut(&Geometry::Point(Point::new(4160.4, 10.0)), 0.0, &frame()).is_some());
+        assert!(cut(&Geometry::Point(Point::new(4160.6, 10.0)), 0.0, &frame()).is_none());
+        // y down: a point near the top of the tile is near y = 0.
+        let Some(Geometry::Point(p)) = cut(&Geometry::Point(Point::new(1.0, 4095.0)), 0.0, &frame()) else {
+            panic!()
+        };
+        assert_eq!((p.x(), p.y()), (1.0, 1.0));
+    }
+}
