@@ -76,9 +76,10 @@ async fn generate(pool: &sqlx::PgPool) {
             "INSERT INTO features (layer_id, geom, attrs)
              SELECT 'blocks', ST_MakePolygon(ST_AddPoint(l, ST_StartPoint(l))), {attrs}
              FROM (SELECT i, ST_MakeLine(array_agg(ST_MakePoint(
-                       76.9 + (i % 3) * 0.04 + (0.01 + 0.002 * (k % 2) + 0.0003 * (k % 7)) * cos(k * 2 * pi() / 400),
-                       43.22 + (i / 3) * 0.03 + (0.008 + 0.002 * (k % 2)) * sin(k * 2 * pi() / 400)) ORDER BY k)) AS l
-                   FROM generate_series(1, 6) i, generate_series(0, 399) k GROUP BY i) g"
+                       76.9 + (i % 3) * 0.04 + r * cos(k * 2 * pi() / 120),
+                       43.22 + (i / 3) * 0.03 + 0.8 * r * sin(k * 2 * pi() / 120)) ORDER BY k)) AS l
+                   FROM generate_series(1, 6) i, generate_series(0, 119) k,
+                        LATERAL (SELECT 0.01 + 0.001 * (k % 2) + 0.0003 * (k % 7) AS r) rr GROUP BY i) g"
         ),
         // A multipolygon with a hole, over tile edges.
         "INSERT INTO features (layer_id, geom, attrs) VALUES ('blocks', ST_GeomFromText('MULTIPOLYGON(((76.95 43.25, 76.99 43.25, 76.99 43.29, 76.95 43.29, 76.95 43.25),
@@ -191,10 +192,19 @@ async fn assert_same(
             let b = sql.tile_scoped(std::slice::from_ref(case), *t).await.unwrap();
             let diffs = compare_tile(&a.bytes, &b.bytes, PIXEL);
             if !diffs.is_empty() && failures.len() < 30 {
-                failures.push(format!("{t:?} {:?}: {}", case.1, diffs.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("; ")));
+                failures.push(format!(
+                    "{t:?} {:?}: {}",
+                    case.1,
+                    diffs.iter().map(|d| d.to_string()).collect::<Vec<_>>().join("; ")
+                ));
             }
             use geozero::mvt::Message;
-            features += geozero::mvt::Tile::decode(&b.bytes[..]).unwrap().layers.iter().map(|l| l.features.len()).sum::<usize>();
+            features += geozero::mvt::Tile::decode(&b.bytes[..])
+                .unwrap()
+                .layers
+                .iter()
+                .map(|l| l.features.len())
+                .sum::<usize>();
         }
     }
     assert!(failures.is_empty(), "{} tiles differ:\n{}", failures.len(), failures.join("\n"));
@@ -249,7 +259,9 @@ async fn tiles_from_memory_equal_postgis_for_every_caller() {
     // Tiles through HTTP for a department member carry only its department's features.
     let app = qala::http::app(state.clone());
     let t = TileCoord::containing(76.92, 43.25, 12);
-    let resp = call(&app, "GET", &format!("/tiles/works/{}/{}/{}.mvt", t.z, t.x, t.y), &[basic("road1")], vec![]).await;
+    let resp =
+        call(&app, "GET", &format!("/tiles/works/{}/{}/{}.mvt", t.z, t.x, t.y), &[basic("road1")], vec![])
+            .await;
     assert_eq!(resp.status, 200);
     let want = sql.tile_scoped(&[(works, FeatureScope::Department("roads".into()))], t).await.unwrap();
     assert!(compare_tile(&resp.body, &want.bytes, PIXEL).is_empty());
@@ -296,14 +308,19 @@ async fn edits_reach_the_store_and_a_burst_leaves_it_equal_to_the_table() {
     let blocks = vec![Arc::clone(catalog.get("blocks").unwrap())];
     let names = |bytes: &[u8]| -> Vec<String> {
         let text = String::from_utf8_lossy(bytes).to_string();
-        ["renamed by sql", "made by api"].iter().filter(|n| text.contains(*n)).map(|n| n.to_string()).collect()
+        ["renamed by sql", "made by api"]
+            .iter()
+            .filter(|n| text.contains(*n))
+            .map(|n| n.to_string())
+            .collect()
     };
 
     // By SQL: the next tile (after eviction) shows it.
-    let id: i64 = sqlx::query_scalar("SELECT id FROM features WHERE layer_id = 'blocks' AND attrs->>'name' = 'f100'")
-        .fetch_one(&db.pool)
-        .await
-        .unwrap();
+    let id: i64 =
+        sqlx::query_scalar("SELECT id FROM features WHERE layer_id = 'blocks' AND attrs->>'name' = 'f100'")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
     let (lon, lat): (f64, f64) =
         sqlx::query_as("SELECT ST_X(ST_Centroid(geom)), ST_Y(ST_Centroid(geom)) FROM features WHERE id = $1")
             .bind(id)
@@ -354,14 +371,26 @@ async fn edits_reach_the_store_and_a_burst_leaves_it_equal_to_the_table() {
     // A burst of 10,000 edits in statements of every size: big ones notify one union extent per
     // layer, small ones (at most 200 rows) one extent per row.
     let burst = [
-        ("UPDATE features SET geom = ST_Translate(geom, 0.0003, -0.0002) WHERE layer_id = 'blocks' AND id % 3 = 0", 1),
+        (
+            "UPDATE features SET geom = ST_Translate(geom, 0.0003, -0.0002) WHERE layer_id = 'blocks' AND id % 3 = 0",
+            1,
+        ),
         (
             "INSERT INTO features (layer_id, geom, attrs) SELECT 'blocks', ST_MakeEnvelope(76.9 + i * 0.00003, 43.24 + (i % 50) * 0.0001, 76.9 + i * 0.00003 + 0.00002, 43.24 + (i % 50) * 0.0001 + 0.00002, 4326), jsonb_build_object('name', 'new' || i) FROM generate_series(1, 4000) i",
             1,
         ),
-        ("UPDATE features SET deleted_at = now() WHERE layer_id = 'blocks' AND id % 3 = 1 AND attrs->>'name' LIKE 'f%'", 1),
-        ("UPDATE features SET attrs = attrs || '{\"floors\": 99}' WHERE layer_id = 'blocks' AND attrs->>'name' LIKE 'new%' AND (attrs->>'name')::text > 'new2'", 1),
-        ("UPDATE features SET attrs = attrs || '{\"heritage\": false}' WHERE layer_id = 'blocks' AND deleted_at IS NULL", 1),
+        (
+            "UPDATE features SET deleted_at = now() WHERE layer_id = 'blocks' AND id % 3 = 1 AND attrs->>'name' LIKE 'f%'",
+            1,
+        ),
+        (
+            "UPDATE features SET attrs = attrs || '{\"floors\": 99}' WHERE layer_id = 'blocks' AND attrs->>'name' LIKE 'new%' AND (attrs->>'name')::text > 'new2'",
+            1,
+        ),
+        (
+            "UPDATE features SET attrs = attrs || '{\"heritage\": false}' WHERE layer_id = 'blocks' AND deleted_at IS NULL",
+            1,
+        ),
         (
             "UPDATE features SET geom = ST_Translate(geom, 0.01, 0.01) WHERE id IN (SELECT id FROM features WHERE layer_id = 'blocks' AND deleted_at IS NULL AND attrs->>'name' LIKE 'new%' ORDER BY id LIMIT 150)",
             150,

@@ -43,7 +43,11 @@ pub fn compare_tile(a: &[u8], b: &[u8], tolerance: f64) -> Vec<Difference> {
     let lb: BTreeMap<&str, &Layer> = tb.layers.iter().map(|l| (l.name.as_str(), l)).collect();
     for name in la.keys().chain(lb.keys()).collect::<std::collections::BTreeSet<_>>() {
         let (Some(x), Some(y)) = (la.get(name), lb.get(name)) else {
-            out.push(diff(name, None, format!("layer only in {}", if la.contains_key(name) { "a" } else { "b" })));
+            out.push(diff(
+                name,
+                None,
+                format!("layer only in {}", if la.contains_key(name) { "a" } else { "b" }),
+            ));
             continue;
         };
         if x.extent != y.extent {
@@ -162,7 +166,8 @@ fn area2(rings: &[Vec<[f64; 2]>]) -> f64 {
 fn dist_to_segment(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
     let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
     let len2 = dx * dx + dy * dy;
-    let t = if len2 == 0.0 { 0.0 } else { (((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2).clamp(0.0, 1.0) };
+    let t =
+        if len2 == 0.0 { 0.0 } else { (((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / len2).clamp(0.0, 1.0) };
     let (cx, cy) = (a[0] + t * dx, a[1] + t * dy);
     ((p[0] - cx).powi(2) + (p[1] - cy).powi(2)).sqrt()
 }
@@ -202,10 +207,23 @@ mod tests {
 
     #[test]
     fn differences_are_found() {
-        assert!(compare_tile(&tile(1, 0.0, AttrValue::Uint(1)), &tile(1, 10.0, AttrValue::Uint(1)), PIXEL).is_empty());
-        assert_eq!(compare_tile(&tile(1, 0.0, AttrValue::Uint(1)), &tile(1, 20.0, AttrValue::Uint(1)), PIXEL).len(), 1);
-        assert_eq!(compare_tile(&tile(1, 0.0, AttrValue::Uint(1)), &tile(1, 0.0, AttrValue::Double(1.0)), PIXEL).len(), 1);
-        assert_eq!(compare_tile(&tile(1, 0.0, AttrValue::Uint(1)), &tile(2, 0.0, AttrValue::Uint(1)), PIXEL).len(), 2);
+        assert!(
+            compare_tile(&tile(1, 0.0, AttrValue::Uint(1)), &tile(1, 10.0, AttrValue::Uint(1)), PIXEL)
+                .is_empty()
+        );
+        assert_eq!(
+            compare_tile(&tile(1, 0.0, AttrValue::Uint(1)), &tile(1, 20.0, AttrValue::Uint(1)), PIXEL).len(),
+            1
+        );
+        assert_eq!(
+            compare_tile(&tile(1, 0.0, AttrValue::Uint(1)), &tile(1, 0.0, AttrValue::Double(1.0)), PIXEL)
+                .len(),
+            1
+        );
+        assert_eq!(
+            compare_tile(&tile(1, 0.0, AttrValue::Uint(1)), &tile(2, 0.0, AttrValue::Uint(1)), PIXEL).len(),
+            2
+        );
         assert_eq!(compare_tile(&tile(1, 0.0, AttrValue::Uint(1)), &[], PIXEL).len(), 1);
     }
 }

@@ -95,19 +95,21 @@ fn inside(ls: &[LineString<f64>]) -> bool {
     ls.iter().flat_map(|l| l.0.iter()).all(|c| c.x >= lo && c.x <= hi && c.y >= lo && c.y <= hi)
 }
 
+/// In tile units, snapped to whole units without consecutive repeats (as `ST_AsMVTGeom` does
+/// before it clips).
 fn transform(l: &LineString<f64>, frame: &Frame) -> LineString<f64> {
-    LineString(l.0.iter().map(|c| frame.to_tile(*c)).collect())
+    snapped(&LineString(l.0.iter().map(|c| frame.to_tile(*c)).collect()))
 }
 
 /// Snapped coordinates without consecutive repeats.
-fn snapped(l: &LineString<f64>) -> Vec<Coord<f64>> {
+fn snapped(l: &LineString<f64>) -> LineString<f64> {
     let mut out: Vec<Coord<f64>> = Vec::with_capacity(l.0.len());
     for c in l.0.iter().map(|c| snap(*c)) {
         if out.last() != Some(&c) {
             out.push(c);
         }
     }
-    out
+    LineString(out)
 }
 
 fn lines(ls: &[LineString<f64>], simplify: bool, eps: f64, frame: &Frame) -> Option<Geometry<f64>> {
@@ -121,8 +123,7 @@ fn lines(ls: &[LineString<f64>], simplify: bool, eps: f64, frame: &Frame) -> Opt
     } else {
         clip_rect().to_polygon().clip(&MultiLineString(tiled), false)
     };
-    let parts: Vec<LineString<f64>> =
-        clipped.0.iter().map(snapped).filter(|c| c.len() >= 2).map(LineString).collect();
+    let parts: Vec<LineString<f64>> = clipped.0.iter().map(snapped).filter(|c| c.0.len() >= 2).collect();
     match parts.len() {
         0 => None,
         1 => parts.into_iter().next().map(Geometry::LineString),
@@ -144,9 +145,16 @@ fn signed_area2(ring: &[Coord<f64>]) -> f64 {
     ring.windows(2).map(|w| w[0].x * w[1].y - w[1].x * w[0].y).sum()
 }
 
-/// A snapped ring, closed, with the sign of its area as `exterior` asks; `None` when degenerate.
+/// A clipped ring floored to whole units (as wagyu rounds the points it adds on the clip box;
+/// the others are whole already), closed, with the sign of its area as `exterior` asks; `None`
+/// when degenerate.
 fn ring(l: &LineString<f64>, exterior: bool) -> Option<LineString<f64>> {
-    let mut c = snapped(l);
+    let mut c: Vec<Coord<f64>> = Vec::with_capacity(l.0.len());
+    for p in l.0.iter().map(|p| Coord { x: p.x.floor(), y: p.y.floor() }) {
+        if c.last() != Some(&p) {
+            c.push(p);
+        }
+    }
     if c.first() != c.last() {
         let first = c[0];
         c.push(first);
@@ -155,7 +163,8 @@ fn ring(l: &LineString<f64>, exterior: bool) -> Option<LineString<f64>> {
         return None;
     }
     let a = signed_area2(&c);
-    if a == 0.0 {
+    // PostGIS (wagyu) drops the slivers of half a unit clipping leaves.
+    if a.abs() <= 1.0 {
         return None;
     }
     if (a > 0.0) != exterior {

@@ -3,8 +3,8 @@
 //! An empty layer is no bytes, as `ST_AsMVT` of no rows. Pure.
 
 use geo::Geometry;
-use geozero::mvt::tile::{Feature, Layer};
 use geozero::ToMvt;
+use geozero::mvt::tile::{Feature, Layer};
 use geozero::mvt::{Message, TagsBuilder, Tile, TileValue};
 
 use super::index::AttrValue;

@@ -56,7 +56,9 @@ impl Feature {
             .attrs
             .iter()
             .map(|(k, v)| {
-                k.len() + std::mem::size_of::<(Box<str>, AttrValue)>() + if let AttrValue::Str(s) = v { s.len() } else { 0 }
+                k.len()
+                    + std::mem::size_of::<(Box<str>, AttrValue)>()
+                    + if let AttrValue::Str(s) = v { s.len() } else { 0 }
             })
             .sum();
         std::mem::size_of::<Feature>()

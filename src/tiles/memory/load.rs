@@ -40,7 +40,8 @@ fn feature((id, wkb, web_size, rank, attrs, latin, owner_dept, created_by): Row)
 
 /// Every live feature of `layer`.
 pub async fn layer(pool: &PgPool, layer: &LayerDef) -> Result<Vec<Feature>, sqlx::Error> {
-    let sql = include_str!("sql/layer_features.sql").replace("{table}", &table(layer)).replace("{region}", "true");
+    let sql =
+        include_str!("sql/layer_features.sql").replace("{table}", &table(layer)).replace("{region}", "true");
     let rows: Vec<Row> = sqlx::query_as(&sql).bind(adds_latin(layer)).fetch_all(pool).await?;
     Ok(rows.into_iter().filter_map(feature).collect())
 }

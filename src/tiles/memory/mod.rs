@@ -316,8 +316,17 @@ impl MemoryTiles {
         };
         match load::estimate(pool, def).await {
             Ok(estimate) if estimate > remaining => {
-                tracing::warn!(layer = id, estimate, remaining, "layer over the tile memory budget; PostGIS cuts its tiles");
-                return self.settle(id, generation, State::Skipped(format!("estimated {estimate} bytes, {remaining} left")));
+                tracing::warn!(
+                    layer = id,
+                    estimate,
+                    remaining,
+                    "layer over the tile memory budget; PostGIS cuts its tiles"
+                );
+                return self.settle(
+                    id,
+                    generation,
+                    State::Skipped(format!("estimated {estimate} bytes, {remaining} left")),
+                );
             }
             Ok(_) => {}
             Err(e) => {
@@ -343,10 +352,23 @@ impl MemoryTiles {
                     let used = Self::used_bytes(&slots, id);
                     let bytes = store.bytes() as u64;
                     let state = if used + bytes > self.inner.budget {
-                        tracing::warn!(layer = id, bytes, used, "layer over the tile memory budget once loaded; PostGIS cuts its tiles");
-                        State::Skipped(format!("{bytes} bytes, {} left", self.inner.budget.saturating_sub(used)))
+                        tracing::warn!(
+                            layer = id,
+                            bytes,
+                            used,
+                            "layer over the tile memory budget once loaded; PostGIS cuts its tiles"
+                        );
+                        State::Skipped(format!(
+                            "{bytes} bytes, {} left",
+                            self.inner.budget.saturating_sub(used)
+                        ))
                     } else {
-                        tracing::info!(layer = id, features = store.len(), bytes, "layer loaded for in-memory tiles");
+                        tracing::info!(
+                            layer = id,
+                            features = store.len(),
+                            bytes,
+                            "layer loaded for in-memory tiles"
+                        );
                         State::Loaded(Arc::new(RwLock::new(store)))
                     };
                     if let Some(s) = slots.get_mut(id) {
@@ -391,7 +413,11 @@ impl MemoryTiles {
                     Self::used_bytes(&slots, layer) + bytes > self.inner.budget
                 };
                 if over {
-                    tracing::warn!(layer, bytes, "layer grew over the tile memory budget; PostGIS cuts its tiles");
+                    tracing::warn!(
+                        layer,
+                        bytes,
+                        "layer grew over the tile memory budget; PostGIS cuts its tiles"
+                    );
                     self.settle(layer, generation, State::Skipped("grew over the budget".into()));
                 }
             }
@@ -437,7 +463,11 @@ pub async fn cut_layer(
 
 /// The task applying notifications in order: a batch of queued ones is grouped by layer (boxes
 /// unioned: one query per layer), applied, then its tiles are evicted.
-async fn apply_notifications(mem: MemoryTiles, mut rx: mpsc::UnboundedReceiver<(String, [f64; 4])>, evict: Evict) {
+async fn apply_notifications(
+    mem: MemoryTiles,
+    mut rx: mpsc::UnboundedReceiver<(String, [f64; 4])>,
+    evict: Evict,
+) {
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
         while batch.len() < BATCH {
@@ -471,7 +501,12 @@ async fn apply_notifications(mem: MemoryTiles, mut rx: mpsc::UnboundedReceiver<(
 fn region_of(bbox: [f64; 4]) -> [f64; 4] {
     let (x0, y0) = lonlat_to_3857(bbox[0], bbox[1]);
     let (x1, y1) = lonlat_to_3857(bbox[2], bbox[3]);
-    [x0.min(x1) - REGION_PAD_M, y0.min(y1) - REGION_PAD_M, x0.max(x1) + REGION_PAD_M, y0.max(y1) + REGION_PAD_M]
+    [
+        x0.min(x1) - REGION_PAD_M,
+        y0.min(y1) - REGION_PAD_M,
+        x0.max(x1) + REGION_PAD_M,
+        y0.max(y1) + REGION_PAD_M,
+    ]
 }
 
 /// The box around boxes.

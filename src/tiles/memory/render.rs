@@ -70,7 +70,14 @@ fn one_per_pixel(rows: Vec<&Feature>, px: f64) -> Vec<&Feature> {
         let key: Vec<(i64, i64)> = geo::CoordsIter::coords_iter(&f.geom)
             .map(|c| ((c.x / px).round_ties_even() as i64, (c.y / px).round_ties_even() as i64))
             .collect();
-        cells.entry(key).and_modify(|kept| if f.id < kept.id { *kept = f }).or_insert(f);
+        cells
+            .entry(key)
+            .and_modify(|kept| {
+                if f.id < kept.id {
+                    *kept = f
+                }
+            })
+            .or_insert(f);
     }
     cells.into_values().collect()
 }

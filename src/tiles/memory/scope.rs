@@ -12,7 +12,9 @@ pub fn sees(scope: &FeatureScope, f: &Feature) -> bool {
         FeatureScope::Creator(c) => &*f.created_by == c.as_str(),
         FeatureScope::Published => f.public,
         FeatureScope::Applications { login, keys } => {
-            f.public || &*f.created_by == login.as_str() || f.access.iter().any(|a| keys.iter().any(|k| **a == **k))
+            f.public
+                || &*f.created_by == login.as_str()
+                || f.access.iter().any(|a| keys.iter().any(|k| **a == **k))
         }
     }
 }
