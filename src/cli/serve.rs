@@ -12,6 +12,10 @@ pub struct ServeArgs {
     /// Memory for cached tiles, in MiB (0 turns the cache off).
     #[arg(long, env = "QALA_TILE_CACHE_MB", default_value_t = 256)]
     pub tile_cache_mb: u64,
+    /// Memory for layers whose vector tiles are cut in process, in MiB (0: PostGIS cuts every
+    /// tile; layers that do not fit are cut by PostGIS).
+    #[arg(long, env = "QALA_TILE_MEMORY_MB", default_value_t = 512)]
+    pub tile_memory_mb: u64,
     /// Cache-Control of public tiles.
     #[arg(long, env = "QALA_TILE_CACHE_CONTROL", default_value = "public, max-age=60")]
     pub cache_control: String,
@@ -198,6 +202,7 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
     let ServeArgs {
         bind,
         tile_cache_mb,
+        tile_memory_mb,
         cache_control,
         cors_origins,
         styles_dir,
@@ -247,6 +252,7 @@ pub async fn run(settings: &Settings, args: ServeArgs) -> Result<()> {
     };
     let http = qala::http::HttpSettings {
         tile_cache_bytes: tile_cache_mb << 20,
+        tile_memory_bytes: tile_memory_mb.min(1 << 20) << 20,
         cache_control,
         cors_origins: cors_origins.split(',').map(|s| s.trim().to_string()).collect(),
         styles_dir,

@@ -14,6 +14,10 @@ use crate::layers::Catalog;
 pub struct HttpSettings {
     /// Memory for cached tiles, in bytes (0: no cache).
     pub tile_cache_bytes: u64,
+    // issue 18: tiles cut in process
+    /// Memory for the features of layers whose tiles are cut in process, in bytes (0: every tile
+    /// is cut by PostGIS). Layers that do not fit are cut by PostGIS.
+    pub tile_memory_bytes: u64,
     /// `Cache-Control` of public tiles (restricted ones are always `private`).
     pub cache_control: String,
     /// Origins allowed by CORS; `*` for any.
@@ -61,6 +65,7 @@ impl Default for HttpSettings {
     fn default() -> Self {
         HttpSettings {
             tile_cache_bytes: 256 << 20,
+            tile_memory_bytes: 512 << 20,
             cache_control: "public, max-age=60".into(),
             cors_origins: vec!["*".into()],
             styles_dir: "styles".into(),
@@ -148,7 +153,18 @@ impl AppState {
 
     pub fn with_settings(pool: PgPool, catalog: Catalog, settings: HttpSettings) -> AppState {
         AppState(Arc::new(SharedState {
-            tiles: crate::tiles::TileService::new(pool.clone(), settings.tile_cache_bytes),
+            tiles: {
+                // issue 18: the layers to hold in memory (loaded once the change stream is heard)
+                let t = crate::tiles::TileService::with_memory(
+                    pool.clone(),
+                    settings.tile_cache_bytes,
+                    settings.tile_memory_bytes,
+                );
+                if let Some(m) = t.memory() {
+                    m.set_layers(catalog.all().cloned().collect());
+                }
+                t
+            },
             terrain: crate::tiles::terrain::TerrainService::new(pool.clone()),
             fonts: crate::tiles::fonts::Fonts::load(&settings.fonts_dir),
             auth: crate::auth::AuthService::new(pool.clone()),
@@ -283,6 +299,10 @@ impl AppState {
     pub fn set_catalog(&self, catalog: Catalog) {
         let mut guard = self.catalog.write().unwrap_or_else(|p| p.into_inner());
         *guard = Arc::new(catalog);
+        // issue 18: layers whose data changed are loaded again
+        if let Some(m) = self.tiles.memory() {
+            m.set_layers(guard.all().cloned().collect());
+        }
         self.tiles.invalidate_all();
     }
 }
