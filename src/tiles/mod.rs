@@ -18,6 +18,8 @@
 pub mod coords;
 pub mod fonts;
 pub mod invalidate;
+// issue 18: tiles cut in process
+pub mod memory;
 // issue 17: raster tiles (images of the print renderer through this cache)
 pub mod raster_tiles;
 pub mod seed;
