@@ -520,3 +520,87 @@ async fn the_cli_prints_a_summary_and_writes_a_json_report() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A load of 20,000 rows or more into a small layer takes the bulk path (store.rs): indexes dropped
+/// and rebuilt, KATO in one spatial join, the partition's row triggers off for one set-based
+/// INSERT that writes their columns itself. The stored rows must be those the triggers write.
+#[tokio::test]
+async fn a_bulk_load_writes_what_the_row_triggers_write_and_switches_them_back_on() {
+    let (db, dir) = setup().await;
+    common::city_boundary(&db.pool).await;
+    // 20,400 points: every 100th outside the boundary (no KATO code).
+    let n = 20_400;
+    let features: Vec<(Value, Value)> = (0..n)
+        .map(|i| {
+            let lon = if i % 100 == 0 { 70.0 } else { 76.8 + (i % 300) as f64 * 0.001 };
+            (
+                point(lon, 43.2 + (i / 300) as f64 * 0.001),
+                json!({"code": format!("C{i}"), "name": format!("p{i}")}),
+            )
+        })
+        .collect();
+    let path = dir.path().join("many.geojson");
+    std::fs::write(&path, feature_collection(&features)).unwrap();
+    let places = places_layer(true);
+    let report = run(&db, &places, &path, |o| o.key = Some("code".into())).await;
+    assert_eq!((report.summary.inserted, report.summary.rejected.len()), (n as u64, 0));
+
+    type Counts = (i64, i64, i64, i64, i64, i64);
+    let counts: Counts = sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE version = 1 AND created_by = 'tester' AND updated_by = 'tester'
+                                             AND created_at = updated_at AND deleted_at IS NULL),
+                count(*) FILTER (WHERE kato = '750000000'), count(*) FILTER (WHERE kato IS NULL),
+                count(*) FILTER (WHERE owner_dept IS NULL), count(DISTINCT dataset_id)
+         FROM features WHERE layer_id = 'places'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let outside = i64::from(n) / 100;
+    assert_eq!(counts, (i64::from(n), i64::from(n), i64::from(n) - outside, outside, i64::from(n), 1));
+    let history: (i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE op = 'insert' AND version = 1 AND changed_by = 'tester')
+         FROM feature_history WHERE layer_id = 'places'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(history, (i64::from(n), i64::from(n)), "one history row per feature");
+    // Ids follow the rows of the source.
+    let ordered: bool = sqlx::query_scalar(
+        "SELECT bool_and(k = r) FROM (SELECT source_key AS k, 'C' || (row_number() OVER (ORDER BY id) - 1) AS r
+                                      FROM features WHERE layer_id = 'places') s",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert!(ordered);
+
+    // The row triggers are on again and the spatial index is back.
+    let enabled: Vec<(String, String)> = sqlx::query_as(
+        "SELECT tgname::text, tgenabled::text FROM pg_trigger
+         WHERE tgrelid = 'features_places'::regclass AND tgname IN ('features_before', 'features_owner_dept')
+         ORDER BY 1",
+    )
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(enabled, [("features_before".into(), "O".into()), ("features_owner_dept".into(), "O".into())]);
+    let index: Option<String> = sqlx::query_scalar("SELECT to_regclass('features_places_geom')::text")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(index.as_deref(), Some("features_places_geom"));
+    let mut tx = db.pool.begin().await.unwrap();
+    sqlx::query("SELECT set_config('qala.actor', 'qgis-user', true)").execute(&mut *tx).await.unwrap();
+    let (version, kato, by): (i32, Option<String>, String) = sqlx::query_as(
+        "INSERT INTO features (layer_id, geom, attrs, version, created_by)
+         VALUES ('places', ST_SetSRID(ST_MakePoint(76.95, 43.25), 4326), '{\"name\": \"x\"}', 7, 'nobody')
+         RETURNING version, kato, created_by",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!((version, kato.as_deref(), by.as_str()), (1, Some("750000000"), "qgis-user"));
+}

@@ -194,10 +194,22 @@ impl<'a> BulkLoader<'a> {
             sqlx::query("DROP TABLE ingest_kato").execute(&mut **tx).await?;
             sqlx::raw_sql(include_str!("sql/stage_kato.sql")).execute(&mut **tx).await?;
         }
+        // The bulk path also switches the partition's row triggers off for its one INSERT, which
+        // writes their columns itself (stage_insert_bulk.sql); the partition is already locked
+        // exclusively by the index drop, and everything is back on before the commit.
         if rebuild_index {
             sqlx::query("SELECT qala_drop_layer_indexes($1)").bind(&self.layer.id).execute(&mut **tx).await?;
+            sqlx::query("SELECT qala_layer_row_triggers($1, false)")
+                .bind(&self.layer.id)
+                .execute(&mut **tx)
+                .await?;
         }
-        let inserted = sqlx::query(include_str!("sql/stage_insert.sql"))
+        let insert_sql = if rebuild_index {
+            include_str!("sql/stage_insert_bulk.sql")
+        } else {
+            include_str!("sql/stage_insert.sql")
+        };
+        let inserted = sqlx::query(insert_sql)
             .bind(&self.layer.id)
             .bind(self.dataset_id)
             .bind(kato_staged)
@@ -206,6 +218,12 @@ impl<'a> BulkLoader<'a> {
             .context("cannot write features")?
             .rows_affected();
         if rebuild_index {
+            sqlx::query("SELECT qala_layer_row_triggers($1, true)")
+                .bind(&self.layer.id)
+                .execute(&mut **tx)
+                .await?;
+            // The trigram (GIN) build is faster with room to sort its entries in memory.
+            sqlx::query("SET LOCAL maintenance_work_mem = '256MB'").execute(&mut **tx).await?;
             sqlx::query("SELECT qala_ensure_layer_index($1)").bind(&self.layer.id).execute(&mut **tx).await?;
         }
         let s = &mut self.summary;
