@@ -223,6 +223,7 @@ async fn tiles_from_memory_equal_postgis_for_every_caller() {
     assert_eq!(figures.layers_loaded, 5, "{:?}", mem.layer_figures());
     assert!(figures.features > 6000, "{figures:?}");
     assert!(figures.bytes > 0 && figures.bytes <= figures.budget_bytes);
+    eprintln!("in memory: {figures:?}, {} bytes a feature", figures.bytes / figures.features);
     let sql = TileService::new(db.pool.clone(), 0);
     let catalog = state.catalog();
     let get = |id: &str| Arc::clone(catalog.get(id).unwrap());

@@ -45,6 +45,15 @@ pub enum TilesAction {
         #[arg(long)]
         output: PathBuf,
     },
+    /// Compare a layer's tiles cut in process (issue 18) with PostGIS's over a list of tiles
+    /// (lines ending in z/x/y, e.g. a wrk path list): features, attributes, geometry within a pixel.
+    CompareMemory {
+        #[arg(long)]
+        layer: String,
+        /// The file of tiles, one a line.
+        #[arg(long)]
+        list: PathBuf,
+    },
 }
 
 /// The bbox of the area: given, a KATO unit's boundary, or the extent of the layers' features.
@@ -96,6 +105,29 @@ pub async fn run(settings: &Settings, action: TilesAction) -> Result<()> {
                     s.bytes as f64 / 1e6,
                     s.seconds
                 );
+            }
+            TilesAction::CompareMemory { layer, list } => {
+                let def = catalog.get(&layer).cloned().with_context(|| format!("no layer `{layer}`"))?;
+                let text = std::fs::read_to_string(&list).with_context(|| format!("cannot read {}", list.display()))?;
+                let tiles: Vec<_> = text.lines().filter_map(qala::tiles::memory::check::parse_tile).collect();
+                anyhow::ensure!(tiles.len() <= 1_000_000, "at most 1,000,000 tiles a run");
+                let r = qala::tiles::memory::check::check_layer(&db.pool, &def, &tiles).await?;
+                for (t, d) in &r.differences {
+                    println!("{}/{}/{}: {d}", t.z, t.x, t.y);
+                }
+                println!(
+                    "{layer}: {} features, {:.1} MB in memory ({:.0} bytes a feature), loaded in {:.1} s; {} tiles, {} differ, {} features compared; cut in memory {:.1} ms a tile, by PostGIS {:.1} ms",
+                    r.features_loaded,
+                    r.bytes as f64 / 1e6,
+                    r.bytes as f64 / r.features_loaded.max(1) as f64,
+                    r.load_time.as_secs_f64(),
+                    r.tiles,
+                    r.tiles_differing,
+                    r.features_compared,
+                    r.memory_time.as_secs_f64() * 1e3 / r.tiles.max(1) as f64,
+                    r.postgis_time.as_secs_f64() * 1e3 / r.tiles.max(1) as f64
+                );
+                anyhow::ensure!(r.tiles_differing == 0, "{} tiles differ", r.tiles_differing);
             }
         }
         Ok::<(), anyhow::Error>(())

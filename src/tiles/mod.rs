@@ -400,11 +400,11 @@ async fn render(
             continue;
         }
         // issue 18: a layer held in memory is cut here; the others by PostGIS.
-        if let Some(mem) = memory {
-            if let Some(layer_bytes) = memory::cut_layer(mem, layer, scope, coord).await {
-                bytes.extend_from_slice(&layer_bytes);
-                continue;
-            }
+        if let Some(mem) = memory
+            && let Some(layer_bytes) = memory::cut_layer(mem, layer, scope, coord).await
+        {
+            bytes.extend_from_slice(&layer_bytes);
+            continue;
         }
         let template = match layer.geometry {
             GeometryType::Point => include_str!("sql/tile_points.sql"),

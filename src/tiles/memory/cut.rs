@@ -41,7 +41,7 @@ impl Frame {
         [self.xmin - m, self.ymax - width - m, self.xmin + width + m, self.ymax + m]
     }
 
-    fn to_tile(&self, c: Coord<f64>) -> Coord<f64> {
+    fn tile_coord(&self, c: Coord<f64>) -> Coord<f64> {
         Coord { x: (c.x - self.xmin) * self.scale, y: (self.ymax - c.y) * self.scale }
     }
 }
@@ -74,7 +74,7 @@ fn points(ps: &[Point<f64>], frame: &Frame) -> Option<Geometry<f64>> {
     let (lo, hi) = (-BUFFER - 0.5, EXTENT + BUFFER + 0.5);
     let kept: Vec<Point<f64>> = ps
         .iter()
-        .map(|p| frame.to_tile(p.0))
+        .map(|p| frame.tile_coord(p.0))
         .filter(|c| c.x >= lo && c.x <= hi && c.y >= lo && c.y <= hi)
         .map(|c| Point(snap(c)))
         .collect();
@@ -98,7 +98,7 @@ fn inside(ls: &[LineString<f64>]) -> bool {
 /// In tile units, snapped to whole units without consecutive repeats (as `ST_AsMVTGeom` does
 /// before it clips).
 fn transform(l: &LineString<f64>, frame: &Frame) -> LineString<f64> {
-    snapped(&LineString(l.0.iter().map(|c| frame.to_tile(*c)).collect()))
+    snapped(&LineString(l.0.iter().map(|c| frame.tile_coord(*c)).collect()))
 }
 
 /// Snapped coordinates without consecutive repeats.
