@@ -80,7 +80,8 @@ pub(crate) async fn metrics(
     caller: Caller,
 ) -> Result<Response, ApiError> {
     allowed(&state, &caller, ip, lang, "/metrics").await?;
-    let figures = state.ops.figures(&state.pool, state.tiles.cache_figures()).await;
+    let figures =
+        state.ops.figures(&state.pool, state.tiles.cache_figures(), state.tiles.memory_figures()).await;
     let text = state.ops.exposition(&figures);
     Ok((
         [

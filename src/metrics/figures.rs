@@ -12,6 +12,7 @@ use sqlx::PgPool;
 
 use super::Ops;
 use crate::tiles::CacheFigures;
+use crate::tiles::memory::MemoryFigures;
 
 /// The longest the outbox query may take (the scrape answers without it beyond).
 pub const OUTBOX_TIMEOUT: Duration = Duration::from_secs(2);
@@ -56,6 +57,8 @@ pub struct ProcessFigures {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Figures {
     pub tiles: CacheFigures,
+    /// Issue 18: the layers held for tiles cut in process.
+    pub tile_memory: MemoryFigures,
     pub pool: PoolFigures,
     pub outbox: Option<OutboxFigures>,
     pub disk: Option<DiskFigures>,
@@ -102,7 +105,7 @@ pub async fn outbox_of(pool: &PgPool) -> Result<OutboxFigures, sqlx::Error> {
 
 impl Ops {
     /// Measures everything now (the outbox query is the only database work).
-    pub async fn figures(&self, pool: &PgPool, tiles: CacheFigures) -> Figures {
+    pub async fn figures(&self, pool: &PgPool, tiles: CacheFigures, tile_memory: MemoryFigures) -> Figures {
         let settings = self.settings();
         let outbox =
             outbox_of(pool).await.map_err(|e| tracing::warn!(error = %e, "metrics: outbox not read")).ok();
@@ -115,6 +118,7 @@ impl Ops {
         };
         Figures {
             tiles,
+            tile_memory,
             pool: pool_of(pool),
             outbox,
             disk: disk_of(&settings.data_dir).ok(),
@@ -169,6 +173,30 @@ impl Figures {
             "qala_tile_cache_capacity_bytes",
             "Bound of the tile cache in bytes (0: no cache)",
             t.capacity_bytes as f64,
+        );
+        let m = &self.tile_memory;
+        gauge(
+            "qala_tile_memory_budget_bytes",
+            "Budget of the in-process tile layers (0: off)",
+            m.budget_bytes as f64,
+        );
+        gauge("qala_tile_memory_bytes", "Bytes held by the in-process tile layers", m.bytes as f64);
+        gauge(
+            "qala_tile_memory_layers_loaded",
+            "Layers whose tiles are cut in process",
+            m.layers_loaded as f64,
+        );
+        gauge("qala_tile_memory_features", "Features held for tiles cut in process", m.features as f64);
+        counter(
+            "qala_tile_memory_layer_tiles_total",
+            "Layer tiles cut in process (a composite counts once per layer)",
+            m.layer_tiles_memory,
+        );
+        counter("qala_tile_postgis_layer_tiles_total", "Layer tiles cut by PostGIS", m.layer_tiles_sql);
+        counter(
+            "qala_tile_memory_changes_applied_total",
+            "Feature change notifications applied to the in-process layers",
+            m.notifications_applied,
         );
         gauge("qala_db_pool_connections", "Open database connections", f64::from(self.pool.size));
         gauge("qala_db_pool_idle_connections", "Idle database connections", f64::from(self.pool.idle));

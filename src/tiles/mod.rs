@@ -209,6 +209,11 @@ impl TileService {
         self.memory.as_ref()
     }
 
+    /// The in-process layers' figures (all zero when the budget is off), for `/metrics`.
+    pub fn memory_figures(&self) -> memory::MemoryFigures {
+        self.memory.as_ref().map(|m| m.figures()).unwrap_or_default()
+    }
+
     /// The cache's counters and size now.
     pub fn cache_figures(&self) -> CacheFigures {
         use std::sync::atomic::Ordering::Relaxed;
@@ -252,7 +257,10 @@ impl TileService {
         use std::sync::atomic::Ordering::Relaxed;
         let (tile, fresh) = match &self.cache {
             Some(cache) => {
-                let entry = cache.entry(key).or_try_insert_with(render(&self.pool, self.memory.as_ref(), layers, coord)).await?;
+                let entry = cache
+                    .entry(key)
+                    .or_try_insert_with(render(&self.pool, self.memory.as_ref(), layers, coord))
+                    .await?;
                 let fresh = entry.is_fresh();
                 (entry.into_value(), fresh)
             }

@@ -58,7 +58,7 @@ pub async fn status(
     crate::http::metrics::allowed(&state, &caller, ip, lang, "/api/admin/status").await?;
     let (readiness, figures) = tokio::join!(
         state.ops.readiness(&state.pool),
-        state.ops.figures(&state.pool, state.tiles.cache_figures())
+        state.ops.figures(&state.pool, state.tiles.cache_figures(), state.tiles.memory_figures())
     );
     let mut routes = state.ops.requests().summary();
     let sum = |f: fn(&RouteSummary) -> u64| routes.iter().map(f).sum::<u64>();

@@ -98,7 +98,13 @@ fn inside(ls: &[LineString<f64>]) -> bool {
 /// In tile units, snapped to whole units without consecutive repeats (as `ST_AsMVTGeom` does
 /// before it clips).
 fn transform(l: &LineString<f64>, frame: &Frame) -> LineString<f64> {
-    snapped(&LineString(l.0.iter().map(|c| frame.tile_coord(*c)).collect()))
+    let mut out: Vec<Coord<f64>> = Vec::with_capacity(l.0.len());
+    for c in l.0.iter().map(|c| snap(frame.tile_coord(*c))) {
+        if out.last() != Some(&c) {
+            out.push(c);
+        }
+    }
+    LineString(out)
 }
 
 /// Snapped coordinates without consecutive repeats.
@@ -115,8 +121,7 @@ fn snapped(l: &LineString<f64>) -> LineString<f64> {
 fn lines(ls: &[LineString<f64>], simplify: bool, eps: f64, frame: &Frame) -> Option<Geometry<f64>> {
     let tiled: Vec<LineString<f64>> = ls
         .iter()
-        .map(|l| if simplify { l.simplify(eps) } else { l.clone() })
-        .map(|l| transform(&l, frame))
+        .map(|l| if simplify { transform(&l.simplify(eps), frame) } else { transform(l, frame) })
         .collect();
     let clipped = if inside(&tiled) {
         MultiLineString(tiled)
@@ -176,8 +181,16 @@ fn ring(l: &LineString<f64>, exterior: bool) -> Option<LineString<f64>> {
 fn polygons(ps: &[Polygon<f64>], simplify: bool, eps: f64, frame: &Frame) -> Option<Geometry<f64>> {
     let tiled: Vec<Polygon<f64>> = ps
         .iter()
-        .map(|p| if simplify { simplify_polygon(p, eps) } else { p.clone() })
         .map(|p| {
+            // Only features wider than 16 pixels are simplified (a copy); the others are read
+            // as they are stored.
+            let simplified;
+            let p = if simplify {
+                simplified = simplify_polygon(p, eps);
+                &simplified
+            } else {
+                p
+            };
             Polygon::new(
                 transform(p.exterior(), frame),
                 p.interiors().iter().map(|h| transform(h, frame)).collect(),
