@@ -237,16 +237,16 @@ mod tests {
 
     #[test]
     fn queries_skip_small_features_at_low_zoom_and_regions_replace() {
-        let mut s = LayerStore::new(false, vec![feature(1, 0.0, 1000.0), feature(2, 10.0, 1.0)]);
+        let mut s = LayerStore::new(false, vec![feature(1, 0.0, 1000.0), feature(2, 5000.0, 1.0)]);
         assert_eq!(s.query(5, [-1e6, -1e6, 1e6, 1e6]).len(), 0);
         assert_eq!(s.query(10, [-1e6, -1e6, 1e6, 1e6]).len(), 1);
         assert_eq!(s.query(20, [-1e6, -1e6, 1e6, 1e6]).len(), 2);
         let before = s.bytes();
-        // Feature 2 deleted, 1 moved, 3 added.
-        s.replace_region([5.0, 0.0, 20.0, 20.0], vec![feature(3, 12.0, 2.0)]);
+        // Feature 2 deleted and 3 added in a region; then 1 moved away from another.
+        s.replace_region([4990.0, 0.0, 5020.0, 20.0], vec![feature(3, 5012.0, 2.0)]);
         assert_eq!(s.len(), 2);
-        s.replace_region([-1.0, -1.0, 1.0, 1.0], vec![feature(1, 5000.0, 1000.0)]);
-        assert_eq!(s.ids_in([4999.0, 0.0, 5001.0, 1.0]), vec![1]);
+        s.replace_region([-1.0, -1.0, 1.0, 1.0], vec![feature(1, 8000.0, 1000.0)]);
+        assert_eq!(s.ids_in([7999.0, 0.0, 8001.0, 1.0]), vec![1]);
         assert!(s.ids_in([-1.0, -1.0, 1.0, 1.0]).is_empty());
         assert!(s.bytes() > 0 && s.bytes() <= before * 2);
     }
