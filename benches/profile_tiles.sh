@@ -72,7 +72,7 @@ profile() { # label, wrk list, encoding
   local label=$1 list=$2
   PATHS=$list PREFIX=/tiles SUFFIX=.mvt ENCODING=${3:-} wrk -t2 -c16 -d2s -s benches/wrk_paths.lua "http://127.0.0.1:$QPORT" >/dev/null
   perf record -q -a -g -F 499 -e cpu-clock -o "$OUT/$label.data" -- \
-    env PATHS=$list PREFIX=/tiles SUFFIX=.mvt ENCODING=${3:-} wrk -t2 -c16 -d"${SECS}s" -s benches/wrk_paths.lua \
+    env PATHS=$list PREFIX=/tiles SUFFIX=.mvt "ENCODING=${3:-}" wrk -t2 -c16 -d"${SECS}s" -s benches/wrk_paths.lua \
     "http://127.0.0.1:$QPORT" | awk '/Requests\/sec/ {print "'"$label"': " $2 " tiles/s"}' | tee -a "$OUT/summary.txt"
   echo "-- $label: share of samples by process --" | tee -a "$OUT/summary.txt"
   perf report -i "$OUT/$label.data" --stdio --sort comm --no-children 2>/dev/null | grep -E '^ +[0-9]' | head -8 | tee -a "$OUT/summary.txt"
