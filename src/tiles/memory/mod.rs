@@ -193,6 +193,12 @@ impl MemoryTiles {
         handled
     }
 
+    /// Whether a change notification was received and is not applied yet.
+    pub fn changes_pending(&self) -> bool {
+        self.inner.received.load(std::sync::atomic::Ordering::SeqCst)
+            != self.inner.applied.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     /// After a gap in the change stream: every layer is loaded again (PostGIS serves it meanwhile).
     pub fn on_gap(&self) {
         if self.inner.armed.load(Relaxed) {
@@ -324,7 +330,10 @@ pub async fn cut_layer(
     scope: &crate::policy::FeatureScope,
     coord: crate::tiles::coords::TileCoord,
 ) -> Option<Vec<u8>> {
-    let Some(store) = mem.store(layer) else {
+    // While a change notification is received but not yet applied, the stores may lag behind
+    // what was committed (an edit through the API, then its tile at once): PostGIS cuts the tile
+    // meanwhile, so a tile is never older than the last commit the server has heard of.
+    let Some(store) = mem.store(layer).filter(|_| !mem.changes_pending()) else {
         mem.count_tile(false);
         return None;
     };
