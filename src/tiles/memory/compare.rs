@@ -69,8 +69,11 @@ pub fn compare_tile(a: &[u8], b: &[u8], tolerance: f64) -> Vec<Difference> {
                 continue;
             }
             let polygon = f.r#type == Some(3);
-            let (pa, pb) = (parts(&f.geometry, polygon), parts(&g.geometry, polygon));
-            let d = hausdorff(&pa, &pb, polygon);
+            let (Some(pa), Some(pb)) = (parts(f), parts(g)) else {
+                out.push(diff(name, *id, "geometry commands that cannot be decoded".to_string()));
+                continue;
+            };
+            let d = hausdorff(&pa, &pb);
             if d > tolerance {
                 out.push(diff(name, *id, format!("vertices {d:.1} units apart")));
             }
@@ -120,42 +123,32 @@ fn typed(v: &Value) -> String {
     }
 }
 
-/// The parts (points, lines or rings, rings closed) of an MVT geometry, in tile units.
-pub fn parts(cmds: &[u32], polygon: bool) -> Vec<Vec<[f64; 2]>> {
-    let mut out: Vec<Vec<[f64; 2]>> = Vec::new();
-    let (mut x, mut y) = (0i64, 0i64);
-    let mut i = 0;
-    let zigzag = |v: u32| i64::from((v >> 1) as i32 ^ -((v & 1) as i32));
-    while i < cmds.len() {
-        let (cmd, count) = (cmds[i] & 7, cmds[i] >> 3);
-        i += 1;
-        match cmd {
-            1 | 2 => {
-                for _ in 0..count {
-                    let (Some(dx), Some(dy)) = (cmds.get(i), cmds.get(i + 1)) else { return out };
-                    x += zigzag(*dx);
-                    y += zigzag(*dy);
-                    i += 2;
-                    if cmd == 1 || out.is_empty() {
-                        out.push(Vec::new());
-                    }
-                    if let Some(p) = out.last_mut() {
-                        p.push([x as f64, y as f64]);
-                    }
-                }
-            }
-            7 => {
-                if let Some(p) = out.last_mut()
-                    && let Some(first) = p.first().copied()
-                    && polygon
-                {
-                    p.push(first);
-                }
-            }
-            _ => return out,
+/// The parts (points, lines or rings, rings closed) of an MVT geometry, in tile units, as
+/// geozero's MVT reader decodes its commands; `None` when they cannot be decoded.
+fn parts(f: &Feature) -> Option<Vec<Vec<[f64; 2]>>> {
+    use geo::{CoordsIter, Geometry};
+    use geozero::ToGeo;
+    fn line(l: &geo::LineString<f64>) -> Vec<[f64; 2]> {
+        l.0.iter().map(|c| [c.x, c.y]).collect()
+    }
+    fn rings(p: &geo::Polygon<f64>, out: &mut Vec<Vec<[f64; 2]>>) {
+        out.push(line(p.exterior()));
+        out.extend(p.interiors().iter().map(line));
+    }
+    fn collect(g: &Geometry<f64>, out: &mut Vec<Vec<[f64; 2]>>) {
+        match g {
+            Geometry::LineString(l) => out.push(line(l)),
+            Geometry::MultiLineString(ml) => out.extend(ml.0.iter().map(line)),
+            Geometry::Polygon(p) => rings(p, out),
+            Geometry::MultiPolygon(mp) => mp.0.iter().for_each(|p| rings(p, out)),
+            Geometry::GeometryCollection(gc) => gc.0.iter().for_each(|g| collect(g, out)),
+            other => out.extend(other.coords_iter().map(|c| vec![[c.x, c.y]])),
         }
     }
-    out
+    let g = f.to_geo().ok()?;
+    let mut out = Vec::new();
+    collect(&g, &mut out);
+    Some(out)
 }
 
 /// Twice the summed signed area of the rings (positive: exteriors dominate, as MVT winds them).
@@ -174,7 +167,7 @@ fn dist_to_segment(p: [f64; 2], a: [f64; 2], b: [f64; 2]) -> f64 {
 
 /// The farthest any vertex of one geometry lies from the other (points: from its points; lines
 /// and rings: from its segments), both ways.
-fn hausdorff(a: &[Vec<[f64; 2]>], b: &[Vec<[f64; 2]>], _polygon: bool) -> f64 {
+fn hausdorff(a: &[Vec<[f64; 2]>], b: &[Vec<[f64; 2]>]) -> f64 {
     fn one_way(a: &[Vec<[f64; 2]>], b: &[Vec<[f64; 2]>]) -> f64 {
         let mut worst: f64 = 0.0;
         for p in a.iter().flatten() {
