@@ -150,12 +150,18 @@ fn signed_area2(ring: &[Coord<f64>]) -> f64 {
     ring.windows(2).map(|w| w[0].x * w[1].y - w[1].x * w[0].y).sum()
 }
 
-/// A clipped ring floored to whole units (as wagyu rounds the points it adds on the clip box;
-/// the others are whole already), closed, with the sign of its area as `exterior` asks; `None`
-/// when degenerate.
+/// A clipped ring with the points the clip adds on the box cut to whole units toward zero (the
+/// others are whole already), closed, with the sign of its area as `exterior` asks; `None` when
+/// degenerate.
+///
+/// PostGIS 3.3 (wagyu) converts the clipped coordinates to 32-bit integers with a C++ cast, which
+/// truncates toward zero: a point at x = -63.6 on the bottom edge of the buffer becomes -63, not
+/// -64 (floor). The two differ only where the added point has a negative coordinate, i.e. in the
+/// top and left strips of the buffer near a corner. Checked against `ST_AsMVTGeom` (see
+/// `corner_sliver_matches_postgis` below).
 fn ring(l: &LineString<f64>, exterior: bool) -> Option<LineString<f64>> {
     let mut c: Vec<Coord<f64>> = Vec::with_capacity(l.0.len());
-    for p in l.0.iter().map(|p| Coord { x: p.x.floor(), y: p.y.floor() }) {
+    for p in l.0.iter().map(|p| Coord { x: p.x.trunc(), y: p.y.trunc() }) {
         if c.last() != Some(&p) {
             c.push(p);
         }
@@ -168,7 +174,9 @@ fn ring(l: &LineString<f64>, exterior: bool) -> Option<LineString<f64>> {
         return None;
     }
     let a = signed_area2(&c);
-    // PostGIS (wagyu) drops the slivers of half a unit clipping leaves.
+    // Wagyu snap-rounds: an edge passing through the unit square around another vertex is bent
+    // through that vertex, which collapses every ring of half a unit (and some thin longer
+    // slivers, which are kept here).
     if a.abs() <= 1.0 {
         return None;
     }
@@ -251,6 +259,33 @@ mod tests {
         assert!(cut(&Geometry::Polygon(square(10.0, 10.0, 0.2)), 0.2, &frame()).is_none());
         let mp = MultiPolygon(vec![square(10.0, 10.0, 50.0), square(9000.0, 10.0, 50.0)]);
         assert!(matches!(cut(&Geometry::MultiPolygon(mp), 9000.0, &frame()), Some(Geometry::Polygon(_))));
+    }
+
+    /// Feature 132445 of the benchmark layer `bench_buildings` on tile 12/2924/1498, Web
+    /// Mercator as stored: snapped, its ring is (-63 4165, -66 4141, -73 4143, -70 4166), which
+    /// crosses the bottom-left corner of the buffer. `ST_AsMVTGeom` keeps
+    /// `POLYGON((-64 4157,-63 4160,-64 4160,-64 4157))`: the point the clip adds at x = -63.625
+    /// on the bottom edge is cut toward zero to -63; flooring it to -64 left a zero-area ring.
+    #[test]
+    fn corner_sliver_matches_postgis() {
+        let shell = LineString::from(vec![
+            (8570581.1045464, 5371219.185582002),
+            (8570574.592356186, 5371274.989608103),
+            (8570557.816508925, 5371271.282605029),
+            (8570564.339831086, 5371215.478601207),
+            (8570581.1045464, 5371219.185582002),
+        ]);
+        let tile = crate::tiles::coords::TileCoord::new(12, 2924, 1498).unwrap();
+        let frame = Frame::new(tile.bounds_3857());
+        let g = cut(&Geometry::Polygon(Polygon::new(shell, vec![])), 59.51100689638406, &frame);
+        let Some(Geometry::Polygon(p)) = g else { panic!("{g:?}") };
+        let mut points: Vec<(f64, f64)> = p.exterior().0.iter().map(|c| (c.x, c.y)).collect();
+        assert_eq!(points.first(), points.last());
+        points.pop();
+        points.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        assert_eq!(points, vec![(-64.0, 4157.0), (-64.0, 4160.0), (-63.0, 4160.0)]);
+        assert_eq!(signed_area2(&p.exterior().0), 3.0);
+        assert!(p.interiors().is_empty());
     }
 
     #[test]
