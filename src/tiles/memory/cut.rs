@@ -89,6 +89,12 @@ fn clip_rect() -> Rect<f64> {
     Rect::new(Coord { x: -BUFFER, y: -BUFFER }, Coord { x: EXTENT + BUFFER, y: EXTENT + BUFFER })
 }
 
+/// The clip box and one unit more on each side.
+fn wider_rect() -> Rect<f64> {
+    let (lo, hi) = (-BUFFER - 1.0, EXTENT + BUFFER + 1.0);
+    Rect::new(Coord { x: lo, y: lo }, Coord { x: hi, y: hi })
+}
+
 /// Whether every coordinate lies inside the clip box (no clipping needed).
 fn inside(ls: &[LineString<f64>]) -> bool {
     let (lo, hi) = (-BUFFER, EXTENT + BUFFER);
@@ -150,15 +156,9 @@ fn signed_area2(ring: &[Coord<f64>]) -> f64 {
     ring.windows(2).map(|w| w[0].x * w[1].y - w[1].x * w[0].y).sum()
 }
 
-/// A clipped ring with the points the clip adds on the box cut to whole units toward zero (the
-/// others are whole already), closed, with the sign of its area as `exterior` asks; `None` when
-/// degenerate.
-///
-/// PostGIS 3.3 (wagyu) converts the clipped coordinates to 32-bit integers with a C++ cast, which
-/// truncates toward zero: a point at x = -63.6 on the bottom edge of the buffer becomes -63, not
-/// -64 (floor). The two differ only where the added point has a negative coordinate, i.e. in the
-/// top and left strips of the buffer near a corner. Checked against `ST_AsMVTGeom` (see
-/// `corner_sliver_matches_postgis` below).
+/// A clipped ring of whole units (points the boolean operation adds where cut rings cross are cut
+/// toward zero, as `clip_ring` cuts), closed, with the sign of its area as `exterior` asks; `None`
+/// when degenerate.
 fn ring(l: &LineString<f64>, exterior: bool) -> Option<LineString<f64>> {
     let mut c: Vec<Coord<f64>> = Vec::with_capacity(l.0.len());
     for p in l.0.iter().map(|p| Coord { x: p.x.trunc(), y: p.y.trunc() }) {
@@ -186,6 +186,65 @@ fn ring(l: &LineString<f64>, exterior: bool) -> Option<LineString<f64>> {
     Some(LineString(c))
 }
 
+/// One snapped ring clipped to the buffer box as PostGIS 3.3 clips it before wagyu: each bound in
+/// turn (Sutherland-Hodgman), the x bounds before the y bounds, in floating point; the points it
+/// adds are then cut to whole units toward zero (wagyu takes C++ `int32` casts of them). A point
+/// at x = -63.6 on the bottom edge of the buffer becomes -63 (floor would give -64), and a corner
+/// point comes from the edge already cut at the x bound, so it may differ by a unit from the exact
+/// intersection cut. Rings inside the box are returned as they are; the result may hold edges
+/// running along the box, which the boolean operation in `polygons` removes (wagyu's union).
+fn clip_ring(l: &LineString<f64>) -> LineString<f64> {
+    if inside(std::slice::from_ref(l)) {
+        return l.clone();
+    }
+    let (lo, hi) = (-BUFFER, EXTENT + BUFFER);
+    let mut out: Vec<Coord<f64>> = l.0.clone();
+    for bound in 0..4 {
+        let Some(&last) = out.last() else { break };
+        let keeps = |c: Coord<f64>| match bound {
+            0 => c.x > lo,
+            1 => c.x < hi,
+            2 => c.y > lo,
+            _ => c.y < hi,
+        };
+        // Where the segment from `a` to `b` meets the bound, computed as wagyu's quick clip does.
+        let meet = |a: Coord<f64>, b: Coord<f64>| match bound {
+            0 | 1 => {
+                let x = if bound == 0 { lo } else { hi };
+                Coord { x, y: a.y + (b.y - a.y) * (x - a.x) / (b.x - a.x) }
+            }
+            _ => {
+                let y = if bound == 2 { lo } else { hi };
+                Coord { x: a.x + (b.x - a.x) * (y - a.y) / (b.y - a.y), y }
+            }
+        };
+        let input = std::mem::take(&mut out);
+        let mut prev = last;
+        for &c in &input {
+            match (keeps(prev), keeps(c)) {
+                (true, true) => out.push(c),
+                (false, true) => {
+                    out.push(meet(prev, c));
+                    out.push(c);
+                }
+                (true, false) => out.push(meet(prev, c)),
+                (false, false) => {}
+            }
+            prev = c;
+        }
+    }
+    let mut cut: Vec<Coord<f64>> = Vec::with_capacity(out.len() + 1);
+    for c in out.into_iter().map(|c| Coord { x: c.x.trunc(), y: c.y.trunc() }) {
+        if cut.last() != Some(&c) {
+            cut.push(c);
+        }
+    }
+    if cut.len() > 1 && cut.first() != cut.last() {
+        cut.push(cut[0]);
+    }
+    if cut.len() < 4 { LineString(vec![]) } else { LineString(cut) }
+}
+
 fn polygons(ps: &[Polygon<f64>], simplify: bool, eps: f64, frame: &Frame) -> Option<Geometry<f64>> {
     let tiled: Vec<Polygon<f64>> = ps
         .iter()
@@ -209,7 +268,17 @@ fn polygons(ps: &[Polygon<f64>], simplify: bool, eps: f64, frame: &Frame) -> Opt
     let clipped = if all_inside {
         MultiPolygon(tiled)
     } else {
-        MultiPolygon(tiled).intersection(&clip_rect().to_polygon())
+        let cut: Vec<Polygon<f64>> = tiled
+            .iter()
+            .filter_map(|p| {
+                let shell = clip_ring(p.exterior());
+                let holes = p.interiors().iter().map(clip_ring).filter(|h| !h.0.is_empty()).collect();
+                (!shell.0.is_empty()).then(|| Polygon::new(shell, holes))
+            })
+            .collect();
+        // Every point is within the box now: intersecting with a box a unit wider only mends the
+        // topology (edges along the box, rings the cut made touch), as wagyu's union does.
+        MultiPolygon(cut).intersection(&wider_rect().to_polygon())
     };
     let parts: Vec<Polygon<f64>> = clipped
         .0
@@ -286,6 +355,44 @@ mod tests {
         assert_eq!(points, vec![(-64.0, 4157.0), (-64.0, 4160.0), (-63.0, 4160.0)]);
         assert_eq!(signed_area2(&p.exterior().0), 3.0);
         assert!(p.interiors().is_empty());
+    }
+
+    /// Rings given in tile units (y down) on the 4096 m frame.
+    fn tile_polygon(ring: &[(f64, f64)]) -> Geometry<f64> {
+        let l: LineString<f64> = ring.iter().map(|&(x, y)| (x, 4096.0 - y)).collect();
+        Geometry::Polygon(Polygon::new(l, vec![]))
+    }
+
+    fn points_of(g: Option<Geometry<f64>>) -> Vec<(f64, f64)> {
+        let Some(Geometry::Polygon(p)) = g else { panic!("{g:?}") };
+        let mut points: Vec<(f64, f64)> = p.exterior().0.iter().map(|c| (c.x, c.y)).collect();
+        points.pop();
+        points.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        points
+    }
+
+    /// What `ST_AsMVTGeom` (PostGIS 3.3.2) makes of these rings: the x bound is cut first, so
+    /// the corner point (-58 4160) lies on the edge already cut at x = -64 (-58.95 cut toward
+    /// zero), not where the whole edge meets y = 4160 (-59); truncation, not rounding, on the
+    /// other bounds.
+    #[test]
+    fn clipping_cuts_x_first_and_toward_zero() {
+        let g = tile_polygon(&[
+            (-56.0, 4167.0),
+            (-71.0, 4132.0),
+            (-76.0, 4136.0),
+            (-78.0, 4168.0),
+            (-56.0, 4167.0),
+        ]);
+        assert_eq!(
+            points_of(cut(&g, 50.0, &frame())),
+            vec![(-64.0, 4148.0), (-64.0, 4160.0), (-58.0, 4160.0)]
+        );
+        let g = tile_polygon(&[(0.0, -100.0), (-10.0, 100.0), (30.0, 100.0), (30.0, -100.0), (0.0, -100.0)]);
+        assert_eq!(
+            points_of(cut(&g, 200.0, &frame())),
+            vec![(-10.0, 100.0), (-1.0, -64.0), (30.0, -64.0), (30.0, 100.0)]
+        );
     }
 
     #[test]
