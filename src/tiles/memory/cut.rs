@@ -186,13 +186,14 @@ fn ring(l: &LineString<f64>, exterior: bool) -> Option<LineString<f64>> {
     Some(LineString(c))
 }
 
-/// One snapped ring clipped to the buffer box as PostGIS 3.3 clips it before wagyu: each bound in
-/// turn (Sutherland-Hodgman), the x bounds before the y bounds, in floating point; the points it
-/// adds are then cut to whole units toward zero (wagyu takes C++ `int32` casts of them). A point
-/// at x = -63.6 on the bottom edge of the buffer becomes -63 (floor would give -64), and a corner
-/// point comes from the edge already cut at the x bound, so it may differ by a unit from the exact
-/// intersection cut. Rings inside the box are returned as they are; the result may hold edges
-/// running along the box, which the boolean operation in `polygons` removes (wagyu's union).
+/// One snapped ring clipped to the buffer box as `ST_AsMVTGeom` of PostGIS 3.3.2 (wagyu 0.5)
+/// clips it, found by comparing the two on thousands of rings: each bound in turn
+/// (Sutherland-Hodgman), the x bounds before the y bounds, in floating point; the points it adds
+/// are then cut to whole units toward zero, as a C++ cast to `int32` does. A point at x = -63.6 on
+/// the bottom edge of the buffer becomes -63 (floor would give -64), and a corner point comes from
+/// the edge already cut at the x bound, so it may differ by a unit from the exact intersection.
+/// Rings inside the box are returned as they are; the result may hold edges running along the
+/// box, which the boolean operation in `polygons` removes (wagyu's union).
 fn clip_ring(l: &LineString<f64>) -> LineString<f64> {
     if inside(std::slice::from_ref(l)) {
         return l.clone();
