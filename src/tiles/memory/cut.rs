@@ -1,8 +1,9 @@
 //! Cutting one feature into one tile, as the tile SQL and `ST_AsMVTGeom` do: simplification to a
 //! quarter pixel for features wider than 16 pixels (Douglas-Peucker keeping collapsed shells,
 //! dropping collapsed holes, as `ST_Simplify(g, px/4, true)`), transformation to tile units (4096
-//! a tile, y down), clipping to the 64-unit buffer, snapping to whole units, dropping degenerate
-//! parts, and MVT winding (exteriors of positive area in y-down coordinates, holes negative).
+//! a tile, y down), snapping to whole units, clipping to the 64-unit buffer (polygons as wagyu
+//! does: x bounds first, the points the clip adds cut toward zero), dropping degenerate parts and
+//! slivers, and MVT winding (exteriors of positive area in y-down coordinates, holes negative).
 //! Pure: no IO.
 
 use geo::{
