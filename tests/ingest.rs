@@ -521,9 +521,10 @@ async fn the_cli_prints_a_summary_and_writes_a_json_report() {
     );
 }
 
-/// A load of 20,000 rows or more into a small layer takes the bulk path (store.rs): indexes dropped
-/// and rebuilt, KATO in one spatial join, the partition's row triggers off for one set-based
-/// INSERT that writes their columns itself. The stored rows must be those the triggers write.
+/// A load of 20,000 rows or more into an empty layer is built beside the layer's partition and
+/// swapped in (fresh_load.rs: KATO found while reading, no row triggers); tests/ingest_fresh.rs
+/// compares it with the staged bulk path of a layer that holds features. The stored rows must be
+/// those the triggers write, and the partition must have its triggers and indexes afterwards.
 #[tokio::test]
 async fn a_bulk_load_writes_what_the_row_triggers_write_and_switches_them_back_on() {
     let (db, dir) = setup().await;

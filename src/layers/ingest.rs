@@ -20,6 +20,8 @@ use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
 use super::catalog::LayerDef;
+use super::kato::locate::KatoIndex;
+use super::row_check::{self, GeomCheck};
 use super::store::{BulkLoader, DatasetInfo, LoadSummary};
 
 /// What to import and how.
@@ -58,7 +60,7 @@ pub struct IngestReport {
 }
 
 enum Item {
-    Row { row: u64, key: Option<String>, wkb: Vec<u8>, attrs: Map<String, Value> },
+    Row { row: u64, key: Option<String>, wkb: Vec<u8>, attrs: Map<String, Value>, check: Option<GeomCheck> },
     Reject { row: u64, reason: String },
 }
 
@@ -86,10 +88,12 @@ pub async fn ingest(
     let sha = tokio::task::spawn_blocking(move || sha256_file(&path));
 
     let (info_tx, info_rx) = tokio::sync::oneshot::channel();
+    let (go_tx, go_rx) = tokio::sync::oneshot::channel();
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Item>>(8);
     let reader_opts = opts.clone();
     let reader_layer = layer.clone();
-    let reader = tokio::task::spawn_blocking(move || read_source(&reader_layer, &reader_opts, info_tx, tx));
+    let reader =
+        tokio::task::spawn_blocking(move || read_source(&reader_layer, &reader_opts, info_tx, go_rx, tx));
 
     let info = match info_rx.await {
         Ok(info) => info,
@@ -111,12 +115,23 @@ pub async fn ingest(
         metadata: serde_json::json!({"layer_metadata": layer.metadata, "feature_count": info.total}),
     };
     let bar = progress_bar(opts.progress, info.total);
-    let mut loader = BulkLoader::begin(pool, layer, actor, &dataset).await?;
+    let mut loader = BulkLoader::begin_sized(pool, layer, actor, &dataset, info.total).await?;
+    // A load built beside an empty layer wants the reader to check geometries and find KATO codes.
+    let kato = match loader.takes_checked_rows() {
+        true => Some(super::kato::store::boundary_index(pool).await?),
+        false => None,
+    };
+    let _ = go_tx.send(kato);
     while let Some(batch) = rx.recv().await {
         let n = batch.len() as u64;
         for item in batch {
             match item {
-                Item::Row { row, key, wkb, attrs } => loader.push(row, key.as_deref(), &wkb, &attrs).await?,
+                Item::Row { row, key, wkb, attrs, check: Some(check) } => {
+                    loader.push_checked(row, key.as_deref(), &wkb, &attrs, check).await?
+                }
+                Item::Row { row, key, wkb, attrs, check: None } => {
+                    loader.push(row, key.as_deref(), &wkb, &attrs).await?
+                }
                 Item::Reject { row, reason } => loader.reject(row, reason),
             }
         }
@@ -124,7 +139,7 @@ pub async fn ingest(
     }
     reader.await??;
     bar.set_message("finishing (repair, KATO, history)");
-    let summary = loader.finish().await?;
+    let summary = loader.finish_with(|stage| bar.set_message(stage.to_string())).await?;
     bar.finish_and_clear();
     Ok(IngestReport {
         file: opts.path.display().to_string(),
@@ -198,6 +213,7 @@ fn read_source(
     layer: &LayerDef,
     opts: &IngestOptions,
     info_tx: tokio::sync::oneshot::Sender<SourceInfo>,
+    go: tokio::sync::oneshot::Receiver<Option<KatoIndex>>,
     tx: tokio::sync::mpsc::Sender<Vec<Item>>,
 ) -> Result<()> {
     route_gdal_messages();
@@ -305,11 +321,16 @@ fn read_source(
     if info_tx.send(info).is_err() {
         return Ok(());
     }
+    // The loader answers once it has begun: with the KATO boundaries when it wants checked rows.
+    let Ok(kato) = go.blocking_recv() else {
+        return Ok(());
+    };
+    let checks = kato.as_ref().map(|k| (k, layer.geometry.dimension()));
 
     let mut batch = Vec::with_capacity(2000);
     for (i, feature) in src.features().enumerate() {
         let row = i as u64 + 1;
-        let item = read_feature(&feature, row, &field_targets, key_idx, &transform, is_wgs84);
+        let item = read_feature(&feature, row, &field_targets, key_idx, &transform, is_wgs84, checks);
         batch.push(item);
         if batch.len() == 2000
             && tx.blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(2000))).is_err()
@@ -330,6 +351,7 @@ fn read_feature(
     key_idx: Option<usize>,
     transform: &CoordTransform,
     is_wgs84: bool,
+    checks: Option<(&KatoIndex, u8)>,
 ) -> Item {
     let Some(geom) = feature.geometry().filter(|g| g.has_gdal_ptr() && !g.is_empty()) else {
         return Item::Reject { row, reason: "no geometry (empty or unreadable)".into() };
@@ -346,6 +368,7 @@ fn read_feature(
     };
     let mut geom = geom;
     geom.flatten_to_2d();
+    let check = checks.map(|(kato, dim)| row_check::check(&geom, dim, kato));
     let wkb = match geom.wkb() {
         Ok(w) => w,
         Err(e) => {
@@ -371,7 +394,7 @@ fn read_feature(
     if key_idx.is_some() && key.as_deref().is_none_or(str::is_empty) {
         return Item::Reject { row, reason: "the key field is empty".into() };
     }
-    Item::Row { row, key, wkb, attrs }
+    Item::Row { row, key, wkb, attrs, check }
 }
 
 fn field_to_json(v: FieldValue) -> Value {

@@ -12,6 +12,8 @@ use serde_json::{Map, Value};
 use sqlx::{PgPool, Postgres, Transaction};
 
 use super::catalog::LayerDef;
+use super::fresh_load::{self, FreshLoad};
+use super::row_check::GeomCheck;
 use super::schema;
 
 /// A row refused by the load, with its row number in the source (1-based).
@@ -49,12 +51,16 @@ pub struct DatasetInfo {
     pub metadata: Value,
 }
 
-const FLUSH_BYTES: usize = 4 << 20;
+/// COPY data sent at a time.
+pub(super) const FLUSH_BYTES: usize = 4 << 20;
 
 /// A load in progress. Call [`BulkLoader::push`] for each row and [`BulkLoader::finish`] once.
 #[derive(Debug)]
 pub struct BulkLoader<'a> {
+    pool: PgPool,
     tx: Transaction<'static, Postgres>,
+    /// Set when the load builds the layer beside its empty partition ([`fresh_load`]).
+    fresh: Option<FreshLoad>,
     layer: &'a LayerDef,
     dataset_id: i64,
     buf: Vec<u8>,
@@ -68,6 +74,19 @@ impl<'a> BulkLoader<'a> {
         layer: &'a LayerDef,
         actor: &str,
         info: &DatasetInfo,
+    ) -> Result<BulkLoader<'a>> {
+        BulkLoader::begin_sized(pool, layer, actor, info, None).await
+    }
+
+    /// Starts a load that expects about `expected` rows. A large one into an empty layer is built
+    /// beside the layer's partition ([`fresh_load`]); it then wants rows checked by the reader
+    /// ([`BulkLoader::takes_checked_rows`], [`BulkLoader::push_checked`]).
+    pub async fn begin_sized(
+        pool: &PgPool,
+        layer: &'a LayerDef,
+        actor: &str,
+        info: &DatasetInfo,
+        expected: Option<u64>,
     ) -> Result<BulkLoader<'a>> {
         let mut tx = pool.begin().await?;
         sqlx::query("SELECT set_config('qala.actor', $1, true)").bind(actor).execute(&mut *tx).await?;
@@ -93,8 +112,15 @@ impl<'a> BulkLoader<'a> {
             .await?;
         sqlx::raw_sql(include_str!("sql/stage_create.sql")).execute(&mut *tx).await?;
         sqlx::query("SET LOCAL client_min_messages = warning").execute(&mut *tx).await?;
+        let fresh = if fresh_load::applies(&mut tx, layer, expected).await? {
+            Some(FreshLoad::start(pool, &mut tx, layer, dataset_id).await?)
+        } else {
+            None
+        };
         Ok(BulkLoader {
+            pool: pool.clone(),
             tx,
+            fresh,
             layer,
             dataset_id,
             buf: Vec::with_capacity(FLUSH_BYTES + 64 * 1024),
@@ -108,6 +134,11 @@ impl<'a> BulkLoader<'a> {
         self.summary.rejected.push(Rejection { row, reason: reason.into() });
     }
 
+    /// Whether this load wants rows checked by [`super::row_check::check`] ([`Self::push_checked`]).
+    pub fn takes_checked_rows(&self) -> bool {
+        self.fresh.is_some()
+    }
+
     /// Offers one row: WKB geometry in WGS84 (lon, lat) and raw attributes, validated here.
     pub async fn push(
         &mut self,
@@ -116,16 +147,35 @@ impl<'a> BulkLoader<'a> {
         wkb: &[u8],
         attrs: &Map<String, Value>,
     ) -> Result<()> {
+        self.push_checked(row, key, wkb, attrs, GeomCheck::ToDatabase).await
+    }
+
+    /// Offers one row with what the reader found of its geometry ([`GeomCheck::ToDatabase`] when it
+    /// did not look): a load built beside the layer stores a [`GeomCheck::Ready`] row as it is.
+    pub async fn push_checked(
+        &mut self,
+        row: u64,
+        key: Option<&str>,
+        wkb: &[u8],
+        attrs: &Map<String, Value>,
+        check: GeomCheck,
+    ) -> Result<()> {
         self.summary.read += 1;
         let attrs = match schema::validate(self.layer, attrs) {
-            Ok(a) => a,
+            Ok(a) => Value::Object(a),
             Err(errors) => {
                 let reason = errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ");
                 self.summary.rejected.push(Rejection { row, reason });
                 return Ok(());
             }
         };
-        write_copy_row(&mut self.buf, row, key, wkb, &Value::Object(attrs));
+        if let Some(fresh) = &mut self.fresh {
+            if let Some(r) = fresh.accept(&mut self.tx, row, key, wkb, &attrs, check).await? {
+                self.summary.rejected.push(r);
+            }
+            return Ok(());
+        }
+        write_copy_row(&mut self.buf, row, key, wkb, &attrs, None);
         if self.buf.len() >= FLUSH_BYTES {
             self.flush().await?;
         }
@@ -136,16 +186,54 @@ impl<'a> BulkLoader<'a> {
         if self.buf.is_empty() {
             return Ok(());
         }
-        let mut copy =
-            self.tx.copy_in_raw("COPY ingest_stage (row_no, source_key, geom, attrs) FROM STDIN").await?;
+        let mut copy = self
+            .tx
+            .copy_in_raw("COPY ingest_stage (row_no, source_key, geom, attrs, first_row) FROM STDIN")
+            .await?;
         copy.send(std::mem::take(&mut self.buf)).await?;
         copy.finish().await.context("COPY into the staging table failed")?;
         self.buf = Vec::with_capacity(FLUSH_BYTES + 64 * 1024);
         Ok(())
     }
 
-    /// Repairs, filters and writes the staged rows, records the outcome and commits.
-    pub async fn finish(mut self) -> Result<LoadSummary> {
+    /// Repairs, filters and writes the rows, records the outcome and commits.
+    /// `on_stage` hears what the load is doing once the rows are read (for a progress display).
+    pub async fn finish_with(mut self, on_stage: impl Fn(&str)) -> Result<LoadSummary> {
+        let Some(fresh) = self.fresh.take() else {
+            return self.finish_staged().await;
+        };
+        let (pool, layer) = (self.pool.clone(), self.layer.id.clone());
+        let (inserted, repaired, rejected) = match fresh.finish(&pool, &mut self.tx, on_stage).await {
+            Ok(done) => done,
+            Err(e) => {
+                // Roll back first: the load table is locked until then.
+                let _ = self.tx.rollback().await;
+                fresh_load::abandon(&pool, &layer).await;
+                return Err(e);
+            }
+        };
+        let rejected_rows: std::collections::HashSet<u64> = rejected.iter().map(|r| r.row).collect();
+        let s = &mut self.summary;
+        s.repaired = repaired.iter().filter(|r| !rejected_rows.contains(&(**r as u64))).count() as u64;
+        s.rejected.extend(rejected);
+        s.rejected.sort_by_key(|r| r.row);
+        s.loaded = s.read - s.rejected.len() as u64;
+        s.inserted = inserted;
+        s.unchanged = s.loaded - s.inserted;
+        let result = self.record_and_commit().await;
+        if result.is_err() {
+            fresh_load::abandon(&pool, &layer).await;
+        }
+        result
+    }
+
+    /// [`Self::finish_with`] without progress messages.
+    pub async fn finish(self) -> Result<LoadSummary> {
+        self.finish_with(|_| {}).await
+    }
+
+    /// The end of an ordinary load: the staged rows repaired, checked and upserted.
+    async fn finish_staged(mut self) -> Result<LoadSummary> {
         self.flush().await?;
         let dim = i32::from(self.layer.geometry.dimension());
         let tx = &mut self.tx;
@@ -230,6 +318,11 @@ impl<'a> BulkLoader<'a> {
         s.inserted = inserted;
         s.updated = updated as u64;
         s.unchanged = s.loaded - s.inserted - s.updated;
+        self.record_and_commit().await
+    }
+
+    /// Writes the summary into the `datasets` row and commits the load.
+    async fn record_and_commit(mut self) -> Result<LoadSummary> {
         sqlx::query("UPDATE datasets SET summary = $2 WHERE id = $1")
             .bind(self.dataset_id)
             .bind(serde_json::to_value(&self.summary)?)
@@ -241,12 +334,19 @@ impl<'a> BulkLoader<'a> {
 }
 
 /// Loads of at least this many new rows (and more than the layer holds) rebuild its spatial index.
-const BULK_INDEX_ROWS: i64 = 20_000;
+pub(super) const BULK_INDEX_ROWS: i64 = 20_000;
 /// Loads of at least this many new rows get their KATO codes in one spatial join.
 const BULK_KATO_ROWS: i64 = 5_000;
 
-/// Appends one row in COPY text format: row, key, hex WKB, JSON.
-fn write_copy_row(buf: &mut Vec<u8>, row: u64, key: Option<&str>, wkb: &[u8], attrs: &Value) {
+/// Appends one staging row in COPY text format: row, key, hex EWKB, JSON, first row of the key.
+pub(super) fn write_copy_row(
+    buf: &mut Vec<u8>,
+    row: u64,
+    key: Option<&str>,
+    wkb: &[u8],
+    attrs: &Value,
+    first_row: Option<u64>,
+) {
     use std::io::Write;
     let _ = write!(buf, "{row}\t");
     match key {
@@ -254,6 +354,19 @@ fn write_copy_row(buf: &mut Vec<u8>, row: u64, key: Option<&str>, wkb: &[u8], at
         None => buf.extend_from_slice(b"\\N"),
     }
     buf.push(b'\t');
+    write_hex_ewkb(buf, wkb);
+    buf.push(b'\t');
+    copy_escape(buf, &attrs.to_string());
+    match first_row {
+        Some(f) => {
+            let _ = writeln!(buf, "\t{f}");
+        }
+        None => buf.extend_from_slice(b"\t\\N\n"),
+    }
+}
+
+/// Appends `wkb` as hex EWKB with SRID 4326 (COPY's text form of a geometry).
+pub(super) fn write_hex_ewkb(buf: &mut Vec<u8>, wkb: &[u8]) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut hex = |bytes: &[u8]| {
         for b in bytes {
@@ -268,9 +381,6 @@ fn write_copy_row(buf: &mut Vec<u8>, row: u64, key: Option<&str>, wkb: &[u8], at
         }
         None => hex(wkb),
     }
-    buf.push(b'\t');
-    copy_escape(buf, &attrs.to_string());
-    buf.push(b'\n');
 }
 
 /// The header of `wkb` rewritten as PostGIS EWKB with SRID 4326 (byte order, type with the SRID
@@ -298,7 +408,7 @@ fn ewkb_header(wkb: &[u8]) -> Option<[u8; 9]> {
 }
 
 /// Escapes text for COPY's text format.
-fn copy_escape(buf: &mut Vec<u8>, s: &str) {
+pub(super) fn copy_escape(buf: &mut Vec<u8>, s: &str) {
     for &b in s.as_bytes() {
         match b {
             b'\\' => buf.extend_from_slice(b"\\\\"),
@@ -322,12 +432,12 @@ mod tests {
         let mut point = vec![1u8, 1, 0, 0, 0];
         point.extend_from_slice(&1f64.to_le_bytes());
         point.extend_from_slice(&2f64.to_le_bytes());
-        write_copy_row(&mut buf, 7, Some("k\t1"), &point, &attrs);
-        write_copy_row(&mut buf, 8, None, &[0xFF], &serde_json::json!({}));
+        write_copy_row(&mut buf, 7, Some("k\t1"), &point, &attrs, None);
+        write_copy_row(&mut buf, 8, None, &[0xFF], &serde_json::json!({}), Some(3));
         let text = String::from_utf8(buf).unwrap();
         let ewkb = "0101000020E6100000000000000000F03F0000000000000040";
         let expected =
-            format!("7\tk\\t1\t{ewkb}\t{{\"name\":\"a\\\\tb\\\\\\\\c\\\\nd\"}}\n8\t\\N\tFF\t{{}}\n");
+            format!("7\tk\\t1\t{ewkb}\t{{\"name\":\"a\\\\tb\\\\\\\\c\\\\nd\"}}\t\\N\n8\t\\N\tFF\t{{}}\t3\n");
         assert_eq!(text, expected);
     }
 

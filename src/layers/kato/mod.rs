@@ -18,6 +18,7 @@
 //! assert_eq!(parent_candidates("751110000"), vec!["751100000", "750000000"]);
 //! ```
 
+pub mod locate;
 pub mod parse;
 pub mod store;
 

@@ -8,6 +8,7 @@ use serde::Serialize;
 use sqlx::PgPool;
 use utoipa::ToSchema;
 
+use super::locate::KatoIndex;
 use super::parse::{Layout, Parsed, RowError};
 use super::{level, parent_of};
 
@@ -133,6 +134,21 @@ pub async fn unit(pool: &PgPool, code: &str) -> sqlx::Result<Option<(Unit, Optio
         };
         (r.unit, bbox, r.synthetic)
     }))
+}
+
+/// All boundary parts in memory, for locating many features at once ([`KatoIndex::locate`]).
+pub async fn boundary_index(pool: &PgPool) -> Result<KatoIndex> {
+    use geozero::ToGeo;
+    let rows: Vec<(String, f64, Vec<u8>)> =
+        sqlx::query_as(include_str!("sql/boundary_parts.sql")).fetch_all(pool).await?;
+    let mut parts = Vec::with_capacity(rows.len());
+    for (code, area, wkb) in rows {
+        match geozero::wkb::Wkb(wkb).to_geo().context("cannot read a KATO boundary part")? {
+            geo::Geometry::Polygon(p) => parts.push((code, area, p)),
+            _ => anyhow::bail!("a boundary part of {code} is not a polygon"),
+        }
+    }
+    Ok(KatoIndex::new(parts))
 }
 
 pub async fn ancestors(pool: &PgPool, code: &str) -> sqlx::Result<Vec<Unit>> {
