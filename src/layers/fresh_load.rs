@@ -4,12 +4,13 @@
 //! 1. The main transaction of the load ([`super::store::BulkLoader`]) holds the empty partition
 //!    against writes (SHARE ROW EXCLUSIVE: reads go on) and the `datasets` row.
 //! 2. Rows the reader checked ([`super::row_check`]: valid, kept, KATO code found in memory) get
-//!    their ids from `features_id_seq` and stream by COPY into `qala_load_<layer>` on a second
-//!    connection, while their history rows stream into `feature_history` on the main transaction,
-//!    both at once. Other rows (invalid, unusual) go to a staging table on the second connection,
-//!    where the database repairs and checks them as in an ordinary load, then join the load table.
+//!    their ids from `features_id_seq`, in the order of the file, and stream by COPY into
+//!    `qala_load_<layer>` on a second connection. Other rows (invalid, unusual) go to a staging
+//!    table there, where the database repairs and checks them as in an ordinary load, then join
+//!    the load table.
 //! 3. The second connection commits (the table is not part of `features` yet, so nobody reads it);
-//!    its indexes (the parent's and the layer's own) are built on two connections at once.
+//!    its indexes (the parent's and the layer's own) are built on two connections at once, while
+//!    the main transaction copies the rows' history into `feature_history`.
 //! 4. The main transaction replaces the empty partition by the table
 //!    (`qala_swap_in_load_table`, waiting at most a second at a time for the lock on `features`),
 //!    notifies the change and commits: the rows, their history and the dataset appear together.
@@ -54,7 +55,6 @@ pub(super) struct FreshLoad {
     fixed: Fixed,
     conn: Transaction<'static, Postgres>,
     rows: Vec<u8>,
-    history: Vec<u8>,
     staged: Vec<u8>,
     ids: Vec<i64>,
     /// Key -> the first row that held it (byte-wise, as stage_reject.sql groups them).
@@ -107,7 +107,6 @@ impl FreshLoad {
             fixed: Fixed { layer: layer.id.clone(), dataset_id, actor, now, dept },
             conn,
             rows: Vec::with_capacity(FLUSH_BYTES + 64 * 1024),
-            history: Vec::with_capacity(FLUSH_BYTES + 64 * 1024),
             staged: Vec::new(),
             ids: Vec::new(),
             keys: HashMap::new(),
@@ -138,7 +137,7 @@ impl FreshLoad {
                 let id = self.next_id(main).await?;
                 self.write(id, key, wkb, attrs, kato.as_deref());
                 if self.rows.len() >= FLUSH_BYTES {
-                    self.flush(main).await?;
+                    self.flush().await?;
                 }
             }
         }
@@ -158,7 +157,7 @@ impl FreshLoad {
         self.ids.pop().context("the id sequence gave nothing")
     }
 
-    /// One row of the load table and its history row, in COPY text format.
+    /// One row of the load table, in COPY text format.
     fn write(&mut self, id: i64, key: Option<&str>, wkb: &[u8], attrs: &Value, kato: Option<&str>) {
         use std::io::Write;
         let f = &self.fixed;
@@ -189,45 +188,18 @@ impl FreshLoad {
             None => r.extend_from_slice(b"\\N"),
         }
         r.push(b'\n');
-        // feature_id, layer_id, version, op, changed_by, changed_at, attrs_after, geom_after,
-        // kato_after
-        let h = &mut self.history;
-        let _ = write!(h, "{id}\t{}\t1\tinsert\t", f.layer);
-        copy_escape(h, &f.actor);
-        h.push(b'\t');
-        h.extend_from_slice(f.now.as_bytes());
-        h.push(b'\t');
-        copy_escape(h, &json);
-        h.push(b'\t');
-        write_hex_ewkb(h, wkb);
-        h.push(b'\t');
-        h.extend_from_slice(kato.unwrap_or("\\N").as_bytes());
-        h.push(b'\n');
         self.written += 1;
     }
 
-    /// Sends the buffered rows to the load table and their history to `feature_history`, at once.
-    async fn flush(&mut self, main: &mut PgConnection) -> Result<()> {
+    /// Sends the buffered rows to the load table.
+    async fn flush(&mut self) -> Result<()> {
         let rows_sql = format!(
             "COPY {} (id, layer_id, geom, attrs, kato, source_key, dataset_id, version, created_by, \
              created_at, updated_by, updated_at, owner_dept) FROM STDIN",
             self.table
         );
-        let rows = std::mem::take(&mut self.rows);
-        let history = std::mem::take(&mut self.history);
-        let conn: &mut PgConnection = &mut self.conn;
-        tokio::try_join!(
-            copy_in(conn, &rows_sql, rows),
-            copy_in(
-                main,
-                "COPY feature_history (feature_id, layer_id, version, op, changed_by, changed_at, \
-                 attrs_after, geom_after, kato_after) FROM STDIN",
-                history
-            ),
-        )?;
-        self.rows = Vec::with_capacity(FLUSH_BYTES + 64 * 1024);
-        self.history = Vec::with_capacity(FLUSH_BYTES + 64 * 1024);
-        Ok(())
+        let rows = std::mem::replace(&mut self.rows, Vec::with_capacity(FLUSH_BYTES + 64 * 1024));
+        copy_in(&mut self.conn, &rows_sql, rows).await
     }
 
     /// Writes what is left, builds the indexes and swaps the table in. Returns the rows inserted,
@@ -238,7 +210,7 @@ impl FreshLoad {
         main: &mut PgConnection,
         on_stage: impl Fn(&str),
     ) -> Result<(u64, Vec<i64>, Vec<Rejection>)> {
-        let (repaired, rejected, staged_ids) = match self.write_rest(main, &on_stage).await {
+        let (repaired, rejected, staged) = match self.write_rest(&on_stage).await {
             Ok(done) => done,
             Err(e) => {
                 // Roll back first: the load table is locked until then.
@@ -247,14 +219,19 @@ impl FreshLoad {
             }
         };
         self.conn.commit().await?;
-        if !staged_ids.is_empty() {
-            sqlx::query(&include_str!("sql/fresh_history_staged.sql").replace("{table}", &self.table))
-                .bind(&staged_ids)
-                .execute(&mut *main)
-                .await?;
-        }
-        on_stage("building indexes");
-        build_indexes(pool, &self.table, &self.fixed.layer).await?;
+        on_stage("building indexes, writing history");
+        // The history rows are copied from the table on the main transaction (a read, which does
+        // not block the index builds) while the two other connections build the indexes.
+        let history_sql = include_str!("sql/fresh_history.sql").replace("{table}", &self.table);
+        tokio::try_join!(
+            async {
+                sqlx::query(&history_sql)
+                    .execute(&mut *main)
+                    .await
+                    .context("cannot write the history of the load")
+            },
+            build_indexes(pool, &self.table, &self.fixed.layer),
+        )?;
         on_stage("replacing the layer's storage");
         swap_in(main, &self.fixed.layer).await?;
         let part = format!("\"features_{}\"", self.fixed.layer);
@@ -262,19 +239,15 @@ impl FreshLoad {
             .bind(&self.fixed.layer)
             .execute(&mut *main)
             .await?;
-        Ok((self.written + staged_ids.len() as u64, repaired, rejected))
+        Ok((self.written + staged, repaired, rejected))
     }
 }
 
 impl FreshLoad {
     /// Sends the last rows and has the database repair, check and add the staged ones. Returns the
-    /// rows repaired, those refused and the ids of the staged rows kept.
-    async fn write_rest(
-        &mut self,
-        main: &mut PgConnection,
-        on_stage: &impl Fn(&str),
-    ) -> Result<(Vec<i64>, Vec<Rejection>, Vec<i64>)> {
-        self.flush(main).await?;
+    /// rows repaired, those refused and the number of staged rows kept.
+    async fn write_rest(&mut self, on_stage: &impl Fn(&str)) -> Result<(Vec<i64>, Vec<Rejection>, u64)> {
+        self.flush().await?;
         if self.staged.is_empty() {
             return Ok(Default::default());
         }
@@ -297,17 +270,17 @@ impl FreshLoad {
         let rejected =
             refused.into_iter().map(|(row, reason)| Rejection { row: row as u64, reason }).collect();
         let f = &self.fixed;
-        let ids =
-            sqlx::query_scalar(&include_str!("sql/fresh_insert_staged.sql").replace("{table}", &self.table))
-                .bind(&f.layer)
-                .bind(f.dataset_id)
-                .bind(&f.actor)
-                .bind(&f.now)
-                .bind(&f.dept)
-                .fetch_all(&mut *self.conn)
-                .await
-                .context("cannot write the repaired features")?;
-        Ok((repaired, rejected, ids))
+        let kept = sqlx::query(&include_str!("sql/fresh_insert_staged.sql").replace("{table}", &self.table))
+            .bind(&f.layer)
+            .bind(f.dataset_id)
+            .bind(&f.actor)
+            .bind(&f.now)
+            .bind(&f.dept)
+            .execute(&mut *self.conn)
+            .await
+            .context("cannot write the repaired features")?
+            .rows_affected();
+        Ok((repaired, rejected, kept))
     }
 }
 
