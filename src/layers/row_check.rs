@@ -116,10 +116,12 @@ mod tests {
         assert_eq!(check(&wkt("POINT(76.5 43.5)"), 0, &k), ready("750000000"));
         // The first line's middle is inside, its end is not.
         assert_eq!(
-            check(&wkt("MULTILINESTRING((76.5 43.5,78 43.5),(80 40,81 41))"), 1, &k),
+            check(&wkt("MULTILINESTRING((76.2 43.5,77.6 43.5),(80 40,81 41))"), 1, &k),
             ready("750000000")
         );
         assert_eq!(check(&wkt("POINT(10 10)"), 0, &k), GeomCheck::Ready { kato: None });
+        // A line that starts inside but whose middle is outside is outside.
+        assert_eq!(check(&wkt("LINESTRING(76.9 43.5,78.9 43.5)"), 1, &k), GeomCheck::Ready { kato: None });
         // A bow tie is invalid: repaired by the database.
         assert_eq!(check(&wkt("POLYGON((76 43,77 44,77 43,76 44,76 43))"), 2, &k), GeomCheck::ToDatabase);
         assert_eq!(check(&wkt("GEOMETRYCOLLECTION(POINT(76.5 43.5))"), 0, &k), GeomCheck::ToDatabase);
