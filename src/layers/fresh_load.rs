@@ -241,9 +241,7 @@ impl FreshLoad {
             .await?;
         Ok((self.written + staged, repaired, rejected))
     }
-}
 
-impl FreshLoad {
     /// Sends the last rows and has the database repair, check and add the staged ones. Returns the
     /// rows repaired, those refused and the number of staged rows kept.
     async fn write_rest(&mut self, on_stage: &impl Fn(&str)) -> Result<(Vec<i64>, Vec<Rejection>, u64)> {
