@@ -29,7 +29,10 @@ use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
 use super::catalog::LayerDef;
 use super::row_check::GeomCheck;
-use super::store::{FLUSH_BYTES, Rejection, copy_escape, write_copy_row, write_hex_ewkb};
+use super::store::{
+    FLUSH_BYTES, Rejection, STAGE_COPY, StageVerdicts, copy_escape, copy_in, repair_and_reject,
+    write_copy_row, write_hex_ewkb,
+};
 
 /// Ids taken from the sequence at a time.
 const ID_BLOCK: i64 = 10_000;
@@ -55,7 +58,9 @@ pub(super) struct FreshLoad {
     fixed: Fixed,
     conn: Transaction<'static, Postgres>,
     rows: Vec<u8>,
+    /// Rows for the database to repair and check, not sent yet, and whether any were.
     staged: Vec<u8>,
+    any_staged: bool,
     ids: Vec<i64>,
     /// Key -> the first row that held it (byte-wise, as stage_reject.sql groups them).
     keys: HashMap<String, u64>,
@@ -108,6 +113,7 @@ impl FreshLoad {
             conn,
             rows: Vec::with_capacity(FLUSH_BYTES + 64 * 1024),
             staged: Vec::new(),
+            any_staged: false,
             ids: Vec::new(),
             keys: HashMap::new(),
             written: 0,
@@ -127,7 +133,12 @@ impl FreshLoad {
         let first = key.map(|k| *self.keys.entry(k.to_string()).or_insert(row));
         match check {
             GeomCheck::Refused(reason) => return Ok(Some(Rejection { row, reason })),
-            GeomCheck::ToDatabase => write_copy_row(&mut self.staged, row, key, wkb, attrs, first),
+            GeomCheck::ToDatabase => {
+                write_copy_row(&mut self.staged, row, key, wkb, attrs, first);
+                if self.staged.len() >= FLUSH_BYTES {
+                    self.flush_staged().await?;
+                }
+            }
             GeomCheck::Ready { .. } if first.is_some_and(|f| f != row) => {
                 let reason =
                     format!("key `{}` repeats row {}", key.unwrap_or_default(), first.unwrap_or(row));
@@ -191,6 +202,12 @@ impl FreshLoad {
         self.written += 1;
     }
 
+    /// Sends the buffered rows the database is to repair and check to the staging table.
+    async fn flush_staged(&mut self) -> Result<()> {
+        self.any_staged |= !self.staged.is_empty();
+        copy_in(&mut self.conn, STAGE_COPY, std::mem::take(&mut self.staged)).await
+    }
+
     /// Sends the buffered rows to the load table.
     async fn flush(&mut self) -> Result<()> {
         let rows_sql = format!(
@@ -209,8 +226,8 @@ impl FreshLoad {
         pool: &PgPool,
         main: &mut PgConnection,
         on_stage: impl Fn(&str),
-    ) -> Result<(u64, Vec<i64>, Vec<Rejection>)> {
-        let (repaired, rejected, staged) = match self.write_rest(&on_stage).await {
+    ) -> Result<(u64, StageVerdicts)> {
+        let (verdicts, staged) = match self.write_rest(&on_stage).await {
             Ok(done) => done,
             Err(e) => {
                 // Roll back first: the load table is locked until then.
@@ -239,34 +256,19 @@ impl FreshLoad {
             .bind(&self.fixed.layer)
             .execute(&mut *main)
             .await?;
-        Ok((self.written + staged, repaired, rejected))
+        Ok((self.written + staged, verdicts))
     }
 
-    /// Sends the last rows and has the database repair, check and add the staged ones. Returns the
-    /// rows repaired, those refused and the number of staged rows kept.
-    async fn write_rest(&mut self, on_stage: &impl Fn(&str)) -> Result<(Vec<i64>, Vec<Rejection>, u64)> {
+    /// Sends the last rows and has the database repair, check and add the staged ones. Returns
+    /// what it made of them and the number of staged rows kept.
+    async fn write_rest(&mut self, on_stage: &impl Fn(&str)) -> Result<(StageVerdicts, u64)> {
         self.flush().await?;
-        if self.staged.is_empty() {
+        self.flush_staged().await?;
+        if !self.any_staged {
             return Ok(Default::default());
         }
         on_stage("repairing invalid geometries");
-        let staged = std::mem::take(&mut self.staged);
-        copy_in(
-            &mut self.conn,
-            "COPY ingest_stage (row_no, source_key, geom, attrs, first_row) FROM STDIN",
-            staged,
-        )
-        .await?;
-        let repaired: Vec<i64> = sqlx::query_scalar(include_str!("sql/stage_repair.sql"))
-            .bind(self.dim)
-            .fetch_all(&mut *self.conn)
-            .await?;
-        let refused: Vec<(i64, String)> = sqlx::query_as(include_str!("sql/stage_reject.sql"))
-            .bind(self.dim)
-            .fetch_all(&mut *self.conn)
-            .await?;
-        let rejected =
-            refused.into_iter().map(|(row, reason)| Rejection { row: row as u64, reason }).collect();
+        let verdicts = repair_and_reject(&mut self.conn, self.dim).await?;
         let f = &self.fixed;
         let kept = sqlx::query(&include_str!("sql/fresh_insert_staged.sql").replace("{table}", &self.table))
             .bind(&f.layer)
@@ -278,7 +280,7 @@ impl FreshLoad {
             .await
             .context("cannot write the repaired features")?
             .rows_affected();
-        Ok((repaired, rejected, kept))
+        Ok((verdicts, kept))
     }
 }
 
@@ -288,16 +290,6 @@ pub(super) async fn abandon(pool: &PgPool, layer: &str) {
     if let Err(e) = sqlx::query(&sql).execute(pool).await {
         tracing::warn!(layer, error = %e, "could not drop the table of a failed load");
     }
-}
-
-async fn copy_in(conn: &mut PgConnection, sql: &str, data: Vec<u8>) -> Result<()> {
-    if data.is_empty() {
-        return Ok(());
-    }
-    let mut copy = conn.copy_in_raw(sql).await?;
-    copy.send(data).await?;
-    copy.finish().await.with_context(|| format!("{} failed", sql.split(" FROM").next().unwrap_or(sql)))?;
-    Ok(())
 }
 
 /// Builds every index of the load table on two connections at once, the costly ones spread first.

@@ -126,11 +126,9 @@ pub async fn ingest(
         let n = batch.len() as u64;
         for item in batch {
             match item {
-                Item::Row { row, key, wkb, attrs, check: Some(check) } => {
+                Item::Row { row, key, wkb, attrs, check } => {
+                    let check = check.unwrap_or(GeomCheck::ToDatabase);
                     loader.push_checked(row, key.as_deref(), &wkb, &attrs, check).await?
-                }
-                Item::Row { row, key, wkb, attrs, check: None } => {
-                    loader.push(row, key.as_deref(), &wkb, &attrs).await?
                 }
                 Item::Reject { row, reason } => loader.reject(row, reason),
             }

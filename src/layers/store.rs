@@ -9,7 +9,7 @@
 use anyhow::{Context, Result};
 use serde::Serialize;
 use serde_json::{Map, Value};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
 use super::catalog::LayerDef;
 use super::fresh_load::{self, FreshLoad};
@@ -110,11 +110,12 @@ impl<'a> BulkLoader<'a> {
             .bind(actor)
             .fetch_one(&mut *tx)
             .await?;
-        sqlx::raw_sql(include_str!("sql/stage_create.sql")).execute(&mut *tx).await?;
         sqlx::query("SET LOCAL client_min_messages = warning").execute(&mut *tx).await?;
+        // A fresh load stages the rows it leaves to the database on its own connection.
         let fresh = if fresh_load::applies(&mut tx, layer, expected).await? {
             Some(FreshLoad::start(pool, &mut tx, layer, dataset_id).await?)
         } else {
+            sqlx::raw_sql(include_str!("sql/stage_create.sql")).execute(&mut *tx).await?;
             None
         };
         Ok(BulkLoader {
@@ -183,17 +184,8 @@ impl<'a> BulkLoader<'a> {
     }
 
     async fn flush(&mut self) -> Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let mut copy = self
-            .tx
-            .copy_in_raw("COPY ingest_stage (row_no, source_key, geom, attrs, first_row) FROM STDIN")
-            .await?;
-        copy.send(std::mem::take(&mut self.buf)).await?;
-        copy.finish().await.context("COPY into the staging table failed")?;
-        self.buf = Vec::with_capacity(FLUSH_BYTES + 64 * 1024);
-        Ok(())
+        let rows = std::mem::replace(&mut self.buf, Vec::with_capacity(FLUSH_BYTES + 64 * 1024));
+        copy_in(&mut self.tx, STAGE_COPY, rows).await
     }
 
     /// Repairs, filters and writes the rows, records the outcome and commits.
@@ -203,7 +195,7 @@ impl<'a> BulkLoader<'a> {
             return self.finish_staged().await;
         };
         let (pool, layer) = (self.pool.clone(), self.layer.id.clone());
-        let (inserted, repaired, rejected) = match fresh.finish(&pool, &mut self.tx, on_stage).await {
+        let (inserted, verdicts) = match fresh.finish(&pool, &mut self.tx, on_stage).await {
             Ok(done) => done,
             Err(e) => {
                 // Roll back first: the load table is locked until then.
@@ -212,12 +204,8 @@ impl<'a> BulkLoader<'a> {
                 return Err(e);
             }
         };
-        let rejected_rows: std::collections::HashSet<u64> = rejected.iter().map(|r| r.row).collect();
         let s = &mut self.summary;
-        s.repaired = repaired.iter().filter(|r| !rejected_rows.contains(&(**r as u64))).count() as u64;
-        s.rejected.extend(rejected);
-        s.rejected.sort_by_key(|r| r.row);
-        s.loaded = s.read - s.rejected.len() as u64;
+        s.add_verdicts(verdicts);
         s.inserted = inserted;
         s.unchanged = s.loaded - s.inserted;
         let result = self.record_and_commit().await;
@@ -237,16 +225,9 @@ impl<'a> BulkLoader<'a> {
         self.flush().await?;
         let dim = i32::from(self.layer.geometry.dimension());
         let tx = &mut self.tx;
-        let repaired: Vec<i64> =
-            sqlx::query_scalar(include_str!("sql/stage_repair.sql")).bind(dim).fetch_all(&mut **tx).await?;
-        let rejected: Vec<(i64, String)> =
-            sqlx::query_as(include_str!("sql/stage_reject.sql")).bind(dim).fetch_all(&mut **tx).await?;
-        let rejected_rows: std::collections::HashSet<i64> = rejected.iter().map(|r| r.0).collect();
+        let verdicts = repair_and_reject(tx, dim).await?;
         let s = &mut self.summary;
-        s.repaired = repaired.iter().filter(|r| !rejected_rows.contains(r)).count() as u64;
-        s.rejected.extend(rejected.into_iter().map(|(row, reason)| Rejection { row: row as u64, reason }));
-        s.rejected.sort_by_key(|r| r.row);
-        s.loaded = s.read - s.rejected.len() as u64;
+        s.add_verdicts(verdicts);
 
         // Keyed rows already stored are updated when they changed and are otherwise left alone.
         let (mut updated, mut known) = (0i64, 0i64);
@@ -331,6 +312,53 @@ impl<'a> BulkLoader<'a> {
         self.tx.commit().await?;
         Ok(self.summary)
     }
+}
+
+impl LoadSummary {
+    /// Counts what the database made of the staged rows: those it repaired (unless it then refused
+    /// them) and those it refused; every row not refused is loaded.
+    fn add_verdicts(&mut self, v: StageVerdicts) {
+        let refused: std::collections::HashSet<u64> = v.rejected.iter().map(|r| r.row).collect();
+        self.repaired = v.repaired.iter().filter(|r| !refused.contains(&(**r as u64))).count() as u64;
+        self.rejected.extend(v.rejected);
+        self.rejected.sort_by_key(|r| r.row);
+        self.loaded = self.read - self.rejected.len() as u64;
+    }
+}
+
+/// What the database made of the staged rows.
+#[derive(Debug, Default)]
+pub(super) struct StageVerdicts {
+    /// Rows whose geometry was invalid and made valid.
+    pub repaired: Vec<i64>,
+    /// Rows removed from the stage, with the reason.
+    pub rejected: Vec<Rejection>,
+}
+
+/// The COPY of staging rows ([`write_copy_row`]) into `ingest_stage` (sql/stage_create.sql).
+pub(super) const STAGE_COPY: &str =
+    "COPY ingest_stage (row_no, source_key, geom, attrs, first_row) FROM STDIN";
+
+/// Repairs the staged rows' geometries and removes the rows that cannot be loaded
+/// (sql/stage_repair.sql, sql/stage_reject.sql), for a layer of dimension `dim`.
+pub(super) async fn repair_and_reject(conn: &mut PgConnection, dim: i32) -> Result<StageVerdicts> {
+    let repaired =
+        sqlx::query_scalar(include_str!("sql/stage_repair.sql")).bind(dim).fetch_all(&mut *conn).await?;
+    let rejected: Vec<(i64, String)> =
+        sqlx::query_as(include_str!("sql/stage_reject.sql")).bind(dim).fetch_all(&mut *conn).await?;
+    let rejected = rejected.into_iter().map(|(row, reason)| Rejection { row: row as u64, reason }).collect();
+    Ok(StageVerdicts { repaired, rejected })
+}
+
+/// Sends `data` (COPY text rows) by `sql`, a `COPY ... FROM STDIN`; nothing when it is empty.
+pub(super) async fn copy_in(conn: &mut PgConnection, sql: &str, data: Vec<u8>) -> Result<()> {
+    if data.is_empty() {
+        return Ok(());
+    }
+    let mut copy = conn.copy_in_raw(sql).await?;
+    copy.send(data).await?;
+    copy.finish().await.with_context(|| format!("{} failed", sql.split(" FROM").next().unwrap_or(sql)))?;
+    Ok(())
 }
 
 /// Loads of at least this many new rows (and more than the layer holds) rebuild its spatial index.

@@ -105,24 +105,28 @@ fn inside(ls: &[LineString<f64>]) -> bool {
 /// In tile units, snapped to whole units without consecutive repeats (as `ST_AsMVTGeom` does
 /// before it clips).
 fn transform(l: &LineString<f64>, frame: &Frame) -> LineString<f64> {
-    let mut out: Vec<Coord<f64>> = Vec::with_capacity(l.0.len());
-    for c in l.0.iter().map(|c| snap(frame.tile_coord(*c))) {
-        if out.last() != Some(&c) {
-            out.push(c);
-        }
-    }
-    LineString(out)
+    LineString(without_repeats(l.0.iter().map(|c| snap(frame.tile_coord(*c)))))
 }
 
 /// Snapped coordinates without consecutive repeats.
 fn snapped(l: &LineString<f64>) -> LineString<f64> {
-    let mut out: Vec<Coord<f64>> = Vec::with_capacity(l.0.len());
-    for c in l.0.iter().map(|c| snap(*c)) {
+    LineString(without_repeats(l.0.iter().map(|c| snap(*c))))
+}
+
+/// The points of `coords` without consecutive repeats.
+fn without_repeats(coords: impl Iterator<Item = Coord<f64>>) -> Vec<Coord<f64>> {
+    let mut out: Vec<Coord<f64>> = Vec::with_capacity(coords.size_hint().0);
+    for c in coords {
         if out.last() != Some(&c) {
             out.push(c);
         }
     }
-    LineString(out)
+    out
+}
+
+/// A point cut to whole units toward zero, as a C++ cast to `int32` does (wagyu).
+fn toward_zero(c: Coord<f64>) -> Coord<f64> {
+    Coord { x: c.x.trunc(), y: c.y.trunc() }
 }
 
 fn lines(ls: &[LineString<f64>], simplify: bool, eps: f64, frame: &Frame) -> Option<Geometry<f64>> {
@@ -161,12 +165,7 @@ fn signed_area2(ring: &[Coord<f64>]) -> f64 {
 /// toward zero, as `clip_ring` cuts), closed, with the sign of its area as `exterior` asks; `None`
 /// when degenerate.
 fn ring(l: &LineString<f64>, exterior: bool) -> Option<LineString<f64>> {
-    let mut c: Vec<Coord<f64>> = Vec::with_capacity(l.0.len());
-    for p in l.0.iter().map(|p| Coord { x: p.x.trunc(), y: p.y.trunc() }) {
-        if c.last() != Some(&p) {
-            c.push(p);
-        }
-    }
+    let mut c = without_repeats(l.0.iter().map(|p| toward_zero(*p)));
     if c.first() != c.last() {
         let first = c[0];
         c.push(first);
@@ -235,12 +234,7 @@ fn clip_ring(l: &LineString<f64>) -> LineString<f64> {
             prev = c;
         }
     }
-    let mut cut: Vec<Coord<f64>> = Vec::with_capacity(out.len() + 1);
-    for c in out.into_iter().map(|c| Coord { x: c.x.trunc(), y: c.y.trunc() }) {
-        if cut.last() != Some(&c) {
-            cut.push(c);
-        }
-    }
+    let mut cut = without_repeats(out.into_iter().map(toward_zero));
     if cut.len() > 1 && cut.first() != cut.last() {
         cut.push(cut[0]);
     }
@@ -349,14 +343,10 @@ mod tests {
         let tile = crate::tiles::coords::TileCoord::new(12, 2924, 1498).unwrap();
         let frame = Frame::new(tile.bounds_3857());
         let g = cut(&Geometry::Polygon(Polygon::new(shell, vec![])), 59.51100689638406, &frame);
-        let Some(Geometry::Polygon(p)) = g else { panic!("{g:?}") };
-        let mut points: Vec<(f64, f64)> = p.exterior().0.iter().map(|c| (c.x, c.y)).collect();
-        assert_eq!(points.first(), points.last());
-        points.pop();
-        points.sort_by(|a, b| a.partial_cmp(b).unwrap());
-        assert_eq!(points, vec![(-64.0, 4157.0), (-64.0, 4160.0), (-63.0, 4160.0)]);
+        let Some(Geometry::Polygon(p)) = &g else { panic!("{g:?}") };
         assert_eq!(signed_area2(&p.exterior().0), 3.0);
         assert!(p.interiors().is_empty());
+        assert_eq!(points_of(g), vec![(-64.0, 4157.0), (-64.0, 4160.0), (-63.0, 4160.0)]);
     }
 
     /// Rings given in tile units (y down) on the 4096 m frame.
@@ -365,9 +355,11 @@ mod tests {
         Geometry::Polygon(Polygon::new(l, vec![]))
     }
 
+    /// The points of a polygon's closed exterior, sorted, the closing one left out.
     fn points_of(g: Option<Geometry<f64>>) -> Vec<(f64, f64)> {
         let Some(Geometry::Polygon(p)) = g else { panic!("{g:?}") };
         let mut points: Vec<(f64, f64)> = p.exterior().0.iter().map(|c| (c.x, c.y)).collect();
+        assert_eq!(points.first(), points.last(), "closed");
         points.pop();
         points.sort_by(|a, b| a.partial_cmp(b).unwrap());
         points

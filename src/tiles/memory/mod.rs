@@ -333,7 +333,8 @@ pub async fn cut_layer(
     // While a change notification is received but not yet applied, the stores may lag behind
     // what was committed (an edit through the API, then its tile at once): PostGIS cuts the tile
     // meanwhile, so a tile is never older than the last commit the server has heard of.
-    let Some(store) = mem.store(layer).filter(|_| !mem.changes_pending()) else {
+    let store = if mem.changes_pending() { None } else { mem.store(layer) };
+    let Some(store) = store else {
         mem.count_tile(false);
         return None;
     };
