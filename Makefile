@@ -86,6 +86,7 @@ lint:
 	$(CARGO) clippy --all-targets --locked -- -D warnings
 
 # The whole suite against a real PostGIS: a fresh cluster in TEST_DATA_DIR, a database per test.
+# The cluster (several GB after a full run) is removed at the end unless KEEP_TEST_DATA=1.
 test: setup lint web $(PYENV)/.owslib-0.35.0 $(PYENV)/.schemathesis-$(SCHEMATHESIS)
 	cd web && npm test
 	$(CARGO) build --all-targets --locked
@@ -94,6 +95,7 @@ test: setup lint web $(PYENV)/.owslib-0.35.0 $(PYENV)/.schemathesis-$(SCHEMATHES
 	QALA_TEST_DATA_DIR="$(TEST_DATA_DIR)" $(CARGO) test --all-targets --locked; rc=$$?; \
 	QALA_TEST_DATA_DIR="$(TEST_DATA_DIR)" $(CARGO) test --doc --locked; rc2=$$?; \
 	./target/debug/qala --data-dir "$(TEST_DATA_DIR)" db stop >/dev/null; \
+	if [ -z "$(KEEP_TEST_DATA)" ]; then rm -rf "$(TEST_DATA_DIR)"; fi; \
 	exit $$(( rc | rc2 ))
 
 bench: bench-ingest bench-tiles bench-features bench-print bench-apps bench-eds bench-ops bench-raster
